@@ -1,0 +1,88 @@
+// Errors as values: a Status (code + message) and Expected<T> (a value or a Status).
+// The codes mirror pj_status of the public C API, one to one.
+#pragma once
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace pj {
+
+enum class Code : int {
+  kOk = 0,
+  kInvalidArgument,
+  kOutOfRange,
+  kUnimplemented,
+  kResourceExhausted,
+  kInternal,
+};
+
+// Concatenates anything that has an ostream operator, as absl::StrCat does in TensorFlow.
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return {}; }
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+template <typename... Parts>
+Status InvalidArgument(const Parts&... parts) { return {Code::kInvalidArgument, cat(parts...)}; }
+template <typename... Parts>
+Status OutOfRange(const Parts&... parts) { return {Code::kOutOfRange, cat(parts...)}; }
+template <typename... Parts>
+Status Unimplemented(const Parts&... parts) { return {Code::kUnimplemented, cat(parts...)}; }
+template <typename... Parts>
+Status ResourceExhausted(const Parts&... parts) { return {Code::kResourceExhausted, cat(parts...)}; }
+template <typename... Parts>
+Status Internal(const Parts&... parts) { return {Code::kInternal, cat(parts...)}; }
+
+// A value or the Status that says why there is none.
+template <typename T>
+class [[nodiscard]] Expected {
+ public:
+  Expected(T value) : state_(std::move(value)) {}
+  Expected(Status status) : state_(std::move(status)) {}
+
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<1>(state_);
+  }
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> state_;
+};
+
+}  // namespace pj
+
+// Returns early from the enclosing function when a Status is not ok.
+#define PJ_RETURN_IF_ERROR(expr)                 \
+  do {                                           \
+    ::pj::Status pj_status_ = (expr);            \
+    if (!pj_status_.ok()) return pj_status_;     \
+  } while (0)

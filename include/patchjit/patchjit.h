@@ -1,0 +1,131 @@
+/* patchjit: TensorFlow's ExtractImagePatches, bit-exact, as specialized kernels.
+ *
+ * C API (C99). A pj_spec names one signature: element type, NHWC input shape, ksizes,
+ * strides, rates (each [1, rows, cols, 1], as TensorFlow takes them) and padding. A pj_kernel
+ * is created once per signature and run any number of times, from any number of threads.
+ *
+ * Errors: every call that can fail returns a pj_status; PJ_OK is 0. The message, in
+ * TensorFlow's words where TensorFlow has them, is pj_last_error() on the calling thread
+ * until that thread's next patchjit call. */
+#ifndef PATCHJIT_PATCHJIT_H_
+#define PATCHJIT_PATCHJIT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(PATCHJIT_BUILDING)
+#define PJ_API __attribute__((visibility("default")))
+#else
+#define PJ_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PJ_VERSION_MAJOR 0
+#define PJ_VERSION_MINOR 1
+#define PJ_VERSION_PATCH 0
+
+/* TensorFlow's error classes (SEMANTICS.md): Unimplemented, OutOfRange, InvalidArgument. */
+typedef enum pj_status {
+  PJ_OK = 0,
+  PJ_INVALID_ARGUMENT,
+  PJ_OUT_OF_RANGE,
+  PJ_UNIMPLEMENTED,
+  PJ_RESOURCE_EXHAUSTED,
+  PJ_INTERNAL
+} pj_status;
+
+/* The op's `T` list. The op only moves bytes: types of one size share a kernel. */
+typedef enum pj_dtype {
+  PJ_FLOAT32,
+  PJ_FLOAT64,
+  PJ_INT32,
+  PJ_INT64,
+  PJ_UINT8,
+  PJ_INT16,
+  PJ_INT8,
+  PJ_UINT16,
+  PJ_HALF,
+  PJ_BFLOAT16,
+  PJ_COMPLEX64,
+  PJ_COMPLEX128,
+  PJ_BOOL,
+  PJ_UINT32,
+  PJ_UINT64
+} pj_dtype;
+
+typedef enum pj_padding { PJ_PADDING_SAME, PJ_PADDING_VALID } pj_padding;
+
+/* AUTO picks the fastest backend this build and CPU can run (see README "Backends").
+ * REFERENCE runs the golden loops (for verification); INTERP runs the plan with
+ * memcpy/memset (portable). */
+typedef enum pj_backend {
+  PJ_BACKEND_AUTO,
+  PJ_BACKEND_REFERENCE,
+  PJ_BACKEND_INTERP,
+  PJ_BACKEND_XBYAK,
+  PJ_BACKEND_LLVM
+} pj_backend;
+
+typedef struct pj_spec {
+  pj_dtype dtype;
+  int64_t input_shape[4]; /* [batch, rows, cols, depth] */
+  int64_t ksizes[4];      /* [1, ksize_rows, ksize_cols, 1] */
+  int64_t strides[4];     /* [1, stride_rows, stride_cols, 1] */
+  int64_t rates[4];       /* [1, rate_rows, rate_cols, 1] */
+  pj_padding padding;
+} pj_spec;
+
+typedef struct pj_kernel pj_kernel;
+
+/* The output shape [batch, out_rows, out_cols, ksize_rows*ksize_cols*depth] of a valid spec. */
+PJ_API pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]);
+
+/* Validates the spec and builds a kernel for it on `backend`. A backend that is not built or
+ * cannot run on this CPU gives PJ_UNIMPLEMENTED with the reason. Specs with an empty output
+ * are valid: their kernel does nothing. */
+PJ_API pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel);
+
+/* Runs the kernel on a whole input tensor (dense NHWC, input_bytes long) into a whole output
+ * tensor (output_bytes long). Pointers need no alignment; they may be NULL only when their
+ * buffer is empty; input and output must not overlap. num_threads: 0 = choose from the output
+ * size, N >= 1 = at most N threads. The output is the same for every thread count. */
+PJ_API pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output,
+                               int num_threads);
+
+/* Runs output rows [row_begin, row_end) of the flattened (image, output row) range, i.e. row
+ * index = image * out_rows + out_row, on the calling thread: for callers that split the work
+ * with their own thread pool. `input` and `output` still point at the whole tensors. */
+PJ_API pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output,
+                                    int64_t row_begin, int64_t row_end);
+
+/* Releases the kernel. NULL is ignored. */
+PJ_API void pj_kernel_destroy(pj_kernel* kernel);
+
+/* This thread's message for the last failed call, "" after a successful one. */
+PJ_API const char* pj_last_error(void);
+
+/* Queries of a kernel. */
+PJ_API pj_backend pj_kernel_backend(const pj_kernel* kernel); /* AUTO resolved */
+PJ_API void pj_kernel_output_shape(const pj_kernel* kernel, int64_t output_shape[4]);
+PJ_API size_t pj_kernel_input_bytes(const pj_kernel* kernel);
+PJ_API size_t pj_kernel_output_bytes(const pj_kernel* kernel);
+/* Writes a description of the kernel (signature, padding, plan) as snprintf does: at most
+ * `size` bytes including the terminating NUL; returns the full length. */
+PJ_API size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size);
+
+/* Names. */
+PJ_API const char* pj_status_name(pj_status status);   /* "PJ_OK", ...; NULL if invalid */
+PJ_API const char* pj_dtype_name(pj_dtype dtype);      /* TensorFlow's: "float32", ... */
+PJ_API size_t pj_dtype_size(pj_dtype dtype);           /* bytes per element; 0 if invalid */
+PJ_API pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype); /* "half" or "float16" */
+PJ_API const char* pj_backend_name(pj_backend backend); /* "auto", "reference", ... */
+PJ_API pj_status pj_backend_from_name(const char* name, pj_backend* backend);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PATCHJIT_PATCHJIT_H_ */

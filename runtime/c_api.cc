@@ -1,0 +1,260 @@
+// The C API: argument checks, conversion to the internal types, errors into pj_last_error().
+// No C++ exception crosses this boundary.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "codegen/plan/dtype.h"
+#include "codegen/plan/geometry.h"
+#include "codegen/plan/plan.h"
+#include "patchjit/patchjit.h"
+#include "runtime/executor.h"
+#include "runtime/runner.h"
+
+struct pj_kernel {
+  pj::Geometry geometry;
+  pj::Backend backend = pj::Backend::kInterp;
+  std::shared_ptr<const pj::Executor> executor;  // null when the output is empty
+};
+
+namespace pj {
+namespace {
+
+static_assert(static_cast<int>(Code::kOk) == PJ_OK && static_cast<int>(Code::kInternal) == PJ_INTERNAL);
+static_assert(static_cast<int>(DType::kUInt64) == PJ_UINT64 && kNumDTypes == PJ_UINT64 + 1);
+static_assert(static_cast<int>(Padding::kValid) == PJ_PADDING_VALID);
+static_assert(static_cast<int>(Backend::kLlvm) == PJ_BACKEND_LLVM && kNumBackends == PJ_BACKEND_LLVM + 1);
+
+thread_local std::string last_error;
+
+pj_status report(const Status& status) {
+  last_error = status.message();
+  return static_cast<pj_status>(status.code());
+}
+
+// Runs `body` (which returns a Status), turning exceptions into statuses.
+template <typename Body>
+pj_status guarded(Body&& body) {
+  try {
+    return report(body());
+  } catch (const std::bad_alloc&) {
+    return report(ResourceExhausted("out of memory"));
+  } catch (const std::exception& e) {
+    return report(Internal("unexpected error: ", e.what()));
+  } catch (...) {
+    return report(Internal("unexpected error"));
+  }
+}
+
+Spec to_spec(const pj_spec& s) {
+  Spec spec;
+  spec.dtype = static_cast<DType>(s.dtype);
+  spec.padding = static_cast<Padding>(s.padding);
+  for (int i = 0; i < 4; ++i) {
+    spec.input_shape[i] = s.input_shape[i];
+    spec.ksizes[i] = s.ksizes[i];
+    spec.strides[i] = s.strides[i];
+    spec.rates[i] = s.rates[i];
+  }
+  return spec;
+}
+
+Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
+  if (kernel == nullptr) return InvalidArgument("kernel is NULL");
+  const Geometry& g = kernel->geometry;
+  if (input == nullptr && g.input_bytes > 0) {
+    return InvalidArgument("input is NULL but the input tensor ", to_string(g.input_shape),
+                           " has ", g.input_bytes, " bytes");
+  }
+  if (output == nullptr && g.output_bytes > 0) {
+    return InvalidArgument("output is NULL but the output tensor ", to_string(g.output_shape),
+                           " has ", g.output_bytes, " bytes");
+  }
+  auto in = reinterpret_cast<uintptr_t>(input), out = reinterpret_cast<uintptr_t>(output);
+  bool disjoint = g.input_bytes == 0 || g.output_bytes == 0 ||
+                  in + static_cast<uint64_t>(g.input_bytes) <= out ||
+                  out + static_cast<uint64_t>(g.output_bytes) <= in;
+  if (!disjoint) {
+    return InvalidArgument("input and output overlap: input [", input, ", +", g.input_bytes,
+                           ") and output [", output, ", +", g.output_bytes,
+                           ") must be separate buffers");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace pj
+
+using namespace pj;
+
+extern "C" {
+
+pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]) {
+  return guarded([&]() -> Status {
+    if (spec == nullptr) return InvalidArgument("spec is NULL");
+    if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
+    Expected<Geometry> g = make_geometry(to_spec(*spec));
+    if (!g.ok()) return g.status();
+    for (int i = 0; i < 4; ++i) output_shape[i] = g->output_shape[i];
+    return Status::Ok();
+  });
+}
+
+pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel) {
+  return guarded([&]() -> Status {
+    if (kernel == nullptr) return InvalidArgument("kernel (the pointer to receive it) is NULL");
+    *kernel = nullptr;
+    if (spec == nullptr) return InvalidArgument("spec is NULL");
+    if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) {
+      return InvalidArgument("backend ", static_cast<int>(backend), " is not a valid pj_backend");
+    }
+    Expected<Geometry> g = make_geometry(to_spec(*spec));
+    if (!g.ok()) return g.status();
+    auto result = std::make_unique<pj_kernel>();
+    result->geometry = *g;
+    Backend chosen = static_cast<Backend>(backend);
+    if (chosen == Backend::kAuto) chosen = resolve_auto();
+    result->backend = chosen;
+    if (!g->empty()) {
+      Expected<std::shared_ptr<const Executor>> executor = make_executor(chosen, *g);
+      if (!executor.ok()) return executor.status();
+      result->executor = std::move(executor).value();
+    }
+    *kernel = result.release();
+    return Status::Ok();
+  });
+}
+
+pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output, int num_threads) {
+  return guarded([&]() -> Status {
+    PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
+    if (num_threads < 0) {
+      return InvalidArgument("num_threads must be >= 0 (0 chooses), but got ", num_threads);
+    }
+    if (!kernel->executor) return Status::Ok();  // empty output: nothing to do
+    run_rows(*kernel->executor, kernel->geometry, static_cast<const uint8_t*>(input),
+             static_cast<uint8_t*>(output), num_threads);
+    return Status::Ok();
+  });
+}
+
+pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output,
+                             int64_t row_begin, int64_t row_end) {
+  return guarded([&]() -> Status {
+    PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
+    const int64_t rows = kernel->geometry.batch * kernel->geometry.rows.out;
+    if (row_begin < 0 || row_begin > row_end || row_end > rows) {
+      return InvalidArgument("rows [", row_begin, ", ", row_end,
+                             ") must lie within [0, batch * out_rows) = [0, ", rows, ")");
+    }
+    if (kernel->executor && row_begin < row_end) {
+      kernel->executor->run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
+                            row_begin, row_end);
+    }
+    return Status::Ok();
+  });
+}
+
+void pj_kernel_destroy(pj_kernel* kernel) { delete kernel; }
+
+const char* pj_last_error(void) { return last_error.c_str(); }
+
+pj_backend pj_kernel_backend(const pj_kernel* kernel) {
+  return kernel ? static_cast<pj_backend>(kernel->backend) : PJ_BACKEND_AUTO;
+}
+
+void pj_kernel_output_shape(const pj_kernel* kernel, int64_t output_shape[4]) {
+  for (int i = 0; i < 4; ++i) output_shape[i] = kernel ? kernel->geometry.output_shape[i] : 0;
+}
+
+size_t pj_kernel_input_bytes(const pj_kernel* kernel) {
+  return kernel ? static_cast<size_t>(kernel->geometry.input_bytes) : 0;
+}
+
+size_t pj_kernel_output_bytes(const pj_kernel* kernel) {
+  return kernel ? static_cast<size_t>(kernel->geometry.output_bytes) : 0;
+}
+
+size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
+  std::string text;
+  try {
+    if (kernel == nullptr) {
+      text = "(null kernel)\n";
+    } else {
+      const Geometry& g = kernel->geometry;
+      text = cat("backend ", backend_name(kernel->backend), "\n",
+                 "output shape ", to_string(g.output_shape), "\n",
+                 "padding ", padding_name(g.padding), ": rows ", g.rows.pad_before, " before, ",
+                 g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
+                 g.cols.pad_after, " after\n");
+      text += kernel->executor ? kernel->executor->describe() : "empty output: nothing to run\n";
+    }
+  } catch (...) {
+    text = "(out of memory)\n";
+  }
+  if (buffer != nullptr && size > 0) {
+    size_t n = text.size() < size - 1 ? text.size() : size - 1;
+    std::memcpy(buffer, text.data(), n);
+    buffer[n] = '\0';
+  }
+  return text.size();
+}
+
+const char* pj_status_name(pj_status status) {
+  switch (status) {
+    case PJ_OK: return "PJ_OK";
+    case PJ_INVALID_ARGUMENT: return "PJ_INVALID_ARGUMENT";
+    case PJ_OUT_OF_RANGE: return "PJ_OUT_OF_RANGE";
+    case PJ_UNIMPLEMENTED: return "PJ_UNIMPLEMENTED";
+    case PJ_RESOURCE_EXHAUSTED: return "PJ_RESOURCE_EXHAUSTED";
+    case PJ_INTERNAL: return "PJ_INTERNAL";
+  }
+  return nullptr;
+}
+
+const char* pj_dtype_name(pj_dtype dtype) {
+  if (!is_valid_dtype(static_cast<int>(dtype))) return nullptr;
+  return dtype_name(static_cast<DType>(dtype)).data();  // the names are string literals
+}
+
+size_t pj_dtype_size(pj_dtype dtype) {
+  if (!is_valid_dtype(static_cast<int>(dtype))) return 0;
+  return static_cast<size_t>(element_size(static_cast<DType>(dtype)));
+}
+
+pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype) {
+  return guarded([&]() -> Status {
+    if (name == nullptr || dtype == nullptr) return InvalidArgument("name and dtype must not be NULL");
+    auto parsed = dtype_from_name(name);
+    if (!parsed) {
+      return InvalidArgument("unknown dtype '", name, "': expected one of float32, float64, int32, "
+                             "int64, uint8, int16, int8, uint16, half (or float16), bfloat16, "
+                             "complex64, complex128, bool, uint32, uint64");
+    }
+    *dtype = static_cast<pj_dtype>(*parsed);
+    return Status::Ok();
+  });
+}
+
+const char* pj_backend_name(pj_backend backend) {
+  if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) return nullptr;
+  return backend_name(static_cast<Backend>(backend)).data();
+}
+
+pj_status pj_backend_from_name(const char* name, pj_backend* backend) {
+  return guarded([&]() -> Status {
+    if (name == nullptr || backend == nullptr) return InvalidArgument("name and backend must not be NULL");
+    for (int i = 0; i < kNumBackends; ++i) {
+      if (backend_name(static_cast<Backend>(i)) == name) {
+        *backend = static_cast<pj_backend>(i);
+        return Status::Ok();
+      }
+    }
+    return InvalidArgument("unknown backend '", name, "': expected auto, reference, interp, xbyak or llvm");
+  });
+}
+
+}  // extern "C"

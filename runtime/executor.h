@@ -1,0 +1,38 @@
+// What every backend hands the runtime: something that fills a range of output rows for one
+// signature, whatever the batch size.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "codegen/plan/geometry.h"
+#include "codegen/plan/status.h"
+
+namespace pj {
+
+// Same values as pj_backend.
+enum class Backend : int { kAuto = 0, kReference, kInterp, kXbyak, kLlvm };
+inline constexpr int kNumBackends = 5;
+
+std::string_view backend_name(Backend backend);
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Fills output rows [row_begin, row_end) of the flattened (image, output row) range.
+  virtual void run(const uint8_t* input, uint8_t* output, int64_t row_begin,
+                   int64_t row_end) const = 0;
+  // Whether rows may be split across threads (the golden loops are kept single-threaded).
+  virtual bool splittable() const { return true; }
+  // Signature, plan and code, as `patchjit info` prints them.
+  virtual std::string describe() const = 0;
+};
+
+// Builds the executor of `backend` (never kAuto) for a non-empty geometry.
+Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const Geometry& geometry);
+
+// The backend kAuto stands for on this build and machine.
+Backend resolve_auto();
+
+}  // namespace pj

@@ -1,0 +1,29 @@
+#!/bin/bash
+# Installs what patchjit needs to build, test and benchmark, from Debian's packages only.
+# Idempotent: packages already installed are skipped, and nothing runs when none is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build git ca-certificates   # toolchain
+  libxbyak-dev                                            # x86-64 JIT assembler (header-only)
+  llvm-19-dev                                             # LLVM ORC JIT backend
+  libgtest-dev libgmock-dev                               # tests
+  libbenchmark-dev libbenchmark-tools                     # benchmarks and compare.py
+  libeigen3-dev                                           # the Eigen peer (TensorFlow's CPU kernel)
+  python3 python3-numpy                                   # .npy files in the CLI tests and the demo
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,12 @@
+#!/bin/bash
+# Installs patchjit into a fresh prefix, configures examples/consumer against the installed
+# CMake package (find_package(patchjit)), builds it and runs its programs.
+#   install_consumer_test.sh BUILD_DIR SOURCE_DIR WORK_DIR
+set -euo pipefail
+build=$1 source=$2 work=$3
+rm -rf "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+cmake -S "$source/examples/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/build" >/dev/null
+"$work/build/consumer_c"
+"$work/build/consumer_cpp"

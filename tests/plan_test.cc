@@ -1,0 +1,175 @@
+// The planner: structure of plans for known shapes, and verify_plan on random ones.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codegen/plan/plan.h"
+#include "tests/random_spec.h"
+
+namespace pj {
+namespace {
+
+Geometry geometry(Vec4 shape, int64_t k, int64_t s, int64_t r, Padding p, DType t = DType::kFloat32) {
+  Spec spec;
+  spec.dtype = t;
+  spec.input_shape = shape;
+  spec.ksizes = {1, k, k, 1};
+  spec.strides = {1, s, s, 1};
+  spec.rates = {1, r, r, 1};
+  spec.padding = p;
+  Expected<Geometry> g = make_geometry(spec);
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  return *g;
+}
+
+TEST(Plan, Same3x3HasNineRegionsAndOneCopyPerKernelRow) {
+  Expected<Plan> plan = make_plan(geometry({1, 56, 56, 64}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->name(), "e4_56x56x64_k3x3_s1x1_r1x1_same");
+  ASSERT_EQ(plan->row_classes.size(), 3u);
+  EXPECT_EQ(plan->region_count(), 9);
+  EXPECT_EQ(plan->row_classes[1].begin, 1);
+  EXPECT_EQ(plan->row_classes[1].end, 55);
+  const Region& interior = plan->row_classes[1].regions[1];
+  EXPECT_EQ(interior.begin, 1);
+  EXPECT_EQ(interior.end, 55);
+  const PixelProgram& p = plan->programs[interior.program];
+  ASSERT_EQ(p.blocks.size(), 1u);
+  EXPECT_EQ(p.blocks[0].rows, 3);
+  EXPECT_EQ(p.blocks[0].src_row_stride, 56 * 64 * 4);
+  ASSERT_EQ(p.blocks[0].steps.size(), 1u);
+  EXPECT_EQ(p.blocks[0].steps[0].kind, Step::Kind::kCopy);
+  EXPECT_EQ(p.blocks[0].steps[0].bytes, 3 * 64 * 4);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, ValidHasOnlyTheInterior) {
+  Expected<Plan> plan = make_plan(geometry({4, 32, 32, 16}, 5, 2, 1, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->region_count(), 1);
+  EXPECT_EQ(plan->programs.size(), 1u);
+}
+
+TEST(Plan, DilatedColumnsGather) {
+  Expected<Plan> plan = make_plan(geometry({1, 64, 64, 1}, 3, 1, 2, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  const Step& s = plan->programs[0].blocks[0].steps[0];
+  EXPECT_EQ(s.kind, Step::Kind::kGather);
+  EXPECT_EQ(s.count, 3);
+  EXPECT_EQ(s.bytes, 4);
+  EXPECT_EQ(s.src_stride, 8);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, OneByOneKernelFusesWholeRows) {
+  Expected<Plan> plan = make_plan(geometry({1, 7, 7, 2048}, 1, 1, 1, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->row_classes.size(), 1u);
+  const Region& r = plan->row_classes[0].regions[0];
+  EXPECT_EQ(r.pixels_per_iteration, 7);
+  EXPECT_EQ(r.iterations(), 1);
+  EXPECT_EQ(plan->programs[r.program].blocks[0].steps[0].bytes, 7 * 2048 * 4);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, AllPaddingPixelIsOneZero) {
+  // 1 row, ksize 2 rate 3: both taps outside.
+  Spec spec;
+  spec.input_shape = {1, 1, 3, 1};
+  spec.ksizes = {1, 2, 1, 1};
+  spec.rates = {1, 3, 1, 1};
+  Expected<Plan> plan = make_plan(*make_geometry(spec));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->programs.size(), 1u);
+  const PixelProgram& p = plan->programs[0];
+  ASSERT_EQ(p.blocks.size(), 1u);
+  ASSERT_EQ(p.blocks[0].steps.size(), 1u);
+  EXPECT_EQ(p.blocks[0].steps[0].kind, Step::Kind::kZero);
+  EXPECT_EQ(p.blocks[0].steps[0].bytes, 8);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, TooManyRegionsIsGeneric) {
+  PlanOptions options;
+  options.max_regions = 4;
+  Expected<Plan> plan = make_plan(geometry({1, 9, 9, 1}, 3, 1, 1, Padding::kSame), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->generic);
+  EXPECT_NE(to_string(*plan).find("generic"), std::string::npos);
+}
+
+TEST(Plan, LongBlocksLoopOverRows) {
+  PlanOptions options;
+  options.unroll_budget = 8;
+  Expected<Plan> plan = make_plan(geometry({1, 40, 40, 64}, 7, 1, 1, Padding::kValid), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->programs[0].blocks[0].loop);
+  EXPECT_NE(to_string(*plan).find("(loop)"), std::string::npos);
+}
+
+TEST(Plan, PrintsStepsAndRegions) {
+  Expected<Plan> plan = make_plan(geometry({1, 10, 10, 3}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(plan.ok());
+  std::string text = to_string(*plan);
+  EXPECT_NE(text.find("plan e4_10x10x3_k3x3_s1x1_r1x1_same"), std::string::npos) << text;
+  EXPECT_NE(text.find("copy"), std::string::npos);
+  EXPECT_NE(text.find("zero"), std::string::npos);
+  EXPECT_NE(text.find("rows [1,9): cols [0,1) p"), std::string::npos) << text;
+}
+
+TEST(Plan, EmptyGeometryIsRefused) {
+  EXPECT_FALSE(make_plan(geometry({0, 5, 5, 1}, 3, 1, 1, Padding::kSame)).ok());
+}
+
+// Every random plan passes the independent check: in bounds, each output byte written once,
+// each tap read from where TensorFlow's rule says.
+TEST(Plan, RandomPlansVerify) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  testing::RandomSpecOptions options;
+  options.max_output_bytes = 1 << 22;
+  options.max_ksize = 9;
+  options.max_rate = 4;
+  const int64_t n = testing::scaled(3000);
+  for (int64_t i = 0; i < n; ++i) {
+    Spec spec = testing::random_spec(rng, options);
+    Geometry g = *make_geometry(spec);
+    if (g.empty()) continue;
+    PlanOptions plan_options;
+    plan_options.unroll_budget = 1 + static_cast<int64_t>(rng() % 512);
+    Expected<Plan> plan = make_plan(g, plan_options);
+    ASSERT_TRUE(plan.ok()) << testing::describe(spec) << ": " << plan.status().message() << " seed " << seed;
+    Status s = verify_plan(*plan);
+    ASSERT_TRUE(s.ok()) << testing::describe(spec) << ": " << s.message() << " seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace pj
+
+namespace pj {
+namespace {
+
+// verify_plan is the independent check the random tests rely on: it must catch broken plans.
+TEST(Plan, VerifyCatchesBrokenPlans) {
+  Expected<Plan> good = make_plan(geometry({1, 6, 6, 2}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(verify_plan(*good).ok());
+
+  Plan wrong_source = *good;
+  wrong_source.programs[wrong_source.row_classes[1].regions[1].program].blocks[0].steps[0].src += 8;
+  EXPECT_FALSE(verify_plan(wrong_source).ok());
+
+  Plan missing_zero = *good;
+  std::vector<Step>& steps = missing_zero.programs[missing_zero.row_classes[0].regions[0].program].blocks[0].steps;
+  ASSERT_EQ(steps[0].kind, Step::Kind::kZero);
+  steps.erase(steps.begin());
+  EXPECT_FALSE(verify_plan(missing_zero).ok());
+
+  Plan short_cover = *good;
+  short_cover.row_classes.back().end -= 1;
+  EXPECT_FALSE(verify_plan(short_cover).ok());
+}
+
+}  // namespace
+}  // namespace pj

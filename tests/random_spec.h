@@ -1,0 +1,39 @@
+// Random signatures for the differential tests: every element size, both paddings, strides
+// 1-4, rates 1-3, depth 1-40, tiny, odd and empty shapes, capped in output size.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "codegen/plan/geometry.h"
+
+namespace pj::testing {
+
+struct RandomSpecOptions {
+  int64_t max_output_bytes = 1 << 18;
+  int64_t max_input_dim = 24;
+  int64_t max_ksize = 6;
+  int64_t max_stride = 4;
+  int64_t max_rate = 3;
+  int64_t max_depth = 40;
+  double empty_fraction = 0.03;  // specs with a zero dimension
+};
+
+// A random valid spec whose geometry passes make_geometry and fits the options.
+Spec random_spec(std::mt19937_64& rng, const RandomSpecOptions& options = {});
+
+// Bytes filled from `rng`.
+std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n);
+
+// A readable one-line form of a spec for failure messages.
+std::string describe(const Spec& spec);
+
+// The seed of a randomized test: PATCHJIT_SEED if set, else a fresh one; printed either way
+// by the caller so a failure can be replayed.
+uint64_t test_seed();
+
+// A count scaled by PATCHJIT_TEST_SCALE (default 1; sanitizer and nightly runs change it).
+int64_t scaled(int64_t count);
+
+}  // namespace pj::testing

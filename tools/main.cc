@@ -1,0 +1,50 @@
+// patchjit: the command-line tool. Subcommands live in cmd_*.cc.
+#include <cstdio>
+#include <cstring>
+
+#include "patchjit/patchjit.h"
+#include "tools/cli.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage:\n"
+    "  patchjit extract --input IN.npy --output OUT.npy --ksizes 1,R,C,1 --strides 1,R,C,1\n"
+    "                   --rates 1,R,C,1 --padding SAME|VALID\n"
+    "                   [--backend auto|reference|interp|xbyak|llvm] [--threads N] [--verify]\n"
+    "                   [--dtype NAME]\n"
+    "      Extracts patches of a 4-D NHWC .npy array (numpy's descr kept in the output).\n"
+    "      --dtype reinterprets 2-byte data as bfloat16 (numpy has none); otherwise it must\n"
+    "      match the file. --verify also runs the golden reference and fails on any difference.\n"
+    "  patchjit info --shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 --strides 1,R,C,1\n"
+    "                --rates 1,R,C,1 --padding SAME|VALID [--backend B]\n"
+    "      Prints the output shape, the padding and the plan of a signature.\n"
+    "  patchjit --version | --help\n"
+    "dtypes: float32 float64 int32 int64 uint8 int16 int8 uint16 half (float16) bfloat16\n"
+    "        complex64 complex128 bool uint32 uint64\n"
+    "exit status: 0 ok, 1 error (TensorFlow's message on stderr), 2 unparseable flags\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace pj::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const char* command = argv[1];
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "help")) {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
+  }
+  if (!std::strcmp(command, "--version")) {
+    std::printf("patchjit %d.%d.%d\n", PJ_VERSION_MAJOR, PJ_VERSION_MINOR, PJ_VERSION_PATCH);
+    return kExitOk;
+  }
+  if (!std::strcmp(command, "extract")) return run_extract(argc, argv);
+  if (!std::strcmp(command, "info")) return run_info(argc, argv);
+  std::fprintf(stderr, "patchjit: unknown command '%s'\n%s", command, kUsage);
+  return kExitUsage;
+}
