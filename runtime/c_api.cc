@@ -11,13 +11,16 @@
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/plan.h"
 #include "patchjit/patchjit.h"
+#include "runtime/dispatch.h"
 #include "runtime/executor.h"
+#include "runtime/kernel_cache.h"
 #include "runtime/runner.h"
 
 struct pj_kernel {
   pj::Geometry geometry;
   pj::Backend backend = pj::Backend::kInterp;
   std::shared_ptr<const pj::Executor> executor;  // null when the output is empty
+  std::string note;  // why `auto` did not get the JIT, if it did not
 };
 
 namespace pj {
@@ -27,6 +30,7 @@ static_assert(static_cast<int>(Code::kOk) == PJ_OK && static_cast<int>(Code::kIn
 static_assert(static_cast<int>(DType::kUInt64) == PJ_UINT64 && kNumDTypes == PJ_UINT64 + 1);
 static_assert(static_cast<int>(Padding::kValid) == PJ_PADDING_VALID);
 static_assert(static_cast<int>(Backend::kLlvm) == PJ_BACKEND_LLVM && kNumBackends == PJ_BACKEND_LLVM + 1);
+static_assert(static_cast<int>(Isa::kAvx512) == PJ_ISA_AVX512 && static_cast<int>(Isa::kNone) == PJ_ISA_NONE);
 
 thread_local std::string last_error;
 
@@ -60,6 +64,13 @@ Spec to_spec(const pj_spec& s) {
     spec.rates[i] = s.rates[i];
   }
   return spec;
+}
+
+// The kernel's executor, from the cache (the reference backend is built fresh: it is for checking).
+Expected<std::shared_ptr<const Executor>> executor_for(const Geometry& g, Backend backend) {
+  if (backend == Backend::kReference) return make_executor(backend, g);
+  const int isa = backend == Backend::kXbyak ? static_cast<int>(jit_isa()) : 0;
+  return global_kernel_cache().get(make_key(g, backend, isa), [&] { return make_executor(backend, g); });
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
@@ -115,14 +126,22 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     if (!g.ok()) return g.status();
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;
-    Backend chosen = static_cast<Backend>(backend);
-    if (chosen == Backend::kAuto) chosen = resolve_auto();
-    result->backend = chosen;
+    const bool automatic = backend == PJ_BACKEND_AUTO;
+    Backend chosen = automatic ? resolve_auto() : static_cast<Backend>(backend);
+    PJ_RETURN_IF_ERROR(backend_status(chosen));
+    if (automatic && chosen != Backend::kXbyak) result->note = backend_status(Backend::kXbyak).message();
     if (!g->empty()) {
-      Expected<std::shared_ptr<const Executor>> executor = make_executor(chosen, *g);
+      Expected<std::shared_ptr<const Executor>> executor = executor_for(*g, chosen);
+      if (!executor.ok() && automatic && chosen != Backend::kInterp) {
+        // The JIT failed here (e.g. executable memory refused): auto still gives a kernel.
+        result->note = executor.status().message();
+        chosen = Backend::kInterp;
+        executor = executor_for(*g, chosen);
+      }
       if (!executor.ok()) return executor.status();
       result->executor = std::move(executor).value();
     }
+    result->backend = chosen;
     *kernel = result.release();
     return Status::Ok();
   });
@@ -185,7 +204,9 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text = "(null kernel)\n";
     } else {
       const Geometry& g = kernel->geometry;
-      text = cat("backend ", backend_name(kernel->backend), "\n",
+      text = cat("backend ", backend_name(kernel->backend),
+                 kernel->backend == Backend::kXbyak ? cat(" (", isa_name(jit_isa()), ")") : std::string(),
+                 kernel->note.empty() ? std::string() : cat(" (auto: ", kernel->note, ")"), "\n",
                  "output shape ", to_string(g.output_shape), "\n",
                  "padding ", padding_name(g.padding), ": rows ", g.rows.pad_before, " before, ",
                  g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
@@ -202,6 +223,57 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
   }
   return text.size();
 }
+
+size_t pj_kernel_code(const pj_kernel* kernel, const void** code) {
+  std::span<const uint8_t> bytes;
+  if (kernel != nullptr && kernel->executor) bytes = kernel->executor->code();
+  if (code != nullptr) *code = bytes.empty() ? nullptr : bytes.data();
+  return bytes.size();
+}
+
+pj_isa pj_host_isa(void) { return static_cast<pj_isa>(detected_isa()); }
+
+pj_isa pj_max_isa(void) { return static_cast<pj_isa>(isa_cap()); }
+
+pj_status pj_set_max_isa(pj_isa cap) {
+  return guarded([&]() -> Status {
+    if (cap != PJ_ISA_NONE && cap != PJ_ISA_AVX2 && cap != PJ_ISA_AVX512) {
+      return InvalidArgument("cap ", static_cast<int>(cap), " is not a valid pj_isa");
+    }
+    set_isa_cap(static_cast<Isa>(cap));
+    return Status::Ok();
+  });
+}
+
+const char* pj_isa_name(pj_isa isa) {
+  if (isa != PJ_ISA_NONE && isa != PJ_ISA_AVX2 && isa != PJ_ISA_AVX512) return nullptr;
+  return isa_name(static_cast<Isa>(isa)).data();
+}
+
+pj_status pj_backend_available(pj_backend backend) {
+  return guarded([&]() -> Status {
+    if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) {
+      return InvalidArgument("backend ", static_cast<int>(backend), " is not a valid pj_backend");
+    }
+    return backend_status(static_cast<Backend>(backend));
+  });
+}
+
+void pj_cache_get_stats(pj_cache_stats* stats) {
+  if (stats == nullptr) return;
+  CacheStats s = global_kernel_cache().stats();
+  *stats = {s.hits, s.misses, s.evictions, s.failures, s.entries, s.code_bytes,
+            s.max_entries, s.max_code_bytes, s.compile_seconds};
+}
+
+pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes) {
+  return guarded([&]() -> Status {
+    global_kernel_cache().set_limits(max_entries, max_code_bytes);
+    return Status::Ok();
+  });
+}
+
+void pj_cache_clear(void) { global_kernel_cache().clear(); }
 
 const char* pj_status_name(pj_status status) {
   switch (status) {

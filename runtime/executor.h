@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "codegen/plan/geometry.h"
@@ -27,12 +28,16 @@ class Executor {
   virtual bool splittable() const { return true; }
   // Signature, plan and code, as `patchjit info` prints them.
   virtual std::string describe() const = 0;
+  // Generated machine code, if any.
+  virtual std::span<const uint8_t> code() const { return {}; }
 };
 
-// Builds the executor of `backend` (never kAuto) for a non-empty geometry.
+// Builds the executor of a concrete backend (not kAuto) for a non-empty geometry.
 Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const Geometry& geometry);
 
-// The backend kAuto stands for on this build and machine.
-Backend resolve_auto();
+// The portable ones (runtime/executors.cc) and the JIT ones (runtime/xbyak_executor.cc).
+std::shared_ptr<const Executor> make_reference_executor(const Geometry& geometry);
+Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& geometry);
+Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry);
 
 }  // namespace pj

@@ -1,9 +1,10 @@
-// The executors of the portable backends (reference, interp) and the choice among all of them.
+// The executors of the portable backends (reference, interp), and the switch over all backends.
 #include <utility>
 
 #include "codegen/plan/plan.h"
 #include "reference/golden.h"
 #include "reference/interpreter.h"
+#include "runtime/dispatch.h"
 #include "runtime/executor.h"
 
 namespace pj {
@@ -47,25 +48,26 @@ std::string_view backend_name(Backend backend) {
   return "?";
 }
 
-Backend resolve_auto() { return Backend::kInterp; }
+std::shared_ptr<const Executor> make_reference_executor(const Geometry& geometry) {
+  return std::make_shared<ReferenceExecutor>(geometry);
+}
+
+Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& geometry) {
+  Expected<Plan> plan = make_plan(geometry);
+  if (!plan.ok()) return plan.status();
+  return std::shared_ptr<const Executor>(std::make_shared<InterpExecutor>(std::move(plan).value()));
+}
 
 Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const Geometry& geometry) {
+  PJ_RETURN_IF_ERROR(backend_status(backend));
   switch (backend) {
-    case Backend::kReference:
-      return std::shared_ptr<const Executor>(std::make_shared<ReferenceExecutor>(geometry));
-    case Backend::kInterp: {
-      Expected<Plan> plan = make_plan(geometry);
-      if (!plan.ok()) return plan.status();
-      return std::shared_ptr<const Executor>(std::make_shared<InterpExecutor>(std::move(plan).value()));
-    }
-    case Backend::kXbyak:
-      return Unimplemented("backend xbyak is not built into this version of patchjit");
+    case Backend::kReference: return make_reference_executor(geometry);
+    case Backend::kInterp: return make_interp_executor(geometry);
+    case Backend::kXbyak: return make_xbyak_executor(geometry);
     case Backend::kLlvm:
-      return Unimplemented("backend llvm is not built into this version of patchjit");
-    case Backend::kAuto:
-      break;
+    case Backend::kAuto: break;
   }
-  return Internal("make_executor: backend ", static_cast<int>(backend), " is not a concrete backend");
+  return Internal("make_executor: backend ", backend_name(backend), " has no executor");
 }
 
 }  // namespace pj

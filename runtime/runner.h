@@ -1,4 +1,4 @@
-// Runs an executor over all output rows of a tensor, split across threads.
+// Runs an executor over all output rows of a tensor, split across the thread pool.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,11 @@
 
 namespace pj {
 
-// num_threads: 0 = choose from the output size; N >= 1 = at most N.
+// The thread count num_threads = 0 picks for an output of this size (measured on the
+// development machine; see README "Threads").
+int auto_threads(const Geometry& geometry);
+
+// num_threads: 0 = auto_threads; N >= 1 = at most N (and at most the pool's size).
 void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,
               uint8_t* output, int num_threads);
 

@@ -157,12 +157,18 @@ PixelProgram build_program(const Plan& plan, TapRange rows, TapRange cols) {
   return program;
 }
 
-// The planner's unrolling decision: rows of a block loop at run time when unrolled they would
-// exceed the budget.
+// The planner's unrolling decisions: the pieces of a gather, then the rows of a block, become
+// run-time loops when unrolled they would exceed the budget. (Runs longer than
+// max_unrolled_run_bytes are loops of their own; pieces that long stay unrolled.)
 void choose_loops(const PlanOptions& options, PixelProgram* program) {
   for (Block& block : program->blocks) {
     int64_t moves = 0;
-    for (const Step& s : block.steps) moves += step_moves(s, options);
+    for (Step& s : block.steps) {
+      int64_t piece = ceil_div(std::min(s.bytes, options.max_unrolled_run_bytes), options.vector_bytes);
+      s.loop = s.kind == Step::Kind::kGather && s.bytes <= options.max_unrolled_run_bytes &&
+               s.count * piece > options.unroll_budget;
+      moves += s.loop ? piece : step_moves(s, options);
+    }
     block.loop = block.rows > 1 && moves * block.rows > options.unroll_budget;
   }
 }

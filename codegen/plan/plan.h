@@ -34,6 +34,7 @@ struct Step {
   int64_t bytes = 0;       // Copy/Zero: length; Gather: bytes per piece
   int64_t count = 1;       // Gather: pieces; 1 otherwise
   int64_t src_stride = 0;  // Gather: source distance between pieces
+  bool loop = false;       // Gather: the planner's choice of a run-time loop over pieces
 
   int64_t dst_bytes() const { return bytes * count; }
 };

@@ -14,7 +14,7 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
       break;
     case Step::Kind::kGather:
       out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes
-          << " B every " << s.src_stride << " B\n";
+          << " B every " << s.src_stride << " B" << (s.loop ? " (loop)" : "") << "\n";
       break;
     case Step::Kind::kZero:
       out << "zero   dst " << s.dst << ", " << s.bytes << " B\n";

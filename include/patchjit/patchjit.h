@@ -58,9 +58,9 @@ typedef enum pj_dtype {
 
 typedef enum pj_padding { PJ_PADDING_SAME, PJ_PADDING_VALID } pj_padding;
 
-/* AUTO picks the fastest backend this build and CPU can run (see README "Backends").
- * REFERENCE runs the golden loops (for verification); INTERP runs the plan with
- * memcpy/memset (portable). */
+/* AUTO picks the fastest backend this build and CPU can run: XBYAK on x86-64 with AVX2, else
+ * INTERP (see README "Backends"). REFERENCE runs the golden loops (for verification); INTERP
+ * runs the plan with memcpy/memset (portable). */
 typedef enum pj_backend {
   PJ_BACKEND_AUTO,
   PJ_BACKEND_REFERENCE,
@@ -115,6 +115,37 @@ PJ_API size_t pj_kernel_output_bytes(const pj_kernel* kernel);
 /* Writes a description of the kernel (signature, padding, plan) as snprintf does: at most
  * `size` bytes including the terminating NUL; returns the full length. */
 PJ_API size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size);
+
+/* Generated machine code of a JIT kernel: sets *code and returns its size; 0 (and NULL) for
+ * the other backends. Read it with objdump -D -b binary -mi386:x86-64. */
+PJ_API size_t pj_kernel_code(const pj_kernel* kernel, const void** code);
+
+/* ---- Backends and instruction sets ----
+ * The xbyak backend targets the best ISA of this CPU, capped by PATCHJIT_MAX_ISA
+ * (none|avx2|avx512, read at first use) or pj_set_max_isa. A cap of NONE turns the JIT off;
+ * AUTO then means INTERP. A cap affects kernels created afterwards. */
+typedef enum pj_isa { PJ_ISA_NONE, PJ_ISA_AVX2, PJ_ISA_AVX512 } pj_isa;
+PJ_API pj_isa pj_host_isa(void);           /* what this CPU runs (NONE without Xbyak or AVX2) */
+PJ_API pj_isa pj_max_isa(void);            /* the cap */
+PJ_API pj_status pj_set_max_isa(pj_isa cap);
+PJ_API const char* pj_isa_name(pj_isa isa); /* "none", "avx2", "avx512" */
+/* PJ_OK when `backend` can run here, else PJ_UNIMPLEMENTED and pj_last_error() says why. */
+PJ_API pj_status pj_backend_available(pj_backend backend);
+
+/* ---- The kernel cache ----
+ * pj_kernel_create shares compiled code between kernels of one signature (batch size aside),
+ * building it once even when several threads ask at once. Bounded by entries and code bytes,
+ * least recently used first out; evicting never frees code a kernel still holds. */
+typedef struct pj_cache_stats {
+  uint64_t hits, misses, evictions, failures;
+  uint64_t entries, code_bytes;          /* now */
+  uint64_t max_entries, max_code_bytes;  /* limits */
+  double compile_seconds;                /* total time building missed kernels */
+} pj_cache_stats;
+PJ_API void pj_cache_get_stats(pj_cache_stats* stats);
+/* 0 entries turns caching off. Defaults: 256 entries, 64 MiB of code. */
+PJ_API pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes);
+PJ_API void pj_cache_clear(void);
 
 /* Names. */
 PJ_API const char* pj_status_name(pj_status status);   /* "PJ_OK", ...; NULL if invalid */

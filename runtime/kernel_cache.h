@@ -1,0 +1,60 @@
+// The kernel cache: one executor per (signature without batch, backend, ISA, codegen version),
+// built once even when many threads ask at the same time (the others wait for it), bounded by
+// entries and code bytes with least-recently-used eviction. Executors are shared: eviction only
+// drops the cache's reference, so code that is running stays mapped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "codegen/plan/geometry.h"
+#include "runtime/executor.h"
+
+namespace pj {
+
+// Bump when generated code changes meaning, so stale entries can never match.
+inline constexpr int kCodegenVersion = 1;
+
+struct KernelKey {
+  int64_t elem_size, in_rows, in_cols, depth;
+  int64_t ksize_rows, ksize_cols, stride_rows, stride_cols, rate_rows, rate_cols;
+  int padding, backend, isa, version;
+
+  bool operator==(const KernelKey&) const = default;
+};
+
+KernelKey make_key(const Geometry& geometry, Backend backend, int isa);
+
+struct CacheStats {
+  uint64_t hits = 0, misses = 0, evictions = 0, failures = 0;
+  uint64_t entries = 0, code_bytes = 0;
+  uint64_t max_entries = 0, max_code_bytes = 0;
+  double compile_seconds = 0;  // total time spent building missed entries
+};
+
+class KernelCache {
+ public:
+  using Builder = std::function<Expected<std::shared_ptr<const Executor>>()>;
+
+  KernelCache(size_t max_entries, size_t max_code_bytes);
+  ~KernelCache();
+
+  // The cached executor for `key`, or the one `build` makes (failures are not cached).
+  Expected<std::shared_ptr<const Executor>> get(const KernelKey& key, const Builder& build);
+
+  // Bounds; 0 entries disables caching. Shrinking evicts at once.
+  void set_limits(size_t max_entries, size_t max_code_bytes);
+  void clear();
+  CacheStats stats() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The process-wide cache pj_kernel_create uses.
+KernelCache& global_kernel_cache();
+
+}  // namespace pj

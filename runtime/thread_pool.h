@@ -1,0 +1,33 @@
+// A small persistent pool: workers are created once and sleep between jobs, so running a
+// kernel on several threads creates no thread and allocates nothing.
+#pragma once
+
+namespace pj {
+
+class ThreadPool {
+ public:
+  using Task = void (*)(void* context, int index);
+
+  explicit ThreadPool(int workers);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // Threads a job can use: the workers and the caller.
+  int max_threads() const { return workers_ + 1; }
+
+  // Runs task(context, i) for i in [0, tasks) on the caller and up to threads - 1 workers, and
+  // returns when all are done. If another job holds the pool, the caller runs them all.
+  void run(int threads, int tasks, Task task, void* context);
+
+ private:
+  struct State;
+  void work(int index);
+  int workers_;
+  State* state_;
+};
+
+// The pool pj_kernel_run uses: one worker per core beyond the caller's, started on first use.
+ThreadPool& global_thread_pool();
+
+}  // namespace pj

@@ -1,0 +1,286 @@
+// The runtime through the public API: threads, the kernel cache under concurrency, the ISA cap,
+// and the fallbacks. Every output is checked against the golden loops.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "patchjit/patchjit.h"
+#include "reference/golden.h"
+#include "tests/random_spec.h"
+
+namespace {
+
+pj_spec to_c(const pj::Spec& spec) {
+  pj_spec s{};
+  s.dtype = static_cast<pj_dtype>(spec.dtype);
+  s.padding = static_cast<pj_padding>(spec.padding);
+  for (int d = 0; d < 4; ++d) {
+    s.input_shape[d] = spec.input_shape[d];
+    s.ksizes[d] = spec.ksizes[d];
+    s.strides[d] = spec.strides[d];
+    s.rates[d] = spec.rates[d];
+  }
+  return s;
+}
+
+pj::Spec conv_spec(int64_t batch, int64_t hw, int64_t depth, int64_t k) {
+  pj::Spec spec;
+  spec.input_shape = {batch, hw, hw, depth};
+  spec.ksizes = {1, k, k, 1};
+  return spec;
+}
+
+struct Case {
+  pj::Spec spec;
+  pj::Geometry g;
+  std::vector<uint8_t> input, expected;
+};
+
+Case make_case(const pj::Spec& spec, std::mt19937_64& rng) {
+  Case c{spec, *pj::make_geometry(spec), {}, {}};
+  c.input = pj::testing::random_bytes(rng, c.g.input_bytes);
+  c.expected.resize(c.g.output_bytes);
+  pj::golden_extract(c.g, c.input.data(), c.expected.data());
+  return c;
+}
+
+std::string describe(const pj_kernel* k) {
+  std::string text(pj_kernel_describe(k, nullptr, 0), '\0');
+  pj_kernel_describe(k, text.data(), text.size() + 1);
+  return text;
+}
+
+// Restores the process-wide settings a test changes.
+class Runtime : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cap_ = pj_max_isa();
+    pj_cache_stats s;
+    pj_cache_get_stats(&s);
+    limits_ = {s.max_entries, s.max_code_bytes};
+  }
+  void TearDown() override {
+    pj_set_max_isa(cap_);
+    pj_cache_set_limits(limits_.first, limits_.second);
+  }
+  pj_isa cap_;
+  std::pair<size_t, size_t> limits_;
+};
+
+TEST_F(Runtime, EveryThreadCountGivesTheSameBytes) {
+  std::mt19937_64 rng(pj::testing::test_seed());
+  for (const pj::Spec& spec : {conv_spec(3, 40, 16, 3), conv_spec(1, 7, 5, 5), conv_spec(2, 1, 3, 2)}) {
+    Case c = make_case(spec, rng);
+    pj_spec s = to_c(spec);
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK) << pj_last_error();
+    for (int threads : {1, 2, 0, 3, 64}) {
+      std::vector<uint8_t> out(c.g.output_bytes, 0xA5);
+      ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), threads), PJ_OK);
+      EXPECT_TRUE(out == c.expected) << "threads " << threads;
+    }
+    pj_kernel_destroy(k);
+  }
+}
+
+TEST_F(Runtime, TwoThreadsRunOneKernelAtOnce) {
+  std::mt19937_64 rng(pj::testing::test_seed());
+  Case c = make_case(conv_spec(2, 33, 17, 3), rng);
+  pj_spec s = to_c(c.spec);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  std::atomic<int> bad{0};
+  auto worker = [&](int seed) {
+    std::mt19937 r(seed);
+    std::vector<uint8_t> out(c.g.output_bytes);
+    for (int i = 0; i < 200; ++i) {
+      std::memset(out.data(), i, out.size());
+      if (pj_kernel_run(k, c.input.data(), out.data(), static_cast<int>(r() % 3)) != PJ_OK || out != c.expected) ++bad;
+    }
+  };
+  std::thread a(worker, 1), b(worker, 2);
+  a.join();
+  b.join();
+  EXPECT_EQ(bad.load(), 0);
+  pj_kernel_destroy(k);
+}
+
+TEST_F(Runtime, CacheBuildsOnceForConcurrentCreates) {
+  pj_cache_clear();
+  pj_cache_stats before;
+  pj_cache_get_stats(&before);
+  pj_spec s = to_c(conv_spec(1, 29, 11, 3));
+  constexpr int kThreads = 8;
+  std::vector<pj_kernel*> kernels(kThreads);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      EXPECT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &kernels[i]), PJ_OK);
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+  pj_cache_stats after;
+  pj_cache_get_stats(&after);
+  EXPECT_EQ(after.misses - before.misses, 1u);
+  EXPECT_EQ(after.hits - before.hits, static_cast<uint64_t>(kThreads - 1));
+  for (pj_kernel* k : kernels) pj_kernel_destroy(k);
+}
+
+TEST_F(Runtime, BatchSizeIsNotPartOfTheKey) {
+  pj_spec one = to_c(conv_spec(1, 21, 6, 3)), seven = to_c(conv_spec(7, 21, 6, 3));
+  pj_kernel *a = nullptr, *b = nullptr;
+  ASSERT_EQ(pj_kernel_create(&one, PJ_BACKEND_AUTO, &a), PJ_OK);
+  pj_cache_stats s1, s2;
+  pj_cache_get_stats(&s1);
+  ASSERT_EQ(pj_kernel_create(&seven, PJ_BACKEND_AUTO, &b), PJ_OK);
+  pj_cache_get_stats(&s2);
+  EXPECT_EQ(s2.misses, s1.misses);
+  EXPECT_EQ(s2.hits, s1.hits + 1);
+  std::mt19937_64 rng(3);
+  Case c = make_case(conv_spec(7, 21, 6, 3), rng);
+  std::vector<uint8_t> out(c.g.output_bytes);
+  ASSERT_EQ(pj_kernel_run(b, c.input.data(), out.data(), 0), PJ_OK);
+  EXPECT_TRUE(out == c.expected);
+  pj_kernel_destroy(a);
+  pj_kernel_destroy(b);
+}
+
+// Threads creating, running and destroying kernels of many signatures through a cache of four:
+// constant eviction, and every output still right.
+TEST_F(Runtime, CacheUnderConcurrentCreateRunEvict) {
+  ASSERT_EQ(pj_cache_set_limits(4, size_t{1} << 30), PJ_OK);
+  std::mt19937_64 rng(pj::testing::test_seed());
+  pj::testing::RandomSpecOptions options;
+  options.max_output_bytes = 1 << 16;
+  std::vector<pj::Spec> specs;
+  for (int i = 0; i < 24; ++i) specs.push_back(pj::testing::random_spec(rng, options));
+  pj_cache_stats before;
+  pj_cache_get_stats(&before);
+  std::atomic<int> bad{0}, runs{0};
+  auto worker = [&](uint64_t seed) {
+    std::mt19937_64 r(seed);
+    for (int i = 0; i < pj::testing::scaled(150); ++i) {
+      Case c = make_case(specs[r() % specs.size()], r);
+      pj_spec s = to_c(c.spec);
+      pj_kernel* k = nullptr;
+      if (pj_kernel_create(&s, PJ_BACKEND_AUTO, &k) != PJ_OK) {
+        ++bad;
+        continue;
+      }
+      std::vector<uint8_t> out(c.g.output_bytes, 0x3C);
+      if (pj_kernel_run(k, c.input.data(), out.data(), static_cast<int>(r() % 3)) != PJ_OK || out != c.expected) ++bad;
+      pj_kernel_destroy(k);
+      ++runs;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back(worker, rng());
+  for (std::thread& t : threads) t.join();
+  pj_cache_stats after;
+  pj_cache_get_stats(&after);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(after.evictions, before.evictions);
+  EXPECT_LE(after.entries, 4u);
+  std::cout << runs.load() << " create/run/destroy cycles, " << after.evictions - before.evictions
+            << " evictions, " << after.hits - before.hits << " hits\n";
+}
+
+TEST_F(Runtime, CacheLimitsAndStats) {
+  ASSERT_EQ(pj_cache_set_limits(2, size_t{1} << 30), PJ_OK);
+  pj_cache_clear();
+  for (int hw : {11, 12, 13}) {
+    pj_spec s = to_c(conv_spec(1, hw, 3, 3));
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+    pj_kernel_destroy(k);
+  }
+  pj_cache_stats st;
+  pj_cache_get_stats(&st);
+  EXPECT_EQ(st.entries, 2u);
+  EXPECT_EQ(st.max_entries, 2u);
+  EXPECT_GT(st.compile_seconds, 0.0);
+  if (pj_backend_available(PJ_BACKEND_XBYAK) == PJ_OK) {
+    EXPECT_GT(st.code_bytes, 0u);
+  }
+  // A kernel keeps its code after eviction: run one whose entry is gone.
+  pj_spec s = to_c(conv_spec(1, 11, 3, 3));
+  pj_kernel* kept = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &kept), PJ_OK);
+  pj_cache_clear();
+  std::mt19937_64 rng(5);
+  Case c = make_case(conv_spec(1, 11, 3, 3), rng);
+  std::vector<uint8_t> out(c.g.output_bytes);
+  ASSERT_EQ(pj_kernel_run(kept, c.input.data(), out.data(), 1), PJ_OK);
+  EXPECT_TRUE(out == c.expected);
+  pj_kernel_destroy(kept);
+  // Caching off still works.
+  ASSERT_EQ(pj_cache_set_limits(0, 0), PJ_OK);
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &kept), PJ_OK);
+  pj_cache_get_stats(&st);
+  EXPECT_EQ(st.entries, 0u);
+  pj_kernel_destroy(kept);
+}
+
+TEST_F(Runtime, IsaCap) {
+  if (pj_backend_available(PJ_BACKEND_XBYAK) != PJ_OK) GTEST_SKIP() << pj_last_error();
+  EXPECT_EQ(pj_set_max_isa(static_cast<pj_isa>(9)), PJ_INVALID_ARGUMENT);
+  std::mt19937_64 rng(11);
+  Case c = make_case(conv_spec(1, 9, 5, 3), rng);
+  pj_spec s = to_c(c.spec);
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_AVX2), PJ_OK);
+  EXPECT_EQ(pj_max_isa(), PJ_ISA_AVX2);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_backend(k), PJ_BACKEND_XBYAK);
+  EXPECT_NE(describe(k).find("backend xbyak (avx2)"), std::string::npos) << describe(k);
+  EXPECT_NE(describe(k).find("eip_avx2_e4_9x9x5_k3x3_s1x1_r1x1_same"), std::string::npos);
+  std::vector<uint8_t> out(c.g.output_bytes);
+  ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 1), PJ_OK);
+  EXPECT_TRUE(out == c.expected);
+  const void* code = nullptr;
+  EXPECT_GT(pj_kernel_code(k, &code), 0u);
+  EXPECT_NE(code, nullptr);
+  pj_kernel_destroy(k);
+
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_NONE), PJ_OK);
+  EXPECT_EQ(pj_backend_available(PJ_BACKEND_XBYAK), PJ_UNIMPLEMENTED);
+  EXPECT_NE(std::strstr(pj_last_error(), "ISA cap is 'none'"), nullptr) << pj_last_error();
+  EXPECT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_UNIMPLEMENTED);
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_backend(k), PJ_BACKEND_INTERP);
+  EXPECT_NE(describe(k).find("(auto: backend xbyak is turned off"), std::string::npos) << describe(k);
+  EXPECT_EQ(pj_kernel_code(k, &code), 0u);
+  EXPECT_EQ(code, nullptr);
+  pj_kernel_destroy(k);
+}
+
+// Run by ctest with PATCHJIT_TEST_DENY_EXEC=1 (the refusal is sticky for the process).
+TEST(Fallback, ExecutableMemoryRefused) {
+  const char* env = std::getenv("PATCHJIT_TEST_DENY_EXEC");
+  if (env == nullptr || std::strcmp(env, "1") != 0) GTEST_SKIP() << "needs PATCHJIT_TEST_DENY_EXEC=1";
+  if (pj_host_isa() == PJ_ISA_NONE) GTEST_SKIP() << "no JIT on this CPU";
+  std::mt19937_64 rng(13);
+  Case c = make_case(conv_spec(1, 8, 4, 3), rng);
+  pj_spec s = to_c(c.spec);
+  pj_kernel* k = nullptr;
+  EXPECT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_UNIMPLEMENTED);
+  EXPECT_NE(std::strstr(pj_last_error(), "refuses executable memory"), nullptr) << pj_last_error();
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_backend(k), PJ_BACKEND_INTERP);
+  EXPECT_NE(describe(k).find("refuses executable memory"), std::string::npos) << describe(k);
+  std::vector<uint8_t> out(c.g.output_bytes);
+  ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 0), PJ_OK);
+  EXPECT_TRUE(out == c.expected);
+  pj_kernel_destroy(k);
+  EXPECT_EQ(pj_backend_available(PJ_BACKEND_XBYAK), PJ_UNIMPLEMENTED);
+}
+
+}  // namespace
