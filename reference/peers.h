@@ -1,0 +1,29 @@
+// Benchmark peers beside the golden loops and the careful im2col: Eigen's
+// extract_image_patches called exactly as TensorFlow's CPU kernel calls it, and the store floor
+// (the fastest way to merely write an output of the same size). Compiled with -O3 -march=native,
+// the strongest they can be.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "codegen/plan/geometry.h"
+
+namespace pj {
+
+// TensorFlow's functor::ExtractImagePatchesForward on Eigen::ThreadPoolDevice with one thread:
+// NHWC swapped to Eigen's (cols, rows) order, 32-bit indexing when the sizes allow. Buffers must
+// be 64-byte aligned (TensorFlow's TensorMaps are Aligned). Returns false for element types
+// the peer does not instantiate.
+bool eigen_extract(const Geometry& g, const void* input, void* output);
+
+// The three store floors; each writes `bytes` bytes of non-zero data to `out`.
+void floor_memset(void* out, size_t bytes);          // memset with a non-zero byte
+void floor_vector_stores(void* out, size_t bytes);   // widest vector stores of non-zero data
+void floor_memcpy_hot(void* out, size_t bytes);      // memcpy from a hot 16 KiB buffer
+
+// "g++ 12.2.0 -O3 -march=native" etc.: how the peers were built.
+std::string peer_compiler();
+
+}  // namespace pj

@@ -1,0 +1,22 @@
+// The benchmark suite of DESIGN.md, in one place for bench/ and `patchjit bench`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/plan/spec.h"
+
+namespace pj {
+
+struct SuiteShape {
+  std::string name;  // e.g. "f32_1x224x224x3_k7s2_same"
+  Spec spec;
+  std::string note;
+};
+
+const std::vector<SuiteShape>& benchmark_suite();
+
+// A name of the same form for any spec: "<dtype>_<NxHxWxC>_k<R>x<C>s<R>x<C>[r<R>x<C>]_<padding>".
+std::string shape_name(const Spec& spec);
+
+}  // namespace pj
