@@ -20,7 +20,15 @@ struct pj_kernel {
   pj::Geometry geometry;
   pj::Backend backend = pj::Backend::kInterp;
   std::shared_ptr<const pj::Executor> executor;  // null when the output is empty
+  // For outputs far larger than the last-level cache: the same kernel with non-temporal
+  // stores, used when the output is 64-byte aligned.
+  std::shared_ptr<const pj::Executor> streaming;
   std::string note;  // why `auto` did not get the JIT, if it did not
+
+  const pj::Executor& executor_for(const void* output) const {
+    const bool aligned = reinterpret_cast<uintptr_t>(output) % 64 == 0;
+    return streaming && aligned ? *streaming : *executor;
+  }
 };
 
 namespace pj {
@@ -71,6 +79,19 @@ Expected<std::shared_ptr<const Executor>> executor_for(const Geometry& g, Backen
   if (backend == Backend::kReference) return make_executor(backend, g);
   const int isa = backend == Backend::kXbyak ? static_cast<int>(jit_isa()) : 0;
   return global_kernel_cache().get(make_key(g, backend, isa), [&] { return make_executor(backend, g); });
+}
+
+// Non-temporal stores pay off only for outputs far beyond the last-level cache (measured:
+// plain stores win at 29 MB, streaming ones at 116 MB on this 32 MiB-L3 machine).
+constexpr int64_t kStreamingFrom = int64_t{64} << 20;
+
+bool wants_streaming(const Geometry& g, Backend backend) {
+  return backend == Backend::kXbyak && g.output_bytes >= kStreamingFrom && streamable(g);
+}
+
+Expected<std::shared_ptr<const Executor>> streaming_executor_for(const Geometry& g) {
+  return global_kernel_cache().get(make_key(g, Backend::kXbyak, static_cast<int>(jit_isa()), true),
+                                   [&] { return make_xbyak_executor(g, true); });
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
@@ -140,6 +161,11 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
       }
       if (!executor.ok()) return executor.status();
       result->executor = std::move(executor).value();
+      if (wants_streaming(*g, chosen)) {
+        Expected<std::shared_ptr<const Executor>> streaming = streaming_executor_for(*g);
+        if (!streaming.ok()) return streaming.status();
+        result->streaming = std::move(streaming).value();
+      }
     }
     result->backend = chosen;
     *kernel = result.release();
@@ -154,7 +180,7 @@ pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output
       return InvalidArgument("num_threads must be >= 0 (0 chooses), but got ", num_threads);
     }
     if (!kernel->executor) return Status::Ok();  // empty output: nothing to do
-    run_rows(*kernel->executor, kernel->geometry, static_cast<const uint8_t*>(input),
+    run_rows(kernel->executor_for(output), kernel->geometry, static_cast<const uint8_t*>(input),
              static_cast<uint8_t*>(output), num_threads);
     return Status::Ok();
   });
@@ -170,8 +196,8 @@ pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* o
                              ") must lie within [0, batch * out_rows) = [0, ", rows, ")");
     }
     if (kernel->executor && row_begin < row_end) {
-      kernel->executor->run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
-                            row_begin, row_end);
+      kernel->executor_for(output).run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
+                                       row_begin, row_end);
     }
     return Status::Ok();
   });
@@ -212,6 +238,10 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
                  g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
                  g.cols.pad_after, " after\n");
       text += kernel->executor ? kernel->executor->describe() : "empty output: nothing to run\n";
+      if (kernel->streaming) {
+        text += "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "
+                "last-level cache)\n";
+      }
     }
   } catch (...) {
     text = "(out of memory)\n";

@@ -38,6 +38,8 @@ Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const G
 // The portable ones (runtime/executors.cc) and the JIT ones (runtime/xbyak_executor.cc).
 std::shared_ptr<const Executor> make_reference_executor(const Geometry& geometry);
 Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& geometry);
-Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry);
+// nontemporal: stores that bypass the caches (for outputs far larger than the last-level
+// cache); such a kernel must only run on 64-byte aligned outputs.
+Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal = false);
 
 }  // namespace pj

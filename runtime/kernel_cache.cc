@@ -16,7 +16,8 @@ struct KeyHash {
     uint64_t h = 0x9e3779b97f4a7c15ull;
     for (int64_t v : {k.elem_size, k.in_rows, k.in_cols, k.depth, k.ksize_rows, k.ksize_cols,
                       k.stride_rows, k.stride_cols, k.rate_rows, k.rate_cols,
-                      int64_t{k.padding}, int64_t{k.backend}, int64_t{k.isa}, int64_t{k.version}}) {
+                      int64_t{k.padding}, int64_t{k.backend}, int64_t{k.isa}, int64_t{k.version},
+                      int64_t{k.nontemporal}}) {
       h ^= static_cast<uint64_t>(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     }
     return static_cast<size_t>(h);
@@ -37,10 +38,10 @@ Result build_guarded(const KernelCache::Builder& build) {
 
 }  // namespace
 
-KernelKey make_key(const Geometry& g, Backend backend, int isa) {
+KernelKey make_key(const Geometry& g, Backend backend, int isa, bool nontemporal) {
   return {g.elem_size,   g.rows.in,     g.cols.in,    g.depth,      g.rows.ksize,
           g.cols.ksize,  g.rows.stride, g.cols.stride, g.rows.rate, g.cols.rate,
-          static_cast<int>(g.padding), static_cast<int>(backend), isa, kCodegenVersion};
+          static_cast<int>(g.padding), static_cast<int>(backend), isa, kCodegenVersion, nontemporal};
 }
 
 struct KernelCache::State {

@@ -21,11 +21,12 @@ struct KernelKey {
   int64_t elem_size, in_rows, in_cols, depth;
   int64_t ksize_rows, ksize_cols, stride_rows, stride_cols, rate_rows, rate_cols;
   int padding, backend, isa, version;
+  bool nontemporal;
 
   bool operator==(const KernelKey&) const = default;
 };
 
-KernelKey make_key(const Geometry& geometry, Backend backend, int isa);
+KernelKey make_key(const Geometry& geometry, Backend backend, int isa, bool nontemporal = false);
 
 struct CacheStats {
   uint64_t hits = 0, misses = 0, evictions = 0, failures = 0;

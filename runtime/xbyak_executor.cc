@@ -43,9 +43,11 @@ class XbyakExecutor final : public Executor {
 
 }  // namespace
 
-Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry) {
+Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal) {
   const Isa isa = jit_isa();
-  Expected<Plan> plan = make_plan(geometry, plan_options_for(isa));
+  PlanOptions options = plan_options_for(isa);
+  options.nontemporal = nontemporal;
+  Expected<Plan> plan = make_plan(geometry, options);
   if (!plan.ok()) return plan.status();
   // Signatures too irregular to specialize run the generic loops; the plan says so.
   if (plan->generic) return make_interp_executor(geometry);
@@ -63,7 +65,7 @@ Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& ge
 
 #else
 
-Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry&) {
+Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry&, bool) {
   return backend_status(Backend::kXbyak);
 }
 

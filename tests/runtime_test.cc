@@ -262,6 +262,28 @@ TEST_F(Runtime, IsaCap) {
   pj_kernel_destroy(k);
 }
 
+// Outputs far beyond the last-level cache stream (non-temporal stores) when the output is
+// 64-byte aligned, and fall back to the cached-store kernel when it is not.
+TEST_F(Runtime, HugeOutputsStreamOnAlignedBuffersOnly) {
+  pj::Spec spec = conv_spec(1, 256, 128, 3);  // 72 MiB of output; taps of 512 bytes
+  std::mt19937_64 rng(17);
+  Case c = make_case(spec, rng);
+  pj_spec s = to_c(spec);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  if (pj_kernel_backend(k) == PJ_BACKEND_XBYAK) {
+    EXPECT_NE(describe(k).find("stores: non-temporal on 64-byte aligned outputs"), std::string::npos);
+  }
+  std::vector<uint8_t> storage(c.g.output_bytes + 64 + 8);
+  uint8_t* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  for (uint8_t* out : {aligned, aligned + 8}) {
+    std::memset(out, 0x77, c.g.output_bytes);
+    ASSERT_EQ(pj_kernel_run(k, c.input.data(), out, 0), PJ_OK);
+    EXPECT_EQ(std::memcmp(out, c.expected.data(), c.g.output_bytes), 0) << "offset " << (out - aligned);
+  }
+  pj_kernel_destroy(k);
+}
+
 // Run by ctest with PATCHJIT_TEST_DENY_EXEC=1 (the refusal is sticky for the process).
 TEST(Fallback, ExecutableMemoryRefused) {
   const char* env = std::getenv("PATCHJIT_TEST_DENY_EXEC");

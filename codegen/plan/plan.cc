@@ -275,6 +275,7 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   Plan plan;
   plan.geometry = g;
   plan.options = options;
+  plan.options.nontemporal = options.nontemporal && streamable(g);
   // Non-empty output: every size below is a factor of the (int64) input or output byte count,
   // except the anchor offsets, which are checked in 128 bits by prove_bounds.
   plan.in_tap_bytes = g.depth * g.elem_size;

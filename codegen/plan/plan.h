@@ -79,7 +79,9 @@ struct PlanOptions {
   int64_t unroll_budget = 384;
   // Contiguous runs longer than this are emitted as a loop over runs of this many bytes.
   int64_t max_unrolled_run_bytes = 2048;
-  // Store with non-temporal hints (outputs far larger than the last-level cache).
+  // Store with non-temporal hints (outputs far larger than the last-level cache). Honoured
+  // only when every tap is whole 64-byte cache lines (see streamable()); the kernel must then
+  // run on 64-byte aligned outputs.
   bool nontemporal = false;
   // Above this many regions the plan is `generic`: executors run per-pixel loops instead.
   int64_t max_regions = 4096;
@@ -107,6 +109,10 @@ struct Plan {
   std::string name() const;
   int64_t region_count() const;
 };
+
+// Whether non-temporal stores can serve this geometry: each tap a whole number of cache lines,
+// so every pixel, run and zero fill is line-aligned on an aligned output.
+inline bool streamable(const Geometry& g) { return (g.depth * g.elem_size) % 64 == 0; }
 
 // Plans a non-empty geometry. Fails (kInternal) if a step could touch memory outside the input
 // image or the output pixel: that is the proof every backend relies on.

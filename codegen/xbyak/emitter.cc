@@ -5,12 +5,21 @@
 //   class k:  while r < end_k: each region of the class (a column loop around the fully
 //             unrolled pixel program), then advance to the next output row
 //   after the last class: next image (r = 0), back to class 0
+//
+// Pixel programs are emitted one of two ways:
+//   by chunks (AVX-512, fully unrolled programs of pieces >= 32 bytes): each 64-byte chunk of the pixel's output is
+//     assembled in a register from masked loads of the steps that cover it (a masked load
+//     touches only its enabled lanes, so it may start before a run), then written with one
+//     store. Fewer stores than one per run: on this machine the number of store operations per
+//     cache line, not the bytes, limits short runs.
+//   by runs (AVX2, programs with run-time loops or short pieces): each run as full vectors, its tail as one
+//     vector overlapping the previous one (the same bytes rewritten with the same values),
+//     runs shorter than a vector as two overlapping narrower moves.
 #include "codegen/xbyak/emitter.h"
 
 #include <xbyak/xbyak.h>
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <map>
 
@@ -25,10 +34,88 @@ bool fits_int32(int64_t v) {
   return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
 }
 
+// Lanes [first, first + count) of a 64-lane byte mask.
+uint64_t lane_mask(int64_t first, int64_t count) {
+  const uint64_t ones = count >= 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
+  return ones << first;
+}
+
+// A byte range of a pixel's output and where it comes from (nothing, for zeros).
+struct Piece {
+  int64_t dst, src, bytes;
+  bool zero;
+};
+
+// Chunks pay off for programs without run-time loops whose copied pieces are 32 bytes or more:
+// with shorter pieces, a chunk chains several masked loads and (measured) loses to one short
+// move per piece.
+constexpr int64_t kMinChunkedPiece = 32;
+
+bool chunkable(const PixelProgram& p, const PlanOptions& o) {
+  for (const Block& b : p.blocks) {
+    if (b.loop) return false;
+    for (const Step& s : b.steps) {
+      if (s.loop || s.bytes > o.max_unrolled_run_bytes) return false;
+      if (s.kind != Step::Kind::kZero && s.bytes < kMinChunkedPiece) return false;
+    }
+  }
+  return true;
+}
+
+// A fully unrolled program flattened into pieces, in output order.
+
+std::vector<Piece> pieces_of(const PixelProgram& p) {
+  std::vector<Piece> pieces;
+  for (const Block& b : p.blocks) {
+    for (int64_t row = 0; row < b.rows; ++row) {
+      for (const Step& s : b.steps) {
+        for (int64_t j = 0; j < s.count; ++j) {
+          pieces.push_back({row * b.dst_row_stride + s.dst + j * s.bytes,
+                            row * b.src_row_stride + s.src + j * s.src_stride, s.bytes,
+                            s.kind == Step::Kind::kZero});
+        }
+      }
+    }
+  }
+  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.dst < b.dst; });
+  return pieces;
+}
+
+// One 64-byte output chunk: the masked loads that fill it and how it is stored.
+struct Chunk {
+  struct Load {
+    int64_t src;    // address of lane 0, relative to the anchor
+    uint64_t lanes;
+  };
+  int64_t dst;
+  int64_t bytes;  // 64, or fewer at the end of a pixel
+  std::vector<Load> loads;
+};
+
+std::vector<Chunk> chunks_of(const PixelProgram& p) {
+  std::vector<Piece> pieces = pieces_of(p);
+  std::vector<Chunk> chunks;
+  size_t first = 0;
+  for (int64_t lo = 0; lo < p.dst_bytes; lo += 64) {
+    const int64_t hi = std::min(lo + 64, p.dst_bytes);
+    Chunk chunk{lo, hi - lo, {}};
+    while (first < pieces.size() && pieces[first].dst + pieces[first].bytes <= lo) ++first;
+    for (size_t i = first; i < pieces.size() && pieces[i].dst < hi; ++i) {
+      const Piece& q = pieces[i];
+      if (q.zero) continue;
+      const int64_t a = std::max(q.dst, lo), b = std::min(q.dst + q.bytes, hi);
+      chunk.loads.push_back({q.src + (a - q.dst) - (a - lo), lane_mask(a - lo, b - a)});
+    }
+    chunks.push_back(std::move(chunk));
+  }
+  return chunks;
+}
+
 class Generator : public Xbyak::CodeGenerator {
  public:
   Generator(const Plan& plan, Isa isa, size_t size, uint8_t* buffer)
-      : Xbyak::CodeGenerator(size, buffer), plan_(plan), isa_(isa), vector_(isa == Isa::kAvx512 ? 64 : 32) {}
+      : Xbyak::CodeGenerator(size, buffer), plan_(plan), isa_(isa), vector_(isa == Isa::kAvx512 ? 64 : 32),
+        nontemporal_(plan.options.nontemporal) {}
 
   void generate();
 
@@ -61,15 +148,35 @@ class Generator : public Xbyak::CodeGenerator {
   }
   void lea_off(const Reg64& d, const Reg64& base, int64_t off) { lea(d, at(base, off)); }
 
-  // Vector register for data, rotating so independent moves use different registers.
+  // Vector register for data, rotating so independent chunks overlap in the pipeline.
   int next_vector() { return rotation_++ % 8; }
+
+  // A register of zeros, below 16 so that VEX (xmm/ymm) stores can name it too.
+  static constexpr int zero_index() { return 15; }
+
+  // A full vector store, non-temporal where the plan asks. The plan streams only when every
+  // tap is whole cache lines, so every store is then a full vector at an aligned offset (no
+  // cache line ever mixes streaming and cached stores, which costs 100x here).
+  void store_vector(const Reg64& db, int64_t doff, int reg) {
+    const bool nt = nontemporal_;
+    if (vector_ == 64) {
+      if (nt) vmovntdq(at(db, doff), Xbyak::Zmm(reg));
+      else vmovdqu64(at(db, doff), Xbyak::Zmm(reg));
+    } else {
+      if (nt) vmovntdq(at(db, doff), Xbyak::Ymm(reg));
+      else vmovdqu(at(db, doff), Xbyak::Ymm(reg));
+    }
+  }
+
+  // ---- by runs ----
 
   // One move of w bytes (64, 32, 16, 8, 4, 2, 1).
   void move(int w, const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff) {
     const int v = next_vector();
-    if (w == 64) {
-      vmovdqu64(Xbyak::Zmm(v), at(sb, soff));
-      vmovdqu64(at(db, doff), Xbyak::Zmm(v));
+    if (w == vector_) {
+      if (w == 64) vmovdqu64(Xbyak::Zmm(v), at(sb, soff));
+      else vmovdqu(Xbyak::Ymm(v), at(sb, soff));
+      store_vector(db, doff, v);
     } else if (w == 32) {
       vmovdqu(Xbyak::Ymm(v), at(sb, soff));
       vmovdqu(at(db, doff), Xbyak::Ymm(v));
@@ -85,80 +192,54 @@ class Generator : public Xbyak::CodeGenerator {
   }
 
   void store_zero(int w, const Reg64& db, int64_t doff) {
-    if (w == 64) {
-      vmovdqu64(at(db, doff), zero_zmm());
+    if (w == vector_) {
+      store_vector(db, doff, zero_index());
     } else if (w == 32) {
       vmovdqu(at(db, doff), Xbyak::Ymm(zero_index()));
     } else if (w == 16) {
       vmovdqu(at(db, doff), Xbyak::Xmm(zero_index()));
-    } else if (w == 8) {
-      mov(qword[at(db, doff).getRegExp()], 0);
-    } else if (w == 4) {
-      mov(dword[at(db, doff).getRegExp()], 0);
-    } else if (w == 2) {
-      mov(word[at(db, doff).getRegExp()], 0);
     } else {
-      mov(byte[at(db, doff).getRegExp()], 0);
+      const Xbyak::RegExp e = at(db, doff).getRegExp();
+      if (w == 8) mov(qword[e], 0);
+      else if (w == 4) mov(dword[e], 0);
+      else if (w == 2) mov(word[e], 0);
+      else mov(byte[e], 0);
     }
   }
 
-  // A register of zeros, below 16 so that VEX (xmm/ymm) stores can name it too.
-  static constexpr int zero_index() { return 15; }
-  static Xbyak::Zmm zero_zmm() { return Xbyak::Zmm(zero_index()); }
-
-  // The opmask holding the low n bytes, preloaded (k1-k6) or loaded now into k7.
-  Xbyak::Opmask mask(int64_t n) {
-    auto it = preloaded_masks_.find(n);
-    if (it != preloaded_masks_.end()) return Xbyak::Opmask(it->second);
-    mov(big_, (uint64_t{1} << n) - 1);
-    kmovq(k7, big_);
-    return k7;
-  }
-
-  // n bytes, n below the vector width, in the fewest moves.
-  void copy_short(const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff, int64_t n) {
-    if (isa_ == Isa::kAvx512 && n != 32 && n != 16) {
-      Xbyak::Opmask k = mask(n);
-      const int v = next_vector();
-      vmovdqu8(Xbyak::Zmm(v) | k | T_z, at(sb, soff));
-      vmovdqu8(at(db, doff) | k, Xbyak::Zmm(v));
-      return;
-    }
-    // Widest power of two w <= n, then one overlapping move for the rest (n < 2w).
-    int w = 32;
-    while (w > n) w /= 2;
-    move(w, db, doff, sb, soff);
-    if (n > w) move(w, db, doff + n - w, sb, soff + n - w);
-  }
-
-  void zero_short(const Reg64& db, int64_t doff, int64_t n) {
-    if (isa_ == Isa::kAvx512 && n != 32 && n != 16) {
-      vmovdqu8(at(db, doff) | mask(n), zero_zmm());
-      return;
-    }
-    int w = 32;
-    while (w > n) w /= 2;
-    store_zero(w, db, doff);
-    if (n > w) store_zero(w, db, doff + n - w);
-  }
-
-  // n >= vector bytes: full vectors, the remainder as one vector overlapping the previous one
-  // (same bytes rewritten with the same values).
+  // n bytes in full vectors, the remainder as one vector overlapping the previous one; below a
+  // vector, the widest power of two w <= n and one overlapping move of w for the rest (n < 2w).
   void copy_vectors(const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff, int64_t n) {
+    if (n < vector_) {
+      int w = 32;
+      while (w > n) w /= 2;
+      move(w, db, doff, sb, soff);
+      if (n > w) move(w, db, doff + n - w, sb, soff + n - w);
+      return;
+    }
     int64_t i = 0;
     for (; i + vector_ <= n; i += vector_) move(vector_, db, doff + i, sb, soff + i);
     if (i < n) move(vector_, db, doff + n - vector_, sb, soff + n - vector_);
   }
   void zero_vectors(const Reg64& db, int64_t doff, int64_t n) {
+    if (n < vector_) {
+      int w = 32;
+      while (w > n) w /= 2;
+      store_zero(w, db, doff);
+      if (n > w) store_zero(w, db, doff + n - w);
+      return;
+    }
     int64_t i = 0;
     for (; i + vector_ <= n; i += vector_) store_zero(vector_, db, doff + i);
     if (i < n) store_zero(vector_, db, doff + n - vector_);
   }
 
-  // A contiguous run; runs longer than the planner's limit loop over blocks of that size.
+  // Runs longer than the planner's limit loop over blocks of that size; the rest ends at the
+  // run's end (a partial vector reaches back into the same run).
+  int64_t run_block() const { return plan_.options.max_unrolled_run_bytes / vector_ * vector_; }
+
   void copy_run(const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff, int64_t n) {
-    if (n < vector_) return copy_short(db, doff, sb, soff, n);
-    const int64_t block = plan_.options.max_unrolled_run_bytes / vector_ * vector_;
+    const int64_t block = run_block();
     if (n <= plan_.options.max_unrolled_run_bytes || block < vector_) return copy_vectors(db, doff, sb, soff, n);
     lea_off(chunk_dst_, db, doff);
     lea_off(chunk_src_, sb, soff);
@@ -170,15 +251,14 @@ class Generator : public Xbyak::CodeGenerator {
     add_imm(chunk_src_, block);
     dec(chunks_);
     jnz(loop, T_NEAR);
-    // The rest ends at the run's end; a partial vector reaches back into this run.
-    const int64_t rest = n % block;
-    if (rest > 0) copy_vectors(chunk_dst_, rest - std::max<int64_t>(rest, vector_), chunk_src_,
-                               rest - std::max<int64_t>(rest, vector_), std::max<int64_t>(rest, vector_));
+    if (const int64_t rest = n % block; rest > 0) {
+      const int64_t tail = std::max<int64_t>(rest, vector_);
+      copy_vectors(chunk_dst_, rest - tail, chunk_src_, rest - tail, tail);
+    }
   }
 
   void zero_run(const Reg64& db, int64_t doff, int64_t n) {
-    if (n < vector_) return zero_short(db, doff, n);
-    const int64_t block = plan_.options.max_unrolled_run_bytes / vector_ * vector_;
+    const int64_t block = run_block();
     if (n <= plan_.options.max_unrolled_run_bytes || block < vector_) return zero_vectors(db, doff, n);
     lea_off(chunk_dst_, db, doff);
     mov(chunks_, n / block);
@@ -188,8 +268,10 @@ class Generator : public Xbyak::CodeGenerator {
     add_imm(chunk_dst_, block);
     dec(chunks_);
     jnz(loop, T_NEAR);
-    const int64_t rest = n % block;
-    if (rest > 0) zero_vectors(chunk_dst_, rest - std::max<int64_t>(rest, vector_), std::max<int64_t>(rest, vector_));
+    if (const int64_t rest = n % block; rest > 0) {
+      const int64_t tail = std::max<int64_t>(rest, vector_);
+      zero_vectors(chunk_dst_, rest - tail, tail);
+    }
   }
 
   void emit_step(const Step& s, const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff) {
@@ -205,10 +287,12 @@ class Generator : public Xbyak::CodeGenerator {
           for (int64_t j = 0; j < s.count; ++j) {
             copy_run(db, doff + s.dst + j * s.bytes, sb, soff + s.src + j * s.src_stride, s.bytes);
           }
-        } else {
-          lea_off(chunk_dst_, db, doff + s.dst);
-          lea_off(chunk_src_, sb, soff + s.src);
-          mov(chunks_, s.count);
+          break;
+        }
+        lea_off(chunk_dst_, db, doff + s.dst);
+        lea_off(chunk_src_, sb, soff + s.src);
+        mov(chunks_, s.count);
+        {
           Label loop;
           L(loop);
           copy_run(chunk_dst_, 0, chunk_src_, 0, s.bytes);  // pieces never exceed the run limit here
@@ -221,7 +305,7 @@ class Generator : public Xbyak::CodeGenerator {
     }
   }
 
-  void emit_program(const PixelProgram& program) {
+  void emit_by_runs(const PixelProgram& program) {
     for (const Block& b : program.blocks) {
       if (!b.loop) {
         for (int64_t row = 0; row < b.rows; ++row) {
@@ -242,42 +326,88 @@ class Generator : public Xbyak::CodeGenerator {
     }
   }
 
+  // ---- by chunks (AVX-512) ----
+
+  // An opmask holding `lanes`: one of k1-k7 preloaded for the kernel, or k7 loaded now.
+  Xbyak::Opmask mask(uint64_t lanes) {
+    auto it = preloaded_masks_.find(lanes);
+    if (it != preloaded_masks_.end()) return Xbyak::Opmask(it->second);
+    mov(big_, lanes);
+    kmovq(k7, big_);
+    return k7;
+  }
+
+  void emit_by_chunks(const std::vector<Chunk>& chunks) {
+    for (const Chunk& c : chunks) {
+      int reg = zero_index();
+      for (size_t i = 0; i < c.loads.size(); ++i) {
+        const Chunk::Load& load = c.loads[i];
+        if (i == 0) reg = next_vector();
+        const Xbyak::Zmm z(reg);
+        if (load.lanes == ~uint64_t{0}) {
+          vmovdqu64(z, at(src_, load.src));
+        } else {
+          const Xbyak::Opmask k = mask(load.lanes);
+          if (i == 0) vmovdqu8(z | k | T_z, at(src_, load.src));  // lanes no load fills are zeros
+          else vmovdqu8(z | k, at(src_, load.src));
+        }
+      }
+      if (c.bytes == 64) {
+        store_vector(dst_, c.dst, reg);
+      } else {
+        const Xbyak::Opmask k = mask(lane_mask(0, c.bytes));  // before at(): both may use big_
+        vmovdqu8(at(dst_, c.dst) | k, Xbyak::Zmm(reg));
+      }
+    }
+  }
+
+  bool by_chunks(const PixelProgram& p) const { return isa_ == Isa::kAvx512 && chunkable(p, plan_.options); }
+
+  void emit_program(int32_t index) {
+    const PixelProgram& p = plan_.programs[index];
+    if (by_chunks(p)) emit_by_chunks(chunks_of(p));
+    else emit_by_runs(p);
+  }
+
   void emit_region(const Region& region) {
     lea_off(dst_, out_row_, region.begin * plan_.pixel_bytes);
     lea_off(src_, anchor_row_, region.begin * plan_.in_pixel_step);
-    const PixelProgram& program = plan_.programs[region.program];
-    if (region.iterations() == 1) return emit_program(program);
+    if (region.iterations() == 1) return emit_program(region.program);
     mov(cols_, region.iterations());
     Label loop;
     L(loop);
-    emit_program(program);
+    emit_program(region.program);
     add_imm(dst_, plan_.pixel_bytes * region.pixels_per_iteration);
     add_imm(src_, plan_.in_pixel_step * region.pixels_per_iteration);
     dec(cols_);
     jnz(loop, T_NEAR);
   }
 
-  // AVX-512: the six most used short lengths (weighted by how often they run) get opmasks
-  // k1-k6 for the whole kernel; the others load k7 where they are used.
+  // The seven most used partial masks of the kernel, weighted by how often they run, stay in
+  // k1-k7; if there are more, k7 is left for loading the others where they are used.
   void preload_masks() {
     if (isa_ != Isa::kAvx512) return;
-    std::map<int64_t, int64_t> uses;
+    std::map<uint64_t, int64_t> uses;
     for (const RowClass& rc : plan_.row_classes) {
       for (const Region& region : rc.regions) {
+        const PixelProgram& p = plan_.programs[region.program];
+        if (!by_chunks(p)) continue;
         const int64_t runs = (rc.end - rc.begin) * region.iterations();
-        for (const Block& b : plan_.programs[region.program].blocks) {
-          for (const Step& s : b.steps) {
-            if (s.bytes < vector_ && s.bytes != 16 && s.bytes != 32) uses[s.bytes] += runs * b.rows * s.count;
+        for (const Chunk& c : chunks_of(p)) {
+          for (const Chunk::Load& load : c.loads) {
+            if (load.lanes != ~uint64_t{0}) uses[load.lanes] += runs;
           }
+          if (c.bytes < 64) uses[lane_mask(0, c.bytes)] += runs;
         }
       }
     }
-    std::vector<std::pair<int64_t, int64_t>> ranked;  // (uses, length)
-    for (auto [n, count] : uses) ranked.push_back({count, n});
+    std::vector<std::pair<int64_t, uint64_t>> ranked;  // (uses, lanes)
+    for (auto [lanes, count] : uses) ranked.push_back({count, lanes});
     std::sort(ranked.rbegin(), ranked.rend());
-    for (size_t i = 0; i < ranked.size() && i < 6; ++i) {
+    const size_t kept = ranked.size() <= 7 ? ranked.size() : 6;
+    for (size_t i = 0; i < kept; ++i) {
       const int k = static_cast<int>(i) + 1;
-      mov(big_, (uint64_t{1} << ranked[i].second) - 1);
+      mov(big_, ranked[i].second);
       kmovq(Xbyak::Opmask(k), big_);
       preloaded_masks_[ranked[i].second] = k;
     }
@@ -286,8 +416,9 @@ class Generator : public Xbyak::CodeGenerator {
   const Plan& plan_;
   const Isa isa_;
   const int vector_;
+  const bool nontemporal_;
   int rotation_ = 0;
-  std::map<int64_t, int> preloaded_masks_;
+  std::map<uint64_t, int> preloaded_masks_;
 };
 
 void Generator::generate() {
@@ -326,7 +457,7 @@ void Generator::generate() {
   imul(rax, big_);
   add(out_row_, rax);
   if (isa_ == Isa::kAvx512) {
-    vpxord(zero_zmm(), zero_zmm(), zero_zmm());
+    vpxord(Xbyak::Zmm(zero_index()), Xbyak::Zmm(zero_index()), Xbyak::Zmm(zero_index()));
   } else {
     vpxor(Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()));
   }
@@ -353,6 +484,7 @@ void Generator::generate() {
   jmp(classes[0], T_NEAR);
 
   L(done);
+  if (nontemporal_) sfence();  // non-temporal stores are weakly ordered: publish them
   vzeroupper();
   add(rsp, 8);
   for (const Reg64& r : {r15, r14, r13, r12, rbp, rbx}) pop(r);
@@ -371,7 +503,7 @@ Expected<MachineCode> emit_x86(const Plan& plan, Isa isa, const EmitOptions& opt
   if (plan.generic) return Internal("emit_x86: generic plans have no regions to emit");
   if (isa == Isa::kNone) return Internal("emit_x86: no instruction set");
   MachineCode code;
-  code.name = cat("eip_", isa_name(isa), "_", plan.name());
+  code.name = cat("eip_", isa_name(isa), "_", plan.name(), plan.options.nontemporal ? "_nt" : "");
   // Grow the buffer until the kernel fits (Xbyak reports ERR_CODE_IS_TOO_BIG).
   for (size_t size = 16384;; size *= 2) {
     if (size > options.max_code_bytes) {
