@@ -7,17 +7,17 @@
 //   after the last class: next image (r = 0), back to class 0
 //
 // Pixel programs are emitted one of two ways:
-//   by chunks (AVX-512, fully unrolled programs of pieces >= 32 bytes): each 64-byte chunk of the pixel's output is
-//     assembled in a register from masked loads of the steps that cover it (a masked load
-//     touches only its enabled lanes, so it may start before a run), then written with one
-//     store. Fewer stores than one per run: on this machine the number of store operations per
-//     cache line, not the bytes, limits short runs.
+//   by chunks (AVX-512, see chunks.h): each 64-byte chunk of the pixel's output assembled in a
+//     register, then written with one store. Fewer stores than one per run: on this machine
+//     the number of store operations per cache line, not the bytes, limits short runs.
 //   by runs (AVX2, programs with run-time loops or short pieces): each run as full vectors, its tail as one
 //     vector overlapping the previous one (the same bytes rewritten with the same values),
 //     runs shorter than a vector as two overlapping narrower moves.
 #include "codegen/xbyak/emitter.h"
 
 #include <xbyak/xbyak.h>
+
+#include "codegen/xbyak/chunks.h"
 
 #include <algorithm>
 #include <limits>
@@ -32,83 +32,6 @@ using Xbyak::Reg64;
 
 bool fits_int32(int64_t v) {
   return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
-}
-
-// Lanes [first, first + count) of a 64-lane byte mask.
-uint64_t lane_mask(int64_t first, int64_t count) {
-  const uint64_t ones = count >= 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
-  return ones << first;
-}
-
-// A byte range of a pixel's output and where it comes from (nothing, for zeros).
-struct Piece {
-  int64_t dst, src, bytes;
-  bool zero;
-};
-
-// Chunks pay off for programs without run-time loops whose copied pieces are 32 bytes or more:
-// with shorter pieces, a chunk chains several masked loads and (measured) loses to one short
-// move per piece.
-constexpr int64_t kMinChunkedPiece = 32;
-
-bool chunkable(const PixelProgram& p, const PlanOptions& o) {
-  for (const Block& b : p.blocks) {
-    if (b.loop) return false;
-    for (const Step& s : b.steps) {
-      if (s.loop || s.bytes > o.max_unrolled_run_bytes) return false;
-      if (s.kind != Step::Kind::kZero && s.bytes < kMinChunkedPiece) return false;
-    }
-  }
-  return true;
-}
-
-// A fully unrolled program flattened into pieces, in output order.
-
-std::vector<Piece> pieces_of(const PixelProgram& p) {
-  std::vector<Piece> pieces;
-  for (const Block& b : p.blocks) {
-    for (int64_t row = 0; row < b.rows; ++row) {
-      for (const Step& s : b.steps) {
-        for (int64_t j = 0; j < s.count; ++j) {
-          pieces.push_back({row * b.dst_row_stride + s.dst + j * s.bytes,
-                            row * b.src_row_stride + s.src + j * s.src_stride, s.bytes,
-                            s.kind == Step::Kind::kZero});
-        }
-      }
-    }
-  }
-  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.dst < b.dst; });
-  return pieces;
-}
-
-// One 64-byte output chunk: the masked loads that fill it and how it is stored.
-struct Chunk {
-  struct Load {
-    int64_t src;    // address of lane 0, relative to the anchor
-    uint64_t lanes;
-  };
-  int64_t dst;
-  int64_t bytes;  // 64, or fewer at the end of a pixel
-  std::vector<Load> loads;
-};
-
-std::vector<Chunk> chunks_of(const PixelProgram& p) {
-  std::vector<Piece> pieces = pieces_of(p);
-  std::vector<Chunk> chunks;
-  size_t first = 0;
-  for (int64_t lo = 0; lo < p.dst_bytes; lo += 64) {
-    const int64_t hi = std::min(lo + 64, p.dst_bytes);
-    Chunk chunk{lo, hi - lo, {}};
-    while (first < pieces.size() && pieces[first].dst + pieces[first].bytes <= lo) ++first;
-    for (size_t i = first; i < pieces.size() && pieces[i].dst < hi; ++i) {
-      const Piece& q = pieces[i];
-      if (q.zero) continue;
-      const int64_t a = std::max(q.dst, lo), b = std::min(q.dst + q.bytes, hi);
-      chunk.loads.push_back({q.src + (a - q.dst) - (a - lo), lane_mask(a - lo, b - a)});
-    }
-    chunks.push_back(std::move(chunk));
-  }
-  return chunks;
 }
 
 class Generator : public Xbyak::CodeGenerator {
@@ -337,21 +260,36 @@ class Generator : public Xbyak::CodeGenerator {
     return k7;
   }
 
+  void emit_load(const ChunkLoad& load, int reg, bool first) {
+    const Xbyak::Zmm z(reg);
+    if (load.permute < 0 && load.lanes == ~uint64_t{0}) {
+      vmovdqu64(z, at(src_, load.src));
+      return;
+    }
+    if (load.permute < 0) {
+      const Xbyak::Opmask k = mask(load.lanes);
+      if (first) vmovdqu8(z | k | T_z, at(src_, load.src));  // lanes no load fills are zeros
+      else vmovdqu8(z | k, at(src_, load.src));
+      return;
+    }
+    // A gather: its span in one masked load, its elements put in place by one byte permute.
+    const Xbyak::Zmm span(16 + scratch_++ % 8);
+    const Xbyak::Opmask span_mask = mask(load.span_lanes);
+    vmovdqu8(span | span_mask | T_z, at(src_, load.src));
+    Xbyak::Zmm index(24 + load.permute);
+    if (load.permute >= kPreloadedPermutes) {
+      index = Xbyak::Zmm(16 + scratch_++ % 8);
+      vmovdqu64(index, ptr[rip + permute_pool_ + 64 * load.permute]);
+    }
+    const Xbyak::Opmask k = mask(load.lanes);
+    if (first) vpermb(z | k | T_z, index, span);
+    else vpermb(z | k, index, span);
+  }
+
   void emit_by_chunks(const std::vector<Chunk>& chunks) {
     for (const Chunk& c : chunks) {
-      int reg = zero_index();
-      for (size_t i = 0; i < c.loads.size(); ++i) {
-        const Chunk::Load& load = c.loads[i];
-        if (i == 0) reg = next_vector();
-        const Xbyak::Zmm z(reg);
-        if (load.lanes == ~uint64_t{0}) {
-          vmovdqu64(z, at(src_, load.src));
-        } else {
-          const Xbyak::Opmask k = mask(load.lanes);
-          if (i == 0) vmovdqu8(z | k | T_z, at(src_, load.src));  // lanes no load fills are zeros
-          else vmovdqu8(z | k, at(src_, load.src));
-        }
-      }
+      const int reg = c.loads.empty() ? zero_index() : next_vector();
+      for (size_t i = 0; i < c.loads.size(); ++i) emit_load(c.loads[i], reg, i == 0);
       if (c.bytes == 64) {
         store_vector(dst_, c.dst, reg);
       } else {
@@ -363,10 +301,20 @@ class Generator : public Xbyak::CodeGenerator {
 
   bool by_chunks(const PixelProgram& p) const { return isa_ == Isa::kAvx512 && chunkable(p, plan_.options); }
 
+  // Lays out the chunks of every program that is emitted by chunks (and so the permute table).
+  void plan_chunks() {
+    for (const RowClass& rc : plan_.row_classes) {
+      for (const Region& region : rc.regions) {
+        const PixelProgram& p = plan_.programs[region.program];
+        if (by_chunks(p) && !chunked_.count(region.program)) chunked_[region.program] = chunks_of(p, &permutes_);
+      }
+    }
+  }
+
   void emit_program(int32_t index) {
-    const PixelProgram& p = plan_.programs[index];
-    if (by_chunks(p)) emit_by_chunks(chunks_of(p));
-    else emit_by_runs(p);
+    auto it = chunked_.find(index);
+    if (it != chunked_.end()) emit_by_chunks(it->second);
+    else emit_by_runs(plan_.programs[index]);
   }
 
   void emit_region(const Region& region) {
@@ -384,18 +332,20 @@ class Generator : public Xbyak::CodeGenerator {
   }
 
   // The seven most used partial masks of the kernel, weighted by how often they run, stay in
-  // k1-k7; if there are more, k7 is left for loading the others where they are used.
-  void preload_masks() {
+  // k1-k7; if there are more, k7 is left for loading the others where they are used. The first
+  // byte permutes stay in zmm24-31.
+  void preload_constants() {
     if (isa_ != Isa::kAvx512) return;
     std::map<uint64_t, int64_t> uses;
     for (const RowClass& rc : plan_.row_classes) {
       for (const Region& region : rc.regions) {
-        const PixelProgram& p = plan_.programs[region.program];
-        if (!by_chunks(p)) continue;
+        auto it = chunked_.find(region.program);
+        if (it == chunked_.end()) continue;
         const int64_t runs = (rc.end - rc.begin) * region.iterations();
-        for (const Chunk& c : chunks_of(p)) {
-          for (const Chunk::Load& load : c.loads) {
-            if (load.lanes != ~uint64_t{0}) uses[load.lanes] += runs;
+        for (const Chunk& c : it->second) {
+          for (const ChunkLoad& load : c.loads) {
+            if (load.lanes != ~uint64_t{0} || load.permute >= 0) uses[load.lanes] += runs;
+            if (load.permute >= 0) uses[load.span_lanes] += runs;
           }
           if (c.bytes < 64) uses[lane_mask(0, c.bytes)] += runs;
         }
@@ -411,14 +361,34 @@ class Generator : public Xbyak::CodeGenerator {
       kmovq(Xbyak::Opmask(k), big_);
       preloaded_masks_[ranked[i].second] = k;
     }
+    const int permutes = static_cast<int>(permutes_.entries().size());
+    for (int i = 0; i < std::min(permutes, kPreloadedPermutes); ++i) {
+      vmovdqu64(Xbyak::Zmm(24 + i), ptr[rip + permute_pool_ + 64 * i]);
+    }
   }
+
+  // The byte permutes, after the code.
+  void emit_permute_pool() {
+    if (permutes_.entries().empty()) return;
+    align(64);
+    L(permute_pool_);
+    for (const auto& index : permutes_.entries()) {
+      for (uint8_t byte : index) db(byte);
+    }
+  }
+
+  static constexpr int kPreloadedPermutes = 8;  // in zmm24-31
 
   const Plan& plan_;
   const Isa isa_;
   const int vector_;
   const bool nontemporal_;
   int rotation_ = 0;
+  int scratch_ = 0;  // rotation over zmm16-23 for spans and permutes loaded on use
   std::map<uint64_t, int> preloaded_masks_;
+  std::map<int32_t, std::vector<Chunk>> chunked_;  // programs emitted by chunks
+  PermuteTable permutes_;
+  Label permute_pool_;
 };
 
 void Generator::generate() {
@@ -461,7 +431,8 @@ void Generator::generate() {
   } else {
     vpxor(Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()));
   }
-  preload_masks();
+  plan_chunks();
+  preload_constants();
 
   for (size_t k = 0; k < p.row_classes.size(); ++k) {
     const RowClass& rc = p.row_classes[k];
@@ -489,6 +460,7 @@ void Generator::generate() {
   add(rsp, 8);
   for (const Reg64& r : {r15, r14, r13, r12, rbp, rbx}) pop(r);
   ret();
+  emit_permute_pool();
 }
 
 }  // namespace

@@ -262,6 +262,25 @@ class CliTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("empty output", stdout)
 
+    def test_info_dumps_code_and_prints_stats(self):
+        dump = self.path("kernel.bin")
+        args = ["info", "--shape", "1,10,10,3", *attrs((3, 3), (1, 1), (1, 1), "SAME"), "--stats"]
+        code, stdout, err = run(*args, "--backend", "xbyak", "--dump-code", dump)
+        if code != 0:  # no JIT on this machine: the reason is TensorFlow-free and clear
+            self.assertIn("backend xbyak", err)
+            return
+        self.assertIn("kernel eip_", stdout)
+        self.assertIn("kernel cache: 1 entries", stdout)
+        self.assertIn("1 misses", stdout)
+        with open(dump, "rb") as f:
+            machine_code = f.read()
+        self.assertGreater(len(machine_code), 16)
+        self.assertEqual(machine_code[0], 0x53)  # push rbx: the prologue
+        self.assertIn(b"\xc3", machine_code)  # ret
+        code, _, err = run(*args, "--backend", "interp", "--dump-code", dump)
+        self.assertEqual(code, 1)
+        self.assertIn("backend interp has no machine code to dump", err)
+
 
 if __name__ == "__main__":
     PATCHJIT = sys.argv.pop(1)
