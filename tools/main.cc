@@ -21,6 +21,14 @@ const char kUsage[] =
     "      Prints the output shape, the padding and the plan of a signature; --dump-code writes\n"
     "      the JIT kernel's machine code (objdump -D -b binary -mi386:x86-64 FILE), --stats the\n"
     "      kernel cache's statistics.\n"
+    "  patchjit bench (--shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 --strides 1,R,C,1\n"
+    "                  --rates 1,R,C,1 --padding SAME|VALID | --suite)\n"
+    "                 [--threads 1,2] [--min-time SECONDS] [--repetitions N] [--json FILE] [--svg FILE]\n"
+    "      Times every backend against the peers (the golden loops, a careful im2col, Eigen as\n"
+    "      TensorFlow calls it) and the store floor, every output checked identical, as a table.\n"
+    "      --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar\n"
+    "      chart. --min-time: seconds per implementation and shape (0.2); --repetitions: median\n"
+    "      of N (5); --threads: the thread counts to run the backends with (1).\n"
     "  patchjit --version | --help\n"
     "dtypes: float32 float64 int32 int64 uint8 int16 int8 uint16 half (float16) bfloat16\n"
     "        complex64 complex128 bool uint32 uint64\n"
@@ -47,6 +55,7 @@ int main(int argc, char** argv) {
   }
   if (!std::strcmp(command, "extract")) return run_extract(argc, argv);
   if (!std::strcmp(command, "info")) return run_info(argc, argv);
+  if (!std::strcmp(command, "bench")) return run_bench(argc, argv);
   std::fprintf(stderr, "patchjit: unknown command '%s'\n%s", command, kUsage);
   return kExitUsage;
 }
