@@ -11,6 +11,7 @@ packages=(
   libbenchmark-dev libbenchmark-tools                     # benchmarks and compare.py
   libeigen3-dev                                           # the Eigen peer (TensorFlow's CPU kernel)
   python3 python3-numpy                                   # .npy files in the CLI tests and the demo
+  python3-scipy                                           # compare.py (patchjit bench JSON, two runs)
 )
 
 missing=()

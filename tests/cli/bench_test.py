@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""End-to-end tests of `patchjit bench` on a tiny shape: the table has a row per implementation,
+the JSON is Google Benchmark's (compare.py compares two runs, bench/summarize.py reads one), the
+SVG is well-formed with one bar per implementation, a wrong output exits 1, bad flags exit 2.
+
+    bench_test.py PATH/TO/patchjit PATH/TO/SOURCE_DIR
+"""
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+
+PATCHJIT = None
+SOURCE_DIR = None
+COMPARE_PY = "/usr/share/benchmark/compare.py"  # Debian's libbenchmark-tools
+
+SHAPE = "f32_1x8x8x4_k3s1_same"
+SIGNATURE = ["--shape", "1,8,8,4", "--ksizes", "1,3,3,1", "--strides", "1,1,1,1", "--rates", "1,1,1,1",
+             "--padding", "SAME"]
+FAST = ["--min-time", "0.01", "--repetitions", "1"]
+FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k"}
+PEERS = {"naive", "im2col", "eigen"}
+ROW = re.compile(r"^  (\S+)\s+[0-9.]+ (?:ns|us|ms|s)\s+[0-9.]+\s+[0-9.]+x")
+
+
+def run(*args, env=None):
+    p = subprocess.run([PATCHJIT, "bench", *args], capture_output=True, text=True,
+                       env=dict(os.environ, **(env or {})))
+    return p.returncode, p.stdout, p.stderr
+
+
+def table_rows(stdout):
+    """The implementation names of the table's rows, in order."""
+    return [m.group(1) for m in map(ROW.match, stdout.splitlines()) if m]
+
+
+class BenchTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.json_path = os.path.join(cls.tmp.name, "run.json")
+        cls.svg_path = os.path.join(cls.tmp.name, "run.svg")
+        # One run shared by the table, JSON and SVG tests: two thread counts, two repetitions
+        # (so the JSON has aggregates).
+        cls.code, cls.stdout, cls.stderr = run(*SIGNATURE, "--threads", "1,2", "--min-time", "0.02",
+                                               "--repetitions", "2", "--json", cls.json_path,
+                                               "--svg", cls.svg_path)
+        cls.rows = table_rows(cls.stdout)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def backends(self):
+        return [r for r in self.rows if r not in FLOORS | PEERS]
+
+    def test_table_has_a_row_per_implementation(self):
+        self.assertEqual(self.code, 0, self.stderr)
+        self.assertEqual(self.stderr, "", "no progress when stderr is not a terminal")
+        self.assertIn(SHAPE + ": float32 [1,8,8,4]", self.stdout)
+        self.assertEqual(self.rows[:6], ["floor_memset", "floor_vector", "floor_memcpy16k", "naive", "im2col", "eigen"])
+        backends = self.backends()
+        self.assertIn("interp", backends)
+        self.assertIn("interp_t2", backends)
+        if "not measured: backend xbyak" not in self.stdout:
+            self.assertTrue({"xbyak_avx2", "xbyak_avx2_t2"} <= set(backends), backends)
+        if "not measured: backend llvm" not in self.stdout:
+            self.assertTrue({"llvm", "llvm_t2"} <= set(backends), backends)
+        for b in backends:  # each backend with both thread counts
+            self.assertIn(b[:-3] if b.endswith("_t2") else b + "_t2", backends)
+        self.assertEqual(len(self.rows), len(set(self.rows)))
+        # The machine, the date and the peers' compiler are named.
+        self.assertRegex(self.stdout, r"machine: .+, \d+ cpus")
+        self.assertRegex(self.stdout, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+        self.assertRegex(self.stdout, r"peers, built with (g\+\+|clang) .*-O3")
+        # Speed-up columns on backend rows, creation times for the JIT backends.
+        self.assertIn("over naive", self.stdout)
+        self.assertIn("over eigen", self.stdout)
+        interp = next(l for l in self.stdout.splitlines() if l.startswith("  interp "))
+        self.assertEqual(len(re.findall(r"[0-9.]+x", interp)), 4, interp)
+        if any(b.startswith(("xbyak", "llvm")) for b in backends):
+            self.assertIn("cold compile", self.stdout)
+
+    def test_json_is_google_benchmark_format(self):
+        with open(self.json_path) as f:
+            data = json.load(f)
+        context = data["context"]
+        for key in ("date", "host_name", "num_cpus", "mhz_per_cpu", "library_build_type", "peers", "host_isa"):
+            self.assertIn(key, context)
+        entries = data["benchmarks"]
+        names = {e["run_name"] for e in entries}
+        for row in self.rows:
+            self.assertIn(f"{row}/{SHAPE}", names)
+        jit = [b for b in self.backends() if b.startswith(("xbyak", "llvm")) and not b.endswith("_t2")]
+        if jit:
+            self.assertIn(f"compile_xbyak/{SHAPE}" if jit[0].startswith("xbyak") else f"compile_{jit[0]}/{SHAPE}", names)
+        self.assertEqual(len(names), len(self.rows) + 2 * len(jit))
+        for e in entries:
+            for key in ("name", "run_name", "run_type", "iterations", "real_time", "cpu_time", "time_unit"):
+                self.assertIn(key, e)
+            self.assertEqual(e["time_unit"], "us")
+            self.assertGreater(e["iterations"], 0)
+            if e["run_type"] == "iteration":
+                self.assertEqual(e["name"], e["run_name"])
+                self.assertGreater(e["real_time"], 0)
+                self.assertEqual("bytes_per_second" in e, not e["name"].startswith(("compile_", "create_hit")), e)
+            else:
+                self.assertEqual(e["run_type"], "aggregate")
+                self.assertEqual(e["name"], e["run_name"] + "_" + e["aggregate_name"])
+        medians = {e["run_name"] for e in entries if e.get("aggregate_name") == "median"}
+        self.assertEqual(medians, names)
+        repetitions = [e for e in entries if e["run_name"] == f"im2col/{SHAPE}" and e["run_type"] == "iteration"]
+        self.assertEqual([e["repetition_index"] for e in repetitions], [0, 1])
+
+    def test_svg_has_a_bar_per_implementation(self):
+        root = ElementTree.parse(self.svg_path).getroot()  # well-formed, or this raises
+        self.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg")
+        marks = list(root.iter())
+        bars = [e.get("data-impl") for e in marks if e.get("class") == "bar"]
+        self.assertEqual(sorted(bars), sorted(r for r in self.rows if r not in FLOORS))
+        self.assertEqual(len([e for e in marks if e.get("class") == "floor"]), 1)
+        text = "".join(root.itertext())
+        self.assertIn("patchjit bench", text)
+        self.assertIn(SHAPE, text)
+        self.assertRegex(text, r"\d{4}-\d\d-\d\d")  # the date
+
+    def test_compare_py_compares_two_runs(self):
+        other = os.path.join(self.tmp.name, "other.json")
+        code, _, err = run(*SIGNATURE, *FAST, "--threads", "1,2", "--json", other)
+        self.assertEqual(code, 0, err)
+        p = subprocess.run(["/usr/bin/python3", COMPARE_PY, "--no-color", "benchmarks", self.json_path, other],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr + "\n(compare.py needs Debian's python3-scipy)")
+        self.assertIn(f"xbyak_avx2/{SHAPE}" if "xbyak_avx2" in self.rows else f"interp/{SHAPE}", p.stdout)
+        self.assertIn("OVERALL_GEOMEAN", p.stdout)
+
+    def test_summarize_py_reads_the_json(self):
+        p = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "bench", "summarize.py"), self.json_path],
+                           capture_output=True, text=True)
+        if "xbyak_avx2" not in self.rows:
+            self.skipTest("summarize.py tabulates the xbyak rows; this machine has none")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(SHAPE, p.stdout)
+
+    def test_progress_on_a_terminal(self):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([PATCHJIT, "bench", *SIGNATURE, *FAST], stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(master)
+        self.assertEqual(p.wait(), 0)
+        self.assertIn(f"\r\x1b[K[1/1] {SHAPE}: im2col...".encode(), output)
+
+    def test_other_dtypes_and_dilation(self):
+        code, stdout, err = run("--shape", "1,9,7,2", "--dtype", "half", "--ksizes", "1,2,3,1", "--strides", "1,1,2,1",
+                                "--rates", "1,2,1,1", "--padding", "VALID", *FAST)
+        self.assertEqual(code, 0, err)
+        self.assertIn("f16_1x9x7x2_k2x3s1x2r2x1_valid: half [1,9,7,2]", stdout)
+        self.assertIn("eigen", table_rows(stdout))
+
+    def test_a_wrong_output_exits_1_and_names_it(self):
+        json_path = os.path.join(self.tmp.name, "never.json")
+        for impl in ("im2col", "eigen", "interp"):
+            code, _, err = run(*SIGNATURE, *FAST, "--json", json_path, env={"PATCHJIT_TEST_CORRUPT": impl})
+            self.assertEqual(code, 1, impl)
+            self.assertRegex(err, rf"^patchjit bench: {SHAPE}: {impl} differs from the golden loops at element \d+ "
+                                  r"\[\d+,\d+,\d+,\d+\] \(patch row \d+, col \d+, channel \d+\): expected 0x[0-9a-f]+, "
+                                  r"got 0x[0-9a-f]+\n$")
+            self.assertFalse(os.path.exists(json_path))
+        self.assertEqual(os.listdir(self.tmp.name).count("never.json"), 0)
+
+    def test_flag_errors_exit_2(self):
+        cases = {
+            (): "give a signature",
+            ("--suite", "--shape", "1,2,3,4"): "--suite takes no --shape",
+            ("--bogus",): "unknown flag --bogus",
+            (*SIGNATURE, "--threads", "1,x"): "--threads must be an integer",
+            (*SIGNATURE, "--threads", "2,2"): "--threads lists 2 twice",
+            (*SIGNATURE, "--min-time", "0"): "--min-time must be a number of seconds",
+            (*SIGNATURE, "--min-time", "fast"): "--min-time must be a number of seconds",
+            (*SIGNATURE, "--repetitions", "0"): "--repetitions must be an integer from 1",
+            (*SIGNATURE[:-2],): "missing --padding",
+            ("--shape", "1,2,x,4", *SIGNATURE[2:]): "--shape must be comma-separated integers",
+        }
+        for args, message in cases.items():
+            code, stdout, err = run(*args)
+            self.assertEqual(code, 2, f"{args}: {err}")
+            self.assertIn(message, err, args)
+            self.assertEqual(stdout, "", args)
+
+    def test_signature_errors_exit_1(self):
+        cases = {
+            ("--shape", "1,10,10", *SIGNATURE[2:]): "input must be 4-dimensional[1,10,10]",
+            (*SIGNATURE, "--dtype", "float128"): "unknown dtype 'float128'",
+            ("--shape", "1,3,3,1", "--ksizes", "1,5,5,1", *SIGNATURE[4:-1], "VALID"): "Computed output size would be negative",
+            ("--shape", "0,10,10,3", *SIGNATURE[2:]): "has an empty output",
+            (*SIGNATURE, "--json", "/nonexistent-dir/x.json"): "cannot write /nonexistent-dir/x.json",
+        }
+        for args, message in cases.items():
+            code, _, err = run(*args)
+            self.assertEqual(code, 1, f"{args}: {err}")
+            self.assertIn(message, err, args)
+
+
+if __name__ == "__main__":
+    PATCHJIT = sys.argv.pop(1)
+    SOURCE_DIR = sys.argv.pop(1)
+    unittest.main(verbosity=1)
