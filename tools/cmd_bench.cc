@@ -3,6 +3,7 @@
 // Benchmark JSON and an SVG chart.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
