@@ -14,6 +14,7 @@
 #include "runtime/dispatch.h"
 #include "runtime/executor.h"
 #include "runtime/kernel_cache.h"
+#include "runtime/limits.h"
 #include "runtime/runner.h"
 
 struct pj_kernel {
@@ -289,10 +290,14 @@ pj_status pj_backend_available(pj_backend backend) {
   });
 }
 
+void pj_set_kernel_code_limit(size_t max_bytes) { set_kernel_code_limit(max_bytes); }
+
+size_t pj_kernel_code_limit(void) { return kernel_code_limit(); }
+
 void pj_cache_get_stats(pj_cache_stats* stats) {
   if (stats == nullptr) return;
   CacheStats s = global_kernel_cache().stats();
-  *stats = {s.hits, s.misses, s.evictions, s.failures, s.entries, s.code_bytes,
+  *stats = {s.hits, s.misses, s.evictions, s.failures, s.uncached, s.entries, s.code_bytes,
             s.max_entries, s.max_code_bytes, s.compile_seconds};
 }
 

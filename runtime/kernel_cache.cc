@@ -1,6 +1,7 @@
 #include "runtime/kernel_cache.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <future>
 #include <list>
@@ -25,6 +26,15 @@ struct KeyHash {
 };
 
 using Result = Expected<std::shared_ptr<const Executor>>;
+
+// PATCHJIT_TEST_CACHE_ALLOC_FAIL=1 makes every new cache entry fail to allocate (fault tests).
+bool entry_allocation_fails_for_testing() {
+  static const bool fails = [] {
+    const char* env = std::getenv("PATCHJIT_TEST_CACHE_ALLOC_FAIL");
+    return env != nullptr && env[0] == '1';
+  }();
+  return fails;
+}
 
 Result build_guarded(const KernelCache::Builder& build) {
   try {
@@ -108,11 +118,24 @@ Expected<std::shared_ptr<const Executor>> KernelCache::get(const KernelKey& key,
   }
   std::promise<Result> promise;
   const uint64_t id = s.next_id++;
-  s.lru.push_front(key);
-  State::Entry& entry = s.entries[key];
-  entry.id = id;
-  entry.pending = promise.get_future().share();
-  entry.lru = s.lru.begin();
+  try {
+    if (entry_allocation_fails_for_testing()) throw std::bad_alloc();
+    s.lru.push_front(key);
+    try {
+      State::Entry& entry = s.entries[key];
+      entry.id = id;
+      entry.pending = promise.get_future().share();
+      entry.lru = s.lru.begin();
+    } catch (...) {
+      s.lru.pop_front();
+      throw;
+    }
+  } catch (const std::bad_alloc&) {
+    // No room for the entry: the kernel is built all the same, just not shared.
+    ++s.stats.uncached;
+    lock.unlock();
+    return build_guarded(build);
+  }
   lock.unlock();
 
   const auto start = std::chrono::steady_clock::now();

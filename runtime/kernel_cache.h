@@ -30,6 +30,7 @@ KernelKey make_key(const Geometry& geometry, Backend backend, int isa, bool nont
 
 struct CacheStats {
   uint64_t hits = 0, misses = 0, evictions = 0, failures = 0;
+  uint64_t uncached = 0;  // built but not cached: the cache could not allocate its entry
   uint64_t entries = 0, code_bytes = 0;
   uint64_t max_entries = 0, max_code_bytes = 0;
   double compile_seconds = 0;  // total time spent building missed entries

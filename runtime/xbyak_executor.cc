@@ -5,6 +5,7 @@
 #include "codegen/plan/plan.h"
 #include "runtime/dispatch.h"
 #include "runtime/executor.h"
+#include "runtime/limits.h"
 
 #if PATCHJIT_HAVE_XBYAK
 #include "codegen/xbyak/emitter.h"
@@ -41,17 +42,56 @@ class XbyakExecutor final : public Executor {
   KernelFunction function_;
 };
 
+// A kernel that could not be generated within the code-size limit: the plan interpreter, saying
+// why in its description.
+class InterpretedExecutor final : public Executor {
+ public:
+  InterpretedExecutor(std::shared_ptr<const Executor> interp, std::string why)
+      : interp_(std::move(interp)), why_(std::move(why)) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    interp_->run(input, output, row_begin, row_end);
+  }
+  std::string describe() const override { return cat("interpreted: ", why_, "\n", interp_->describe()); }
+
+ private:
+  std::shared_ptr<const Executor> interp_;
+  std::string why_;
+};
+
+// The plan the emitter can fit within `limit` bytes: fully unrolled where the budget allows,
+// else every block, gather and long run as a run-time loop (the smallest code the planner
+// makes).
+Expected<MachineCode> emit_within_limit(const Geometry& geometry, Isa isa, PlanOptions options, Plan* plan) {
+  const size_t limit = kernel_code_limit();
+  for (int attempt = 0;; ++attempt) {
+    Expected<Plan> planned = make_plan(geometry, options);
+    if (!planned.ok()) return planned.status();
+    *plan = std::move(planned).value();
+    if (plan->generic) return Unimplemented("more than ", options.max_regions, " regions to specialize");
+    EmitOptions emit;
+    emit.max_code_bytes = limit;
+    Expected<MachineCode> code = emit_x86(*plan, isa, emit);
+    if (code.ok() || code.status().code() != Code::kResourceExhausted || attempt == 1) return code;
+    options.unroll_budget = 1;
+    options.max_unrolled_run_bytes = options.vector_bytes;
+  }
+}
+
 }  // namespace
 
 Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal) {
   const Isa isa = jit_isa();
   PlanOptions options = plan_options_for(isa);
   options.nontemporal = nontemporal;
-  Expected<Plan> plan = make_plan(geometry, options);
-  if (!plan.ok()) return plan.status();
-  // Signatures too irregular to specialize run the generic loops; the plan says so.
-  if (plan->generic) return make_interp_executor(geometry);
-  Expected<MachineCode> code = emit_x86(*plan, isa);
+  Plan plan;
+  Expected<MachineCode> code = emit_within_limit(geometry, isa, options, &plan);
+  if (!code.ok() && (code.status().code() == Code::kResourceExhausted || code.status().code() == Code::kUnimplemented)) {
+    // Too irregular to specialize (the plan is generic) or too large even with loops.
+    Expected<std::shared_ptr<const Executor>> interp = make_interp_executor(geometry);
+    if (!interp.ok()) return interp.status();
+    return std::shared_ptr<const Executor>(
+        std::make_shared<InterpretedExecutor>(std::move(interp).value(), code.status().message()));
+  }
   if (!code.ok()) return code.status();
   Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create(code->bytes);
   if (!memory.ok()) {
@@ -60,7 +100,7 @@ Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& ge
   }
   announce_code((*memory)->code(), (*memory)->code_size(), code->name);
   return std::shared_ptr<const Executor>(
-      std::make_shared<XbyakExecutor>(std::move(plan).value(), std::move(memory).value(), std::move(code->name)));
+      std::make_shared<XbyakExecutor>(std::move(plan), std::move(memory).value(), std::move(code->name)));
 }
 
 #else

@@ -284,6 +284,65 @@ TEST_F(Runtime, HugeOutputsStreamOnAlignedBuffersOnly) {
   pj_kernel_destroy(k);
 }
 
+// Kernels beyond the code-size limit get run-time loops, and beyond what loops can fit, the
+// plan interpreter: creation never fails for size, and outputs stay exact.
+TEST_F(Runtime, CodeSizeLimitFallsBackToLoopsThenToTheInterpreter) {
+  if (pj_backend_available(PJ_BACKEND_XBYAK) != PJ_OK) GTEST_SKIP() << pj_last_error();
+  const size_t saved = pj_kernel_code_limit();
+  std::mt19937_64 rng(19);
+  Case c = make_case(conv_spec(2, 23, 64, 5), rng);
+  pj_spec s = to_c(c.spec);
+  size_t unlimited = 0;
+  for (size_t limit : {saved, size_t{1} << 14, size_t{64}}) {
+    pj_set_kernel_code_limit(limit);
+    pj_cache_clear();
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_OK) << pj_last_error();
+    const void* code = nullptr;
+    const size_t size = pj_kernel_code(k, &code);
+    if (limit == saved) {
+      unlimited = size;
+      EXPECT_GT(unlimited, size_t{1} << 14) << "the test needs a kernel above the middle limit";
+    } else if (limit == size_t{1} << 14) {
+      EXPECT_GT(size, 0u);
+      EXPECT_LE(size, limit);
+      EXPECT_NE(describe(k).find("(loop)"), std::string::npos) << describe(k);
+    } else {
+      EXPECT_EQ(size, 0u);
+      EXPECT_NE(describe(k).find("interpreted: kernel eip_"), std::string::npos) << describe(k);
+    }
+    std::vector<uint8_t> out(c.g.output_bytes, 0x42);
+    ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 0), PJ_OK);
+    EXPECT_TRUE(out == c.expected) << "limit " << limit;
+    pj_kernel_destroy(k);
+  }
+  pj_set_kernel_code_limit(saved);
+  pj_cache_clear();
+}
+
+// Run by ctest with PATCHJIT_TEST_CACHE_ALLOC_FAIL=1: the cache cannot allocate its entries,
+// kernels are built uncached and work.
+TEST(Fallback, CacheCannotAllocate) {
+  const char* env = std::getenv("PATCHJIT_TEST_CACHE_ALLOC_FAIL");
+  if (env == nullptr || std::strcmp(env, "1") != 0) GTEST_SKIP() << "needs PATCHJIT_TEST_CACHE_ALLOC_FAIL=1";
+  pj_cache_stats before, after;
+  pj_cache_get_stats(&before);
+  std::mt19937_64 rng(23);
+  Case c = make_case(conv_spec(1, 12, 7, 3), rng);
+  pj_spec s = to_c(c.spec);
+  for (int i = 0; i < 3; ++i) {
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK) << pj_last_error();
+    std::vector<uint8_t> out(c.g.output_bytes);
+    ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 0), PJ_OK);
+    EXPECT_TRUE(out == c.expected);
+    pj_kernel_destroy(k);
+  }
+  pj_cache_get_stats(&after);
+  EXPECT_EQ(after.uncached - before.uncached, 3u);
+  EXPECT_EQ(after.entries, 0u);
+}
+
 // Run by ctest with PATCHJIT_TEST_DENY_EXEC=1 (the refusal is sticky for the process).
 TEST(Fallback, ExecutableMemoryRefused) {
   const char* env = std::getenv("PATCHJIT_TEST_DENY_EXEC");

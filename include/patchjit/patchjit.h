@@ -132,12 +132,22 @@ PJ_API const char* pj_isa_name(pj_isa isa); /* "none", "avx2", "avx512" */
 /* PJ_OK when `backend` can run here, else PJ_UNIMPLEMENTED and pj_last_error() says why. */
 PJ_API pj_status pj_backend_available(pj_backend backend);
 
+/* ---- Limits ----
+ * The largest machine code one kernel may have (default 16 MiB). A kernel that would be
+ * larger is generated with run-time loops instead of unrolled code, and if that is still too
+ * large it runs the plan interpreter (pj_kernel_describe says so): creating a kernel never
+ * fails for its size. Affects kernels built afterwards (a signature already in the kernel cache
+ * keeps its code until evicted or pj_cache_clear). */
+PJ_API void pj_set_kernel_code_limit(size_t max_bytes);
+PJ_API size_t pj_kernel_code_limit(void);
+
 /* ---- The kernel cache ----
  * pj_kernel_create shares compiled code between kernels of one signature (batch size aside),
  * building it once even when several threads ask at once. Bounded by entries and code bytes,
  * least recently used first out; evicting never frees code a kernel still holds. */
 typedef struct pj_cache_stats {
   uint64_t hits, misses, evictions, failures;
+  uint64_t uncached;                     /* built but not cached: no memory for the entry */
   uint64_t entries, code_bytes;          /* now */
   uint64_t max_entries, max_code_bytes;  /* limits */
   double compile_seconds;                /* total time building missed kernels */

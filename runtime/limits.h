@@ -1,0 +1,13 @@
+// Process-wide limits a user can set: the largest machine code one kernel may have.
+#pragma once
+
+#include <cstddef>
+
+namespace pj {
+
+// Default 16 MiB. Kernels that would be larger are re-planned with run-time loops, and if that
+// is still too large they run the plan interpreter: creating a kernel never fails for size.
+size_t kernel_code_limit();
+void set_kernel_code_limit(size_t bytes);
+
+}  // namespace pj
