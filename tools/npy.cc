@@ -49,7 +49,13 @@ std::string printable(std::string_view text, size_t max_chars = 64) {
   return out;
 }
 
-std::string quoted(std::string_view text) { return "'" + printable(text) + "'"; }
+std::string quoted(std::string_view text) {
+  // Appended rather than "'" + ...: g++ 12 reports a false -Wrestrict on that form.
+  std::string out = "'";
+  out += printable(text);
+  out += '\'';
+  return out;
+}
 
 // numpy's spelling of a shape: "()", "(5,)", "(2, 3)".
 std::string shape_string(const std::vector<int64_t>& shape, size_t max_dims = SIZE_MAX) {
