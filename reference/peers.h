@@ -10,20 +10,27 @@
 
 #include "codegen/plan/geometry.h"
 
+// Exported from the peers' shared library (everything else in it stays hidden).
+#if defined(PATCHJIT_PEERS_BUILDING)
+#define PJ_PEERS_API __attribute__((visibility("default")))
+#else
+#define PJ_PEERS_API
+#endif
+
 namespace pj {
 
 // TensorFlow's functor::ExtractImagePatchesForward on Eigen::ThreadPoolDevice with one thread:
 // NHWC swapped to Eigen's (cols, rows) order, 32-bit indexing when the sizes allow. Buffers must
 // be 64-byte aligned (TensorFlow's TensorMaps are Aligned). Returns false for element types
 // the peer does not instantiate.
-bool eigen_extract(const Geometry& g, const void* input, void* output);
+PJ_PEERS_API bool eigen_extract(const Geometry& g, const void* input, void* output);
 
 // The three store floors; each writes `bytes` bytes of non-zero data to `out`.
-void floor_memset(void* out, size_t bytes);          // memset with a non-zero byte
-void floor_vector_stores(void* out, size_t bytes);   // widest vector stores of non-zero data
-void floor_memcpy_hot(void* out, size_t bytes);      // memcpy from a hot 16 KiB buffer
+PJ_PEERS_API void floor_memset(void* out, size_t bytes);         // memset with a non-zero byte
+PJ_PEERS_API void floor_vector_stores(void* out, size_t bytes);  // widest vector stores of non-zero data
+PJ_PEERS_API void floor_memcpy_hot(void* out, size_t bytes);     // memcpy from a hot 16 KiB buffer
 
 // "g++ 12.2.0 -O3 -march=native" etc.: how the peers were built.
-std::string peer_compiler();
+PJ_PEERS_API std::string peer_compiler();
 
 }  // namespace pj
