@@ -43,6 +43,20 @@ static_assert(static_cast<int>(Isa::kAvx512) == PJ_ISA_AVX512 && static_cast<int
 
 thread_local std::string last_error;
 
+// A C caller may store any int in an enum field or argument; in C++ reading such a value as the
+// enum type is undefined behaviour (the fuzzers found it), so enums from C are read as the int
+// they hold and checked before any conversion.
+template <typename Enum>
+int raw(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+bool valid_backend(int b) { return b >= 0 && b < kNumBackends; }
+bool valid_isa(int i) { return i == PJ_ISA_NONE || i == PJ_ISA_AVX2 || i == PJ_ISA_AVX512; }
+
 pj_status report(const Status& status) {
   last_error = status.message();
   return static_cast<pj_status>(status.code());
@@ -64,8 +78,9 @@ pj_status guarded(Body&& body) {
 
 Spec to_spec(const pj_spec& s) {
   Spec spec;
-  spec.dtype = static_cast<DType>(s.dtype);
-  spec.padding = static_cast<Padding>(s.padding);
+  // Scoped enums with a fixed underlying type hold any int: make_geometry checks them.
+  spec.dtype = static_cast<DType>(raw(s.dtype));
+  spec.padding = static_cast<Padding>(raw(s.padding));
   for (int i = 0; i < 4; ++i) {
     spec.input_shape[i] = s.input_shape[i];
     spec.ksizes[i] = s.ksizes[i];
@@ -141,15 +156,15 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     if (kernel == nullptr) return InvalidArgument("kernel (the pointer to receive it) is NULL");
     *kernel = nullptr;
     if (spec == nullptr) return InvalidArgument("spec is NULL");
-    if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) {
-      return InvalidArgument("backend ", static_cast<int>(backend), " is not a valid pj_backend");
+    if (!valid_backend(raw(backend))) {
+      return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
     }
     Expected<Geometry> g = make_geometry(to_spec(*spec));
     if (!g.ok()) return g.status();
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;
-    const bool automatic = backend == PJ_BACKEND_AUTO;
-    Backend chosen = automatic ? resolve_auto() : static_cast<Backend>(backend);
+    const bool automatic = raw(backend) == PJ_BACKEND_AUTO;
+    Backend chosen = automatic ? resolve_auto() : static_cast<Backend>(raw(backend));
     PJ_RETURN_IF_ERROR(backend_status(chosen));
     if (automatic && chosen != Backend::kXbyak) result->note = backend_status(Backend::kXbyak).message();
     if (!g->empty()) {
@@ -268,25 +283,23 @@ pj_isa pj_max_isa(void) { return static_cast<pj_isa>(isa_cap()); }
 
 pj_status pj_set_max_isa(pj_isa cap) {
   return guarded([&]() -> Status {
-    if (cap != PJ_ISA_NONE && cap != PJ_ISA_AVX2 && cap != PJ_ISA_AVX512) {
-      return InvalidArgument("cap ", static_cast<int>(cap), " is not a valid pj_isa");
-    }
-    set_isa_cap(static_cast<Isa>(cap));
+    if (!valid_isa(raw(cap))) return InvalidArgument("cap ", raw(cap), " is not a valid pj_isa");
+    set_isa_cap(static_cast<Isa>(raw(cap)));
     return Status::Ok();
   });
 }
 
 const char* pj_isa_name(pj_isa isa) {
-  if (isa != PJ_ISA_NONE && isa != PJ_ISA_AVX2 && isa != PJ_ISA_AVX512) return nullptr;
-  return isa_name(static_cast<Isa>(isa)).data();
+  if (!valid_isa(raw(isa))) return nullptr;
+  return isa_name(static_cast<Isa>(raw(isa))).data();
 }
 
 pj_status pj_backend_available(pj_backend backend) {
   return guarded([&]() -> Status {
-    if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) {
-      return InvalidArgument("backend ", static_cast<int>(backend), " is not a valid pj_backend");
+    if (!valid_backend(raw(backend))) {
+      return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
     }
-    return backend_status(static_cast<Backend>(backend));
+    return backend_status(static_cast<Backend>(raw(backend)));
   });
 }
 
@@ -311,7 +324,7 @@ pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes) {
 void pj_cache_clear(void) { global_kernel_cache().clear(); }
 
 const char* pj_status_name(pj_status status) {
-  switch (status) {
+  switch (raw(status)) {
     case PJ_OK: return "PJ_OK";
     case PJ_INVALID_ARGUMENT: return "PJ_INVALID_ARGUMENT";
     case PJ_OUT_OF_RANGE: return "PJ_OUT_OF_RANGE";
@@ -323,13 +336,13 @@ const char* pj_status_name(pj_status status) {
 }
 
 const char* pj_dtype_name(pj_dtype dtype) {
-  if (!is_valid_dtype(static_cast<int>(dtype))) return nullptr;
-  return dtype_name(static_cast<DType>(dtype)).data();  // the names are string literals
+  if (!is_valid_dtype(raw(dtype))) return nullptr;
+  return dtype_name(static_cast<DType>(raw(dtype))).data();  // the names are string literals
 }
 
 size_t pj_dtype_size(pj_dtype dtype) {
-  if (!is_valid_dtype(static_cast<int>(dtype))) return 0;
-  return static_cast<size_t>(element_size(static_cast<DType>(dtype)));
+  if (!is_valid_dtype(raw(dtype))) return 0;
+  return static_cast<size_t>(element_size(static_cast<DType>(raw(dtype))));
 }
 
 pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype) {
@@ -347,8 +360,8 @@ pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype) {
 }
 
 const char* pj_backend_name(pj_backend backend) {
-  if (static_cast<int>(backend) < 0 || static_cast<int>(backend) >= kNumBackends) return nullptr;
-  return backend_name(static_cast<Backend>(backend)).data();
+  if (!valid_backend(raw(backend))) return nullptr;
+  return backend_name(static_cast<Backend>(raw(backend))).data();
 }
 
 pj_status pj_backend_from_name(const char* name, pj_backend* backend) {

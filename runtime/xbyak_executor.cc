@@ -25,8 +25,7 @@ class XbyakExecutor final : public Executor {
         function_(reinterpret_cast<KernelFunction>(const_cast<void*>(memory_->code()))) {}
 
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
-    const KernelArgs args{input, output, row_begin, row_end};
-    function_(&args);
+    call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
   }
   std::string describe() const override {
     return cat("kernel ", name_, ": ", memory_->code_size(), " bytes of machine code\n", to_string(plan_));

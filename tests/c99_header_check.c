@@ -17,6 +17,24 @@ int main(void) {
   spec.ksizes[1] = spec.ksizes[2] = 3;
   spec.padding = PJ_PADDING_SAME;
   if (pj_output_shape(&spec, shape) != PJ_OK || shape[3] != 9) return 1;
+  /* A C caller may store any int in an enum: a clear error, and (under UBSan) no undefined
+   * behaviour inside the library, which found this by fuzzing. */
+  {
+    pj_spec bad = spec;
+    pj_kernel* none = NULL;
+    bad.dtype = (pj_dtype)-1;
+    if (pj_output_shape(&bad, shape) != PJ_INVALID_ARGUMENT) return 2;
+    bad.dtype = (pj_dtype)99;
+    if (pj_kernel_create(&bad, PJ_BACKEND_AUTO, &none) != PJ_INVALID_ARGUMENT || none != NULL) return 3;
+    bad = spec;
+    bad.padding = (pj_padding)7;
+    if (pj_output_shape(&bad, shape) != PJ_INVALID_ARGUMENT) return 4;
+    if (pj_kernel_create(&spec, (pj_backend)-5, &none) != PJ_INVALID_ARGUMENT) return 5;
+    if (pj_backend_available((pj_backend)42) != PJ_INVALID_ARGUMENT) return 6;
+    if (pj_dtype_name((pj_dtype)-1) != NULL || pj_dtype_size((pj_dtype)1000) != 0) return 7;
+    if (pj_backend_name((pj_backend)77) != NULL || pj_status_name((pj_status)-3) != NULL) return 8;
+    if (pj_isa_name((pj_isa)9) != NULL || pj_set_max_isa((pj_isa)-1) != PJ_INVALID_ARGUMENT) return 9;
+  }
   if (pj_kernel_create(&spec, PJ_BACKEND_AUTO, &kernel) != PJ_OK) {
     fprintf(stderr, "%s\n", pj_last_error());
     return 1;

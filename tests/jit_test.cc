@@ -84,8 +84,7 @@ void check_isa(Isa isa, int64_t n) {
     const int64_t rows = g.batch * g.rows.out;
     const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
     for (auto [b, e] : {std::pair{int64_t{0}, cut}, std::pair{cut, rows}}) {
-      KernelArgs args{input.data(), output.data(), b, e};
-      kernel.function(&args);
+      call_kernel(kernel.function, KernelArgs{input.data(), output.data(), b, e});
     }
     if (std::memcmp(expected.data(), output.data(), g.output_bytes) != 0) {
       auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), output.data());
@@ -133,8 +132,7 @@ TEST(Xbyak, SixtyFourBitOffsets) {
     }
     std::vector<uint8_t> expected(g.output_bytes), actual(g.output_bytes, 0xEE);
     golden_extract(g, input.data(), expected.data());
-    KernelArgs args{input.data(), actual.data(), 0, g.batch * g.rows.out};
-    kernel.function(&args);
+    call_kernel(kernel.function, KernelArgs{input.data(), actual.data(), 0, g.batch * g.rows.out});
     EXPECT_EQ(expected, actual) << isa_name(isa) << "\n" << to_string(*plan);
   }
 }
@@ -180,7 +178,7 @@ TEST(ExecutableMemory, IsNeverWritableAndExecutable) {
   }
   std::fclose(maps);
   EXPECT_TRUE(found);
-  reinterpret_cast<void (*)()>(const_cast<void*>((*memory)->code()))();  // runs
+  call_kernel(reinterpret_cast<KernelFunction>(const_cast<void*>((*memory)->code())), KernelArgs{});  // runs
 }
 
 }  // namespace

@@ -21,4 +21,14 @@ static_assert(offsetof(KernelArgs, input) == 0 && offsetof(KernelArgs, output) =
 
 using KernelFunction = void (*)(const KernelArgs* args);
 
+// Calls a generated kernel. Exempt from clang's -fsanitize=function, which reads a type
+// signature in the 8 bytes before the target of an indirect call: generated code has none, and
+// it starts at a page boundary.
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
+inline void call_kernel(KernelFunction kernel, const KernelArgs& args) {
+  kernel(&args);
+}
+
 }  // namespace pj

@@ -1,0 +1,80 @@
+// Fuzz target: spec validation and the C API entry points with arbitrary integers. Every call
+// must return PJ_OK or a documented error with a message, never crash, hang or allocate hugely;
+// successful kernels of small outputs are run and must match the golden loops.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "codegen/plan/geometry.h"
+#include "patchjit/patchjit.h"
+#include "reference/golden.h"
+#include "tests/fuzz/fuzz_input.h"
+
+namespace {
+
+// Arbitrary integers, biased towards the interesting ones.
+int64_t wild(pj::fuzz::Input& in) {
+  switch (in.take<uint8_t>() % 8) {
+    case 0: return in.take<int64_t>();
+    case 1: return INT64_MAX - in.take<uint8_t>();
+    case 2: return -static_cast<int64_t>(in.take<uint8_t>());
+    case 3: return int64_t{1} << (in.take<uint8_t>() % 63);
+    case 4: return static_cast<int64_t>(INT32_MAX) + in.take<int8_t>();
+    default: return in.take<uint8_t>() % 9;
+  }
+}
+
+void check(pj_status status) {
+  if (status != PJ_OK && (pj_status_name(status) == nullptr || pj_last_error()[0] == '\0')) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  pj::fuzz::Input in(data, size);
+  pj_spec spec{};
+  spec.dtype = static_cast<pj_dtype>(in.take<uint8_t>() % 17 - 1);  // a few invalid values too
+  spec.padding = static_cast<pj_padding>(in.take<uint8_t>() % 3);
+  for (int i = 0; i < 4; ++i) spec.input_shape[i] = wild(in);
+  for (int i = 0; i < 4; ++i) spec.ksizes[i] = i == 0 || i == 3 ? 1 + (in.take<uint8_t>() % 16 == 0) : wild(in);
+  for (int i = 0; i < 4; ++i) spec.strides[i] = i == 0 || i == 3 ? 1 : wild(in);
+  for (int i = 0; i < 4; ++i) spec.rates[i] = i == 0 || i == 3 ? 1 : wild(in);
+  const auto backend = static_cast<pj_backend>(in.take<uint8_t>() % 6);
+
+  int64_t shape[4];
+  const pj_status shape_status = pj_output_shape(&spec, shape);
+  check(shape_status);
+  pj_kernel* kernel = nullptr;
+  const pj_status create_status = pj_kernel_create(&spec, backend, &kernel);
+  check(create_status);
+  if ((create_status == PJ_OK) != (kernel != nullptr)) std::abort();
+  if (create_status == PJ_OK && shape_status != PJ_OK) std::abort();  // same validation
+  if (kernel == nullptr) return 0;
+
+  char text[256];
+  pj_kernel_describe(kernel, text, sizeof text);
+  const size_t in_bytes = pj_kernel_input_bytes(kernel), out_bytes = pj_kernel_output_bytes(kernel);
+  if (in_bytes <= (1 << 20) && out_bytes <= (1 << 20)) {
+    std::vector<uint8_t> input(in_bytes), output(out_bytes + 1, 0xA5), expected(out_bytes);
+    for (size_t i = 0; i < in_bytes; ++i) input[i] = static_cast<uint8_t>(i * 131 + 7);
+    check(pj_kernel_run(kernel, input.data(), output.data(), in.take<uint8_t>() % 3));
+    pj::Spec s;
+    s.dtype = static_cast<pj::DType>(spec.dtype);
+    s.padding = static_cast<pj::Padding>(spec.padding);
+    for (int i = 0; i < 4; ++i) {
+      s.input_shape[i] = spec.input_shape[i], s.ksizes[i] = spec.ksizes[i];
+      s.strides[i] = spec.strides[i], s.rates[i] = spec.rates[i];
+    }
+    pj::golden_extract(*pj::make_geometry(s), input.data(), expected.data());
+    if (std::memcmp(output.data(), expected.data(), out_bytes) != 0 || output[out_bytes] != 0xA5) std::abort();
+    // The argument checks: NULLs (fine only when empty), overlap, bad thread counts and ranges.
+    check(pj_kernel_run(kernel, nullptr, output.data(), 1));
+    check(pj_kernel_run(kernel, input.data(), nullptr, 1));
+    check(pj_kernel_run(kernel, input.data(), output.data(), -1 - in.take<uint8_t>()));
+    if (in_bytes > 0 && out_bytes > 0 && pj_kernel_run(kernel, output.data(), output.data(), 1) == PJ_OK) std::abort();
+    check(pj_kernel_run_rows(kernel, input.data(), output.data(), wild(in), wild(in)));
+  }
+  pj_kernel_destroy(kernel);
+  return 0;
+}
