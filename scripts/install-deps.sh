@@ -12,6 +12,8 @@ packages=(
   libeigen3-dev                                           # the Eigen peer (TensorFlow's CPU kernel)
   python3 python3-numpy                                   # .npy files in the CLI tests and the demo
   python3-scipy                                           # compare.py (patchjit bench JSON, two runs)
+  clang-19 libclang-rt-19-dev                             # libFuzzer, and the ASan/UBSan build
+  valgrind                                                # the AVX2 kernels under memcheck
 )
 
 missing=()
