@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
 #include "tests/random_spec.h"
@@ -323,6 +325,64 @@ TEST_F(Runtime, CodeSizeLimitFallsBackToLoopsThenToTheInterpreter) {
   }
   pj_set_kernel_code_limit(saved);
   pj_cache_clear();
+}
+
+// A backend that cannot run here (not built, no CPU support, capped off) says why, by name.
+TEST_F(Runtime, UnavailableBackendsSayWhy) {
+  pj_spec s = to_c(conv_spec(1, 6, 2, 3));
+  for (pj_backend b : {PJ_BACKEND_REFERENCE, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
+    pj_kernel* k = nullptr;
+    const pj_status available = pj_backend_available(b);
+    const std::string why = pj_last_error();
+    const pj_status created = pj_kernel_create(&s, b, &k);
+    if (available == PJ_OK) {
+      EXPECT_EQ(created, PJ_OK) << pj_backend_name(b) << ": " << pj_last_error();
+    } else {
+      EXPECT_EQ(available, PJ_UNIMPLEMENTED);
+      EXPECT_EQ(created, PJ_UNIMPLEMENTED);
+      EXPECT_NE(why.find(std::string("backend ") + pj_backend_name(b)), std::string::npos) << why;
+      EXPECT_EQ(why, pj_last_error());
+      std::cout << pj_backend_name(b) << " unavailable: " << why << "\n";
+    }
+    pj_kernel_destroy(k);
+  }
+}
+
+// Run by ctest with PATCHJIT_PERF_MAP=1 and PATCHJIT_JIT_DUMP set: each JIT kernel appears in
+// /tmp/perf-<pid>.map under its name, and its bytes in the dump folder.
+TEST(Inspection, PerfMapAndDumps) {
+  const char* dump = std::getenv("PATCHJIT_JIT_DUMP");
+  const char* map = std::getenv("PATCHJIT_PERF_MAP");
+  if (dump == nullptr || map == nullptr) GTEST_SKIP() << "needs PATCHJIT_PERF_MAP=1 and PATCHJIT_JIT_DUMP=DIR";
+  if (pj_backend_available(PJ_BACKEND_XBYAK) != PJ_OK) GTEST_SKIP() << pj_last_error();
+  pj_cache_clear();
+  pj_spec s = to_c(conv_spec(1, 13, 3, 3));
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_OK);
+  const void* code = nullptr;
+  const size_t size = pj_kernel_code(k, &code);
+  const std::string name = std::string("eip_") + pj_isa_name(pj_max_isa() < pj_host_isa() ? pj_max_isa() : pj_host_isa()) +
+                           "_e4_13x13x3_k3x3_s1x1_r1x1_same";
+  FILE* f = std::fopen((std::string("/tmp/perf-") + std::to_string(getpid()) + ".map").c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char line[512];
+  bool listed = false;
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long address = 0, length = 0;
+    char symbol[256] = {};
+    if (std::sscanf(line, "%lx %lx %255s", &address, &length, symbol) == 3 && symbol == name) {
+      listed = address == reinterpret_cast<uintptr_t>(code) && length == size;
+    }
+  }
+  std::fclose(f);
+  EXPECT_TRUE(listed) << name;
+  FILE* bin = std::fopen((std::string(dump) + "/" + name + ".bin").c_str(), "rb");
+  ASSERT_NE(bin, nullptr) << name;
+  std::vector<uint8_t> bytes(size + 1);
+  EXPECT_EQ(std::fread(bytes.data(), 1, bytes.size(), bin), size);
+  std::fclose(bin);
+  EXPECT_EQ(std::memcmp(bytes.data(), code, size), 0);
+  pj_kernel_destroy(k);
 }
 
 // Run by ctest with PATCHJIT_TEST_CACHE_ALLOC_FAIL=1: the cache cannot allocate its entries,

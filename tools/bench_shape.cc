@@ -11,6 +11,7 @@
 #include "reference/golden.h"
 #include "reference/im2col.h"
 #include "reference/peers.h"
+#include "tools/available_memory.h"
 
 namespace pj::cli {
 namespace {
@@ -214,6 +215,9 @@ std::vector<BackendVariant> backend_variants(pj_isa top, std::vector<std::string
 std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geometry,
                                    const std::vector<BackendVariant>& variants, const ShapeBenchOptions& options,
                                    const ProgressCallback& progress, ShapeResult* result) {
+  // The input, the output and the expected output are all held at once.
+  const uint64_t needed = static_cast<uint64_t>(geometry.input_bytes) + 2 * static_cast<uint64_t>(geometry.output_bytes);
+  if (auto e = check_fits_in_memory(needed, "benchmarking " + shape.name)) return Failure{kExitError, *e};
   progress("golden loops");
   ShapeBench bench(options, shape, geometry, variants, progress);
   return bench.run(result);

@@ -6,6 +6,7 @@
 
 #include "patchjit/patchjit.hpp"
 #include "reference/compare.h"
+#include "tools/available_memory.h"
 #include "tools/cli.h"
 #include "tools/npy.h"
 
@@ -80,6 +81,9 @@ std::optional<Failure> extract(int argc, char** argv) {
 
   patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(spec, backend);
   if (!kernel) return Failure{kExitError, kernel.status().message};
+  if (auto e = check_fits_in_memory(kernel->output_bytes(), "the output " + format_shape(kernel->output_shape().data()))) {
+    return Failure{kExitError, *e};
+  }
   std::vector<uint8_t> output(kernel->output_bytes());
   auto start = std::chrono::steady_clock::now();
   patchjit::Status run = kernel->try_run(input.data.data(), output.data(), threads);

@@ -182,6 +182,14 @@ class CliTest(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertTrue(stdout.startswith("patchjit "))
 
+    def test_outputs_beyond_memory_are_refused_before_allocating(self):
+        src = self.save("big.npy", np.zeros((1, 1000, 1000, 1), np.uint8))
+        out = self.path("never.npy")
+        code, _, err = run("extract", "--input", src, "--output", out, *attrs((1000, 1000), (1, 1), (1, 1), "SAME"))
+        self.assertEqual(code, 1, err)
+        self.assertIn("the output [1,1000,1000,1000000] would take 1000000000000 bytes, more than the", err)
+        self.assertFalse(os.path.exists(out))
+
     def test_failed_run_leaves_existing_output_unchanged(self):
         src = self.save("in.npy", np.ones((1, 4, 4, 1), np.float32))
         out = self.path("keep.npy")
