@@ -1,0 +1,38 @@
+// Plan -> LLVM IR: one module holding `void eip_llvm_<signature>(const KernelArgs*)`
+// (codegen/plan/kernel_abi.h). Like the Xbyak emitter it only reads the plan: the row-class
+// chain, a column loop per region around the pixel program, unrolled or looped where the plan
+// says. LLVM then picks registers and instructions for the CPU it compiles for. LLVM's types
+// stay out of this header: callers that hold a context include LLVM themselves.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "codegen/plan/plan.h"
+#include "codegen/plan/status.h"
+
+namespace llvm {
+class LLVMContext;
+class Module;
+}  // namespace llvm
+
+namespace pj {
+
+// What the IR may assume of the target: the widest vector its moves use.
+struct LlvmTarget {
+  int vector_bytes = 16;
+};
+
+// Planner options matching what this emitter does for `target` (vector width).
+PlanOptions plan_options_for(const LlvmTarget& target);
+
+// eip_llvm_<plan.name()>, e.g. eip_llvm_e4_56x56x64_k3x3_s1x1_r1x1_same.
+std::string llvm_kernel_name(const Plan& plan);
+
+// Emits the kernel of a non-generic plan into a new module of `context`. The IR never calls a
+// library function: every move is an explicit vector (or integer) load and store, and the function
+// is marked "no-builtins" so no pass turns its loops or stores back into memcpy or memset.
+Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
+                                                     llvm::LLVMContext& context);
+
+}  // namespace pj
