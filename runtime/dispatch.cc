@@ -81,13 +81,19 @@ Status backend_status(Backend backend) {
       return Status::Ok();
 #endif
     case Backend::kLlvm:
-      return Unimplemented("backend llvm is not built into this version of patchjit");
+      return llvm_backend_status();
   }
   return InvalidArgument("backend ", static_cast<int>(backend), " is not a valid pj_backend");
 }
 
 Backend resolve_auto() {
   if (backend_status(Backend::kXbyak).ok()) return Backend::kXbyak;
+  // llvm only where the Xbyak emitter cannot run at all (not built, or no AVX2). The cap
+  // 'none' turns every JIT off, and a refusal of executable memory holds for LLVM's pages too.
+  if (detected_isa() == Isa::kNone && isa_cap() != Isa::kNone && !refused.load() &&
+      backend_status(Backend::kLlvm).ok()) {
+    return Backend::kLlvm;
+  }
   return Backend::kInterp;
 }
 

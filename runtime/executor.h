@@ -35,11 +35,15 @@ class Executor {
 // Builds the executor of a concrete backend (not kAuto) for a non-empty geometry.
 Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const Geometry& geometry);
 
-// The portable ones (runtime/executors.cc) and the JIT ones (runtime/xbyak_executor.cc).
+// The portable ones (runtime/executors.cc) and the JIT ones (runtime/xbyak_executor.cc,
+// runtime/llvm_executor.cc).
 std::shared_ptr<const Executor> make_reference_executor(const Geometry& geometry);
 Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& geometry);
 // nontemporal: stores that bypass the caches (for outputs far larger than the last-level
 // cache); such a kernel must only run on 64-byte aligned outputs.
 Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal = false);
+Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry);
+// Ok when backend llvm is built and its JIT session starts (at the first call), else why not.
+Status llvm_backend_status();
 
 }  // namespace pj

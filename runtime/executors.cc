@@ -64,7 +64,7 @@ Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const G
     case Backend::kReference: return make_reference_executor(geometry);
     case Backend::kInterp: return make_interp_executor(geometry);
     case Backend::kXbyak: return make_xbyak_executor(geometry);
-    case Backend::kLlvm:
+    case Backend::kLlvm: return make_llvm_executor(geometry);
     case Backend::kAuto: break;
   }
   return Internal("make_executor: backend ", backend_name(backend), " has no executor");
