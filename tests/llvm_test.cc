@@ -1,0 +1,427 @@
+// The llvm backend: the differential test of the xbyak one (random signatures of every element
+// size, fresh random data, output poisoned, input and output against PROT_NONE guard pages,
+// random row splits, planner budgets squeezed so every loop form appears), 64-bit offsets, the
+// machine code (no calls, never writable and executable, gone with its last owner), and
+// concurrent creates through the C API.
+#include <gtest/gtest.h>
+
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/StringMap.h>
+#include <llvm/MC/MCAsmInfo.h>
+#include <llvm/MC/MCContext.h>
+#include <llvm/MC/MCDisassembler/MCDisassembler.h>
+#include <llvm/MC/MCInst.h>
+#include <llvm/MC/MCInstrAnalysis.h>
+#include <llvm/MC/MCInstrInfo.h>
+#include <llvm/MC/MCRegisterInfo.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/MCTargetOptions.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "codegen/plan/kernel_abi.h"
+#include "codegen/plan/plan.h"
+#include "jit/llvm_session.h"
+#include "patchjit/patchjit.h"
+#include "reference/compare.h"
+#include "reference/golden.h"
+#include "tests/guarded_buffer.h"
+#include "tests/random_spec.h"
+
+namespace pj {
+namespace {
+
+using testing::GuardedBuffer;
+
+LlvmSession& session() {
+  Expected<LlvmSession*> s = llvm_session();
+  if (!s.ok()) {
+    ADD_FAILURE() << s.status().message();
+    std::abort();
+  }
+  return **s;
+}
+
+// Planner options as the runtime picks them, or squeezed so that row loops, gather loops and
+// long-run loops all appear in small signatures.
+PlanOptions random_options(std::mt19937_64& rng) {
+  PlanOptions o = session().plan_options();
+  switch (rng() % 4) {
+    case 0: o.unroll_budget = 1 + rng() % 8; break;
+    case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
+    case 2: o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200; break;
+    default: break;
+  }
+  o.nontemporal = rng() % 4 == 0;  // a hint the llvm kernels may ignore; never a change of bytes
+  return o;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+TEST(Llvm, MatchesGolden) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  const int64_t n = testing::scaled(5000);
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, generic = 0;
+  std::vector<double> compile_ms;
+  for (int64_t i = 0; i < n; ++i) {
+    Spec spec = testing::random_spec(rng);
+    Geometry g = *make_geometry(spec);
+    ++by_size[g.elem_size];
+    if (g.empty()) {
+      ++empty;
+      continue;
+    }
+    Expected<Plan> plan = make_plan(g, random_options(rng));
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    if (plan->generic) {
+      ++generic;
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
+    compile_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ASSERT_TRUE(kernel.ok()) << testing::describe(spec) << ": " << kernel.status().message();
+    ++kernels;
+
+    const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
+    const auto out_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
+    GuardedBuffer input(g.input_bytes, in_place), output(g.output_bytes, out_place);
+    std::vector<uint8_t> data = testing::random_bytes(rng, g.input_bytes);
+    std::memcpy(input.data(), data.data(), data.size());
+    std::vector<uint8_t> expected(g.output_bytes);
+    golden_extract(g, input.data(), expected.data());
+    for (int64_t j = 0; j < g.output_bytes; ++j) output.data()[j] = static_cast<uint8_t>(~expected[j]);
+
+    const int64_t rows = g.batch * g.rows.out;
+    const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
+    for (auto [b, e] : {std::pair{int64_t{0}, cut}, std::pair{cut, rows}}) {
+      KernelArgs args{input.data(), output.data(), b, e};
+      (*kernel)->function()(&args);
+    }
+    if (std::memcmp(expected.data(), output.data(), g.output_bytes) != 0) {
+      auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), output.data());
+      FAIL() << "llvm " << testing::describe(spec) << ": " << describe(*m, g.elem_size, expected.data(), output.data())
+             << "\n" << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+    }
+  }
+  std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
+            << " kernels compiled and checked (" << empty << " empty, " << generic
+            << " generic; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
+            << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms)
+            << " ms; seed " << seed << ")\n";
+}
+
+// Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and
+// anchors lie more than 2 GiB apart.
+TEST(Llvm, SixtyFourBitOffsets) {
+  Spec spec;
+  spec.dtype = DType::kUInt8;
+  const int64_t cols = (int64_t{1} << 31) + 5;
+  spec.input_shape = {1, 3, cols, 1};
+  spec.ksizes = {1, 2, 2, 1};
+  spec.strides = {1, 1, int64_t{1} << 30, 1};
+  spec.padding = Padding::kSame;
+  Geometry g = *make_geometry(spec);
+  Expected<Plan> plan = make_plan(g, session().plan_options());
+  ASSERT_TRUE(plan.ok());
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
+  ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+  GuardedBuffer input(g.input_bytes, GuardedBuffer::Placement::kEnd);
+  // Mark the bytes the taps read (each a distinct value); untouched pages read as zero.
+  std::mt19937_64 rng(7);
+  for (int64_t r = 0; r < 3; ++r) {
+    for (int64_t c = 0; c < g.cols.out; ++c) {
+      for (int64_t dc : {int64_t{0}, int64_t{1}}) {
+        int64_t col = c * spec.strides[2] - g.cols.pad_before + dc;
+        if (col >= 0 && col < cols) input.data()[r * cols + col] = static_cast<uint8_t>(1 + rng() % 255);
+      }
+    }
+  }
+  std::vector<uint8_t> expected(g.output_bytes), actual(g.output_bytes, 0xEE);
+  golden_extract(g, input.data(), expected.data());
+  KernelArgs args{input.data(), actual.data(), 0, g.batch * g.rows.out};
+  (*kernel)->function()(&args);
+  EXPECT_EQ(expected, actual) << to_string(*plan);
+}
+
+TEST(Llvm, NamesKernelsBySignature) {
+  Spec spec;
+  spec.input_shape = {1, 56, 56, 64};
+  spec.ksizes = {1, 3, 3, 1};
+  Plan plan = *make_plan(*make_geometry(spec), session().plan_options());
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(plan);
+  ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+  EXPECT_EQ((*kernel)->name(), "eip_llvm_e4_56x56x64_k3x3_s1x1_r1x1_same");
+  EXPECT_FALSE((*kernel)->bytes().empty());
+  Expected<std::string> ir = session().optimized_ir(plan);
+  ASSERT_TRUE(ir.ok()) << ir.status().message();
+  EXPECT_NE(ir->find("define void @eip_llvm_e4_56x56x64_k3x3_s1x1_r1x1_same(ptr"), std::string::npos) << *ir;
+  // Compiled twice, one signature gets two kernels side by side (a cache miss in two threads).
+  Expected<std::shared_ptr<const LlvmKernel>> again = session().compile(plan);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_NE((*again)->function(), (*kernel)->function());
+}
+
+// The machine code calls nothing. Checked on the bytes the JIT linked (the function's symbol
+// gives its size), with LLVM's own x86 disassembler: a linear sweep decodes every byte of the
+// function (it holds no data: constants would live in other sections), no instruction is a
+// call, and every branch is direct and lands inside the function (so no tail call either).
+// The JIT also refuses to link code that names any outside symbol; this checks the result.
+class Disassembler {
+ public:
+  Disassembler() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetDisassembler();
+    const std::string triple = llvm::sys::getProcessTriple();
+    std::string error;
+    const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+    if (target == nullptr) {
+      ADD_FAILURE() << error;
+      return;
+    }
+    std::string features;
+    for (const auto& f : llvm::sys::getHostCPUFeatures()) features += cat(f.second ? "+" : "-", f.first().str(), ",");
+    registers_.reset(target->createMCRegInfo(triple));
+    asm_info_.reset(target->createMCAsmInfo(*registers_, triple, llvm::MCTargetOptions()));
+    subtarget_.reset(target->createMCSubtargetInfo(triple, llvm::sys::getHostCPUName(), features));
+    instructions_.reset(target->createMCInstrInfo());
+    context_ = std::make_unique<llvm::MCContext>(llvm::Triple(triple), asm_info_.get(), registers_.get(), subtarget_.get());
+    disassembler_.reset(target->createMCDisassembler(*subtarget_, *context_));
+    analysis_.reset(target->createMCInstrAnalysis(instructions_.get()));
+  }
+
+  // Empty when the code is call-free; else what is wrong, at which offset.
+  std::string problems(std::span<const uint8_t> code) const {
+    if (!disassembler_ || !analysis_) return "no disassembler";
+    std::string found;
+    const uint64_t size = code.size();
+    for (uint64_t pc = 0; pc < size;) {
+      llvm::MCInst inst;
+      uint64_t length = 0;
+      auto decoded = disassembler_->getInstruction(inst, length, llvm::ArrayRef(code.data() + pc, size - pc), pc, llvm::nulls());
+      if (decoded != llvm::MCDisassembler::Success || length == 0) return cat(found, "undecodable byte at +", pc, "\n");
+      const llvm::MCInstrDesc& desc = instructions_->get(inst.getOpcode());
+      uint64_t target = 0;
+      if (desc.isCall()) found += cat("call at +", pc, "\n");
+      if (desc.isIndirectBranch()) found += cat("indirect branch at +", pc, "\n");
+      if (desc.isBranch() && !desc.isIndirectBranch() &&
+          (!analysis_->evaluateBranch(inst, pc, length, target) || target >= size)) {
+        found += cat("branch out of the function at +", pc, "\n");
+      }
+      pc += length;
+    }
+    return found;
+  }
+
+ private:
+  std::unique_ptr<llvm::MCRegisterInfo> registers_;
+  std::unique_ptr<llvm::MCAsmInfo> asm_info_;
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget_;
+  std::unique_ptr<llvm::MCInstrInfo> instructions_;
+  std::unique_ptr<llvm::MCContext> context_;
+  std::unique_ptr<llvm::MCDisassembler> disassembler_;
+  std::unique_ptr<llvm::MCInstrAnalysis> analysis_;
+};
+
+TEST(Llvm, CallCheckerSeesCallsAndJumpsOut) {
+  Disassembler disassembler;
+  const uint8_t ret[] = {0xC3};
+  const uint8_t call[] = {0xE8, 0, 0, 0, 0, 0xC3};            // call next; ret
+  const uint8_t call_rax[] = {0xFF, 0xD0, 0xC3};              // call rax; ret
+  const uint8_t jump_out[] = {0xE9, 0x10, 0, 0, 0, 0xC3};     // jmp +16 (a tail call); ret
+  const uint8_t loop[] = {0x48, 0xFF, 0xC9, 0x75, 0xFB, 0xC3};  // dec rcx; jnz back; ret
+  EXPECT_EQ(disassembler.problems(ret), "");
+  EXPECT_EQ(disassembler.problems(loop), "");
+  EXPECT_NE(disassembler.problems(call), "");
+  EXPECT_NE(disassembler.problems(call_rax), "");
+  EXPECT_NE(disassembler.problems(jump_out), "");
+}
+
+TEST(Llvm, MachineCodeCallsNothing) {
+  Disassembler disassembler;
+  std::mt19937_64 rng(testing::test_seed());
+  // Long zero and copy runs (the memset/memcpy idioms LLVM would otherwise form), loops of
+  // every kind (squeezed budgets), and random signatures.
+  std::vector<Spec> specs;
+  for (int64_t depth : {1, 3, 64, 512, 2048}) {
+    Spec s;
+    s.input_shape = {1, 9, 9, depth};
+    s.ksizes = {1, 3, 3, 1};
+    specs.push_back(s);
+  }
+  for (int i = 0; i < testing::scaled(200); ++i) specs.push_back(testing::random_spec(rng));
+  int checked = 0;
+  for (const Spec& spec : specs) {
+    Geometry g = *make_geometry(spec);
+    if (g.empty()) continue;
+    Expected<Plan> plan = make_plan(g, checked % 2 ? random_options(rng) : session().plan_options());
+    ASSERT_TRUE(plan.ok());
+    if (plan->generic) continue;
+    Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
+    ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+    ASSERT_FALSE((*kernel)->bytes().empty());
+    EXPECT_EQ((*kernel)->bytes().data(), reinterpret_cast<const uint8_t*>((*kernel)->function()));
+    std::string problems = disassembler.problems((*kernel)->bytes());
+    EXPECT_EQ(problems, "") << (*kernel)->name() << "\n" << to_string(*plan);
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+}
+
+// The mapping (permissions) of the page holding `address`, or "" when it is unmapped.
+std::string mapping_of(const void* address) {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return "?";
+  char line[512];
+  std::string found;
+  const auto a = reinterpret_cast<uintptr_t>(address);
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (std::sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) found = perms;
+  }
+  std::fclose(maps);
+  return found;
+}
+
+bool any_mapping_writable_and_executable() {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  char line[512];
+  bool found = false;
+  while (maps != nullptr && std::fgets(line, sizeof line, maps)) {
+    char perms[8];
+    if (std::sscanf(line, "%*x-%*x %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x') found = true;
+  }
+  if (maps != nullptr) std::fclose(maps);
+  return found;
+}
+
+TEST(Llvm, CodeIsNeverWritableAndExecutableAndLeavesWithItsLastOwner) {
+  Spec spec;
+  spec.input_shape = {1, 12, 12, 5};
+  spec.ksizes = {1, 3, 3, 1};
+  Plan plan = *make_plan(*make_geometry(spec), session().plan_options());
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(plan);
+  ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+  const void* code = (*kernel)->bytes().data();
+  EXPECT_EQ(mapping_of(code), "r-xp");
+  EXPECT_FALSE(any_mapping_writable_and_executable());
+  kernel = Status(Code::kInternal, "dropped");  // the last owner lets go
+  EXPECT_EQ(mapping_of(code), "");
+}
+
+pj_spec to_c(const Spec& spec) {
+  pj_spec s{};
+  s.dtype = static_cast<pj_dtype>(spec.dtype);
+  s.padding = static_cast<pj_padding>(spec.padding);
+  for (int d = 0; d < 4; ++d) {
+    s.input_shape[d] = spec.input_shape[d];
+    s.ksizes[d] = spec.ksizes[d];
+    s.strides[d] = spec.strides[d];
+    s.rates[d] = spec.rates[d];
+  }
+  return s;
+}
+
+std::string describe(const pj_kernel* k) {
+  std::string text(pj_kernel_describe(k, nullptr, 0), '\0');
+  pj_kernel_describe(k, text.data(), text.size() + 1);
+  return text;
+}
+
+TEST(LlvmApi, BackendIsAvailableAndDescribed) {
+  ASSERT_EQ(pj_backend_available(PJ_BACKEND_LLVM), PJ_OK) << pj_last_error();
+  Spec spec;
+  spec.input_shape = {2, 10, 10, 3};
+  spec.ksizes = {1, 3, 3, 1};
+  pj_spec s = to_c(spec);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_LLVM, &k), PJ_OK) << pj_last_error();
+  EXPECT_EQ(pj_kernel_backend(k), PJ_BACKEND_LLVM);
+  EXPECT_NE(describe(k).find("kernel eip_llvm_e4_10x10x3_k3x3_s1x1_r1x1_same: "), std::string::npos) << describe(k);
+  const void* code = nullptr;
+  EXPECT_GT(pj_kernel_code(k, &code), 0u);
+  EXPECT_NE(code, nullptr);
+  pj_kernel_destroy(k);
+  // auto keeps preferring xbyak where it runs; the cap 'none' turns every JIT off.
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_backend(k), pj_backend_available(PJ_BACKEND_XBYAK) == PJ_OK ? PJ_BACKEND_XBYAK : PJ_BACKEND_LLVM);
+  pj_kernel_destroy(k);
+  const pj_isa cap = pj_max_isa();
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_NONE), PJ_OK);
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_backend(k), PJ_BACKEND_INTERP);
+  pj_kernel_destroy(k);
+  pj_set_max_isa(cap);
+}
+
+// Four threads create llvm kernels at once through the C API, for a mix of signatures that
+// they share (one compile, the others wait) and that are their own; then again with the kernel
+// cache off, so the same signature is compiled by several threads side by side.
+TEST(LlvmApi, ConcurrentCreates) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  struct Case {
+    Spec spec;
+    Geometry g;
+    std::vector<uint8_t> input, expected;
+  };
+  std::vector<Case> cases;
+  while (cases.size() < 24) {
+    Spec spec = testing::random_spec(rng);
+    Geometry g = *make_geometry(spec);
+    if (g.empty()) continue;
+    Case c{spec, g, testing::random_bytes(rng, g.input_bytes), std::vector<uint8_t>(g.output_bytes)};
+    golden_extract(g, c.input.data(), c.expected.data());
+    cases.push_back(std::move(c));
+  }
+  pj_cache_stats saved;
+  pj_cache_get_stats(&saved);
+  for (bool cached : {true, false}) {
+    pj_cache_clear();
+    if (!cached) pj_cache_set_limits(0, 0);
+    std::vector<std::string> failures(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (size_t i = 0; i < cases.size(); ++i) {
+          // Every thread does the first 8 cases; the others are split among them.
+          if (i >= 8 && i % 4 != static_cast<size_t>(t)) continue;
+          const Case& c = cases[i];
+          pj_spec s = to_c(c.spec);
+          pj_kernel* k = nullptr;
+          if (pj_kernel_create(&s, PJ_BACKEND_LLVM, &k) != PJ_OK) {
+            failures[t] += cat(testing::describe(c.spec), ": ", pj_last_error(), "\n");
+            continue;
+          }
+          std::vector<uint8_t> out(c.g.output_bytes, 0x5A);
+          if (pj_kernel_run(k, c.input.data(), out.data(), 1) != PJ_OK || out != c.expected) {
+            failures[t] += cat(testing::describe(c.spec), ": wrong output\n");
+          }
+          pj_kernel_destroy(k);
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    for (const std::string& f : failures) EXPECT_EQ(f, "") << (cached ? "cached" : "uncached") << ", seed " << seed;
+  }
+  pj_cache_set_limits(saved.max_entries, saved.max_code_bytes);
+}
+
+}  // namespace
+}  // namespace pj
