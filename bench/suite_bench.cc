@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codegen/plan/geometry.h"
@@ -96,7 +97,8 @@ void register_shape(ShapeData& d) {
   for (Variant v : {Variant{"interp", PJ_BACKEND_INTERP, PJ_ISA_AVX512, 1},
                     Variant{"xbyak_avx512", PJ_BACKEND_XBYAK, PJ_ISA_AVX512, 1},
                     Variant{"xbyak_avx2", PJ_BACKEND_XBYAK, PJ_ISA_AVX2, 1},
-                    Variant{"xbyak_avx512_t2", PJ_BACKEND_XBYAK, PJ_ISA_AVX512, 2}}) {
+                    Variant{"xbyak_avx512_t2", PJ_BACKEND_XBYAK, PJ_ISA_AVX512, 2},
+                    Variant{"llvm", PJ_BACKEND_LLVM, PJ_ISA_AVX512, 1}}) {
     if (v.cap > pj_host_isa() && v.backend == PJ_BACKEND_XBYAK) continue;
     add(v.name, [&d, v](benchmark::State& st) {
       pj_set_max_isa(v.cap);
@@ -112,19 +114,21 @@ void register_shape(ShapeData& d) {
   }
 
   // Cold compile: plan + emit + protect, with the cache off so every create builds.
-  add("compile_xbyak", [&d](benchmark::State& st) {
-    pj_set_max_isa(PJ_ISA_AVX512);
-    pj_cache_stats stats;
-    pj_cache_get_stats(&stats);
-    pj_cache_set_limits(0, 0);
-    pj_spec spec = to_c(d.shape.spec);
-    for (auto _ : st) {
-      pj_kernel* k = nullptr;
-      if (pj_kernel_create(&spec, PJ_BACKEND_XBYAK, &k) != PJ_OK) st.SkipWithError(pj_last_error());
-      pj_kernel_destroy(k);
-    }
-    pj_cache_set_limits(stats.max_entries, stats.max_code_bytes);
-  });
+  for (auto [name, backend] : {std::pair{"compile_xbyak", PJ_BACKEND_XBYAK}, std::pair{"compile_llvm", PJ_BACKEND_LLVM}}) {
+    add(name, [&d, backend](benchmark::State& st) {
+      pj_set_max_isa(PJ_ISA_AVX512);
+      pj_cache_stats stats;
+      pj_cache_get_stats(&stats);
+      pj_cache_set_limits(0, 0);
+      pj_spec spec = to_c(d.shape.spec);
+      for (auto _ : st) {
+        pj_kernel* k = nullptr;
+        if (pj_kernel_create(&spec, backend, &k) != PJ_OK) st.SkipWithError(pj_last_error());
+        pj_kernel_destroy(k);
+      }
+      pj_cache_set_limits(stats.max_entries, stats.max_code_bytes);
+    });
+  }
   // Cache hit: pj_kernel_create of a signature already built (with its pj_kernel_destroy).
   add("create_hit", [&d](benchmark::State& st) {
     pj_set_max_isa(PJ_ISA_AVX512);
