@@ -43,19 +43,23 @@ namespace {
 
 using testing::GuardedBuffer;
 
-LlvmSession& session() {
-  Expected<LlvmSession*> s = llvm_session();
-  if (!s.ok()) {
-    ADD_FAILURE() << s.status().message();
-    std::abort();
+// The process's JIT session (each test fails at once if it cannot start).
+class Llvm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Expected<LlvmSession*> s = llvm_session();
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    session_ = *s;
   }
-  return **s;
-}
+  LlvmSession& session() { return *session_; }
+
+ private:
+  LlvmSession* session_ = nullptr;
+};
 
 // Planner options as the runtime picks them, or squeezed so that row loops, gather loops and
 // long-run loops all appear in small signatures.
-PlanOptions random_options(std::mt19937_64& rng) {
-  PlanOptions o = session().plan_options();
+PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
   switch (rng() % 4) {
     case 0: o.unroll_budget = 1 + rng() % 8; break;
     case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
@@ -72,7 +76,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-TEST(Llvm, MatchesGolden) {
+TEST_F(Llvm, MatchesGolden) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(5000);
@@ -86,7 +90,7 @@ TEST(Llvm, MatchesGolden) {
       ++empty;
       continue;
     }
-    Expected<Plan> plan = make_plan(g, random_options(rng));
+    Expected<Plan> plan = make_plan(g, random_options(rng, session().plan_options()));
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     if (plan->generic) {
       ++generic;
@@ -128,7 +132,7 @@ TEST(Llvm, MatchesGolden) {
 
 // Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and
 // anchors lie more than 2 GiB apart.
-TEST(Llvm, SixtyFourBitOffsets) {
+TEST_F(Llvm, SixtyFourBitOffsets) {
   Spec spec;
   spec.dtype = DType::kUInt8;
   const int64_t cols = (int64_t{1} << 31) + 5;
@@ -159,7 +163,7 @@ TEST(Llvm, SixtyFourBitOffsets) {
   EXPECT_EQ(expected, actual) << to_string(*plan);
 }
 
-TEST(Llvm, NamesKernelsBySignature) {
+TEST_F(Llvm, NamesKernelsBySignature) {
   Spec spec;
   spec.input_shape = {1, 56, 56, 64};
   spec.ksizes = {1, 3, 3, 1};
@@ -238,7 +242,7 @@ class Disassembler {
   std::unique_ptr<llvm::MCInstrAnalysis> analysis_;
 };
 
-TEST(Llvm, CallCheckerSeesCallsAndJumpsOut) {
+TEST_F(Llvm, CallCheckerSeesCallsAndJumpsOut) {
   Disassembler disassembler;
   const uint8_t ret[] = {0xC3};
   const uint8_t call[] = {0xE8, 0, 0, 0, 0, 0xC3};            // call next; ret
@@ -252,7 +256,7 @@ TEST(Llvm, CallCheckerSeesCallsAndJumpsOut) {
   EXPECT_NE(disassembler.problems(jump_out), "");
 }
 
-TEST(Llvm, MachineCodeCallsNothing) {
+TEST_F(Llvm, MachineCodeCallsNothing) {
   Disassembler disassembler;
   std::mt19937_64 rng(testing::test_seed());
   // Long zero and copy runs (the memset/memcpy idioms LLVM would otherwise form), loops of
@@ -269,7 +273,8 @@ TEST(Llvm, MachineCodeCallsNothing) {
   for (const Spec& spec : specs) {
     Geometry g = *make_geometry(spec);
     if (g.empty()) continue;
-    Expected<Plan> plan = make_plan(g, checked % 2 ? random_options(rng) : session().plan_options());
+    const PlanOptions options = session().plan_options();
+    Expected<Plan> plan = make_plan(g, checked % 2 ? random_options(rng, options) : options);
     ASSERT_TRUE(plan.ok());
     if (plan->generic) continue;
     Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
@@ -311,7 +316,7 @@ bool any_mapping_writable_and_executable() {
   return found;
 }
 
-TEST(Llvm, CodeIsNeverWritableAndExecutableAndLeavesWithItsLastOwner) {
+TEST_F(Llvm, CodeIsNeverWritableAndExecutableAndLeavesWithItsLastOwner) {
   Spec spec;
   spec.input_shape = {1, 12, 12, 5};
   spec.ksizes = {1, 3, 3, 1};
