@@ -23,7 +23,8 @@ Status backend_status(Backend backend);
 // readable through backend_status.
 void record_jit_refusal(const Status& why);
 
-// xbyak where it can run, else interp.
+// xbyak where it can run; llvm where the Xbyak emitter cannot run at all (not built, no AVX2)
+// unless the JIT is capped off or executable memory was refused; else interp.
 Backend resolve_auto();
 
 }  // namespace pj

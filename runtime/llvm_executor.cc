@@ -1,13 +1,18 @@
-// Backend llvm: plan -> LLVM IR -> ORC LLJIT (jit/llvm_session.h) -> a callable kernel.
+// Backend llvm: plan -> the LLVM plugin (jit/llvm_plugin.h: LLVM IR, ORC LLJIT) -> a callable
+// kernel. The plugin is loaded the first time the backend is used, not when libpatchjit is.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "runtime/executor.h"
 
 #if PATCHJIT_HAVE_LLVM
-#include "jit/jit_events.h"
-#include "jit/llvm_session.h"
+#include "jit/llvm_plugin.h"
 #endif
 
 namespace pj {
@@ -22,8 +27,7 @@ class LlvmExecutor final : public Executor {
         function_(kernel_->function()) {}
 
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
-    const KernelArgs args{input, output, row_begin, row_end};
-    function_(&args);
+    call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
   }
   std::string describe() const override {
     return cat("kernel ", kernel_->name(), ": ", kernel_->bytes().size(), " bytes of machine code (LLVM, ",
@@ -33,31 +37,74 @@ class LlvmExecutor final : public Executor {
 
  private:
   Plan plan_;
-  std::shared_ptr<const LlvmKernel> kernel_;  // its code leaves the JIT with the last executor
+  std::shared_ptr<const LlvmKernel> kernel_;
   std::string target_;
   KernelFunction function_;
 };
 
-}  // namespace
-
-Status llvm_backend_status() {
-  Expected<LlvmSession*> session = llvm_session();
-  if (!session.ok()) return Unimplemented("backend llvm cannot run here: ", session.status().message());
-  return Status::Ok();
+// The plugin's file: PATCHJIT_LLVM_PLUGIN if set, else beside the library holding this code
+// (libpatchjit.so, in the build tree and once installed), else the library search path.
+std::vector<std::string> plugin_candidates() {
+  constexpr const char* kName = "libpatchjit_llvm.so";
+  if (const char* env = std::getenv("PATCHJIT_LLVM_PLUGIN"); env != nullptr && env[0] != '\0') return {env};
+  std::vector<std::string> paths;
+  Dl_info self;
+  if (dladdr(reinterpret_cast<const void*>(&plugin_candidates), &self) != 0 && self.dli_fname != nullptr) {
+    std::string here = self.dli_fname;
+    const size_t slash = here.rfind('/');
+    if (slash != std::string::npos) paths.push_back(here.substr(0, slash + 1) + kName);
+  }
+  paths.push_back(kName);
+  return paths;
 }
 
+struct Loaded {
+  const LlvmPlugin* plugin = nullptr;
+  Status status;
+};
+
+Loaded load_plugin() {
+  std::string tried;
+  for (const std::string& path : plugin_candidates()) {
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: kernels live on
+    if (handle == nullptr) {
+      const char* why = dlerror();
+      tried += cat(tried.empty() ? "" : "; ", why ? why : path.c_str());
+      continue;
+    }
+    auto entry = reinterpret_cast<const LlvmPlugin* (*)()>(dlsym(handle, "pj_llvm_plugin_v1"));
+    const LlvmPlugin* plugin = entry ? entry() : nullptr;
+    if (plugin == nullptr || plugin->abi != kLlvmPluginAbi) {
+      return {nullptr, Unimplemented("backend llvm cannot run here: ", path, " is not the llvm plugin of this patchjit")};
+    }
+    Status started = plugin->start();
+    if (!started.ok()) return {nullptr, Unimplemented("backend llvm cannot run here: ", started.message())};
+    return {plugin, Status::Ok()};
+  }
+  return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
+                                 tried, ")")};
+}
+
+const Loaded& plugin() {
+  static const Loaded loaded = load_plugin();  // thread-safe, once
+  return loaded;
+}
+
+}  // namespace
+
+Status llvm_backend_status() { return plugin().status; }
+
 Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry) {
-  Expected<LlvmSession*> session = llvm_session();
-  if (!session.ok()) return llvm_backend_status();
-  Expected<Plan> plan = make_plan(geometry, (*session)->plan_options());
+  const Loaded& loaded = plugin();
+  if (!loaded.status.ok()) return loaded.status;
+  Expected<Plan> plan = make_plan(geometry, loaded.plugin->plan_options());
   if (!plan.ok()) return plan.status();
   // Signatures too irregular to specialize run the generic loops; the plan says so.
   if (plan->generic) return make_interp_executor(geometry);
-  Expected<std::shared_ptr<const LlvmKernel>> kernel = (*session)->compile(*plan);
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile(*plan);
   if (!kernel.ok()) return kernel.status();
-  announce_code((*kernel)->bytes().data(), (*kernel)->bytes().size(), (*kernel)->name());
   return std::shared_ptr<const Executor>(
-      std::make_shared<LlvmExecutor>(std::move(plan).value(), std::move(kernel).value(), (*session)->describe()));
+      std::make_shared<LlvmExecutor>(std::move(plan).value(), std::move(kernel).value(), loaded.plugin->target()));
 }
 
 #else

@@ -6,6 +6,11 @@ set -euo pipefail
 build=$1 source=$2 work=$3
 rm -rf "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# The llvm backend's plugin is installed beside the library that loads it.
+if [[ -e "$build/lib/libpatchjit_llvm.so" && ! -e "$work/prefix/lib/libpatchjit_llvm.so" ]]; then
+  echo "libpatchjit_llvm.so was not installed beside libpatchjit.so" >&2
+  exit 1
+fi
 cmake -S "$source/examples/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" >/dev/null
 "$work/build/consumer_c"

@@ -1,0 +1,31 @@
+// The entry point of libpatchjit_llvm.so: the process's LLVM session behind a table of functions.
+#include "jit/llvm_plugin.h"
+
+#include "jit/jit_events.h"
+
+namespace pj {
+namespace {
+
+Status start() {
+  Expected<LlvmSession*> session = llvm_session();
+  return session.ok() ? Status::Ok() : session.status();
+}
+
+PlanOptions plan_options() { return (*llvm_session())->plan_options(); }
+
+std::string target() { return (*llvm_session())->describe(); }
+
+Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan) {
+  Expected<LlvmSession*> session = llvm_session();
+  if (!session.ok()) return session.status();
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = (*session)->compile(plan);
+  if (kernel.ok()) announce_code((*kernel)->bytes().data(), (*kernel)->bytes().size(), (*kernel)->name());
+  return kernel;
+}
+
+constexpr LlvmPlugin kPlugin{kLlvmPluginAbi, &start, &plan_options, &target, &compile};
+
+}  // namespace
+}  // namespace pj
+
+extern "C" __attribute__((visibility("default"))) const pj::LlvmPlugin* pj_llvm_plugin_v1() { return &pj::kPlugin; }

@@ -1,0 +1,32 @@
+// The llvm backend as a plugin. libpatchjit loads libpatchjit_llvm.so (built from the LLVM ORC
+// session, jit/llvm_session.h) the first time the llvm backend is used, so that processes which
+// never use it do not pay for LLVM: about 50 MB resident and 10 ms of start-up, measured.
+// The plugin exports one C function returning this table; the table is C++ of the same build.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "codegen/plan/plan.h"
+#include "codegen/plan/status.h"
+#include "jit/llvm_session.h"
+
+namespace pj {
+
+// Bump when the table or the types it carries change: a plugin of another build is refused.
+inline constexpr int kLlvmPluginAbi = 1;
+
+struct LlvmPlugin {
+  int abi;
+  // Starts the process's JIT session (once); its status on every call.
+  Status (*start)();
+  // After a successful start: the planner options of its kernels, its target, and compiling.
+  PlanOptions (*plan_options)();
+  std::string (*target)();
+  Expected<std::shared_ptr<const LlvmKernel>> (*compile)(const Plan& plan);
+};
+
+}  // namespace pj
+
+// The plugin's entry point.
+extern "C" const pj::LlvmPlugin* pj_llvm_plugin_v1();
