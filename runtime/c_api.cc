@@ -102,12 +102,15 @@ Expected<std::shared_ptr<const Executor>> executor_for(const Geometry& g, Backen
 constexpr int64_t kStreamingFrom = int64_t{64} << 20;
 
 bool wants_streaming(const Geometry& g, Backend backend) {
-  return backend == Backend::kXbyak && g.output_bytes >= kStreamingFrom && streamable(g);
+  return (backend == Backend::kXbyak || backend == Backend::kLlvm) && g.output_bytes >= kStreamingFrom &&
+         streamable(g);
 }
 
-Expected<std::shared_ptr<const Executor>> streaming_executor_for(const Geometry& g) {
-  return global_kernel_cache().get(make_key(g, Backend::kXbyak, static_cast<int>(jit_isa()), true),
-                                   [&] { return make_xbyak_executor(g, true); });
+Expected<std::shared_ptr<const Executor>> streaming_executor_for(const Geometry& g, Backend backend) {
+  const int isa = backend == Backend::kXbyak ? static_cast<int>(jit_isa()) : 0;
+  return global_kernel_cache().get(make_key(g, backend, isa, true), [&] {
+    return backend == Backend::kXbyak ? make_xbyak_executor(g, true) : make_llvm_executor(g, true);
+  });
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
@@ -178,7 +181,7 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
       if (!executor.ok()) return executor.status();
       result->executor = std::move(executor).value();
       if (wants_streaming(*g, chosen)) {
-        Expected<std::shared_ptr<const Executor>> streaming = streaming_executor_for(*g);
+        Expected<std::shared_ptr<const Executor>> streaming = streaming_executor_for(*g, chosen);
         if (!streaming.ok()) return streaming.status();
         result->streaming = std::move(streaming).value();
       }

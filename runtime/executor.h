@@ -42,7 +42,7 @@ Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& g
 // nontemporal: stores that bypass the caches (for outputs far larger than the last-level
 // cache); such a kernel must only run on 64-byte aligned outputs.
 Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal = false);
-Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry);
+Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry, bool nontemporal = false);
 // Ok when backend llvm is built and its JIT session starts (at the first call), else why not.
 Status llvm_backend_status();
 

@@ -94,10 +94,12 @@ const Loaded& plugin() {
 
 Status llvm_backend_status() { return plugin().status; }
 
-Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry) {
+Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geometry, bool nontemporal) {
   const Loaded& loaded = plugin();
   if (!loaded.status.ok()) return loaded.status;
-  Expected<Plan> plan = make_plan(geometry, loaded.plugin->plan_options());
+  PlanOptions options = loaded.plugin->plan_options();
+  options.nontemporal = nontemporal;
+  Expected<Plan> plan = make_plan(geometry, options);
   if (!plan.ok()) return plan.status();
   // Signatures too irregular to specialize run the generic loops; the plan says so.
   if (plan->generic) return make_interp_executor(geometry);
@@ -113,7 +115,7 @@ Status llvm_backend_status() {
   return Unimplemented("backend llvm is not built into this patchjit (configured without LLVM)");
 }
 
-Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry&) { return llvm_backend_status(); }
+Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry&, bool) { return llvm_backend_status(); }
 
 #endif
 

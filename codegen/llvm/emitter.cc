@@ -150,7 +150,15 @@ class KernelBuilder {
     llvm::Type* type = move_type(width);
     llvm::Value* value = llvm::Constant::getNullValue(type);
     if (run.src) value = b_.CreateAlignedLoad(type, pointer(run.src->plus(offset)), llvm::Align(1), kVolatile);
-    b_.CreateAlignedStore(value, pointer(run.dst.plus(offset)), llvm::Align(1), kVolatile);
+    // Streaming plans write whole, aligned cache lines on an output the runtime checked is
+    // 64-byte aligned: non-temporal stores, which LLVM emits only for stores it knows aligned.
+    const bool streaming = plan_.options.nontemporal && width % 64 == 0;
+    llvm::StoreInst* store = b_.CreateAlignedStore(value, pointer(run.dst.plus(offset)),
+                                                   llvm::Align(streaming ? 64 : 1), kVolatile);
+    if (streaming) {
+      store->setMetadata(llvm::LLVMContext::MD_nontemporal,
+                         llvm::MDNode::get(b_.getContext(), llvm::ConstantAsMetadata::get(b_.getInt32(1))));
+    }
   }
 
   // Shorter than a vector: one move of a power of two, or two overlapping moves of the widest
@@ -311,6 +319,8 @@ void KernelBuilder::build() {
   b_.CreateBr(classes[0]);
 
   b_.SetInsertPoint(done);
+  // Non-temporal stores are weakly ordered: publish them before returning.
+  if (p.options.nontemporal) b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
   b_.CreateRetVoid();
 }
 
