@@ -39,6 +39,9 @@ Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const G
 // runtime/llvm_executor.cc).
 std::shared_ptr<const Executor> make_reference_executor(const Geometry& geometry);
 Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& geometry);
+// The interpreter standing in for a JIT kernel that could not be made (too large, too
+// irregular); its description says why.
+Expected<std::shared_ptr<const Executor>> make_interp_fallback(const Geometry& geometry, const std::string& why);
 // nontemporal: stores that bypass the caches (for outputs far larger than the last-level
 // cache); such a kernel must only run on 64-byte aligned outputs.
 Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& geometry, bool nontemporal = false);

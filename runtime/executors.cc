@@ -35,6 +35,20 @@ class InterpExecutor final : public Executor {
   Plan plan_;
 };
 
+class FallbackExecutor final : public Executor {
+ public:
+  FallbackExecutor(std::shared_ptr<const Executor> interp, std::string why)
+      : interp_(std::move(interp)), why_(std::move(why)) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    interp_->run(input, output, row_begin, row_end);
+  }
+  std::string describe() const override { return cat("interpreted: ", why_, "\n", interp_->describe()); }
+
+ private:
+  std::shared_ptr<const Executor> interp_;
+  std::string why_;
+};
+
 }  // namespace
 
 std::string_view backend_name(Backend backend) {
@@ -56,6 +70,12 @@ Expected<std::shared_ptr<const Executor>> make_interp_executor(const Geometry& g
   Expected<Plan> plan = make_plan(geometry);
   if (!plan.ok()) return plan.status();
   return std::shared_ptr<const Executor>(std::make_shared<InterpExecutor>(std::move(plan).value()));
+}
+
+Expected<std::shared_ptr<const Executor>> make_interp_fallback(const Geometry& geometry, const std::string& why) {
+  Expected<std::shared_ptr<const Executor>> interp = make_interp_executor(geometry);
+  if (!interp.ok()) return interp.status();
+  return std::shared_ptr<const Executor>(std::make_shared<FallbackExecutor>(std::move(interp).value(), why));
 }
 
 Expected<std::shared_ptr<const Executor>> make_executor(Backend backend, const Geometry& geometry) {

@@ -10,4 +10,8 @@ namespace pj {
 size_t kernel_code_limit();
 void set_kernel_code_limit(size_t bytes);
 
+// LLVM compiles about 100 us per move: kernels it builds stay under this many (estimated) bytes
+// of code, ten times the largest of the benchmark suite, or the code limit if lower.
+size_t llvm_code_budget();
+
 }  // namespace pj

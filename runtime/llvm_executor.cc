@@ -10,6 +10,7 @@
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "runtime/executor.h"
+#include "runtime/limits.h"
 
 #if PATCHJIT_HAVE_LLVM
 #include "jit/llvm_plugin.h"
@@ -101,8 +102,21 @@ Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geo
   options.nontemporal = nontemporal;
   Expected<Plan> plan = make_plan(geometry, options);
   if (!plan.ok()) return plan.status();
+  // Too large for LLVM to compile in reasonable time: loops instead of unrolled code, and if
+  // that is still too large, the interpreter (decided from the planner's estimate).
+  const size_t budget = llvm_code_budget();
+  if (!plan->generic && static_cast<uint64_t>(estimated_code_bytes(*plan)) > budget) {
+    options.unroll_budget = 1;
+    options.max_unrolled_run_bytes = options.vector_bytes;
+    plan = make_plan(geometry, options);
+    if (!plan.ok()) return plan.status();
+    if (!plan->generic && static_cast<uint64_t>(estimated_code_bytes(*plan)) > budget) {
+      return make_interp_fallback(geometry, cat("kernel eip_llvm_", plan->name(), " would take about ", estimated_code_bytes(*plan),
+                                                " bytes of code, over the llvm budget of ", budget));
+    }
+  }
   // Signatures too irregular to specialize run the generic loops; the plan says so.
-  if (plan->generic) return make_interp_executor(geometry);
+  if (plan->generic) return make_interp_fallback(geometry, cat("more than ", options.max_regions, " regions to specialize"));
   Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile(*plan);
   if (!kernel.ok()) return kernel.status();
   return std::shared_ptr<const Executor>(

@@ -41,25 +41,10 @@ class XbyakExecutor final : public Executor {
   KernelFunction function_;
 };
 
-// A kernel that could not be generated within the code-size limit: the plan interpreter, saying
-// why in its description.
-class InterpretedExecutor final : public Executor {
- public:
-  InterpretedExecutor(std::shared_ptr<const Executor> interp, std::string why)
-      : interp_(std::move(interp)), why_(std::move(why)) {}
-  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
-    interp_->run(input, output, row_begin, row_end);
-  }
-  std::string describe() const override { return cat("interpreted: ", why_, "\n", interp_->describe()); }
-
- private:
-  std::shared_ptr<const Executor> interp_;
-  std::string why_;
-};
-
 // The plan the emitter can fit within `limit` bytes: fully unrolled where the budget allows,
 // else every block, gather and long run as a run-time loop (the smallest code the planner
-// makes).
+// makes). The planner's estimate rules plans out before anything is emitted; the emitter's own
+// limit is the backstop.
 Expected<MachineCode> emit_within_limit(const Geometry& geometry, Isa isa, PlanOptions options, Plan* plan) {
   const size_t limit = kernel_code_limit();
   for (int attempt = 0;; ++attempt) {
@@ -67,9 +52,14 @@ Expected<MachineCode> emit_within_limit(const Geometry& geometry, Isa isa, PlanO
     if (!planned.ok()) return planned.status();
     *plan = std::move(planned).value();
     if (plan->generic) return Unimplemented("more than ", options.max_regions, " regions to specialize");
-    EmitOptions emit;
-    emit.max_code_bytes = limit;
-    Expected<MachineCode> code = emit_x86(*plan, isa, emit);
+    Expected<MachineCode> code = ResourceExhausted("kernel eip_", isa_name(isa), "_", plan->name(), " would take about ",
+                                                   estimated_code_bytes(*plan), " bytes of code, over the limit of ",
+                                                   limit, " (pj_set_kernel_code_limit)");
+    if (static_cast<uint64_t>(estimated_code_bytes(*plan)) <= limit) {
+      EmitOptions emit;
+      emit.max_code_bytes = limit;
+      code = emit_x86(*plan, isa, emit);
+    }
     if (code.ok() || code.status().code() != Code::kResourceExhausted || attempt == 1) return code;
     options.unroll_budget = 1;
     options.max_unrolled_run_bytes = options.vector_bytes;
@@ -86,10 +76,7 @@ Expected<std::shared_ptr<const Executor>> make_xbyak_executor(const Geometry& ge
   Expected<MachineCode> code = emit_within_limit(geometry, isa, options, &plan);
   if (!code.ok() && (code.status().code() == Code::kResourceExhausted || code.status().code() == Code::kUnimplemented)) {
     // Too irregular to specialize (the plan is generic) or too large even with loops.
-    Expected<std::shared_ptr<const Executor>> interp = make_interp_executor(geometry);
-    if (!interp.ok()) return interp.status();
-    return std::shared_ptr<const Executor>(
-        std::make_shared<InterpretedExecutor>(std::move(interp).value(), code.status().message()));
+    return make_interp_fallback(geometry, code.status().message());
   }
   if (!code.ok()) return code.status();
   Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create(code->bytes);

@@ -285,7 +285,7 @@ TEST_F(Llvm, MachineCodeCallsNothing) {
     EXPECT_EQ(problems, "") << (*kernel)->name() << "\n" << to_string(*plan);
     ++checked;
   }
-  EXPECT_GT(checked, 100);
+  EXPECT_GE(checked, static_cast<int>(specs.size()) / 2);  // most specs make a kernel
 }
 
 // The mapping (permissions) of the page holding `address`, or "" when it is unmapped.

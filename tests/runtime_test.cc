@@ -329,6 +329,25 @@ TEST_F(Runtime, CodeSizeLimitFallsBackToLoopsThenToTheInterpreter) {
   pj_cache_clear();
 }
 
+// Found by the API fuzzer (a timeout): a legal signature whose kernel would be far beyond any
+// code limit (2049 regions of hundreds of 8 KB gathers) must be judged from the planner's
+// estimate, not emitted first: each JIT backend falls back to the interpreter at once.
+TEST_F(Runtime, HugeKernelsAreJudgedBeforeEmission) {
+  pj_spec s{};
+  s.dtype = PJ_UINT32;
+  const int64_t shape[4] = {3, 8, 2048, 2048}, k[4] = {1, 2048, 2048, 1}, st[4] = {1, 3, 3, 1}, r[4] = {1, 3, 4, 1};
+  for (int i = 0; i < 4; ++i) s.input_shape[i] = shape[i], s.ksizes[i] = k[i], s.strides[i] = st[i], s.rates[i] = r[i];
+  s.padding = PJ_PADDING_SAME;
+  for (pj_backend backend : {PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
+    if (pj_backend_available(backend) != PJ_OK) continue;
+    pj_kernel* kernel = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, backend, &kernel), PJ_OK) << pj_last_error();
+    EXPECT_NE(describe(kernel).find("interpreted: kernel"), std::string::npos) << describe(kernel).substr(0, 300);
+    EXPECT_NE(describe(kernel).find("bytes of code, over the"), std::string::npos);
+    pj_kernel_destroy(kernel);
+  }
+}
+
 // A backend that cannot run here (not built, no CPU support, capped off) says why, by name.
 TEST_F(Runtime, UnavailableBackendsSayWhy) {
   pj_spec s = to_c(conv_spec(1, 6, 2, 3));

@@ -2,6 +2,7 @@
 #include "codegen/plan/plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -252,6 +253,34 @@ void fuse_contiguous_pixels(Plan* plan) {
 }
 
 }  // namespace
+
+int64_t estimated_code_bytes(const Plan& plan) {
+  // 128-bit sums: a hostile signature can ask for more than int64 counts.
+  constexpr Wide kMove = 16, kLoop = 48, kRegion = 64;
+  const PlanOptions& o = plan.options;
+  auto run = [&](int64_t bytes) -> Wide {  // a contiguous run: unrolled vectors, or a loop over blocks
+    if (bytes <= o.max_unrolled_run_bytes) return kMove * (ceil_div(bytes, o.vector_bytes) + 1);
+    return kLoop + kMove * (ceil_div(o.max_unrolled_run_bytes, o.vector_bytes) + 2);
+  };
+  std::vector<Wide> program_bytes;
+  for (const PixelProgram& p : plan.programs) {
+    Wide bytes = 0;
+    for (const Block& b : p.blocks) {
+      Wide row = 0;
+      for (const Step& s : b.steps) {
+        if (s.kind != Step::Kind::kGather) row += run(s.bytes);
+        else row += s.loop ? kLoop + run(s.bytes) : Wide{s.count} * run(s.bytes);
+      }
+      bytes += b.loop ? kLoop + row : Wide{b.rows} * row;
+    }
+    program_bytes.push_back(bytes);
+  }
+  Wide total = 4 * kRegion;  // prologue, row chain, epilogue
+  for (const RowClass& rc : plan.row_classes) {
+    for (const Region& region : rc.regions) total += kRegion + program_bytes[region.program];
+  }
+  return static_cast<int64_t>(std::min<Wide>(total, std::numeric_limits<int64_t>::max()));
+}
 
 std::string Plan::name() const {
   const Geometry& g = geometry;

@@ -118,6 +118,11 @@ inline bool streamable(const Geometry& g) { return (g.depth * g.elem_size) % 64 
 // image or the output pixel: that is the proof every backend relies on.
 Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options = {});
 
+// An upper-bound estimate of the machine code a kernel of this plan takes (a vector move about 16
+// bytes, a loop about 48, a region about 64), computed without emitting anything: backends
+// choose loops or the interpreter from it before spending time on a kernel too large to keep.
+int64_t estimated_code_bytes(const Plan& plan);
+
 // Full check, for tests: in bounds, every output byte of every region written exactly once, and
 // every copied byte read from the tap TensorFlow's rule names.
 Status verify_plan(const Plan& plan);
