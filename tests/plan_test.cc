@@ -173,3 +173,31 @@ TEST(Plan, VerifyCatchesBrokenPlans) {
 
 }  // namespace
 }  // namespace pj
+
+namespace pj {
+namespace {
+
+// Found by the API fuzzer under UBSan: with a huge rate the distance between kernel rows
+// (rate x input row bytes) overflows int64, although at most one kernel row is ever valid.
+TEST(Plan, HugeRatesDoNotOverflowOffsets) {
+  Spec spec;
+  spec.dtype = DType::kInt16;
+  spec.input_shape = {3, 3, 2147483561, 4};
+  spec.ksizes = {1, 1, 3, 1};
+  spec.strides = {1, 3, 1, 1};
+  spec.rates = {1, 2147483561, 3, 1};
+  spec.padding = Padding::kSame;
+  Expected<Geometry> g = make_geometry(spec);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Expected<Plan> plan = make_plan(*g);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(verify_plan(*plan).ok());
+  // Two kernel rows that far apart: the second is never inside the image.
+  spec.ksizes = {1, 2, 3, 1};
+  plan = make_plan(*make_geometry(spec));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+}  // namespace
+}  // namespace pj

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 
 namespace pj {
@@ -121,15 +122,23 @@ void append(std::vector<Block>* blocks, Block block) {
   blocks->push_back(std::move(block));
 }
 
-// The pixel program for one (row taps, col taps) pair, in output order.
-PixelProgram build_program(const Plan& plan, TapRange rows, TapRange cols) {
+// The pixel program for one (row taps, col taps) pair, in output order; nullopt when its input
+// offsets do not fit int64 (hostile rates and sizes: the plan is then generic).
+std::optional<PixelProgram> build_program(const Plan& plan, TapRange rows, TapRange cols) {
   const Geometry& g = plan.geometry;
   const int64_t tap = plan.in_tap_bytes;
-  const int64_t krow = g.cols.ksize * tap;                        // output bytes per kernel row
-  const int64_t src_krow = g.rows.rate * g.cols.in * tap;          // input distance of kernel rows
-  const int64_t src_kcol = g.cols.rate * tap;                      // input distance of kernel cols
-  if (cols.lo == cols.hi) rows = {};  // no valid column: the whole pixel is padding
+  const int64_t krow = g.cols.ksize * tap;  // output bytes per kernel row (a part of the pixel)
+  if (cols.lo == cols.hi) rows = {};        // no valid column: the whole pixel is padding
   if (rows.lo == rows.hi) cols = {};
+  // Input distances of kernel rows and cols, and the first valid tap's offset. A distance may
+  // exceed int64 when at most one tap of its axis is ever valid: it is then never used.
+  const Wide kFits = Wide{1} << 62;
+  const Wide wide_krow = rows.hi - rows.lo > 1 ? Wide{g.rows.rate} * g.cols.in * tap : 0;
+  const Wide wide_kcol = cols.hi - cols.lo > 1 ? Wide{g.cols.rate} * tap : 0;
+  const Wide first = Wide{rows.lo} * g.rows.rate * g.cols.in * tap + Wide{cols.lo} * g.cols.rate * tap;
+  if (wide_krow > kFits || wide_kcol > kFits || first > kFits) return std::nullopt;
+  const int64_t src_krow = static_cast<int64_t>(wide_krow);
+  const int64_t src_kcol = static_cast<int64_t>(wide_kcol);
 
   PixelProgram program;
   program.dst_bytes = plan.pixel_bytes;
@@ -146,9 +155,8 @@ PixelProgram build_program(const Plan& plan, TapRange rows, TapRange cols) {
   valid.src_row_stride = src_krow;
   int64_t dst = rows.lo * krow;
   append(&valid.steps, zero(dst, cols.lo * tap));
-  append(&valid.steps, Step{Step::Kind::kGather, dst + cols.lo * tap,
-                            rows.lo * src_krow + cols.lo * src_kcol, tap, cols.hi - cols.lo,
-                            src_kcol});
+  append(&valid.steps, Step{Step::Kind::kGather, dst + cols.lo * tap, static_cast<int64_t>(first), tap,
+                            cols.hi - cols.lo, src_kcol});
   append(&valid.steps, zero(dst + cols.hi * tap, (g.cols.ksize - cols.hi) * tap));
   append(&program.blocks, std::move(valid));
 
@@ -252,6 +260,14 @@ void fuse_contiguous_pixels(Plan* plan) {
   }
 }
 
+// A plan without programs: executors run the generic per-pixel loops.
+Plan generic_plan(Plan plan) {
+  plan.programs.clear();
+  plan.row_classes.clear();
+  plan.generic = true;
+  return plan;
+}
+
 }  // namespace
 
 int64_t estimated_code_bytes(const Plan& plan) {
@@ -315,12 +331,10 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   Wide pixel_step = Wide{g.cols.stride} * plan.in_tap_bytes;
   Wide row_step = Wide{g.rows.stride} * g.cols.in * plan.in_tap_bytes;
   Wide origin = -(Wide{g.rows.pad_before} * g.cols.in + g.cols.pad_before) * plan.in_tap_bytes;
+  // Anchors this far apart (hostile strides, or padding of huge dilated kernels) do not fit the
+  // int64 offsets kernels use: the generic loops, which address valid taps only, serve them.
   const Wide kMax = (Wide{1} << 62);
-  if (pixel_step > kMax || row_step > kMax || -origin > kMax) {
-    return InvalidArgument("Output size would overflow: strides ", g.rows.stride, "x",
-                           g.cols.stride, " over an input row of ", g.cols.in * plan.in_tap_bytes,
-                           " bytes");
-  }
+  if (pixel_step > kMax || row_step > kMax || -origin > kMax) return generic_plan(std::move(plan));
   plan.in_pixel_step = static_cast<int64_t>(pixel_step);
   plan.in_row_step = static_cast<int64_t>(row_step);
   plan.anchor_origin = static_cast<int64_t>(origin);
@@ -329,8 +343,7 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   if (!axis_classes(g.rows, options.max_regions, &row_classes) ||
       !axis_classes(g.cols, options.max_regions, &col_classes) ||
       static_cast<int64_t>(row_classes.size() * col_classes.size()) > options.max_regions) {
-    plan.generic = true;
-    return plan;
+    return generic_plan(std::move(plan));
   }
 
   std::map<std::pair<TapRange, TapRange>, int32_t> program_index;
@@ -339,8 +352,10 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
     for (const AxisClass& cols : col_classes) {
       auto [it, inserted] = program_index.try_emplace({rows.taps, cols.taps}, 0);
       if (inserted) {
+        std::optional<PixelProgram> program = build_program(plan, rows.taps, cols.taps);
+        if (!program) return generic_plan(std::move(plan));
         it->second = static_cast<int32_t>(plan.programs.size());
-        plan.programs.push_back(build_program(plan, rows.taps, cols.taps));
+        plan.programs.push_back(std::move(*program));
       }
       rc.regions.push_back({cols.begin, cols.end, it->second, 1});
     }
