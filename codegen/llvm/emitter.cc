@@ -67,11 +67,11 @@ bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
 class KernelBuilder {
  public:
-  KernelBuilder(const Plan& plan, const LlvmTarget& target, llvm::Module& module)
+  KernelBuilder(const Plan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module)
       : plan_(plan), vector_(target.vector_bytes),
         context_(module.getContext()), b_(context_), i64_(b_.getInt64Ty()), ptr_(b_.getPtrTy()) {
     auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_}, false);
-    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, llvm_kernel_name(plan), module);
+    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
     function_->addFnAttr(llvm::Attribute::NoUnwind);  // and no uwtable: no .eh_frame to register
     function_->addFnAttr("no-builtins");              // no memcpy/memset from loop idioms or store merging
     if (vector_ >= 64) {
@@ -88,6 +88,7 @@ class KernelBuilder {
   }
 
   void build();
+  llvm::Function* function() const { return function_; }
 
  private:
   llvm::BasicBlock* block(const char* name) { return llvm::BasicBlock::Create(context_, name, function_); }
@@ -339,20 +340,43 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
 
 std::string llvm_kernel_name(const Plan& plan) { return cat("eip_llvm_", plan.name()); }
 
-Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
-                                                     llvm::LLVMContext& context) {
+namespace {
+
+Status check_emittable(const Plan& plan, const LlvmTarget& target) {
   if (plan.generic) return Internal("emit_llvm_ir: generic plans have no regions to emit");
   if (!is_power_of_two(target.vector_bytes) || target.vector_bytes < 16 || target.vector_bytes > 64) {
     return Internal("emit_llvm_ir: vector width ", target.vector_bytes, " is not 16, 32 or 64 bytes");
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
+                                                     llvm::LLVMContext& context) {
+  PJ_RETURN_IF_ERROR(check_emittable(plan, target));
   auto module = std::make_unique<llvm::Module>(llvm_kernel_name(plan), context);
-  KernelBuilder(plan, target, *module).build();
+  KernelBuilder(plan, target, llvm_kernel_name(plan), *module).build();
   std::string problems;
   llvm::raw_string_ostream out(problems);
   if (llvm::verifyModule(*module, &out)) {
     return Internal("emit_llvm_ir: invalid IR for ", llvm_kernel_name(plan), ": ", out.str());
   }
   return module;
+}
+
+Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name,
+                        llvm::Module& module) {
+  PJ_RETURN_IF_ERROR(check_emittable(plan, target));
+  if (module.getNamedValue(name) != nullptr) return Internal("emit_llvm_kernel: ", name, " is already defined");
+  KernelBuilder builder(plan, target, name, module);
+  builder.build();
+  std::string problems;
+  llvm::raw_string_ostream out(problems);
+  if (llvm::verifyFunction(*builder.function(), &out)) {
+    return Internal("emit_llvm_kernel: invalid IR for ", name, ": ", out.str());
+  }
+  return Status::Ok();
 }
 
 }  // namespace pj

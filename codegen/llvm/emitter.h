@@ -35,4 +35,9 @@ std::string llvm_kernel_name(const Plan& plan);
 Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
                                                      llvm::LLVMContext& context);
 
+// The same kernel as function `name` (external linkage) added to `module`, beside whatever it
+// already holds: ahead-of-time objects hold many kernels and their table.
+Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name,
+                        llvm::Module& module);
+
 }  // namespace pj
