@@ -11,6 +11,7 @@
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/plan.h"
 #include "patchjit/patchjit.h"
+#include "runtime/aot_registry.h"
 #include "runtime/dispatch.h"
 #include "runtime/executor.h"
 #include "runtime/kernel_cache.h"
@@ -166,6 +167,15 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     if (!g.ok()) return g.status();
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;
+    // A registered ahead-of-time kernel this CPU can run comes before any JIT (LLVM made it).
+    if (!g->empty() && (raw(backend) == PJ_BACKEND_AUTO || raw(backend) == PJ_BACKEND_LLVM)) {
+      if (std::shared_ptr<const Executor> aot = find_aot_executor(*g)) {
+        result->executor = std::move(aot);
+        result->backend = Backend::kLlvm;
+        *kernel = result.release();
+        return Status::Ok();
+      }
+    }
     const bool automatic = raw(backend) == PJ_BACKEND_AUTO;
     Backend chosen = automatic ? resolve_auto() : static_cast<Backend>(raw(backend));
     PJ_RETURN_IF_ERROR(backend_status(chosen));
@@ -325,6 +335,10 @@ pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes) {
 }
 
 void pj_cache_clear(void) { global_kernel_cache().clear(); }
+
+pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t count) {
+  return guarded([&] { return register_aot_kernels(kernels, count); });
+}
 
 const char* pj_status_name(pj_status status) {
   switch (raw(status)) {

@@ -157,6 +157,22 @@ PJ_API void pj_cache_get_stats(pj_cache_stats* stats);
 PJ_API pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes);
 PJ_API void pj_cache_clear(void);
 
+/* ---- Ahead-of-time kernels ----
+ * `patchjit aot` compiles the kernels of a manifest of signatures into an object file and a
+ * header (types: patchjit/patchjit_aot.h). Registering its table makes pj_kernel_create with
+ * PJ_BACKEND_AUTO or PJ_BACKEND_LLVM take a registered kernel of the same signature (element
+ * size, not dtype; any batch) instead of compiling one, if this CPU has every feature the kernel
+ * was compiled for and the ISA cap allows them; otherwise it compiles as before. Such a kernel
+ * reports PJ_BACKEND_LLVM (LLVM made it), pj_kernel_describe says "ahead-of-time kernel NAME
+ * (cpu CPU)", pj_kernel_code gives no code, and it never uses non-temporal stores.
+ * Every entry is checked first: PJ_INVALID_ARGUMENT names the first bad one, and then none is
+ * registered. Entries are copied; the functions and strings they point to must outlive every
+ * kernel that uses them (those of a linked object do). Registering again adds entries; of several
+ * for one signature, the one needing the most CPU features (all of which this CPU has) serves.
+ * Thread-safe; also in builds without LLVM or Xbyak. */
+struct pj_aot_kernel;
+PJ_API pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t count);
+
 /* Names. */
 PJ_API const char* pj_status_name(pj_status status);   /* "PJ_OK", ...; NULL if invalid */
 PJ_API const char* pj_dtype_name(pj_dtype dtype);      /* TensorFlow's: "float32", ... */
