@@ -60,5 +60,6 @@ std::string format_shape(const int64_t shape[4]);
 int run_extract(int argc, char** argv);
 int run_info(int argc, char** argv);
 int run_bench(int argc, char** argv);  // cmd_bench.cc, or cmd_bench_unavailable.cc without Eigen
+int run_aot(int argc, char** argv);    // cmd_aot.cc
 
 }  // namespace pj::cli

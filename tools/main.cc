@@ -29,6 +29,11 @@ const char kUsage[] =
     "      --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar\n"
     "      chart. --min-time: seconds per implementation and shape (0.2); --repetitions: median\n"
     "      of N (5); --threads: the thread counts to run the backends with (1).\n"
+    "  patchjit aot --manifest FILE --cpu native|x86-64-v3|x86-64-v4|CPU --output-dir DIR [--name NAME]\n"
+    "      Compiles a kernel for each signature of FILE (one per line: --shape N,H,W,C [--dtype NAME]\n"
+    "      --ksizes ... --strides ... --rates ... --padding ...; '#' comments) for CPU (an LLVM CPU name)\n"
+    "      into DIR/NAME.o and DIR/NAME.h (NAME: patchjit_kernels), for programs that link them with\n"
+    "      no JIT and no patchjit library. Needs a build with LLVM.\n"
     "  patchjit --version | --help\n"
     "dtypes: float32 float64 int32 int64 uint8 int16 int8 uint16 half (float16) bfloat16\n"
     "        complex64 complex128 bool uint32 uint64\n"
@@ -56,6 +61,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(command, "extract")) return run_extract(argc, argv);
   if (!std::strcmp(command, "info")) return run_info(argc, argv);
   if (!std::strcmp(command, "bench")) return run_bench(argc, argv);
+  if (!std::strcmp(command, "aot")) return run_aot(argc, argv);
   std::fprintf(stderr, "patchjit: unknown command '%s'\n%s", command, kUsage);
   return kExitUsage;
 }
