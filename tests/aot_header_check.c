@@ -1,0 +1,39 @@
+/* patchjit_aot.h compiles as strict C99 (-pedantic-errors) on its own, without patchjit.h or
+ * any library, and its helpers work from C: the feature names, CPUID, lookups. */
+#include "patchjit/patchjit_aot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void copy_rows(const pj_aot_args* args) { (void)args; }
+
+int main(void) {
+  const uint64_t features = pj_aot_host_features();
+  pj_aot_kernel table[2];
+  pj_aot_signature wanted = {4, 8, 8, 3, 3, 3, 1, 1, 1, 1, PJ_AOT_PADDING_SAME};
+  int bit;
+  memset(table, 0, sizeof table);
+  table[0].signature = wanted;
+  table[0].signature.padding = PJ_AOT_PADDING_VALID;
+  table[1].signature = wanted;
+  table[1].function = copy_rows;
+  table[1].required_features = features;
+  if (sizeof(pj_aot_kernel) != 19 * 8 || sizeof(pj_aot_args) != 32) return 1;
+  if (pj_aot_find(table, 2, &wanted) != &table[1] || pj_aot_find(table, 1, &wanted) != NULL) return 2;
+  if (!pj_aot_kernel_supported(&table[1], features)) return 3;
+  table[1].required_features |= (uint64_t)1 << 63; /* no CPU has this one */
+  if (pj_aot_kernel_supported(&table[1], features)) return 4;
+  if (strcmp(pj_aot_feature_name(PJ_AOT_FEATURE_AVX2), "avx2") != 0 || pj_aot_feature_name(PJ_AOT_FEATURE_COUNT) != NULL ||
+      pj_aot_feature_name(-1) != NULL) {
+    return 5;
+  }
+#if defined(__x86_64__)
+  if (!(features >> PJ_AOT_FEATURE_SSE2 & 1)) return 6; /* every x86-64 has it */
+#endif
+  printf("this CPU's features:");
+  for (bit = 0; bit < PJ_AOT_FEATURE_COUNT; ++bit) {
+    if (features >> bit & 1) printf(" %s", pj_aot_feature_name(bit));
+  }
+  printf("\n");
+  return 0;
+}
