@@ -103,16 +103,23 @@ Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geo
   Expected<Plan> plan = make_plan(geometry, options);
   if (!plan.ok()) return plan.status();
   // Too large for LLVM to compile in reasonable time: loops instead of unrolled code, and if
-  // that is still too large, the interpreter (decided from the planner's estimate).
+  // that is still too large, or has too many loops, the interpreter (decided from the planner's
+  // estimate).
   const size_t budget = llvm_code_budget();
-  if (!plan->generic && static_cast<uint64_t>(estimated_code_bytes(*plan)) > budget) {
+  auto over = [&](const Plan& p) {
+    const CodeEstimate e = estimate_code(p);
+    return static_cast<uint64_t>(e.bytes) > budget || e.loops > kLlvmLoopBudget;
+  };
+  if (!plan->generic && over(*plan)) {
     options.unroll_budget = 1;
     options.max_unrolled_run_bytes = options.vector_bytes;
     plan = make_plan(geometry, options);
     if (!plan.ok()) return plan.status();
-    if (!plan->generic && static_cast<uint64_t>(estimated_code_bytes(*plan)) > budget) {
-      return make_interp_fallback(geometry, cat("kernel eip_llvm_", plan->name(), " would take about ", estimated_code_bytes(*plan),
-                                                " bytes of code, over the llvm budget of ", budget));
+    if (!plan->generic && over(*plan)) {
+      const CodeEstimate e = estimate_code(*plan);
+      return make_interp_fallback(geometry, cat("kernel eip_llvm_", plan->name(), " would take about ", e.bytes,
+                                                " bytes of code and ", e.loops, " loops, over the llvm budget of ",
+                                                budget, " bytes and ", kLlvmLoopBudget, " loops"));
     }
   }
   // Signatures too irregular to specialize run the generic loops; the plan says so.

@@ -52,10 +52,11 @@ Expected<MachineCode> emit_within_limit(const Geometry& geometry, Isa isa, PlanO
     if (!planned.ok()) return planned.status();
     *plan = std::move(planned).value();
     if (plan->generic) return Unimplemented("more than ", options.max_regions, " regions to specialize");
+    const int64_t estimate = estimate_code(*plan).bytes;
     Expected<MachineCode> code = ResourceExhausted("kernel eip_", isa_name(isa), "_", plan->name(), " would take about ",
-                                                   estimated_code_bytes(*plan), " bytes of code, over the limit of ",
-                                                   limit, " (pj_set_kernel_code_limit)");
-    if (static_cast<uint64_t>(estimated_code_bytes(*plan)) <= limit) {
+                                                   estimate, " bytes of code, over the limit of ", limit,
+                                                   " (pj_set_kernel_code_limit)");
+    if (static_cast<uint64_t>(estimate) <= limit) {
       EmitOptions emit;
       emit.max_code_bytes = limit;
       code = emit_x86(*plan, isa, emit);

@@ -270,32 +270,41 @@ Plan generic_plan(Plan plan) {
 
 }  // namespace
 
-int64_t estimated_code_bytes(const Plan& plan) {
+CodeEstimate estimate_code(const Plan& plan) {
   // 128-bit sums: a hostile signature can ask for more than int64 counts.
   constexpr Wide kMove = 16, kLoop = 48, kRegion = 64;
   const PlanOptions& o = plan.options;
-  auto run = [&](int64_t bytes) -> Wide {  // a contiguous run: unrolled vectors, or a loop over blocks
-    if (bytes <= o.max_unrolled_run_bytes) return kMove * (ceil_div(bytes, o.vector_bytes) + 1);
-    return kLoop + kMove * (ceil_div(o.max_unrolled_run_bytes, o.vector_bytes) + 2);
+  struct Cost {
+    Wide bytes = 0, loops = 0;
+    Cost operator+(const Cost& c) const { return {bytes + c.bytes, loops + c.loops}; }
+    Cost times(Wide n) const { return {bytes * n, loops * n}; }
   };
-  std::vector<Wide> program_bytes;
+  auto run = [&](int64_t bytes) -> Cost {  // a contiguous run: unrolled vectors, or a loop over blocks
+    if (bytes <= o.max_unrolled_run_bytes) return {kMove * (ceil_div(bytes, o.vector_bytes) + 1), 0};
+    return {kLoop + kMove * (ceil_div(o.max_unrolled_run_bytes, o.vector_bytes) + 2), 1};
+  };
+  std::vector<Cost> programs;
   for (const PixelProgram& p : plan.programs) {
-    Wide bytes = 0;
+    Cost program;
     for (const Block& b : p.blocks) {
-      Wide row = 0;
+      Cost row;
       for (const Step& s : b.steps) {
-        if (s.kind != Step::Kind::kGather) row += run(s.bytes);
-        else row += s.loop ? kLoop + run(s.bytes) : Wide{s.count} * run(s.bytes);
+        if (s.kind != Step::Kind::kGather) row = row + run(s.bytes);
+        else row = row + (s.loop ? run(s.bytes) + Cost{kLoop, 1} : run(s.bytes).times(s.count));
       }
-      bytes += b.loop ? kLoop + row : Wide{b.rows} * row;
+      program = program + (b.loop ? row + Cost{kLoop, 1} : row.times(b.rows));
     }
-    program_bytes.push_back(bytes);
+    programs.push_back(program);
   }
-  Wide total = 4 * kRegion;  // prologue, row chain, epilogue
+  Cost total{4 * kRegion, 0};  // prologue, row chain, epilogue
   for (const RowClass& rc : plan.row_classes) {
-    for (const Region& region : rc.regions) total += kRegion + program_bytes[region.program];
+    total.loops += 1;
+    for (const Region& region : rc.regions) {
+      total = total + programs[region.program] + Cost{kRegion, region.iterations() > 1 ? 1 : 0};
+    }
   }
-  return static_cast<int64_t>(std::min<Wide>(total, std::numeric_limits<int64_t>::max()));
+  const Wide kMax = std::numeric_limits<int64_t>::max();
+  return {static_cast<int64_t>(std::min(total.bytes, kMax)), static_cast<int64_t>(std::min(total.loops, kMax))};
 }
 
 std::string Plan::name() const {

@@ -118,10 +118,15 @@ inline bool streamable(const Geometry& g) { return (g.depth * g.elem_size) % 64 
 // image or the output pixel: that is the proof every backend relies on.
 Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options = {});
 
-// An upper-bound estimate of the machine code a kernel of this plan takes (a vector move about 16
-// bytes, a loop about 48, a region about 64), computed without emitting anything: backends
-// choose loops or the interpreter from it before spending time on a kernel too large to keep.
-int64_t estimated_code_bytes(const Plan& plan);
+// What a kernel of this plan would take, estimated without emitting anything: an upper bound of
+// its machine code (a vector move about 16 bytes, a loop about 48, a region about 64) and its
+// run-time loops. Backends choose loops or the interpreter from it before spending time on a
+// kernel too large to keep (LLVM's time grows with both).
+struct CodeEstimate {
+  int64_t bytes = 0;
+  int64_t loops = 0;
+};
+CodeEstimate estimate_code(const Plan& plan);
 
 // Full check, for tests: in bounds, every output byte of every region written exactly once, and
 // every copied byte read from the tap TensorFlow's rule names.
