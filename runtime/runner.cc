@@ -24,10 +24,14 @@ void run_part(void* context, int part) {
 }  // namespace
 
 int auto_threads(const Geometry& geometry) {
-  // A second thread pays off only on large outputs: small ones lose more to waking it than
-  // they gain. (Threshold from the thread benchmark; see README.)
-  constexpr int64_t kTwoThreadsFrom = int64_t{4} << 20;
-  return geometry.output_bytes >= kTwoThreadsFrom ? 2 : 1;
+  // Measured on the 2-core development machine (README "Threads"), 56x56xC 3x3 kernels:
+  // back to back, with the worker awake, two threads take 0.6x the time from 1.8 MB up;
+  // waking a sleeping worker costs about 200 us, which only outputs of some 16 MB repay;
+  // outputs that stream to DRAM (64 MiB and more) gain nothing from a second core.
+  constexpr int64_t kAwakeFrom = int64_t{1} << 20, kAsleepFrom = int64_t{16} << 20, kUpTo = int64_t{64} << 20;
+  const int64_t bytes = geometry.output_bytes;
+  if (bytes >= kUpTo) return 1;
+  return bytes >= (global_workers_awake() ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
 }
 
 void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,

@@ -41,6 +41,7 @@ struct ThreadPool::State {
   int helpers = 0;  // workers that take part
   std::atomic<int> next{0};
   std::atomic<int> running{0};  // helpers not yet done
+  std::atomic<int> asleep{0};   // workers blocked on `wake`
   std::vector<std::thread> threads;
 };
 
@@ -69,7 +70,9 @@ void ThreadPool::work(int index) {
       cpu_relax();
       if (i % 64 == 63 && std::chrono::steady_clock::now() > until) {
         std::unique_lock<std::mutex> lock(s.mutex);
+        s.asleep.fetch_add(1);
         s.wake.wait(lock, [&] { return s.generation.load() != seen; });
+        s.asleep.fetch_sub(1);
         break;
       }
     }
@@ -118,9 +121,24 @@ void ThreadPool::run(int threads, int tasks, Task task, void* context) {
   }
 }
 
+bool ThreadPool::workers_awake() const { return workers_ > 0 && state_->asleep.load() == 0; }
+
+namespace {
+std::atomic<ThreadPool*> global_pool{nullptr};
+}  // namespace
+
+bool global_workers_awake() {
+  ThreadPool* pool = global_pool.load(std::memory_order_acquire);
+  return pool != nullptr && pool->workers_awake();
+}
+
 ThreadPool& global_thread_pool() {
   // Never destroyed: a static destructor joining threads at exit could race with late users.
-  static ThreadPool* pool = new ThreadPool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1);
+  static ThreadPool* pool = [] {
+    auto* p = new ThreadPool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1);
+    global_pool.store(p, std::memory_order_release);
+    return p;
+  }();
   return *pool;
 }
 

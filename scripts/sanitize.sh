@@ -22,6 +22,8 @@ ctest --test-dir build-asan -L fuzz --output-on-failure
 echo "== ThreadSanitizer: threads, the kernel cache, concurrent creates"
 cmake --fresh -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPATCHJIT_SANITIZE=thread \
   -DPATCHJIT_BUILD_BENCH=OFF -DPATCHJIT_BUILD_TOOLS=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target pj_api_tests $(grep -q pj_llvm_tests build-tsan/build.ninja && echo pj_llvm_tests)
+cmake --build build-tsan -j "$jobs" --target pj_api_tests pj_runtime_tests \
+  $(grep -q pj_llvm_tests build-tsan/build.ninja && echo pj_llvm_tests) \
+  pj_aot_registry_tests
 PATCHJIT_TEST_SCALE=$scale ctest --test-dir build-tsan -j "$jobs" --output-on-failure \
-  -R 'Runtime\.|Concurren|Fallback\.|api_cache_cannot_allocate'
+  -R 'Runtime\.|Threads\.|Concurren|SeveralThreads|Fallback\.|api_cache_cannot_allocate'
