@@ -26,12 +26,17 @@ TEST(Threads, AutoCountFollowsSizeAndWorkerState) {
     EXPECT_EQ(auto_threads(of_bytes(2 * MiB)), 1);
   }
   EXPECT_EQ(auto_threads(of_bytes(100 * MiB)), 1);
-  // Right after a job the worker polls: two threads pay from 1 MiB.
-  std::atomic<int> done{0};
-  global_thread_pool().run(2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
-  EXPECT_EQ(done.load(), 2);
-  EXPECT_TRUE(global_workers_awake());
-  EXPECT_EQ(auto_threads(of_bytes(2 * MiB)), 2);
+  // Right after a job the worker polls: two threads pay from 1 MiB. (On a loaded machine this
+  // thread may lose the core for longer than the worker polls: try a few times.)
+  bool seen_awake = false;
+  for (int attempt = 0; attempt < 100 && !seen_awake; ++attempt) {
+    std::atomic<int> done{0};
+    global_thread_pool().run(2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
+    EXPECT_EQ(done.load(), 2);
+    const int at_1_mib = auto_threads(of_bytes(2 * MiB));
+    if (global_workers_awake() && at_1_mib == 2) seen_awake = true;
+  }
+  EXPECT_TRUE(seen_awake);
   EXPECT_EQ(auto_threads(of_bytes(MiB / 2)), 1);
   EXPECT_EQ(auto_threads(of_bytes(100 * MiB)), 1);
   // Idle long past its polling time, the worker sleeps: back to the higher threshold.
