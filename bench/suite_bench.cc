@@ -18,8 +18,11 @@
 #include "reference/im2col.h"
 #include "reference/peers.h"
 #include "reference/suite.h"
+#include "runtime/c_spec.h"
 
 namespace {
+
+using pj::to_c;
 
 struct AlignedBuffer {
   explicit AlignedBuffer(size_t n) : size(n), data(static_cast<uint8_t*>(std::aligned_alloc(64, (n + 63) / 64 * 64 + 64))) {
@@ -36,19 +39,6 @@ struct ShapeData {
   std::unique_ptr<AlignedBuffer> input, output;
   std::vector<uint8_t> expected;
 };
-
-pj_spec to_c(const pj::Spec& spec) {
-  pj_spec s{};
-  s.dtype = static_cast<pj_dtype>(spec.dtype);
-  s.padding = static_cast<pj_padding>(spec.padding);
-  for (int d = 0; d < 4; ++d) {
-    s.input_shape[d] = spec.input_shape[d];
-    s.ksizes[d] = spec.ksizes[d];
-    s.strides[d] = spec.strides[d];
-    s.rates[d] = spec.rates[d];
-  }
-  return s;
-}
 
 std::vector<std::unique_ptr<ShapeData>>& shapes() {
   static std::vector<std::unique_ptr<ShapeData>> all;

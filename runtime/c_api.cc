@@ -13,6 +13,7 @@
 #include "patchjit/patchjit.h"
 #include "runtime/aot_registry.h"
 #include "runtime/dispatch.h"
+#include "runtime/c_spec.h"
 #include "runtime/executor.h"
 #include "runtime/kernel_cache.h"
 #include "runtime/limits.h"
@@ -44,17 +45,6 @@ static_assert(static_cast<int>(Isa::kAvx512) == PJ_ISA_AVX512 && static_cast<int
 
 thread_local std::string last_error;
 
-// A C caller may store any int in an enum field or argument; in C++ reading such a value as the
-// enum type is undefined behaviour (the fuzzers found it), so enums from C are read as the int
-// they hold and checked before any conversion.
-template <typename Enum>
-int raw(const Enum& value) {
-  static_assert(sizeof(Enum) == sizeof(int));
-  int bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
-
 bool valid_backend(int b) { return b >= 0 && b < kNumBackends; }
 bool valid_isa(int i) { return i == PJ_ISA_NONE || i == PJ_ISA_AVX2 || i == PJ_ISA_AVX512; }
 
@@ -75,20 +65,6 @@ pj_status guarded(Body&& body) {
   } catch (...) {
     return report(Internal("unexpected error"));
   }
-}
-
-Spec to_spec(const pj_spec& s) {
-  Spec spec;
-  // Scoped enums with a fixed underlying type hold any int: make_geometry checks them.
-  spec.dtype = static_cast<DType>(raw(s.dtype));
-  spec.padding = static_cast<Padding>(raw(s.padding));
-  for (int i = 0; i < 4; ++i) {
-    spec.input_shape[i] = s.input_shape[i];
-    spec.ksizes[i] = s.ksizes[i];
-    spec.strides[i] = s.strides[i];
-    spec.rates[i] = s.rates[i];
-  }
-  return spec;
 }
 
 // The kernel's executor, from the cache (the reference backend is built fresh: it is for checking).
@@ -148,7 +124,7 @@ pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]) {
   return guarded([&]() -> Status {
     if (spec == nullptr) return InvalidArgument("spec is NULL");
     if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
-    Expected<Geometry> g = make_geometry(to_spec(*spec));
+    Expected<Geometry> g = make_geometry(from_c(*spec));
     if (!g.ok()) return g.status();
     for (int i = 0; i < 4; ++i) output_shape[i] = g->output_shape[i];
     return Status::Ok();
@@ -163,7 +139,7 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     if (!valid_backend(raw(backend))) {
       return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
     }
-    Expected<Geometry> g = make_geometry(to_spec(*spec));
+    Expected<Geometry> g = make_geometry(from_c(*spec));
     if (!g.ok()) return g.status();
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;

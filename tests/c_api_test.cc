@@ -8,6 +8,7 @@
 
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/random_spec.h"
 
 namespace {
@@ -171,15 +172,7 @@ TEST(CApi, EveryAvailableBackendMatchesGolden) {
   for (int64_t i = 0, n = pj::testing::scaled(1500); i < n; ++i) {
     pj::Spec spec = pj::testing::random_spec(rng);
     pj::Geometry g = *pj::make_geometry(spec);
-    pj_spec s{};
-    s.dtype = static_cast<pj_dtype>(spec.dtype);
-    s.padding = static_cast<pj_padding>(spec.padding);
-    for (int d = 0; d < 4; ++d) {
-      s.input_shape[d] = spec.input_shape[d];
-      s.ksizes[d] = spec.ksizes[d];
-      s.strides[d] = spec.strides[d];
-      s.rates[d] = spec.rates[d];
-    }
+    const pj_spec s = pj::to_c(spec);
     std::vector<uint8_t> input = pj::testing::random_bytes(rng, g.input_bytes);
     std::vector<uint8_t> expected(g.output_bytes);
     pj::golden_extract(g, input.data(), expected.data());

@@ -13,6 +13,7 @@
 #include "reference/compare.h"
 #include "reference/golden.h"
 #include "tests/guarded_buffer.h"
+#include "tests/kernel_check.h"
 #include "tests/random_spec.h"
 
 namespace pj {
@@ -35,20 +36,6 @@ Kernel compile(const Plan& plan, Isa isa) {
   return {*memory, reinterpret_cast<KernelFunction>(const_cast<void*>((*memory)->code()))};
 }
 
-// Planner options as the runtime picks them, or squeezed so that row loops, gather loops and
-// long-run loops all appear in small signatures.
-PlanOptions random_options(std::mt19937_64& rng, Isa isa) {
-  PlanOptions o = plan_options_for(isa);
-  switch (rng() % 4) {
-    case 0: o.unroll_budget = 1 + rng() % 8; break;
-    case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
-    case 2: o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200; break;
-    default: break;
-  }
-  o.nontemporal = rng() % 4 == 0;  // honoured by the plan only where taps are whole cache lines
-  return o;
-}
-
 void check_isa(Isa isa, int64_t n) {
   if (host_isa() < isa) GTEST_SKIP() << "this CPU does not run " << isa_name(isa);
   const uint64_t seed = testing::test_seed();
@@ -62,7 +49,7 @@ void check_isa(Isa isa, int64_t n) {
       ++empty;
       continue;
     }
-    Expected<Plan> plan = make_plan(g, random_options(rng, isa));
+    Expected<Plan> plan = make_plan(g, testing::random_options(rng, plan_options_for(isa)));
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     if (plan->generic) continue;
     Kernel kernel = compile(*plan, isa);
@@ -70,26 +57,9 @@ void check_isa(Isa isa, int64_t n) {
     ++kernels;
     streaming += plan->options.nontemporal;
 
-    const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
-    // Streaming kernels run only on 64-byte aligned outputs (the runtime checks): page-aligned.
-    const auto out_place = rng() % 2 || plan->options.nontemporal ? GuardedBuffer::Placement::kStart
-                                                                 : GuardedBuffer::Placement::kEnd;
-    GuardedBuffer input(g.input_bytes, in_place), output(g.output_bytes, out_place);
-    std::vector<uint8_t> data = testing::random_bytes(rng, g.input_bytes);
-    std::memcpy(input.data(), data.data(), data.size());
-    std::vector<uint8_t> expected(g.output_bytes);
-    golden_extract(g, input.data(), expected.data());
-    for (int64_t j = 0; j < g.output_bytes; ++j) output.data()[j] = static_cast<uint8_t>(~expected[j]);
-
-    const int64_t rows = g.batch * g.rows.out;
-    const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
-    for (auto [b, e] : {std::pair{int64_t{0}, cut}, std::pair{cut, rows}}) {
-      call_kernel(kernel.function, KernelArgs{input.data(), output.data(), b, e});
-    }
-    if (std::memcmp(expected.data(), output.data(), g.output_bytes) != 0) {
-      auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), output.data());
-      FAIL() << isa_name(isa) << " " << testing::describe(spec) << ": "
-             << describe(*m, g.elem_size, expected.data(), output.data()) << "\n"
+    const std::string difference = testing::check_kernel(*plan, kernel.function, rng);
+    if (!difference.empty()) {
+      FAIL() << isa_name(isa) << " " << testing::describe(spec) << ": " << difference << "\n"
              << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
     }
   }

@@ -35,7 +35,9 @@
 #include "patchjit/patchjit.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/guarded_buffer.h"
+#include "tests/kernel_check.h"
 #include "tests/random_spec.h"
 
 namespace pj {
@@ -57,18 +59,6 @@ class Llvm : public ::testing::Test {
   LlvmSession* session_ = nullptr;
 };
 
-// Planner options as the runtime picks them, or squeezed so that row loops, gather loops and
-// long-run loops all appear in small signatures.
-PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
-  switch (rng() % 4) {
-    case 0: o.unroll_budget = 1 + rng() % 8; break;
-    case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
-    case 2: o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200; break;
-    default: break;
-  }
-  o.nontemporal = rng() % 4 == 0;  // honoured by the plan only where taps are whole cache lines
-  return o;
-}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -90,7 +80,7 @@ TEST_F(Llvm, MatchesGolden) {
       ++empty;
       continue;
     }
-    Expected<Plan> plan = make_plan(g, random_options(rng, session().plan_options()));
+    Expected<Plan> plan = make_plan(g, testing::random_options(rng, session().plan_options()));
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     if (plan->generic) {
       ++generic;
@@ -102,26 +92,10 @@ TEST_F(Llvm, MatchesGolden) {
     ASSERT_TRUE(kernel.ok()) << testing::describe(spec) << ": " << kernel.status().message();
     ++kernels;
 
-    const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
-    // Streaming kernels run only on 64-byte aligned outputs (the runtime checks): page-aligned.
-    const auto out_place = rng() % 2 || plan->options.nontemporal ? GuardedBuffer::Placement::kStart
-                                                                 : GuardedBuffer::Placement::kEnd;
-    GuardedBuffer input(g.input_bytes, in_place), output(g.output_bytes, out_place);
-    std::vector<uint8_t> data = testing::random_bytes(rng, g.input_bytes);
-    std::memcpy(input.data(), data.data(), data.size());
-    std::vector<uint8_t> expected(g.output_bytes);
-    golden_extract(g, input.data(), expected.data());
-    for (int64_t j = 0; j < g.output_bytes; ++j) output.data()[j] = static_cast<uint8_t>(~expected[j]);
-
-    const int64_t rows = g.batch * g.rows.out;
-    const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
-    for (auto [b, e] : {std::pair{int64_t{0}, cut}, std::pair{cut, rows}}) {
-      call_kernel((*kernel)->function(), KernelArgs{input.data(), output.data(), b, e});
-    }
-    if (std::memcmp(expected.data(), output.data(), g.output_bytes) != 0) {
-      auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), output.data());
-      FAIL() << "llvm " << testing::describe(spec) << ": " << describe(*m, g.elem_size, expected.data(), output.data())
-             << "\n" << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+    const std::string difference = testing::check_kernel(*plan, (*kernel)->function(), rng);
+    if (!difference.empty()) {
+      FAIL() << "llvm " << testing::describe(spec) << ": " << difference << "\n" << to_string(*plan) << "seed "
+             << seed << " (PATCHJIT_SEED replays)";
     }
   }
   std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
@@ -274,7 +248,7 @@ TEST_F(Llvm, MachineCodeCallsNothing) {
     Geometry g = *make_geometry(spec);
     if (g.empty()) continue;
     const PlanOptions options = session().plan_options();
-    Expected<Plan> plan = make_plan(g, checked % 2 ? random_options(rng, options) : options);
+    Expected<Plan> plan = make_plan(g, checked % 2 ? testing::random_options(rng, options) : options);
     ASSERT_TRUE(plan.ok());
     if (plan->generic) continue;
     Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
@@ -328,19 +302,6 @@ TEST_F(Llvm, CodeIsNeverWritableAndExecutableAndLeavesWithItsLastOwner) {
   EXPECT_FALSE(any_mapping_writable_and_executable());
   kernel = Status(Code::kInternal, "dropped");  // the last owner lets go
   EXPECT_EQ(mapping_of(code), "");
-}
-
-pj_spec to_c(const Spec& spec) {
-  pj_spec s{};
-  s.dtype = static_cast<pj_dtype>(spec.dtype);
-  s.padding = static_cast<pj_padding>(spec.padding);
-  for (int d = 0; d < 4; ++d) {
-    s.input_shape[d] = spec.input_shape[d];
-    s.ksizes[d] = spec.ksizes[d];
-    s.strides[d] = spec.strides[d];
-    s.rates[d] = spec.rates[d];
-  }
-  return s;
 }
 
 std::string describe(const pj_kernel* k) {

@@ -13,22 +13,12 @@
 
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/random_spec.h"
 
 namespace {
 
-pj_spec to_c(const pj::Spec& spec) {
-  pj_spec s{};
-  s.dtype = static_cast<pj_dtype>(spec.dtype);
-  s.padding = static_cast<pj_padding>(spec.padding);
-  for (int d = 0; d < 4; ++d) {
-    s.input_shape[d] = spec.input_shape[d];
-    s.ksizes[d] = spec.ksizes[d];
-    s.strides[d] = spec.strides[d];
-    s.rates[d] = spec.rates[d];
-  }
-  return s;
-}
+using pj::to_c;
 
 pj::Spec conv_spec(int64_t batch, int64_t hw, int64_t depth, int64_t k) {
   pj::Spec spec;

@@ -7,25 +7,13 @@
 #include <map>
 #include <sstream>
 
+#include "runtime/c_spec.h"
 #include "tools/cli.h"
 
 namespace pj::cli {
 namespace {
 
 constexpr size_t kMaxErrors = 20;  // a manifest of the wrong kind should not flood the terminal
-
-Spec to_spec(const pj_spec& c) {
-  Spec s;
-  s.dtype = static_cast<DType>(c.dtype);
-  s.padding = static_cast<Padding>(c.padding);
-  for (int d = 0; d < 4; ++d) {
-    s.input_shape[d] = c.input_shape[d];
-    s.ksizes[d] = c.ksizes[d];
-    s.strides[d] = c.strides[d];
-    s.rates[d] = c.rates[d];
-  }
-  return s;
-}
 
 // One line's words, as the flag parser takes them (argv-like), without its comment.
 std::vector<std::string> words_of(std::string_view line) {
@@ -50,7 +38,7 @@ Expected<ManifestLine> parse_line(const std::vector<std::string>& words, int num
   if (!f) f = parse_op_attributes(flags, &spec);
   if (!f && flags.has("dtype")) f = parse_dtype(flags.get("dtype"), &spec.dtype);
   if (f) return InvalidArgument(f->message);
-  ManifestLine line{number, to_spec(spec), {}};
+  ManifestLine line{number, from_c(spec), {}};
   Expected<Geometry> geometry = make_geometry(line.spec);
   if (!geometry.ok()) return geometry.status();
   line.geometry = *geometry;

@@ -11,6 +11,7 @@
 #include "reference/golden.h"
 #include "reference/im2col.h"
 #include "reference/peers.h"
+#include "runtime/c_spec.h"
 #include "tools/available_memory.h"
 
 namespace pj::cli {
@@ -40,19 +41,6 @@ struct Candidate {
   RowKind kind;
   std::function<void()> run;
 };
-
-pj_spec to_c(const Spec& s) {
-  pj_spec c{};
-  c.dtype = static_cast<pj_dtype>(s.dtype);
-  c.padding = static_cast<pj_padding>(s.padding);
-  for (int d = 0; d < 4; ++d) {
-    c.input_shape[d] = s.input_shape[d];
-    c.ksizes[d] = s.ksizes[d];
-    c.strides[d] = s.strides[d];
-    c.rates[d] = s.rates[d];
-  }
-  return c;
-}
 
 // "xbyak_avx512", "xbyak_avx512_t2", "xbyak_avx512_tauto" (0 threads: the library chooses).
 std::string threaded_name(const std::string& name, int threads) {

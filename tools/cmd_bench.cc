@@ -16,6 +16,7 @@
 #include "patchjit/patchjit.h"
 #include "reference/peers.h"
 #include "reference/suite.h"
+#include "runtime/c_spec.h"
 #include "tools/bench_json.h"
 #include "tools/bench_machine.h"
 #include "tools/bench_results.h"
@@ -68,19 +69,6 @@ class Progress {
 };
 
 Failure usage(const std::string& message) { return {kExitUsage, message}; }
-
-Spec to_spec(const pj_spec& c) {
-  Spec s;
-  s.dtype = static_cast<DType>(c.dtype);
-  s.padding = static_cast<Padding>(c.padding);
-  for (int d = 0; d < 4; ++d) {
-    s.input_shape[d] = c.input_shape[d];
-    s.ksizes[d] = c.ksizes[d];
-    s.strides[d] = c.strides[d];
-    s.rates[d] = c.rates[d];
-  }
-  return s;
-}
 
 std::optional<Failure> parse_thread_list(const std::string& text, std::vector<int>* out) {
   out->clear();
@@ -150,7 +138,7 @@ std::optional<Failure> parse_options(int argc, char** argv, Options* o) {
   if (flags.has("dtype")) {
     if (auto f = parse_dtype(flags.get("dtype"), &spec.dtype)) return f;
   }
-  Spec s = to_spec(spec);
+  Spec s = from_c(spec);
   o->shapes.push_back({shape_name(s), s, ""});
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include "codegen/plan/geometry.h"
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {
@@ -70,13 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<uint8_t> input(in_bytes), output(out_bytes + 1, 0xA5), expected(out_bytes);
     for (size_t i = 0; i < in_bytes; ++i) input[i] = static_cast<uint8_t>(i * 131 + 7);
     check(pj_kernel_run(kernel, input.data(), output.data(), in.take<uint8_t>() % 3));
-    pj::Spec s;
-    s.dtype = static_cast<pj::DType>(spec.dtype);
-    s.padding = static_cast<pj::Padding>(spec.padding);
-    for (int i = 0; i < 4; ++i) {
-      s.input_shape[i] = spec.input_shape[i], s.ksizes[i] = spec.ksizes[i];
-      s.strides[i] = spec.strides[i], s.rates[i] = spec.rates[i];
-    }
+    const pj::Spec s = pj::from_c(spec);
     // (An empty output may still span billions of rows: the golden loops would walk them all.)
     if (out_bytes > 0) pj::golden_extract(*pj::make_geometry(s), input.data(), expected.data());
     if ((out_bytes > 0 && std::memcmp(output.data(), expected.data(), out_bytes) != 0) || output[out_bytes] != 0xA5) {

@@ -9,6 +9,7 @@
 #include "codegen/plan/geometry.h"
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/guarded_buffer.h"
 
@@ -33,13 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> expected(g->output_bytes);
   pj::golden_extract(*g, input.data(), expected.data());
 
-  pj_spec spec{};
-  spec.dtype = static_cast<pj_dtype>(s.dtype);
-  spec.padding = static_cast<pj_padding>(s.padding);
-  for (int i = 0; i < 4; ++i) {
-    spec.input_shape[i] = s.input_shape[i], spec.ksizes[i] = s.ksizes[i];
-    spec.strides[i] = s.strides[i], spec.rates[i] = s.rates[i];
-  }
+  const pj_spec spec = pj::to_c(s);
   for (pj_backend backend : {PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
     if (pj_backend_available(backend) != PJ_OK) continue;
     pj_kernel* kernel = nullptr;

@@ -1,0 +1,47 @@
+#include "tests/kernel_check.h"
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "reference/compare.h"
+#include "reference/golden.h"
+#include "tests/guarded_buffer.h"
+#include "tests/random_spec.h"
+
+namespace pj::testing {
+
+PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
+  switch (rng() % 4) {
+    case 0: o.unroll_budget = 1 + rng() % 8; break;
+    case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
+    case 2: o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200; break;
+    default: break;
+  }
+  o.nontemporal = rng() % 4 == 0;
+  return o;
+}
+
+std::string check_kernel(const Plan& plan, KernelFunction kernel, std::mt19937_64& rng) {
+  const Geometry& g = plan.geometry;
+  const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
+  const auto out_place = rng() % 2 || plan.options.nontemporal ? GuardedBuffer::Placement::kStart
+                                                               : GuardedBuffer::Placement::kEnd;
+  GuardedBuffer input(g.input_bytes, in_place), output(g.output_bytes, out_place);
+  std::vector<uint8_t> data = random_bytes(rng, g.input_bytes);
+  if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());
+  std::vector<uint8_t> expected(g.output_bytes);
+  golden_extract(g, input.data(), expected.data());
+  for (int64_t j = 0; j < g.output_bytes; ++j) output.data()[j] = static_cast<uint8_t>(~expected[j]);
+
+  const int64_t rows = g.batch * g.rows.out;
+  const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
+  for (auto [b, e] : {std::pair{int64_t{0}, cut}, std::pair{cut, rows}}) {
+    call_kernel(kernel, KernelArgs{input.data(), output.data(), b, e});
+  }
+  if (g.output_bytes == 0 || std::memcmp(expected.data(), output.data(), g.output_bytes) == 0) return "";
+  auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), output.data());
+  return describe(*m, g.elem_size, expected.data(), output.data());
+}
+
+}  // namespace pj::testing
