@@ -11,6 +11,8 @@
 // a Status, and no C++ exception crosses an LLVM frame.
 #include "jit/llvm_object.h"
 
+#include "codegen/llvm/pipeline.h"
+
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringRef.h>
 #include <llvm/IR/Constants.h>
@@ -61,11 +63,11 @@ bool has(const std::vector<std::string>& features, const char* name) {
   return std::find(features.begin(), features.end(), name) != features.end();
 }
 
-// As the JIT session chooses its vectors for the host (jit/llvm_session.cc), for any CPU.
+// As the JIT session chooses its vectors for the host, for any CPU.
 int vector_bytes_for(const std::vector<std::string>& features) {
-  if (has(features, "avx512f") && has(features, "avx512bw")) return 64;
-  if (has(features, "avx")) return 32;
-  return 16;  // SSE2 on every x86-64, NEON, ...
+  return llvm_target_for([&](std::string_view name) {
+    return has(features, std::string(name).c_str());
+  }).vector_bytes;
 }
 
 uint64_t feature_bits(const llvm::Triple& triple, const std::vector<std::string>& features) {
@@ -176,20 +178,8 @@ class LlvmAotCompiler final : public AotCompiler {
     module.setTargetTriple(target_.triple);
   }
 
-  // The JIT session's pipeline (jit/llvm_session.cc), so that the code is the JIT's.
-  void optimize(llvm::Module& module) const {
-    llvm::LoopAnalysisManager loops;
-    llvm::FunctionAnalysisManager functions;
-    llvm::CGSCCAnalysisManager cgscc;
-    llvm::ModuleAnalysisManager modules;
-    llvm::PassBuilder builder(machine_.get());
-    builder.registerModuleAnalyses(modules);
-    builder.registerCGSCCAnalyses(cgscc);
-    builder.registerFunctionAnalyses(functions);
-    builder.registerLoopAnalyses(loops);
-    builder.crossRegisterProxies(loops, functions, cgscc, modules);
-    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
-  }
+  // The JIT session's pipeline, so that the code is the JIT's.
+  void optimize(llvm::Module& module) const { optimize_kernel_module(module, *machine_); }
 
   Status add_table(llvm::Module& module, const std::vector<Plan>& plans, const std::vector<std::string>& symbols,
                    const std::string& prefix) const;

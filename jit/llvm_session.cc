@@ -12,6 +12,8 @@
 // and no C++ exception is thrown through an LLVM frame.
 #include "jit/llvm_session.h"
 
+#include "codegen/llvm/pipeline.h"
+
 #include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/Core.h>
@@ -106,13 +108,10 @@ class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
 
 // What the emitter may use on a CPU with these features.
 LlvmTarget target_for(const llvm::StringMap<bool>& features) {
-  auto has = [&](const char* name) {
-    auto it = features.find(name);
+  return llvm_target_for([&](std::string_view name) {
+    auto it = features.find(llvm::StringRef(name.data(), name.size()));
     return it != features.end() && it->second;
-  };
-  if (has("avx512f") && has("avx512bw")) return {64};
-  if (has("avx")) return {32};
-  return {16};  // SSE2 on every x86-64, NEON, ...
+  });
 }
 
 }  // namespace
@@ -130,18 +129,7 @@ struct LlvmSession::Impl {
   void optimize(llvm::Module& module) {
     module.setDataLayout(jit->getDataLayout());
     module.setTargetTriple(jit->getTargetTriple().str());
-    // The analysis managers are declared in this order so that they are destroyed in reverse.
-    llvm::LoopAnalysisManager loops;
-    llvm::FunctionAnalysisManager functions;
-    llvm::CGSCCAnalysisManager cgscc;
-    llvm::ModuleAnalysisManager modules;
-    llvm::PassBuilder builder(machine.get());
-    builder.registerModuleAnalyses(modules);
-    builder.registerCGSCCAnalyses(cgscc);
-    builder.registerFunctionAnalyses(functions);
-    builder.registerLoopAnalyses(loops);
-    builder.crossRegisterProxies(loops, functions, cgscc, modules);
-    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
+    optimize_kernel_module(module, *machine);
   }
 };
 

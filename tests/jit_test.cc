@@ -10,16 +10,12 @@
 #include "codegen/plan/plan.h"
 #include "codegen/xbyak/emitter.h"
 #include "jit/executable_memory.h"
-#include "reference/compare.h"
-#include "reference/golden.h"
-#include "tests/guarded_buffer.h"
 #include "tests/kernel_check.h"
 #include "tests/random_spec.h"
 
 namespace pj {
 namespace {
 
-using testing::GuardedBuffer;
 
 struct Kernel {
   std::shared_ptr<const ExecutableMemory> memory;
@@ -77,33 +73,12 @@ TEST(Xbyak, Avx2MatchesGolden) { check_isa(Isa::kAvx2, testing::scaled(20000)); 
 TEST(Xbyak, SixtyFourBitOffsets) {
   for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
     if (host_isa() < isa) continue;
-    Spec spec;
-    spec.dtype = DType::kUInt8;
-    const int64_t cols = (int64_t{1} << 31) + 5;
-    spec.input_shape = {1, 3, cols, 1};
-    spec.ksizes = {1, 2, 2, 1};
-    spec.strides = {1, 1, int64_t{1} << 30, 1};
-    spec.padding = Padding::kSame;
-    Geometry g = *make_geometry(spec);
-    Expected<Plan> plan = make_plan(g, plan_options_for(isa));
+    Expected<Plan> plan = make_plan(testing::sixty_four_bit_geometry(), plan_options_for(isa));
     ASSERT_TRUE(plan.ok());
     Kernel kernel = compile(*plan, isa);
     ASSERT_TRUE(kernel.function);
-    GuardedBuffer input(g.input_bytes, GuardedBuffer::Placement::kEnd);
-    // Mark the bytes the taps read (each a distinct value); untouched pages read as zero.
-    std::mt19937_64 rng(7);
-    for (int64_t r = 0; r < 3; ++r) {
-      for (int64_t c = 0; c < g.cols.out; ++c) {
-        for (int64_t dc : {int64_t{0}, int64_t{1}}) {
-          int64_t col = c * spec.strides[2] - g.cols.pad_before + dc;
-          if (col >= 0 && col < cols) input.data()[r * cols + col] = static_cast<uint8_t>(1 + rng() % 255);
-        }
-      }
-    }
-    std::vector<uint8_t> expected(g.output_bytes), actual(g.output_bytes, 0xEE);
-    golden_extract(g, input.data(), expected.data());
-    call_kernel(kernel.function, KernelArgs{input.data(), actual.data(), 0, g.batch * g.rows.out});
-    EXPECT_EQ(expected, actual) << isa_name(isa) << "\n" << to_string(*plan);
+    EXPECT_EQ(testing::check_sixty_four_bit_kernel(*plan, kernel.function), "") << isa_name(isa) << "\n"
+                                                                               << to_string(*plan);
   }
 }
 

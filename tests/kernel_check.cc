@@ -44,4 +44,35 @@ std::string check_kernel(const Plan& plan, KernelFunction kernel, std::mt19937_6
   return describe(*m, g.elem_size, expected.data(), output.data());
 }
 
+Geometry sixty_four_bit_geometry() {
+  Spec spec;
+  spec.dtype = DType::kUInt8;
+  spec.input_shape = {1, 3, (int64_t{1} << 31) + 5, 1};
+  spec.ksizes = {1, 2, 2, 1};
+  spec.strides = {1, 1, int64_t{1} << 30, 1};
+  spec.padding = Padding::kSame;
+  return *make_geometry(spec);
+}
+
+std::string check_sixty_four_bit_kernel(const Plan& plan, KernelFunction kernel) {
+  const Geometry& g = plan.geometry;
+  GuardedBuffer input(g.input_bytes, GuardedBuffer::Placement::kEnd);
+  // Mark the bytes the taps read (each a distinct value); untouched pages read as zero.
+  std::mt19937_64 rng(7);
+  for (int64_t r = 0; r < g.rows.in; ++r) {
+    for (int64_t c = 0; c < g.cols.out; ++c) {
+      for (int64_t dc : {int64_t{0}, int64_t{1}}) {
+        const int64_t col = c * g.cols.stride - g.cols.pad_before + dc;
+        if (col >= 0 && col < g.cols.in) input.data()[r * g.cols.in + col] = static_cast<uint8_t>(1 + rng() % 255);
+      }
+    }
+  }
+  std::vector<uint8_t> expected(g.output_bytes), actual(g.output_bytes, 0xEE);
+  golden_extract(g, input.data(), expected.data());
+  call_kernel(kernel, KernelArgs{input.data(), actual.data(), 0, g.batch * g.rows.out});
+  if (expected == actual) return "";
+  auto m = first_mismatch(g.output_shape, g.elem_size, g.cols.ksize, g.depth, expected.data(), actual.data());
+  return describe(*m, g.elem_size, expected.data(), actual.data());
+}
+
 }  // namespace pj::testing

@@ -21,4 +21,12 @@ PlanOptions random_options(std::mt19937_64& rng, PlanOptions options);
 // differing element. Streaming plans get a 64-byte aligned output, as the runtime ensures.
 std::string check_kernel(const Plan& plan, KernelFunction kernel, std::mt19937_64& rng);
 
+// Offsets beyond 32 bits: uint8 [1, 3, 2^31 + 5, 1], 2x2 SAME, column stride 2^30, whose
+// kernel rows and anchors lie more than 2 GiB apart (a 6 GiB input, reserved, mostly never
+// touched).
+Geometry sixty_four_bit_geometry();
+// Runs `kernel` (compiled from a plan of that geometry) with only the bytes its taps read
+// written, and returns "" or the first difference from the golden loops.
+std::string check_sixty_four_bit_kernel(const Plan& plan, KernelFunction kernel);
+
 }  // namespace pj::testing

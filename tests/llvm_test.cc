@@ -36,14 +36,12 @@
 #include "reference/compare.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
-#include "tests/guarded_buffer.h"
 #include "tests/kernel_check.h"
 #include "tests/random_spec.h"
 
 namespace pj {
 namespace {
 
-using testing::GuardedBuffer;
 
 // The process's JIT session (each test fails at once if it cannot start).
 class Llvm : public ::testing::Test {
@@ -108,33 +106,11 @@ TEST_F(Llvm, MatchesGolden) {
 // Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and
 // anchors lie more than 2 GiB apart.
 TEST_F(Llvm, SixtyFourBitOffsets) {
-  Spec spec;
-  spec.dtype = DType::kUInt8;
-  const int64_t cols = (int64_t{1} << 31) + 5;
-  spec.input_shape = {1, 3, cols, 1};
-  spec.ksizes = {1, 2, 2, 1};
-  spec.strides = {1, 1, int64_t{1} << 30, 1};
-  spec.padding = Padding::kSame;
-  Geometry g = *make_geometry(spec);
-  Expected<Plan> plan = make_plan(g, session().plan_options());
+  Expected<Plan> plan = make_plan(testing::sixty_four_bit_geometry(), session().plan_options());
   ASSERT_TRUE(plan.ok());
   Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile(*plan);
   ASSERT_TRUE(kernel.ok()) << kernel.status().message();
-  GuardedBuffer input(g.input_bytes, GuardedBuffer::Placement::kEnd);
-  // Mark the bytes the taps read (each a distinct value); untouched pages read as zero.
-  std::mt19937_64 rng(7);
-  for (int64_t r = 0; r < 3; ++r) {
-    for (int64_t c = 0; c < g.cols.out; ++c) {
-      for (int64_t dc : {int64_t{0}, int64_t{1}}) {
-        int64_t col = c * spec.strides[2] - g.cols.pad_before + dc;
-        if (col >= 0 && col < cols) input.data()[r * cols + col] = static_cast<uint8_t>(1 + rng() % 255);
-      }
-    }
-  }
-  std::vector<uint8_t> expected(g.output_bytes), actual(g.output_bytes, 0xEE);
-  golden_extract(g, input.data(), expected.data());
-  call_kernel((*kernel)->function(), KernelArgs{input.data(), actual.data(), 0, g.batch * g.rows.out});
-  EXPECT_EQ(expected, actual) << to_string(*plan);
+  EXPECT_EQ(testing::check_sixty_four_bit_kernel(*plan, (*kernel)->function()), "") << to_string(*plan);
 }
 
 TEST_F(Llvm, NamesKernelsBySignature) {

@@ -1,0 +1,23 @@
+// What every kernel LLVM compiles goes through, in the JIT session and ahead of time alike, so
+// that both make the same code: the vectors its CPU gets, and the optimization pipeline.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "codegen/llvm/emitter.h"
+
+namespace llvm {
+class TargetMachine;
+}  // namespace llvm
+
+namespace pj {
+
+// The widest vector the kernels use on a CPU with these (LLVM-named) features: 64 bytes with
+// AVX-512 F and BW, 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
+LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature);
+
+// LLVM's O2 module pipeline for `machine`.
+void optimize_kernel_module(llvm::Module& module, llvm::TargetMachine& machine);
+
+}  // namespace pj
