@@ -23,7 +23,7 @@ void run_part(void* context, int part) {
 
 }  // namespace
 
-int auto_threads(const Geometry& geometry) {
+int auto_threads(const Geometry& geometry, bool worker_awake) {
   // Measured on the 2-core development machine (README "Threads"), 56x56xC 3x3 kernels:
   // back to back, with the worker awake, two threads take 0.6x the time from 1.8 MB up;
   // waking a sleeping worker costs about 200 us, which only outputs of some 16 MB repay;
@@ -31,13 +31,13 @@ int auto_threads(const Geometry& geometry) {
   constexpr int64_t kAwakeFrom = int64_t{1} << 20, kAsleepFrom = int64_t{16} << 20, kUpTo = int64_t{64} << 20;
   const int64_t bytes = geometry.output_bytes;
   if (bytes >= kUpTo) return 1;
-  return bytes >= (global_workers_awake() ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
+  return bytes >= (worker_awake ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
 }
 
 void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,
               uint8_t* output, int num_threads) {
   const int64_t rows = geometry.batch * geometry.rows.out;
-  int64_t threads = std::min<int64_t>(num_threads == 0 ? auto_threads(geometry) : num_threads, rows);
+  int64_t threads = std::min<int64_t>(num_threads == 0 ? auto_threads(geometry, global_workers_awake()) : num_threads, rows);
   if (threads <= 1 || !executor.splittable()) {  // the pool is not even started
     executor.run(input, output, 0, rows);
     return;

@@ -8,9 +8,9 @@
 
 namespace pj {
 
-// The thread count num_threads = 0 picks for an output of this size (measured on the
-// development machine; see README "Threads").
-int auto_threads(const Geometry& geometry);
+// The thread count num_threads = 0 picks for an output of this size, knowing whether the pool's
+// worker is awake (measured on the development machine; see README "Threads").
+int auto_threads(const Geometry& geometry, bool worker_awake);
 
 // num_threads: 0 = auto_threads; N >= 1 = at most N (and at most the pool's size).
 void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,

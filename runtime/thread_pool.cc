@@ -12,10 +12,10 @@
 namespace pj {
 namespace {
 
-// After a job, workers poll for the next one this long before sleeping: back-to-back kernel
-// runs (an inference loop) then find them awake; waking a sleeping thread costs tens of
-// microseconds here, more than a 7 MB output takes on one core.
-constexpr auto kSpin = std::chrono::microseconds(100);
+// After a job, workers of the global pool poll for the next one this long before sleeping:
+// back-to-back kernel runs (an inference loop) then find them awake; waking a sleeping thread
+// costs about 200 us here, more than a 7 MB output takes on one core.
+constexpr auto kPoll = std::chrono::microseconds(100);
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,7 +45,8 @@ struct ThreadPool::State {
   std::vector<std::thread> threads;
 };
 
-ThreadPool::ThreadPool(int workers) : workers_(std::max(0, workers)), state_(new State) {
+ThreadPool::ThreadPool(int workers, std::chrono::microseconds poll)
+    : workers_(std::max(0, workers)), poll_(poll), state_(new State) {
   for (int i = 0; i < workers_; ++i) state_->threads.emplace_back([this, i] { work(i); });
 }
 
@@ -65,7 +66,7 @@ void ThreadPool::work(int index) {
   uint64_t seen = 0;
   for (;;) {
     // Poll, then sleep.
-    const auto until = std::chrono::steady_clock::now() + kSpin;
+    const auto until = std::chrono::steady_clock::now() + poll_;
     for (int i = 0; s.generation.load(std::memory_order_acquire) == seen; ++i) {
       cpu_relax();
       if (i % 64 == 63 && std::chrono::steady_clock::now() > until) {
@@ -135,7 +136,7 @@ bool global_workers_awake() {
 ThreadPool& global_thread_pool() {
   // Never destroyed: a static destructor joining threads at exit could race with late users.
   static ThreadPool* pool = [] {
-    auto* p = new ThreadPool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1);
+    auto* p = new ThreadPool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1, kPoll);
     global_pool.store(p, std::memory_order_release);
     return p;
   }();

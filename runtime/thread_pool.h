@@ -2,13 +2,16 @@
 // kernel on several threads creates no thread and allocates nothing.
 #pragma once
 
+#include <chrono>
+
 namespace pj {
 
 class ThreadPool {
  public:
   using Task = void (*)(void* context, int index);
 
-  explicit ThreadPool(int workers);
+  // Workers poll for a new job for `poll` after each one before they sleep.
+  explicit ThreadPool(int workers, std::chrono::microseconds poll = std::chrono::microseconds(100));
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -28,6 +31,7 @@ class ThreadPool {
   struct State;
   void work(int index);
   int workers_;
+  std::chrono::microseconds poll_;
   State* state_;
 };
 

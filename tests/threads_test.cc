@@ -1,5 +1,5 @@
 // num_threads = 0: the thread count follows the output size and whether the pool's worker is
-// awake (README "Threads").
+// awake (README "Threads"); the pool knows whether its workers are awake.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -19,31 +19,32 @@ Geometry of_bytes(int64_t bytes) {
 }
 
 TEST(Threads, AutoCountFollowsSizeAndWorkerState) {
-  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core";
   const int64_t MiB = int64_t{1} << 20;
-  // Asleep (or not started): only outputs that repay a wake-up, never DRAM-bound ones.
-  if (!global_workers_awake()) {
-    EXPECT_EQ(auto_threads(of_bytes(2 * MiB)), 1);
+  for (bool awake : {false, true}) {
+    EXPECT_EQ(auto_threads(of_bytes(MiB / 2), awake), 1);
+    EXPECT_EQ(auto_threads(of_bytes(2 * MiB), awake), awake ? 2 : 1);
+    EXPECT_EQ(auto_threads(of_bytes(20 * MiB), awake), 2);
+    EXPECT_EQ(auto_threads(of_bytes(100 * MiB), awake), 1);  // streams to DRAM: one core saturates it
   }
-  EXPECT_EQ(auto_threads(of_bytes(100 * MiB)), 1);
-  // Right after a job the worker polls: two threads pay from 1 MiB. (On a loaded machine this
-  // thread may lose the core for longer than the worker polls: try a few times.)
-  bool seen_awake = false;
-  for (int attempt = 0; attempt < 100 && !seen_awake; ++attempt) {
-    std::atomic<int> done{0};
-    global_thread_pool().run(2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
-    EXPECT_EQ(done.load(), 2);
-    const int at_1_mib = auto_threads(of_bytes(2 * MiB));
-    if (global_workers_awake() && at_1_mib == 2) seen_awake = true;
-  }
-  EXPECT_TRUE(seen_awake);
-  EXPECT_EQ(auto_threads(of_bytes(MiB / 2)), 1);
-  EXPECT_EQ(auto_threads(of_bytes(100 * MiB)), 1);
-  // Idle long past its polling time, the worker sleeps: back to the higher threshold.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(global_workers_awake());
-  EXPECT_EQ(auto_threads(of_bytes(2 * MiB)), 1);
-  EXPECT_EQ(auto_threads(of_bytes(20 * MiB)), 2);
+}
+
+void run_job(ThreadPool& pool) {
+  std::atomic<int> done{0};
+  pool.run(2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
+  EXPECT_EQ(done.load(), 2);
+}
+
+// After a job a worker polls (here for a minute: awake however the test is scheduled), then
+// sleeps (here at once).
+TEST(Threads, PoolKnowsWhetherItsWorkerIsAwake) {
+  ThreadPool polling(1, std::chrono::minutes(1)), sleeping(1, std::chrono::microseconds(0));
+  run_job(polling);
+  EXPECT_TRUE(polling.workers_awake());
+  run_job(sleeping);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (sleeping.workers_awake() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_FALSE(sleeping.workers_awake());
+  run_job(sleeping);  // and it still wakes for the next job
 }
 
 }  // namespace
