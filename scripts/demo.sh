@@ -48,4 +48,9 @@ echo "== 3. The plan behind it (patchjit info)"
 $patchjit info --shape 1,56,56,64 --dtype float32 --ksizes 1,3,3,1 --strides 1,1,1,1 --rates 1,1,1,1 \
   --padding SAME | sed 's/^/   /' | head -24
 echo
-echo "demo: done. Times above are single cold runs (first touch of the output included)."
+echo "== 4. Warm timings of the same layer against the generic implementations (patchjit bench)"
+$patchjit bench --shape 1,56,56,64 --dtype float32 --ksizes 1,3,3,1 --strides 1,1,1,1 \
+  --rates 1,1,1,1 --padding SAME --min-time 0.05 --repetitions 3 2>&1 | sed 's/^/   /'
+echo
+echo "demo: done. Times in parts 1 and 2 are single cold runs (first touch of the output included);"
+echo "part 4 gives medians of warm runs. Full suite: build/bin/patchjit bench --suite"
