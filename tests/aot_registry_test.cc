@@ -18,6 +18,7 @@
 #include "patchjit/patchjit.h"
 #include "patchjit/patchjit_aot.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/random_spec.h"
 
 namespace {
@@ -54,22 +55,9 @@ pj_spec spec_of(pj_dtype dtype, int64_t batch, int64_t rows, int64_t cols, int64
   return s;
 }
 
-pj::Spec internal(const pj_spec& c) {
-  pj::Spec s;
-  s.dtype = static_cast<pj::DType>(c.dtype);
-  s.padding = static_cast<pj::Padding>(c.padding);
-  for (int i = 0; i < 4; ++i) {
-    s.input_shape[i] = c.input_shape[i];
-    s.ksizes[i] = c.ksizes[i];
-    s.strides[i] = c.strides[i];
-    s.rates[i] = c.rates[i];
-  }
-  return s;
-}
-
 // The table entry of kernel `id` for `spec`, needing `features`.
 pj_aot_kernel entry(int id, const pj_spec& spec, uint64_t features, const char* name) {
-  pj::Spec s = internal(spec);
+  pj::Spec s = pj::from_c(spec);
   s.input_shape[0] = 64;
   geometries[id] = *pj::make_geometry(s);
   const Geometry& g = geometries[id];
@@ -104,7 +92,7 @@ std::string create_and_check(const pj_spec& spec, pj_backend backend) {
   std::vector<uint8_t> input = pj::testing::random_bytes(rng, pj_kernel_input_bytes(kernel));
   std::vector<uint8_t> output(pj_kernel_output_bytes(kernel), 0xa5), expected(output.size());
   EXPECT_EQ(pj_kernel_run(kernel, input.data(), output.data(), 2), PJ_OK) << pj_last_error();
-  pj::golden_extract(*pj::make_geometry(internal(spec)), input.data(), expected.data());
+  pj::golden_extract(*pj::make_geometry(pj::from_c(spec)), input.data(), expected.data());
   EXPECT_TRUE(output == expected) << describe(kernel);
   std::string text = describe(kernel);
   pj_kernel_destroy(kernel);
