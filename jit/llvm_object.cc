@@ -249,8 +249,15 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
   std::set<std::string> seen;
   for (const AotKernelSource& k : kernels) {
     if (k.geometry.empty()) return InvalidArgument(k.where, ": the output is empty: there is no kernel to make");
-    Expected<Plan> plan = make_plan(k.geometry, target_.plan_options);
-    if (!plan.ok()) return Status(plan.status().code(), cat(k.where, ": ", plan.status().message()));
+    // Planned as the llvm JIT plans it (the same code), within the same budget: a kernel the JIT
+    // would interpret is refused here rather than left to LLVM for seconds or minutes.
+    Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, cat(prefix, "_"));
+    if (!plan.ok()) {
+      const std::string also = plan.status().code() == Code::kResourceExhausted
+                                   ? ": the llvm JIT runs it with the interpreter, and there is no ahead-of-time kernel for it"
+                                   : "";
+      return Status(plan.status().code(), cat(k.where, ": ", plan.status().message(), also));
+    }
     if (plan->generic) {
       return Unimplemented(k.where, ": the signature is too irregular to specialize (more than ",
                            target_.plan_options.max_regions, " regions): the JIT runs it with generic loops, "

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "codegen/llvm/pipeline.h"
+
 namespace pj {
 namespace {
 
@@ -14,6 +16,10 @@ size_t kernel_code_limit() { return code_limit.load(std::memory_order_relaxed); 
 
 void set_kernel_code_limit(size_t bytes) { code_limit.store(bytes, std::memory_order_relaxed); }
 
-size_t llvm_code_budget() { return std::min(kernel_code_limit(), size_t{256} << 10); }
+CodeBudget llvm_code_budget() {
+  CodeBudget budget = kLlvmBudget;
+  budget.bytes = static_cast<int64_t>(std::min<uint64_t>(kernel_code_limit(), budget.bytes));
+  return budget;
+}
 
 }  // namespace pj

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codegen/plan/plan.h"
+
 namespace pj {
 
 // Default 16 MiB. Kernels that would be larger are re-planned with run-time loops, and if that
@@ -11,11 +13,7 @@ namespace pj {
 size_t kernel_code_limit();
 void set_kernel_code_limit(size_t bytes);
 
-// LLVM compiles about 100 us per move: kernels it builds stay under this many (estimated) bytes
-// of code, ten times the largest of the benchmark suite, or the code limit if lower.
-size_t llvm_code_budget();
-// LLVM's O2 pipeline takes about 2.4 ms per loop (measured on a kernel of 3,400 loops: 8.3 s);
-// the suite's kernels have under 40.
-inline constexpr int64_t kLlvmLoopBudget = 256;
+// The budget of llvm JIT kernels: kLlvmBudget (codegen/llvm/pipeline.h), or the code limit if lower.
+CodeBudget llvm_code_budget();
 
 }  // namespace pj

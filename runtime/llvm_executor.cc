@@ -100,28 +100,12 @@ Expected<std::shared_ptr<const Executor>> make_llvm_executor(const Geometry& geo
   if (!loaded.status.ok()) return loaded.status;
   PlanOptions options = loaded.plugin->plan_options();
   options.nontemporal = nontemporal;
-  Expected<Plan> plan = make_plan(geometry, options);
-  if (!plan.ok()) return plan.status();
-  // Too large for LLVM to compile in reasonable time: loops instead of unrolled code, and if
-  // that is still too large, or has too many loops, the interpreter (decided from the planner's
-  // estimate).
-  const size_t budget = llvm_code_budget();
-  auto over = [&](const Plan& p) {
-    const CodeEstimate e = estimate_code(p);
-    return static_cast<uint64_t>(e.bytes) > budget || e.loops > kLlvmLoopBudget;
-  };
-  if (!plan->generic && over(*plan)) {
-    options.unroll_budget = 1;
-    options.max_unrolled_run_bytes = options.vector_bytes;
-    plan = make_plan(geometry, options);
-    if (!plan.ok()) return plan.status();
-    if (!plan->generic && over(*plan)) {
-      const CodeEstimate e = estimate_code(*plan);
-      return make_interp_fallback(geometry, cat("kernel eip_llvm_", plan->name(), " would take about ", e.bytes,
-                                                " bytes of code and ", e.loops, " loops, over the llvm budget of ",
-                                                budget, " bytes and ", kLlvmLoopBudget, " loops"));
-    }
+  // Too large for LLVM to compile in reasonable time, even with loops: the interpreter.
+  Expected<Plan> plan = make_plan_within(geometry, options, llvm_code_budget(), "eip_llvm_");
+  if (!plan.ok() && plan.status().code() == Code::kResourceExhausted) {
+    return make_interp_fallback(geometry, plan.status().message());
   }
+  if (!plan.ok()) return plan.status();
   // Signatures too irregular to specialize run the generic loops; the plan says so.
   if (plan->generic) return make_interp_fallback(geometry, cat("more than ", options.max_regions, " regions to specialize"));
   Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile(*plan);

@@ -62,8 +62,7 @@ Expected<MachineCode> emit_within_limit(const Geometry& geometry, Isa isa, PlanO
       code = emit_x86(*plan, isa, emit);
     }
     if (code.ok() || code.status().code() != Code::kResourceExhausted || attempt == 1) return code;
-    options.unroll_budget = 1;
-    options.max_unrolled_run_bytes = options.vector_bytes;
+    options = smallest_code(options);
   }
 }
 

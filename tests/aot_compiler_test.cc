@@ -1,7 +1,7 @@
 // The ahead-of-time compiler (jit/llvm_object.h) directly: CPU names and what they give (vector
 // width, planner options, required features), unknown and 32-bit CPUs refused with the reason,
 // the object's symbols (the kernels and the table, nothing undefined), progress, and errors
-// that name the manifest line.
+// that name the manifest line, and the llvm budget applied as the JIT applies it.
 #include <gtest/gtest.h>
 
 #include <llvm/Object/ObjectFile.h>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/pipeline.h"
 #include "jit/llvm_object.h"
 #include "patchjit/patchjit_aot.h"
 
@@ -134,6 +135,29 @@ TEST(AotCompiler, ErrorsNameTheLineTheyComeFrom) {
   empty.batch = 0, empty.output_bytes = 0;
   EXPECT_EQ(c->compile({{empty, "m:3"}}, "t", nullptr).status().message(),
             "m:3: the output is empty: there is no kernel to make");
+}
+
+// The JIT and ahead of time plan a kernel alike (their code is the same): a kernel over the llvm
+// budget unrolled is made with loops, and one over it even then is refused, naming the line,
+// within milliseconds instead of seconds of LLVM.
+TEST(AotCompiler, KernelsOverTheLlvmBudgetAreLoopedOrRefused) {
+  std::unique_ptr<AotCompiler> c = compiler_for("x86-64-v4");
+  ASSERT_TRUE(c);
+  const Geometry looped = geometry(DType::kFloat32, 12, 12, 200, 8);
+  const PlanOptions options = c->target().plan_options;
+  ASSERT_GT(estimate_code(*make_plan(looped, options)).loops, kLlvmBudget.loops);  // the premise
+  Expected<Plan> planned = make_plan_within(looped, options, kLlvmBudget, "t_");
+  ASSERT_TRUE(planned.ok()) << planned.status().message();
+  EXPECT_EQ(planned->options.unroll_budget, 1);
+  EXPECT_TRUE(c->compile({{looped, "m:2"}}, "t", nullptr).ok());
+
+  const Geometry huge = geometry(DType::kFloat32, 32, 32, 64, 9);
+  Expected<std::vector<uint8_t>> refused = c->compile({{looped, "m:2"}, {huge, "m:5"}}, "t", nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kResourceExhausted);
+  const std::string why = refused.status().message();
+  EXPECT_EQ(why.rfind("m:5: kernel t_e4_32x32x64_k9x9_s1x1_r1x1_same would take about ", 0), 0u) << why;
+  EXPECT_NE(why.find(" loops, over the llvm budget of 262144 bytes and 256 loops"), std::string::npos) << why;
 }
 
 }  // namespace

@@ -17,6 +17,11 @@ namespace pj {
 // AVX-512 F and BW, 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature);
 
+// LLVM's time grows with a kernel's code (about 100 us per vector move) and its loops (the O2
+// pipeline takes about 2.4 ms per loop: 8.3 s for a kernel of 3,400). The kernels it builds,
+// in the JIT and ahead of time, stay within this: ten times the suite's largest (24 KiB, 33 loops).
+inline constexpr CodeBudget kLlvmBudget{int64_t{256} << 10, 256, "llvm budget"};
+
 // LLVM's O2 module pipeline for `machine`.
 void optimize_kernel_module(llvm::Module& module, llvm::TargetMachine& machine);
 

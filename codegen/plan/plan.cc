@@ -307,6 +307,26 @@ CodeEstimate estimate_code(const Plan& plan) {
   return {static_cast<int64_t>(std::min(total.bytes, kMax)), static_cast<int64_t>(std::min(total.loops, kMax))};
 }
 
+PlanOptions smallest_code(PlanOptions options) {
+  options.unroll_budget = 1;
+  options.max_unrolled_run_bytes = options.vector_bytes;
+  return options;
+}
+
+Expected<Plan> make_plan_within(const Geometry& geometry, const PlanOptions& options, const CodeBudget& budget,
+                                std::string_view kernel_prefix) {
+  auto within = [&](const CodeEstimate& e) { return e.bytes <= budget.bytes && e.loops <= budget.loops; };
+  Expected<Plan> plan = make_plan(geometry, options);
+  if (!plan.ok() || plan->generic || within(estimate_code(*plan))) return plan;
+  plan = make_plan(geometry, smallest_code(options));
+  if (!plan.ok() || plan->generic) return plan;
+  const CodeEstimate e = estimate_code(*plan);
+  if (within(e)) return plan;
+  return ResourceExhausted("kernel ", kernel_prefix, plan->name(), " would take about ", e.bytes, " bytes of code and ",
+                           e.loops, " loops, over the ", budget.name, " of ", budget.bytes, " bytes and ", budget.loops,
+                           " loops");
+}
+
 std::string Plan::name() const {
   const Geometry& g = geometry;
   return cat("e", g.elem_size, "_", g.rows.in, "x", g.cols.in, "x", g.depth, "_k", g.rows.ksize,

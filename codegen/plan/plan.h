@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codegen/plan/geometry.h"
@@ -127,6 +128,23 @@ struct CodeEstimate {
   int64_t loops = 0;
 };
 CodeEstimate estimate_code(const Plan& plan);
+
+// The most code a backend will make for one kernel, in the estimate's terms.
+struct CodeBudget {
+  int64_t bytes = 0;
+  int64_t loops = 0;
+  const char* name = "budget";  // says whose, in messages: "llvm budget"
+};
+
+// The options of the plan with the least code: every multi-row block, gather and long run a loop.
+PlanOptions smallest_code(PlanOptions options);
+
+// make_plan(geometry, options) if its estimate is within `budget`, else the plan of
+// smallest_code(options) if that is; else kResourceExhausted: "kernel <prefix><name> would take
+// about N bytes of code and L loops, over the <budget> of B bytes and M loops". Generic plans are
+// returned as they are (they have no code to estimate).
+Expected<Plan> make_plan_within(const Geometry& geometry, const PlanOptions& options, const CodeBudget& budget,
+                                std::string_view kernel_prefix);
 
 // Full check, for tests: in bounds, every output byte of every region written exactly once, and
 // every copied byte read from the tap TensorFlow's rule names.

@@ -4,7 +4,7 @@ and native; the object links into a position-independent executable and a shared
 has no undefined symbol; the header compiles as strict C99 and as C++; the example program
 (examples/aot/main.c) built against the output checks every kernel the CPU can run against
 TensorFlow's rule; bad CPUs, bad manifests and bad flags fail with their reason and write
-nothing; progress shows on a terminal only.
+nothing, as does a kernel over the llvm budget; progress shows on a terminal only.
 
     aot_test.py PATH/TO/patchjit SOURCE_DIR
 """
@@ -150,6 +150,17 @@ class AotTest(unittest.TestCase):
         code, _, stderr = self.aot(self.path("missing.txt"), "x86-64-v3")
         self.assertEqual((code, stderr), (1, f"patchjit aot: {self.path('missing.txt')}: No such file or directory\n"))
         self.assertEqual(os.listdir(self.path("out")), ["patchjit_kernels.h"])
+
+    def test_a_kernel_over_the_llvm_budget_names_its_line_and_writes_nothing(self):
+        manifest = self.write("m.txt", f"--shape 1,8,8,3 {ATTRS}\n"
+                                       "--shape 1,32,32,64 --ksizes 1,9,9,1 --strides 1,1,1,1 --rates 1,1,1,1 --padding SAME\n")
+        code, stdout, stderr = self.aot(manifest, "x86-64-v4")
+        self.assertEqual((code, stdout), (1, ""), stderr)
+        self.assertRegex(stderr, rf"^patchjit aot: {manifest}:2: kernel patchjit_kernels_e4_32x32x64_k9x9_s1x1_r1x1_same "
+                                 r"would take about \d+ bytes of code and \d+ loops, over the llvm budget of 262144 bytes "
+                                 r"and 256 loops: the llvm JIT runs it with the interpreter, and there is no ahead-of-time "
+                                 r"kernel for it\n$")
+        self.assertFalse(os.path.exists(self.path("out")))
 
     def test_the_commands_own_flags_are_usage_errors(self):
         manifest = self.write("m.txt", f"--shape 1,8,8,3 {ATTRS}\n")
