@@ -64,10 +64,8 @@ bool has(const std::vector<std::string>& features, const char* name) {
 }
 
 // As the JIT session chooses its vectors for the host, for any CPU.
-int vector_bytes_for(const std::vector<std::string>& features) {
-  return llvm_target_for([&](std::string_view name) {
-    return has(features, std::string(name).c_str());
-  }).vector_bytes;
+LlvmTarget vectors_for(const std::vector<std::string>& features) {
+  return llvm_target_for([&](std::string_view name) { return has(features, std::string(name).c_str()); });
 }
 
 uint64_t feature_bits(const llvm::Triple& triple, const std::vector<std::string>& features) {
@@ -268,7 +266,7 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
     if (!seen.insert(symbol).second) return InvalidArgument(k.where, ": ", symbol, " is already in this object");
     auto module = std::make_unique<llvm::Module>(symbol, context);
     prepare(*module);
-    Status emitted = emit_llvm_kernel(*plan, LlvmTarget{target_.vector_bytes}, symbol, *module);
+    Status emitted = emit_llvm_kernel(*plan, target_.vectors, symbol, *module);
     if (!emitted.ok()) return Status(emitted.code(), cat(k.where, ": ", emitted.message()));
     optimize(*module);
     if (llvm::Linker::linkModules(*object, std::move(module))) {
@@ -333,9 +331,10 @@ Expected<std::unique_ptr<AotCompiler>> make_aot_compiler(const std::string& cpu)
   AotTarget t;
   t.cpu = cpu_name;
   t.triple = triple.str();
-  t.vector_bytes = vector_bytes_for(enabled);
+  t.vectors = vectors_for(enabled);
+  t.vector_bytes = t.vectors.vector_bytes;
   t.required_features = feature_bits(triple, enabled);
-  t.plan_options = plan_options_for(LlvmTarget{t.vector_bytes});
+  t.plan_options = plan_options_for(t.vectors);
   return std::unique_ptr<AotCompiler>(std::make_unique<LlvmAotCompiler>(std::move(t), std::move(machine)));
 }
 

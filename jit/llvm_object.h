@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/llvm/emitter.h"
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
@@ -25,6 +26,7 @@ struct AotTarget {
   std::string cpu;     // LLVM's CPU name: as asked, or the host's ("znver4") for "native"
   std::string triple;  // e.g. x86_64-pc-linux-gnu
   int vector_bytes = 16;
+  LlvmTarget vectors;              // what the emitter may use (vector_bytes, byte permutes)
   uint64_t required_features = 0;  // PJ_AOT_FEATURE_* bits the CPU has: what the code may use
   PlanOptions plan_options;        // what the JIT plans for this vector width
 };

@@ -36,7 +36,7 @@ void check_isa(Isa isa, int64_t n) {
   if (host_isa() < isa) GTEST_SKIP() << "this CPU does not run " << isa_name(isa);
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0;
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0, grouped = 0;
   for (int64_t i = 0; i < n; ++i) {
     Spec spec = testing::random_spec(rng);
     Geometry g = *make_geometry(spec);
@@ -52,6 +52,7 @@ void check_isa(Isa isa, int64_t n) {
     ASSERT_TRUE(kernel.function) << testing::describe(spec);
     ++kernels;
     streaming += plan->options.nontemporal;
+    grouped += testing::has_pixel_groups(*plan);
 
     const std::string difference = testing::check_kernel(*plan, kernel.function, rng);
     if (!difference.empty()) {
@@ -60,9 +61,10 @@ void check_isa(Isa isa, int64_t n) {
     }
   }
   std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
-            << streaming << " with non-temporal stores; "
+            << streaming << " with non-temporal stores, " << grouped << " with pixel groups; "
             << empty << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/"
             << by_size[4] << "/" << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
+  if (isa == Isa::kAvx512 && n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
 }
 
 TEST(Xbyak, Avx512MatchesGolden) { check_isa(Isa::kAvx512, testing::scaled(20000)); }

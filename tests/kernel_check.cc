@@ -22,6 +22,13 @@ PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
   return o;
 }
 
+bool has_pixel_groups(const Plan& plan) {
+  for (const PixelProgram& p : plan.programs) {
+    if (p.group) return true;  // the planner keeps groups only where a region runs them
+  }
+  return false;
+}
+
 std::string check_kernel(const Plan& plan, KernelFunction kernel, std::mt19937_64& rng) {
   const Geometry& g = plan.geometry;
   const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;

@@ -16,6 +16,9 @@ namespace pj::testing {
 // stores one time in four (honoured by the plan only where taps are whole cache lines).
 PlanOptions random_options(std::mt19937_64& rng, PlanOptions options);
 
+// Whether some program of `plan` writes pixel groups (what the AVX-512 kernels do with them).
+bool has_pixel_groups(const Plan& plan);
+
 // Runs `kernel`, compiled from `plan`, over all rows of `plan.geometry` (batch included) in
 // two random parts. Returns "" when the output equals the golden loops', else the first
 // differing element. Streaming plans get a 64-byte aligned output, as the runtime ensures.

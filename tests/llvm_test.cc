@@ -68,7 +68,7 @@ TEST_F(Llvm, MatchesGolden) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(5000);
-  int64_t by_size[17] = {}, kernels = 0, empty = 0, generic = 0;
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, generic = 0, grouped = 0;
   std::vector<double> compile_ms;
   for (int64_t i = 0; i < n; ++i) {
     Spec spec = testing::random_spec(rng);
@@ -89,6 +89,7 @@ TEST_F(Llvm, MatchesGolden) {
     compile_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     ASSERT_TRUE(kernel.ok()) << testing::describe(spec) << ": " << kernel.status().message();
     ++kernels;
+    grouped += testing::has_pixel_groups(*plan);
 
     const std::string difference = testing::check_kernel(*plan, (*kernel)->function(), rng);
     if (!difference.empty()) {
@@ -97,10 +98,11 @@ TEST_F(Llvm, MatchesGolden) {
     }
   }
   std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
-            << " kernels compiled and checked (" << empty << " empty, " << generic
-            << " generic; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
+            << " kernels compiled and checked (" << empty << " empty, " << generic << " generic, " << grouped
+            << " with pixel groups; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
             << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms)
             << " ms; seed " << seed << ")\n";
+  if (session().plan_options().group_pixels && n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
 }
 
 // Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and

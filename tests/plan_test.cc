@@ -1,6 +1,8 @@
 // The planner: structure of plans for known shapes, and verify_plan on random ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <random>
 
 #include "codegen/plan/plan.h"
@@ -137,6 +139,7 @@ TEST(Plan, RandomPlansVerify) {
     if (g.empty()) continue;
     PlanOptions plan_options;
     plan_options.unroll_budget = 1 + static_cast<int64_t>(rng() % 512);
+    plan_options.group_pixels = rng() % 2;
     Expected<Plan> plan = make_plan(g, plan_options);
     ASSERT_TRUE(plan.ok()) << testing::describe(spec) << ": " << plan.status().message() << " seed " << seed;
     Status s = verify_plan(*plan);
@@ -149,6 +152,16 @@ TEST(Plan, RandomPlansVerify) {
 
 namespace pj {
 namespace {
+
+// The dilated depth-1 shape of the suite: f32 [1,64,64,1], 3x3 taps at rate 2, VALID.
+Geometry dilated_shallow() {
+  Spec s;
+  s.input_shape = {1, 64, 64, 1};
+  s.ksizes = {1, 3, 3, 1};
+  s.rates = {1, 2, 2, 1};
+  s.padding = Padding::kValid;
+  return *make_geometry(s);
+}
 
 // verify_plan is the independent check the random tests rely on: it must catch broken plans.
 TEST(Plan, VerifyCatchesBrokenPlans) {
@@ -169,6 +182,47 @@ TEST(Plan, VerifyCatchesBrokenPlans) {
   Plan short_cover = *good;
   short_cover.row_classes.back().end -= 1;
   EXPECT_FALSE(verify_plan(short_cover).ok());
+
+  PlanOptions grouping;
+  grouping.group_pixels = true;
+  Expected<Plan> grouped = make_plan(dilated_shallow(), grouping);
+  ASSERT_TRUE(grouped.ok() && grouped->programs[0].group);
+  ASSERT_TRUE(verify_plan(*grouped).ok());
+  Plan wrong_byte = *grouped;
+  GroupPart& part = wrong_byte.programs[0].group->chunks[4].parts[1];
+  const auto lane = std::find_if(part.index.begin(), part.index.end(), [](uint8_t at) { return at < 80; });
+  ASSERT_NE(lane, part.index.end());
+  *lane ^= 4;  // the neighbouring element of the window
+  EXPECT_FALSE(verify_plan(wrong_byte).ok());
+  Plan wide_window = *grouped;
+  wide_window.programs[0].group->windows[2].bytes += 1;  // one byte past what the steps read
+  EXPECT_FALSE(verify_plan(wide_window).ok());
+}
+
+// Short dilated pixels are written 16 at a time when the backend asks: three windows (one per
+// kernel row), nine whole chunks of three parts; the row's last 12 pixels as a partial group.
+TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
+  EXPECT_FALSE(make_plan(dilated_shallow())->programs[0].group);  // not asked
+  PlanOptions options;
+  options.group_pixels = true;
+  Expected<Plan> plan = make_plan(dilated_shallow(), options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(plan->programs[0].group);
+  const PixelGroup& g = *plan->programs[0].group;
+  EXPECT_EQ(g.pixels, 16);
+  ASSERT_EQ(g.windows.size(), 3u);
+  for (int w = 0; w < 3; ++w) {
+    EXPECT_EQ(g.windows[w].src, w * 2 * 64 * 4);  // kernel row w: input row 2w
+    EXPECT_EQ(g.windows[w].bytes, 80);  // pixels 0-15 read columns 0-19 of the row
+  }
+  ASSERT_EQ(g.chunks.size(), 9u);
+  for (const GroupChunk& c : g.chunks) EXPECT_EQ(c.parts.size(), 3u);
+  std::optional<PixelGroup> tail = group_pixels(plan->programs[0], plan->in_pixel_step, 60 % 16);
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->chunks.size(), 7u);  // 12 x 36 = 432 bytes
+  EXPECT_EQ(tail->chunks.back().bytes, 432 - 6 * 64);
+  EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 9 chunks of 64 B"), std::string::npos) << to_string(*plan);
+  EXPECT_TRUE(verify_plan(*plan).ok());
 }
 
 }  // namespace

@@ -29,6 +29,11 @@ Spec random_spec(std::mt19937_64& rng, const RandomSpecOptions& o) {
     spec.ksizes = {1, skewed(rng, 1, o.max_ksize), skewed(rng, 1, o.max_ksize), 1};
     spec.strides = {1, skewed(rng, 1, o.max_stride), skewed(rng, 1, o.max_stride), 1};
     spec.rates = {1, skewed(rng, 1, o.max_rate), skewed(rng, 1, o.max_rate), 1};
+    if (std::bernoulli_distribution(o.wide_dilated_fraction)(rng)) {
+      spec.input_shape[2] = uniform(rng, 16, 96);
+      spec.input_shape[3] = uniform(rng, 1, 2);
+      spec.rates[2] = uniform(rng, 2, 3);
+    }
     Expected<Geometry> g = make_geometry(spec);
     if (g.ok() && g->output_bytes <= o.max_output_bytes) return spec;
   }

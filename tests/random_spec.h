@@ -18,6 +18,9 @@ struct RandomSpecOptions {
   int64_t max_rate = 3;
   int64_t max_depth = 40;
   double empty_fraction = 0.03;  // specs with a zero dimension
+  // Wide rows of shallow dilated pixels (depth 1-2, up to 96 columns, column rate 2-3): the
+  // pixels AVX-512 backends write several at a time (codegen/plan/pixel_group.h).
+  double wide_dilated_fraction = 0.08;
 };
 
 // A random valid spec whose geometry passes make_geometry and fits the options.

@@ -239,11 +239,70 @@ class KernelBuilder {
     }
   }
 
+  // ---- pixel groups (codegen/plan/pixel_group.h), as the Xbyak kernels write them ----
+
+  // `lanes` bytes from `at` (the rest zeros), in one masked load.
+  llvm::Value* masked_load(llvm::Value* at, int64_t lanes) {
+    auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
+    if (lanes == 64) return b_.CreateAlignedLoad(type, at, llvm::Align(1), true);
+    std::vector<llvm::Constant*> mask;
+    for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < lanes));
+    return b_.CreateMaskedLoad(type, at, llvm::Align(1), llvm::ConstantVector::get(mask),
+                               llvm::Constant::getNullValue(type));
+  }
+
+  void emit_group(const PixelGroup& group, Address dst, Address src) {
+    auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
+    std::vector<std::pair<llvm::Value*, llvm::Value*>> windows;  // first and second 64 bytes
+    for (const GroupWindow& w : group.windows) {
+      llvm::Value* low = masked_load(pointer(src.plus(w.src)), std::min<int64_t>(w.bytes, 64));
+      llvm::Value* high = w.bytes > 64 ? masked_load(pointer(src.plus(w.src + 64)), w.bytes - 64)
+                                       : llvm::Constant::getNullValue(type);
+      windows.push_back({low, high});
+    }
+    for (const GroupChunk& c : group.chunks) {
+      llvm::Value* chunk = llvm::Constant::getNullValue(type);
+      for (const GroupPart& part : c.parts) {
+        // Lanes of other windows read a zero past this one's end; the parts' lanes are disjoint.
+        const auto& [low, high] = windows[static_cast<size_t>(part.window)];
+        std::vector<int> index(part.index.begin(), part.index.end());
+        llvm::Value* bytes = b_.CreateShuffleVector(low, high, index);
+        chunk = c.parts.size() == 1 ? bytes : b_.CreateOr(chunk, bytes);
+      }
+      if (c.bytes == 64) {
+        b_.CreateAlignedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), true);
+      } else {
+        std::vector<llvm::Constant*> mask;
+        for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < c.bytes));
+        b_.CreateMaskedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), llvm::ConstantVector::get(mask));
+      }
+    }
+  }
+
+  // Whole groups, then the last pixels as a partial group, or one at a time if they do not fit one.
+  void emit_grouped_region(const Region& region, const PixelGroup& group, Address dst, Address src) {
+    const PixelProgram& program = plan_.programs[region.program];
+    const int64_t pixels = group.pixels, n = region.iterations() / pixels, rest = region.iterations() % pixels;
+    strided_loop(n, dst, plan_.pixel_bytes * pixels, src, plan_.in_pixel_step * pixels,
+                 [&](Address d, std::optional<Address> s) { emit_group(group, d, *s); });
+    const Address tail_dst = dst.plus(n * pixels * plan_.pixel_bytes), tail_src = src.plus(n * pixels * plan_.in_pixel_step);
+    if (rest == 0) return;
+    if (std::optional<PixelGroup> tail = group_pixels(program, plan_.in_pixel_step, rest)) {
+      return emit_group(*tail, tail_dst, tail_src);
+    }
+    strided_loop(rest, tail_dst, plan_.pixel_bytes, tail_src, plan_.in_pixel_step,
+                 [&](Address d, std::optional<Address> s) { emit_program(program, d, *s); });
+  }
+
   void emit_region(const Region& region, llvm::Value* out_row, llvm::Value* anchor_row) {
     if (region.iterations() <= 0) return;
     const Address dst{out_row, region.begin * plan_.pixel_bytes};
     const Address src{anchor_row, region.begin * plan_.in_pixel_step};
     const PixelProgram& program = plan_.programs[region.program];
+    if (program.group && vector_ == 64 && region.pixels_per_iteration == 1 &&
+        region.iterations() >= program.group->pixels) {
+      return emit_grouped_region(region, *program.group, dst, src);
+    }
     strided_loop(region.iterations(), dst, plan_.pixel_bytes * region.pixels_per_iteration, src,
                  plan_.in_pixel_step * region.pixels_per_iteration,
                  [&](Address pixel_dst, std::optional<Address> pixel_src) { emit_program(program, pixel_dst, *pixel_src); });
@@ -335,6 +394,7 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
   // of more than 8 vectors, ran as fast as the unrolled code.
   options.unroll_budget = 32;
   options.max_unrolled_run_bytes = 8 * target.vector_bytes;
+  options.group_pixels = target.vector_bytes == 64 && target.byte_permutes;
   return options;
 }
 

@@ -18,9 +18,11 @@ class Module;
 
 namespace pj {
 
-// What the IR may assume of the target: the widest vector its moves use.
+// What the IR may assume of the target: the widest vector its moves use, and whether byte
+// permutes of one and two 64-byte sources are instructions (AVX-512 VBMI): pixel groups.
 struct LlvmTarget {
   int vector_bytes = 16;
+  bool byte_permutes = false;
 };
 
 // Planner options matching what this emitter does for `target` (vector width).

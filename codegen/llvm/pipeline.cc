@@ -7,7 +7,7 @@
 namespace pj {
 
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature) {
-  if (has_feature("avx512f") && has_feature("avx512bw")) return {64};
+  if (has_feature("avx512f") && has_feature("avx512bw")) return {64, has_feature("avx512vbmi")};
   if (has_feature("avx")) return {32};
   return {16};
 }

@@ -14,7 +14,7 @@ class TargetMachine;
 namespace pj {
 
 // The widest vector the kernels use on a CPU with these (LLVM-named) features: 64 bytes with
-// AVX-512 F and BW, 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
+// AVX-512 F and BW (byte permutes with VBMI), 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature);
 
 // LLVM's time grows with a kernel's code (about 100 us per vector move) and its loops (the O2

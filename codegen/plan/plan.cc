@@ -268,6 +268,24 @@ Plan generic_plan(Plan plan) {
   return plan;
 }
 
+// Groups for the programs some region runs at least a group's worth of times, one pixel at a
+// time. Their windows lie between bytes the steps read (pixel_group.h): inside the input, as
+// prove_bounds showed for the steps.
+void group_programs(Plan* plan) {
+  std::vector<int64_t> longest(plan->programs.size(), 0);  // most consecutive pixels in a region
+  for (const RowClass& rc : plan->row_classes) {
+    for (const Region& r : rc.regions) {
+      if (r.pixels_per_iteration == 1) longest[r.program] = std::max(longest[r.program], r.iterations());
+    }
+  }
+  for (size_t i = 0; i < plan->programs.size(); ++i) {
+    PixelProgram& p = plan->programs[i];
+    if (longest[i] < 2) continue;
+    std::optional<PixelGroup> group = group_pixels(p, plan->in_pixel_step);
+    if (group && group->pixels <= longest[i]) p.group = std::move(group);
+  }
+}
+
 }  // namespace
 
 CodeEstimate estimate_code(const Plan& plan) {
@@ -293,6 +311,10 @@ CodeEstimate estimate_code(const Plan& plan) {
         else row = row + (s.loop ? run(s.bytes) + Cost{kLoop, 1} : run(s.bytes).times(s.count));
       }
       program = program + (b.loop ? row + Cost{kLoop, 1} : row.times(b.rows));
+    }
+    if (p.group) {  // its loop beside the one-pixel code: two loads a window, two moves a part, a store a chunk
+      program = program + Cost{kLoop + kMove * 2 * Wide(p.group->windows.size()), 1};
+      for (const GroupChunk& c : p.group->chunks) program = program + Cost{kMove * (2 * Wide(c.parts.size()) + 1), 0};
     }
     programs.push_back(program);
   }
@@ -393,6 +415,7 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   fuse_contiguous_pixels(&plan);
   for (PixelProgram& p : plan.programs) choose_loops(options, &p);
   PJ_RETURN_IF_ERROR(prove_bounds(plan));
+  if (options.group_pixels) group_programs(&plan);
   return plan;
 }
 

@@ -13,11 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codegen/plan/geometry.h"
+#include "codegen/plan/pixel_group.h"
 #include "codegen/plan/status.h"
 
 namespace pj {
@@ -54,6 +56,9 @@ struct PixelProgram {
   int64_t dst_bytes = 0;  // bytes written: P, or n*P for a fused region
   // Valid kernel taps: rows [row_lo, row_hi), cols [col_lo, col_hi) (for printing).
   int64_t row_lo = 0, row_hi = 0, col_lo = 0, col_hi = 0;
+  // With PlanOptions::group_pixels, for short dilated pixels that a region runs at least
+  // group->pixels times in a row: the same steps for that many pixels at once (pixel_group.h).
+  std::optional<PixelGroup> group;
 };
 
 // Output columns [begin, end) of one row class, all running `program`.
@@ -86,6 +91,9 @@ struct PlanOptions {
   bool nontemporal = false;
   // Above this many regions the plan is `generic`: executors run per-pixel loops instead.
   int64_t max_regions = 4096;
+  // Backends with 64-byte vectors and two-source byte permutes: pixels shorter than a vector
+  // may be written several at a time (PixelProgram::group).
+  bool group_pixels = false;
 };
 
 struct Plan {

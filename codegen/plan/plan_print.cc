@@ -54,6 +54,12 @@ std::string to_string(const Plan& plan) {
       }
       for (const Step& s : b.steps) print_step(out, s, indent);
     }
+    if (p.group) {
+      out << "    grouped: " << p.group->pixels << " pixels at a time, " << p.group->chunks.size()
+          << " chunks of 64 B permuted from input windows of";
+      for (const GroupWindow& w : p.group->windows) out << " " << w.bytes << " B at " << w.src;
+      out << "\n";
+    }
   }
   out << "  regions (" << plan.region_count() << "):\n";
   for (const RowClass& rc : plan.row_classes) {

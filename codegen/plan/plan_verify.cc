@@ -1,6 +1,8 @@
 // verify_plan: an independent check of a plan against TensorFlow's element rule (SEMANTICS.md
 // §4), for tests. make_plan's own proof covers memory safety only.
 #include <algorithm>
+#include <climits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -83,6 +85,52 @@ Status check_pixel(const Plan& plan, const PixelProgram& program, int64_t row, i
   return Status::Ok();
 }
 
+// A pixel group (pixel_group.h) delivers into each output byte what the steps put there, and
+// its windows load only bytes between the lowest and highest input byte the steps read for
+// those pixels (so, by the steps' proof, inside the input).
+Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
+  const PixelProgram& program = plan.programs[index];
+  const int64_t P = program.dst_bytes;
+  std::vector<int64_t> source(static_cast<size_t>(P), -1);  // one pixel's, anchor-relative
+  for (const Piece& p : pieces_of(program)) {
+    for (int64_t k = 0; !p.zero && k < p.bytes; ++k) source[static_cast<size_t>(p.dst + k)] = p.src + k;
+  }
+  int64_t low = INT64_MAX, high = INT64_MIN;
+  for (int64_t pixel = 0; pixel < group.pixels; ++pixel) {
+    for (int64_t s : source) {
+      if (s >= 0) low = std::min(low, pixel * plan.in_pixel_step + s), high = std::max(high, pixel * plan.in_pixel_step + s);
+    }
+  }
+  auto fail = [&](const auto&... what) {
+    return Internal(plan.name(), ": group of ", group.pixels, " pixels of program ", index, ": ", what...);
+  };
+  for (const GroupWindow& w : group.windows) {
+    if (w.bytes < 1 || w.bytes > 127 || w.src < low || w.src + w.bytes - 1 > high) {
+      return fail("window of ", w.bytes, " bytes at ", w.src, " is not within the bytes read, [", low, ", ", high, "]");
+    }
+  }
+  int64_t next = 0;
+  for (const GroupChunk& c : group.chunks) {
+    if (c.dst != next || c.bytes < 1 || c.bytes > 64) return fail("chunks do not tile the output");
+    next += c.bytes;
+    for (int64_t lane = 0; lane < c.bytes; ++lane) {
+      const int64_t out = c.dst + lane, s = source[static_cast<size_t>(out % P)];
+      const int64_t want = s < 0 ? -1 : out / P * plan.in_pixel_step + s;
+      int64_t got = -1;
+      for (const GroupPart& part : c.parts) {
+        const GroupWindow& w = group.windows[static_cast<size_t>(part.window)];
+        const int64_t at = part.index[static_cast<size_t>(lane)];
+        if (at >= w.bytes) continue;  // a byte past the window: a zero
+        if (got >= 0) return fail("output byte ", out, " comes from two windows");
+        got = w.src + at;
+      }
+      if (got != want) return fail("output byte ", out, " gets input byte ", got, " instead of ", want);
+    }
+  }
+  if (next != group.pixels * P) return fail("chunks cover ", next, " bytes, not ", group.pixels * P);
+  return Status::Ok();
+}
+
 // A few sample indices of [begin, end): all of them when there are few.
 std::vector<int64_t> samples(int64_t begin, int64_t end, int64_t step) {
   std::vector<int64_t> out;
@@ -116,6 +164,14 @@ Status verify_plan(const Plan& plan) {
       }
       next_col = region.end;
       const PixelProgram& program = plan.programs[region.program];
+      if (program.group) {
+        PJ_RETURN_IF_ERROR(check_group(plan, region.program, *program.group));
+        // The partial group the emitters write the region's last pixels with, if it has one.
+        const int64_t rest = region.iterations() % program.group->pixels;
+        if (std::optional<PixelGroup> tail = group_pixels(program, plan.in_pixel_step, rest); rest > 0 && tail) {
+          PJ_RETURN_IF_ERROR(check_group(plan, region.program, *tail));
+        }
+      }
       for (int64_t row : samples(rc.begin, rc.end, 1)) {
         for (int64_t col : samples(region.begin, region.end, region.pixels_per_iteration)) {
           PJ_RETURN_IF_ERROR(check_pixel(plan, program, row, col));

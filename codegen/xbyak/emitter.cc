@@ -301,13 +301,144 @@ class Generator : public Xbyak::CodeGenerator {
 
   bool by_chunks(const PixelProgram& p) const { return isa_ == Isa::kAvx512 && chunkable(p, plan_.options); }
 
-  // Lays out the chunks of every program that is emitted by chunks (and so the permute table).
+  // Whether `region` runs its program's pixel group (the rest of its pixels one at a time).
+  bool grouped(const Region& region) const {
+    const PixelProgram& p = plan_.programs[region.program];
+    return isa_ == Isa::kAvx512 && p.group && region.pixels_per_iteration == 1 &&
+           region.iterations() >= p.group->pixels;
+  }
+
+  // Lays out the chunks of every program that is emitted by chunks, and the windows of every
+  // pixel group a region runs (and so the permute table).
   void plan_chunks() {
     for (const RowClass& rc : plan_.row_classes) {
       for (const Region& region : rc.regions) {
         const PixelProgram& p = plan_.programs[region.program];
         if (by_chunks(p) && !chunked_.count(region.program)) chunked_[region.program] = chunks_of(p, &permutes_);
+        if (grouped(region)) {
+          add_group(region.program, *p.group);
+          const int64_t rest = region.iterations() % p.group->pixels;
+          if (std::optional<PixelGroup> tail = group_pixels(p, plan_.in_pixel_step, rest)) add_group(region.program, *tail);
+        }
       }
+    }
+  }
+
+  // ---- pixel groups (codegen/plan/pixel_group.h) ----
+
+  // Window w of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w; parts are
+  // permuted in the chunk's register or in zmm22/23. A window's loads stop at its last byte.
+  void load_windows(const PixelGroup& group) {
+    for (size_t w = 0; w < group.windows.size(); ++w) {
+      const GroupWindow& window = group.windows[w];
+      const Xbyak::Zmm low(16 + 2 * static_cast<int>(w)), high(17 + 2 * static_cast<int>(w));
+      if (window.bytes < 64) {
+        const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));
+        vmovdqu8(low | k | T_z, at(src_, window.src));
+        continue;
+      }
+      vmovdqu64(low, at(src_, window.src));
+      if (window.bytes == 64) {
+        vpxord(high, high, high);
+        continue;
+      }
+      const Xbyak::Opmask k = mask(lane_mask(0, window.bytes - 64));
+      vmovdqu8(high | k | T_z, at(src_, window.src + 64));
+    }
+  }
+
+  // A group of `program` with its permutes in the table (once for each size a region uses).
+  struct EmittedGroup {
+    PixelGroup group;
+    std::vector<int32_t> permutes;  // each part's, in order
+  };
+  void add_group(int32_t program, const PixelGroup& group) {
+    auto [it, added] = groups_.try_emplace({program, group.pixels}, EmittedGroup{group, {}});
+    if (!added) return;
+    for (const GroupChunk& c : group.chunks) {
+      for (const GroupPart& part : c.parts) it->second.permutes.push_back(permutes_.add(part.index));
+    }
+  }
+  const EmittedGroup* find_group(int32_t program, int64_t pixels) const {
+    auto it = groups_.find({program, pixels});
+    return it == groups_.end() ? nullptr : &it->second;
+  }
+
+  // The permute index of a part: preloaded for the kernel (zmm24-31), for the region (zmm4-14,
+  // see load_group_indices), or none (-1: it is loaded where used).
+  int index_register(int32_t id) const {
+    if (id < kPreloadedPermutes) return 24 + id;
+    auto it = group_indices_.find(id);
+    return it == group_indices_.end() ? -1 : it->second;
+  }
+
+  // Before a region's group loop: the group's other indices into zmm4-14, which only group code
+  // uses while the loop runs (its chunks rotate over zmm0-3). Index loads would otherwise be a
+  // load per part, and loads are what a group's time goes to.
+  void load_group_indices(const EmittedGroup& emitted) {
+    group_indices_.clear();
+    int next = 4;
+    for (int32_t id : emitted.permutes) {
+      if (next > 14) break;
+      if (index_register(id) >= 0) continue;
+      group_indices_[id] = next;
+      vmovdqu64(Xbyak::Zmm(next++), ptr[rip + permute_pool_ + 64 * id]);
+    }
+  }
+
+  void emit_group(const EmittedGroup& emitted) {
+    const PixelGroup& group = emitted.group;
+    load_windows(group);
+    size_t next = 0;
+    for (const GroupChunk& c : group.chunks) {
+      const int reg = c.parts.empty() ? zero_index() : rotation_++ % 4;
+      for (size_t i = 0; i < c.parts.size(); ++i) {
+        const int w = c.parts[i].window;
+        const int32_t id = emitted.permutes[next++];
+        const int known = index_register(id);
+        const Xbyak::Zmm t = i == 0 ? Xbyak::Zmm(reg) : Xbyak::Zmm(21 + static_cast<int>(i));  // zmm22, zmm23
+        const Xbyak::Zmm low(16 + 2 * w), high(17 + 2 * w);
+        if (group.windows[static_cast<size_t>(w)].bytes < 64) {
+          if (known >= 0) {
+            vpermb(t, Xbyak::Zmm(known), low);
+          } else {
+            vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
+            vpermb(t, t, low);
+          }
+          continue;
+        }
+        // Two sources: vpermi2b overwrites its index, so the index goes into t first.
+        if (known >= 0) vmovdqa64(t, Xbyak::Zmm(known));
+        else vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
+        vpermi2b(t, low, high);
+      }
+      // Parts fill disjoint lanes and zeros elsewhere: OR them.
+      if (c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
+      if (c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
+      if (c.bytes == 64) {
+        store_vector(dst_, c.dst, reg);
+      } else {
+        const Xbyak::Opmask k = mask(lane_mask(0, c.bytes));  // before at(): both may use big_
+        vmovdqu8(at(dst_, c.dst) | k, Xbyak::Zmm(reg));
+      }
+    }
+  }
+
+  // `count` iterations of `body`, each moving the pixel pointers on by `pixels` pixels.
+  template <typename Body>
+  void pixel_loop(int64_t count, int64_t pixels, const Body& body) {
+    if (count <= 0) return;
+    Label loop;
+    if (count > 1) {
+      mov(cols_, count);
+      L(loop);
+    }
+    body();
+    add_imm(dst_, plan_.pixel_bytes * pixels);
+    add_imm(src_, plan_.in_pixel_step * pixels);
+    if (count > 1) {
+      dec(cols_);
+      jnz(loop, T_NEAR);
     }
   }
 
@@ -320,6 +451,17 @@ class Generator : public Xbyak::CodeGenerator {
   void emit_region(const Region& region) {
     lea_off(dst_, out_row_, region.begin * plan_.pixel_bytes);
     lea_off(src_, anchor_row_, region.begin * plan_.in_pixel_step);
+    if (grouped(region)) {
+      const int64_t pixels = plan_.programs[region.program].group->pixels, rest = region.iterations() % pixels;
+      const EmittedGroup& whole = *find_group(region.program, pixels);
+      load_group_indices(whole);
+      pixel_loop(region.iterations() / pixels, pixels, [&] { emit_group(whole); });
+      const EmittedGroup* tail = find_group(region.program, rest);
+      group_indices_.clear();
+      if (tail != nullptr) return emit_group(*tail);
+      pixel_loop(rest, 1, [&] { emit_program(region.program); });
+      return;
+    }
     if (region.iterations() == 1) return emit_program(region.program);
     mov(cols_, region.iterations());
     Label loop;
@@ -339,6 +481,18 @@ class Generator : public Xbyak::CodeGenerator {
     std::map<uint64_t, int64_t> uses;
     for (const RowClass& rc : plan_.row_classes) {
       for (const Region& region : rc.regions) {
+        if (grouped(region)) {
+          const int64_t pixels = plan_.programs[region.program].group->pixels, rows = rc.end - rc.begin;
+          for (int64_t n : {pixels, region.iterations() % pixels}) {
+            const EmittedGroup* g = find_group(region.program, n);
+            if (g == nullptr) continue;
+            const int64_t runs = rows * (n == pixels ? region.iterations() / pixels : 1);
+            for (const GroupWindow& w : g->group.windows) {
+              if (w.bytes != 64) uses[lane_mask(0, w.bytes < 64 ? w.bytes : w.bytes - 64)] += runs;
+            }
+            if (g->group.chunks.back().bytes < 64) uses[lane_mask(0, g->group.chunks.back().bytes)] += runs;
+          }
+        }
         auto it = chunked_.find(region.program);
         if (it == chunked_.end()) continue;
         const int64_t runs = (rc.end - rc.begin) * region.iterations();
@@ -387,6 +541,8 @@ class Generator : public Xbyak::CodeGenerator {
   int scratch_ = 0;  // rotation over zmm16-23 for spans and permutes loaded on use
   std::map<uint64_t, int> preloaded_masks_;
   std::map<int32_t, std::vector<Chunk>> chunked_;  // programs emitted by chunks
+  std::map<std::pair<int32_t, int64_t>, EmittedGroup> groups_;  // by program and pixels
+  std::map<int32_t, int> group_indices_;  // permute id -> zmm4-14, while a group loop is emitted
   PermuteTable permutes_;
   Label permute_pool_;
 };
@@ -468,6 +624,7 @@ void Generator::generate() {
 PlanOptions plan_options_for(Isa isa) {
   PlanOptions options;
   options.vector_bytes = isa == Isa::kAvx512 ? 64 : 32;
+  options.group_pixels = isa == Isa::kAvx512;  // byte permutes of one and two sources (VBMI)
   return options;
 }
 

@@ -1,0 +1,96 @@
+#include "codegen/plan/pixel_group.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "codegen/plan/plan.h"
+
+namespace pj {
+namespace {
+
+// A window of up to 63 bytes is one register (its byte 63 is a zero); up to 127, two (byte 127).
+constexpr int64_t kChunk = 64, kSingle = 64, kWindow = 127;
+
+// For each output byte of one pixel, the input byte it copies (anchor-relative), or -1 (zero).
+std::vector<int64_t> sources_of(const PixelProgram& p) {
+  std::vector<int64_t> source(static_cast<size_t>(p.dst_bytes), -1);
+  for (const Block& b : p.blocks) {
+    for (int64_t row = 0; row < b.rows; ++row) {
+      for (const Step& s : b.steps) {
+        if (s.kind == Step::Kind::kZero) continue;
+        const int64_t stride = s.kind == Step::Kind::kGather ? s.src_stride : 0;
+        for (int64_t j = 0; j < s.count; ++j) {
+          for (int64_t k = 0; k < s.bytes; ++k) {
+            source[static_cast<size_t>(row * b.dst_row_stride + s.dst + j * s.bytes + k)] =
+                row * b.src_row_stride + s.src + j * stride + k;
+          }
+        }
+      }
+    }
+  }
+  return source;
+}
+
+}  // namespace
+
+std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_step, int64_t pixels) {
+  const int64_t P = p.dst_bytes;
+  if (P <= 0 || P >= kChunk) return std::nullopt;
+  bool gathers = false;
+  for (const Block& b : p.blocks) {
+    if (b.loop) return std::nullopt;
+    for (const Step& s : b.steps) {
+      if (s.loop) return std::nullopt;
+      gathers |= s.kind == Step::Kind::kGather;
+    }
+  }
+  if (!gathers) return std::nullopt;
+
+  const std::vector<int64_t> source = sources_of(p);
+  PixelGroup group;
+  const int64_t whole = kChunk / std::gcd(P, kChunk);
+  if (pixels < 0 || pixels >= whole) return std::nullopt;
+  group.pixels = pixels == 0 ? whole : pixels;
+  // The windows: the group's input bytes in order, cut wherever a window would pass 127 bytes.
+  std::vector<int64_t> bytes;
+  for (int64_t pixel = 0; pixel < group.pixels; ++pixel) {
+    for (int64_t s : source) {
+      if (s >= 0) bytes.push_back(pixel * in_pixel_step + s);
+    }
+  }
+  std::sort(bytes.begin(), bytes.end());
+  for (int64_t b : bytes) {
+    if (group.windows.empty() || b >= group.windows.back().src + kWindow) {
+      if (static_cast<int>(group.windows.size()) == kMaxGroupWindows) return std::nullopt;
+      group.windows.push_back({b, 0});
+    }
+    group.windows.back().bytes = b - group.windows.back().src + 1;
+  }
+  auto window_of = [&](int64_t b) {
+    int32_t w = 0;
+    while (b >= group.windows[static_cast<size_t>(w)].src + kWindow) ++w;
+    return w;
+  };
+  for (int64_t lo = 0; lo < group.pixels * P; lo += kChunk) {
+    GroupChunk chunk{lo, std::min(kChunk, group.pixels * P - lo), {}};
+    for (int lane = 0; lane < chunk.bytes; ++lane) {
+      const int64_t out = lo + lane, s = source[static_cast<size_t>(out % P)];
+      if (s < 0) continue;
+      const int64_t b = out / P * in_pixel_step + s;
+      const int32_t w = window_of(b);
+      auto part = std::find_if(chunk.parts.begin(), chunk.parts.end(), [&](const GroupPart& x) { return x.window == w; });
+      if (part == chunk.parts.end()) {
+        // Lanes of other windows read the window's last loaded byte: past its end, a zero.
+        const auto zero = static_cast<uint8_t>(group.windows[static_cast<size_t>(w)].bytes < kSingle ? kSingle - 1 : kWindow);
+        part = chunk.parts.insert(chunk.parts.end(), GroupPart{w, {}});
+        part->index.fill(zero);
+      }
+      part->index[static_cast<size_t>(lane)] = static_cast<uint8_t>(b - group.windows[static_cast<size_t>(w)].src);
+    }
+    group.chunks.push_back(std::move(chunk));
+  }
+  return group;
+}
+
+}  // namespace pj

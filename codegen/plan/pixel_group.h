@@ -1,0 +1,59 @@
+// Pixels shorter than a vector, written several at a time. A dilated depth-1 pixel (f32, 3x3
+// taps at rate 2: 36 bytes, three 12-byte rows of elements 8 bytes apart) costs one load, one
+// permute and one store per kernel row when written alone; 16 such pixels fill nine whole
+// 64-byte vectors, and the bytes each vector needs from one kernel row lie in one window of at
+// most 128 input bytes (the row's taps for those pixels). So each vector is assembled from a
+// few windows, loaded once per group, by one byte permute each (one or two sources).
+//
+// Grouping is the planner's choice (PlanOptions::group_pixels) and an emitter's way of writing
+// G consecutive pixels of a region: the steps stay the plan, and the interpreter runs them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace pj {
+
+struct PixelProgram;
+
+// Input bytes [src, src + bytes) relative to the group's first anchor, 1 to 127 of them: loaded
+// once per group into one register (up to 63 bytes) or two. A window ends at a byte the steps
+// read and starts at one, so it lies inside the input; what is loaded past its end is zeros.
+struct GroupWindow {
+  int64_t src = 0;
+  int64_t bytes = 0;
+};
+
+// Lanes of a chunk filled from one window by a byte permute: `index` gives each lane its byte
+// in the window, and every other lane a byte past the window's end (so a zero).
+struct GroupPart {
+  int32_t window = 0;
+  std::array<uint8_t, 64> index{};
+};
+
+// Output bytes [dst, dst + bytes) from the group's first pixel, 64 but in the last chunk of a
+// partial group: the OR of its parts (none: zeros).
+struct GroupChunk {
+  int64_t dst = 0;
+  int64_t bytes = 64;
+  std::vector<GroupPart> parts;
+};
+
+struct PixelGroup {
+  int64_t pixels = 0;  // G, the fewest pixels that fill whole 64-byte chunks, or fewer (a tail)
+  std::vector<GroupWindow> windows;
+  std::vector<GroupChunk> chunks;
+};
+
+// Windows per group: each one is kept in two vector registers while the group is written.
+inline constexpr int kMaxGroupWindows = 3;
+
+// The group of a program whose pixels are `in_pixel_step` apart in the input, if it has one:
+// a pixel shorter than 64 bytes, no run-time loops, at least one gather, and the input bytes of
+// G pixels within kMaxGroupWindows windows. With `pixels` (1 to G-1): the partial group that
+// writes the last pixels of a region, if they fit the windows too.
+std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0);
+
+}  // namespace pj
