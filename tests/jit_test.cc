@@ -64,7 +64,9 @@ void check_isa(Isa isa, int64_t n) {
             << streaming << " with non-temporal stores, " << grouped << " with pixel groups; "
             << empty << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/"
             << by_size[4] << "/" << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
-  if (isa == Isa::kAvx512 && n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  if (isa == Isa::kAvx512 && n >= 1000) {
+    EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  }
 }
 
 TEST(Xbyak, Avx512MatchesGolden) { check_isa(Isa::kAvx512, testing::scaled(20000)); }

@@ -102,7 +102,9 @@ TEST_F(Llvm, MatchesGolden) {
             << " with pixel groups; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
             << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms)
             << " ms; seed " << seed << ")\n";
-  if (session().plan_options().group_pixels && n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  if (session().plan_options().group_pixels && n >= 1000) {
+    EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  }
 }
 
 // Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and

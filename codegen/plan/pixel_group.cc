@@ -37,15 +37,12 @@ std::vector<int64_t> sources_of(const PixelProgram& p) {
 std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_step, int64_t pixels) {
   const int64_t P = p.dst_bytes;
   if (P <= 0 || P >= kChunk) return std::nullopt;
-  bool gathers = false;
   for (const Block& b : p.blocks) {
     if (b.loop) return std::nullopt;
     for (const Step& s : b.steps) {
       if (s.loop) return std::nullopt;
-      gathers |= s.kind == Step::Kind::kGather;
     }
   }
-  if (!gathers) return std::nullopt;
 
   const std::vector<int64_t> source = sources_of(p);
   PixelGroup group;

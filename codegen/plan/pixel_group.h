@@ -1,9 +1,9 @@
-// Pixels shorter than a vector, written several at a time. A dilated depth-1 pixel (f32, 3x3
-// taps at rate 2: 36 bytes, three 12-byte rows of elements 8 bytes apart) costs one load, one
-// permute and one store per kernel row when written alone; 16 such pixels fill nine whole
-// 64-byte vectors, and the bytes each vector needs from one kernel row lie in one window of at
-// most 128 input bytes (the row's taps for those pixels). So each vector is assembled from a
-// few windows, loaded once per group, by one byte permute each (one or two sources).
+// Pixels shorter than a vector, written several at a time. A depth-1 pixel (f32, 3x3 taps: 36
+// bytes, three 12-byte rows, their elements 4 or, dilated, 8 bytes apart) costs a load and a
+// store or two per kernel row when written alone; 16 such pixels fill nine whole 64-byte
+// vectors, and the bytes each vector needs from one kernel row lie in one window of at most 127
+// input bytes (the row's taps for those pixels). So each vector is assembled from a few
+// windows, loaded once per group, by one byte permute each (one or two sources).
 //
 // Grouping is the planner's choice (PlanOptions::group_pixels) and an emitter's way of writing
 // G consecutive pixels of a region: the steps stay the plan, and the interpreter runs them.
@@ -51,7 +51,7 @@ struct PixelGroup {
 inline constexpr int kMaxGroupWindows = 3;
 
 // The group of a program whose pixels are `in_pixel_step` apart in the input, if it has one:
-// a pixel shorter than 64 bytes, no run-time loops, at least one gather, and the input bytes of
+// a pixel shorter than 64 bytes, no run-time loops, and the input bytes of
 // G pixels within kMaxGroupWindows windows. With `pixels` (1 to G-1): the partial group that
 // writes the last pixels of a region, if they fit the windows too.
 std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0);

@@ -56,7 +56,7 @@ struct PixelProgram {
   int64_t dst_bytes = 0;  // bytes written: P, or n*P for a fused region
   // Valid kernel taps: rows [row_lo, row_hi), cols [col_lo, col_hi) (for printing).
   int64_t row_lo = 0, row_hi = 0, col_lo = 0, col_hi = 0;
-  // With PlanOptions::group_pixels, for short dilated pixels that a region runs at least
+  // With PlanOptions::group_pixels, for pixels shorter than a vector that a region runs at least
   // group->pixels times in a row: the same steps for that many pixels at once (pixel_group.h).
   std::optional<PixelGroup> group;
 };
