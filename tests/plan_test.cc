@@ -197,6 +197,12 @@ TEST(Plan, VerifyCatchesBrokenPlans) {
   Plan wide_window = *grouped;
   wide_window.programs[0].group->windows[2].bytes += 1;  // one byte past what the steps read
   EXPECT_FALSE(verify_plan(wide_window).ok());
+  Plan wrapping_index = *grouped;  // a "zero" lane the permute would wrap into real bytes
+  wrapping_index.programs[0].group->chunks[0].parts[0].index[0] = 200;
+  EXPECT_FALSE(verify_plan(wrapping_index).ok());
+  Plan two_parts_of_one = *grouped;
+  two_parts_of_one.programs[0].group->chunks[0].parts[1].window = two_parts_of_one.programs[0].group->chunks[0].parts[0].window;
+  EXPECT_FALSE(verify_plan(two_parts_of_one).ok());
 }
 
 // Short dilated pixels are written 16 at a time when the backend asks: three windows (one per

@@ -312,9 +312,13 @@ CodeEstimate estimate_code(const Plan& plan) {
       }
       program = program + (b.loop ? row + Cost{kLoop, 1} : row.times(b.rows));
     }
-    if (p.group) {  // its loop beside the one-pixel code: two loads a window, two moves a part, a store a chunk
-      program = program + Cost{kLoop + kMove * 2 * Wide(p.group->windows.size()), 1};
-      for (const GroupChunk& c : p.group->chunks) program = program + Cost{kMove * (2 * Wide(c.parts.size()) + 1), 0};
+    if (p.group) {
+      // Beside the one-pixel code: the whole group and a partial one for the region's last
+      // pixels, each two loads a window, two moves a part and a store a chunk, then the loop
+      // and its permute indices (up to 11 kept in registers).
+      Cost group{kLoop + kMove * (11 + 2 * 2 * Wide(p.group->windows.size())), 1};
+      for (const GroupChunk& c : p.group->chunks) group = group + Cost{kMove * 2 * (2 * Wide(c.parts.size()) + 1), 0};
+      program = program + group;
     }
     programs.push_back(program);
   }

@@ -104,6 +104,10 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
   auto fail = [&](const auto&... what) {
     return Internal(plan.name(), ": group of ", group.pixels, " pixels of program ", index, ": ", what...);
   };
+  // What the emitters can hold: at most kMaxGroupWindows windows, a part per window in a chunk.
+  if (group.pixels < 1 || static_cast<int>(group.windows.size()) > kMaxGroupWindows) {
+    return fail("has ", group.windows.size(), " windows");
+  }
   for (const GroupWindow& w : group.windows) {
     if (w.bytes < 1 || w.bytes > 127 || w.src < low || w.src + w.bytes - 1 > high) {
       return fail("window of ", w.bytes, " bytes at ", w.src, " is not within the bytes read, [", low, ", ", high, "]");
@@ -113,6 +117,18 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
   for (const GroupChunk& c : group.chunks) {
     if (c.dst != next || c.bytes < 1 || c.bytes > 64) return fail("chunks do not tile the output");
     next += c.bytes;
+    std::vector<bool> used(group.windows.size(), false);
+    for (const GroupPart& part : c.parts) {
+      if (part.window < 0 || part.window >= static_cast<int32_t>(group.windows.size()) || used[part.window]) {
+        return fail("chunk at ", c.dst, " has a part of no window, or two parts of one");
+      }
+      used[part.window] = true;
+      // A permute sees 64 bytes (one register) or 128 (two): an index beyond them would wrap.
+      const int64_t seen = group.windows[part.window].bytes < 64 ? 64 : 128;
+      for (uint8_t at : part.index) {
+        if (at >= seen) return fail("chunk at ", c.dst, " has a permute index ", int{at}, " beyond its ", seen, " bytes");
+      }
+    }
     for (int64_t lane = 0; lane < c.bytes; ++lane) {
       const int64_t out = c.dst + lane, s = source[static_cast<size_t>(out % P)];
       const int64_t want = s < 0 ? -1 : out / P * plan.in_pixel_step + s;

@@ -314,12 +314,16 @@ class Generator : public Xbyak::CodeGenerator {
     for (const RowClass& rc : plan_.row_classes) {
       for (const Region& region : rc.regions) {
         const PixelProgram& p = plan_.programs[region.program];
-        if (by_chunks(p) && !chunked_.count(region.program)) chunked_[region.program] = chunks_of(p, &permutes_);
-        if (grouped(region)) {
+        if (grouped(region)) {  // first, so that group permutes are the ones preloaded
           add_group(region.program, *p.group);
           const int64_t rest = region.iterations() % p.group->pixels;
-          if (std::optional<PixelGroup> tail = group_pixels(p, plan_.in_pixel_step, rest)) add_group(region.program, *tail);
+          if (rest == 0) continue;  // the one-pixel code never runs in this region
+          if (std::optional<PixelGroup> tail = group_pixels(p, plan_.in_pixel_step, rest)) {
+            add_group(region.program, *tail);
+            continue;
+          }
         }
+        if (by_chunks(p) && !chunked_.count(region.program)) chunked_[region.program] = chunks_of(p, &permutes_);
       }
     }
   }
@@ -495,7 +499,12 @@ class Generator : public Xbyak::CodeGenerator {
         }
         auto it = chunked_.find(region.program);
         if (it == chunked_.end()) continue;
-        const int64_t runs = (rc.end - rc.begin) * region.iterations();
+        int64_t alone = region.iterations();  // pixels the one-pixel code writes
+        if (grouped(region)) {
+          const int64_t rest = alone % plan_.programs[region.program].group->pixels;
+          alone = rest == 0 || find_group(region.program, rest) ? 0 : rest;
+        }
+        const int64_t runs = (rc.end - rc.begin) * alone;
         for (const Chunk& c : it->second) {
           for (const ChunkLoad& load : c.loads) {
             if (load.lanes != ~uint64_t{0} || load.permute >= 0) uses[load.lanes] += runs;
