@@ -171,6 +171,11 @@ Expected<std::unique_ptr<LlvmSession>> LlvmSession::create() {
   for (const auto& f : features) feature_list.push_back(cat(f.second ? "+" : "-", f.first().str()));
   machine_builder.addFeatures(feature_list);
   machine_builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // O2
+  // Position-independent, small code model, as ahead-of-time objects are: constants (the byte
+  // permutes of pixel groups) are read rip-relative from the kernel's own allocation instead of
+  // through 64-bit absolute addresses, and the JIT's code is the AOT code byte for byte.
+  machine_builder.setRelocationModel(llvm::Reloc::PIC_);
+  machine_builder.setCodeModel(llvm::CodeModel::Small);
 
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine = machine_builder.createTargetMachine();
   if (!machine) {
