@@ -241,14 +241,18 @@ class KernelBuilder {
 
   // ---- pixel groups (codegen/plan/pixel_group.h), as the Xbyak kernels write them ----
 
+  // The mask of the first `lanes` of 64.
+  llvm::Constant* first_lanes(int64_t lanes) {
+    std::vector<llvm::Constant*> mask;
+    for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < lanes));
+    return llvm::ConstantVector::get(mask);
+  }
+
   // `lanes` bytes from `at` (the rest zeros), in one masked load.
   llvm::Value* masked_load(llvm::Value* at, int64_t lanes) {
     auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
     if (lanes == 64) return b_.CreateAlignedLoad(type, at, llvm::Align(1), true);
-    std::vector<llvm::Constant*> mask;
-    for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < lanes));
-    return b_.CreateMaskedLoad(type, at, llvm::Align(1), llvm::ConstantVector::get(mask),
-                               llvm::Constant::getNullValue(type));
+    return b_.CreateMaskedLoad(type, at, llvm::Align(1), first_lanes(lanes), llvm::Constant::getNullValue(type));
   }
 
   void emit_group(const PixelGroup& group, Address dst, Address src) {
@@ -272,9 +276,7 @@ class KernelBuilder {
       if (c.bytes == 64) {
         b_.CreateAlignedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), true);
       } else {
-        std::vector<llvm::Constant*> mask;
-        for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < c.bytes));
-        b_.CreateMaskedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), llvm::ConstantVector::get(mask));
+        b_.CreateMaskedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), first_lanes(c.bytes));
       }
     }
   }

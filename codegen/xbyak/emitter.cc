@@ -286,16 +286,18 @@ class Generator : public Xbyak::CodeGenerator {
     else vpermb(z | k, index, span);
   }
 
+  // A chunk's `bytes` (64, or fewer at the end of a pixel or group) from register `reg`.
+  void store_chunk(int64_t dst, int64_t bytes, int reg) {
+    if (bytes == 64) return store_vector(dst_, dst, reg);
+    const Xbyak::Opmask k = mask(lane_mask(0, bytes));  // before at(): both may use big_
+    vmovdqu8(at(dst_, dst) | k, Xbyak::Zmm(reg));
+  }
+
   void emit_by_chunks(const std::vector<Chunk>& chunks) {
     for (const Chunk& c : chunks) {
       const int reg = c.loads.empty() ? zero_index() : next_vector();
       for (size_t i = 0; i < c.loads.size(); ++i) emit_load(c.loads[i], reg, i == 0);
-      if (c.bytes == 64) {
-        store_vector(dst_, c.dst, reg);
-      } else {
-        const Xbyak::Opmask k = mask(lane_mask(0, c.bytes));  // before at(): both may use big_
-        vmovdqu8(at(dst_, c.dst) | k, Xbyak::Zmm(reg));
-      }
+      store_chunk(c.dst, c.bytes, reg);
     }
   }
 
@@ -419,12 +421,7 @@ class Generator : public Xbyak::CodeGenerator {
       // Parts fill disjoint lanes and zeros elsewhere: OR them.
       if (c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
       if (c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
-      if (c.bytes == 64) {
-        store_vector(dst_, c.dst, reg);
-      } else {
-        const Xbyak::Opmask k = mask(lane_mask(0, c.bytes));  // before at(): both may use big_
-        vmovdqu8(at(dst_, c.dst) | k, Xbyak::Zmm(reg));
-      }
+      store_chunk(c.dst, c.bytes, reg);
     }
   }
 
