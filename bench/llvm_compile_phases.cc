@@ -48,19 +48,12 @@ int main() {
     std::fprintf(stderr, "pj_llvm_compile_phases: %s\n", error.c_str());
     return 1;
   }
-  const llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  const std::vector<std::string> host = pj::host_cpu_features();
   std::string features;
-  for (const auto& f : host) {
-    features += f.second ? '+' : '-';
-    features += f.first().str();
-    features += ',';
-  }
+  for (const std::string& f : host) features += f + ",";
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, llvm::sys::getHostCPUName(), features, {}, llvm::Reloc::PIC_, {}, llvm::CodeGenOptLevel::Default));
-  const pj::LlvmTarget vectors = pj::llvm_target_for([&](std::string_view name) {
-    auto it = host.find(llvm::StringRef(name.data(), name.size()));
-    return it != host.end() && it->second;
-  });
+  const pj::LlvmTarget vectors = pj::llvm_target_for([&](std::string_view name) { return pj::enables(host, name); });
 
   std::printf("%-32s %8s %8s %8s %8s %10s\n", "shape", "emit ms", "O2 ms", "codegen", "total", "code bytes");
   std::vector<double> emits, o2s, codegens, totals;

@@ -311,9 +311,7 @@ Expected<std::unique_ptr<AotCompiler>> make_aot_compiler(const std::string& cpu)
   std::string cpu_name = cpu, features;
   if (cpu == "native") {
     cpu_name = llvm::sys::getHostCPUName().str();
-    for (const auto& f : llvm::sys::getHostCPUFeatures()) {
-      features += cat(features.empty() ? "" : ",", f.second ? "+" : "-", f.first().str());
-    }
+    for (const std::string& f : host_cpu_features()) features += cat(features.empty() ? "" : ",", f);
   } else {
     std::unique_ptr<llvm::MCSubtargetInfo> any(target->createMCSubtargetInfo(triple.str(), "", ""));
     if (!any) return Unimplemented("LLVM has no subtarget information for ", triple.str());

@@ -106,14 +106,6 @@ class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
   std::map<std::string, std::pair<uint64_t, uint64_t>> ranges_;  // address, size
 };
 
-// What the emitter may use on a CPU with these features.
-LlvmTarget target_for(const llvm::StringMap<bool>& features) {
-  return llvm_target_for([&](std::string_view name) {
-    auto it = features.find(llvm::StringRef(name.data(), name.size()));
-    return it != features.end() && it->second;
-  });
-}
-
 }  // namespace
 
 struct LlvmSession::Impl {
@@ -162,14 +154,12 @@ Expected<std::unique_ptr<LlvmSession>> LlvmSession::create() {
   if (!native_ready) return Unimplemented("LLVM has no code generator for this CPU (", llvm::sys::getProcessTriple(), ")");
 
   auto impl = std::make_shared<Impl>();
-  const llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  impl->target = target_for(features);
+  const std::vector<std::string> features = host_cpu_features();
+  impl->target = llvm_target_for([&](std::string_view name) { return enables(features, name); });
   impl->cpu = llvm::sys::getHostCPUName().str();
   orc::JITTargetMachineBuilder machine_builder{llvm::Triple(llvm::sys::getProcessTriple())};
   machine_builder.setCPU(impl->cpu);
-  std::vector<std::string> feature_list;
-  for (const auto& f : features) feature_list.push_back(cat(f.second ? "+" : "-", f.first().str()));
-  machine_builder.addFeatures(feature_list);
+  machine_builder.addFeatures(features);
   machine_builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // O2
   // Position-independent, small code model, as ahead-of-time objects are: constants (the byte
   // permutes of pixel groups) are read rip-relative from the kernel's own allocation instead of

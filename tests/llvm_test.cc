@@ -29,6 +29,7 @@
 #include <random>
 #include <thread>
 
+#include "codegen/llvm/pipeline.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "jit/llvm_session.h"
@@ -153,7 +154,7 @@ class Disassembler {
       return;
     }
     std::string features;
-    for (const auto& f : llvm::sys::getHostCPUFeatures()) features += cat(f.second ? "+" : "-", f.first().str(), ",");
+    for (const std::string& f : host_cpu_features()) features += f + ",";
     registers_.reset(target->createMCRegInfo(triple));
     asm_info_.reset(target->createMCAsmInfo(*registers_, triple, llvm::MCTargetOptions()));
     subtarget_.reset(target->createMCSubtargetInfo(triple, llvm::sys::getHostCPUName(), features));

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "codegen/llvm/emitter.h"
 
@@ -16,6 +18,13 @@ namespace pj {
 // The widest vector the kernels use on a CPU with these (LLVM-named) features: 64 bytes with
 // AVX-512 F and BW (byte permutes with VBMI), 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature);
+
+// This CPU's features as LLVM names them, each "+name" or "-name": what the JIT compiles for,
+// and `patchjit aot --cpu native`.
+std::vector<std::string> host_cpu_features();
+
+// Whether a list of that form enables `name`.
+bool enables(const std::vector<std::string>& features, std::string_view name);
 
 // LLVM's time grows with a kernel's code (about 100 us per vector move) and its loops (the O2
 // pipeline takes about 2.4 ms per loop: 8.3 s for a kernel of 3,400). The kernels it builds,
