@@ -1,8 +1,6 @@
 // Backend llvm: plan -> the LLVM plugin (jit/llvm_plugin.h: LLVM IR, ORC LLJIT) -> a callable
 // kernel. The plugin is loaded the first time the backend is used, not when libpatchjit is.
-#include <dlfcn.h>
 
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +12,7 @@
 
 #if PATCHJIT_HAVE_LLVM
 #include "jit/llvm_plugin.h"
+#include "jit/plugin_file.h"
 #endif
 
 namespace pj {
@@ -43,47 +42,27 @@ class LlvmExecutor final : public Executor {
   KernelFunction function_;
 };
 
-// The plugin's file: PATCHJIT_LLVM_PLUGIN if set, else beside the library holding this code
-// (libpatchjit.so, in the build tree and once installed), else the library search path.
-std::vector<std::string> plugin_candidates() {
-  constexpr const char* kName = "libpatchjit_llvm.so";
-  if (const char* env = std::getenv("PATCHJIT_LLVM_PLUGIN"); env != nullptr && env[0] != '\0') return {env};
-  std::vector<std::string> paths;
-  Dl_info self;
-  if (dladdr(reinterpret_cast<const void*>(&plugin_candidates), &self) != 0 && self.dli_fname != nullptr) {
-    std::string here = self.dli_fname;
-    const size_t slash = here.rfind('/');
-    if (slash != std::string::npos) paths.push_back(here.substr(0, slash + 1) + kName);
-  }
-  paths.push_back(kName);
-  return paths;
-}
-
 struct Loaded {
   const LlvmPlugin* plugin = nullptr;
   Status status;
 };
 
 Loaded load_plugin() {
-  std::string tried;
-  for (const std::string& path : plugin_candidates()) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed: kernels live on
-    if (handle == nullptr) {
-      const char* why = dlerror();
-      tried += cat(tried.empty() ? "" : "; ", why ? why : path.c_str());
-      continue;
-    }
-    auto entry = reinterpret_cast<const LlvmPlugin* (*)()>(dlsym(handle, "pj_llvm_plugin_v1"));
-    const LlvmPlugin* plugin = entry ? entry() : nullptr;
-    if (plugin == nullptr || plugin->abi != kLlvmPluginAbi) {
-      return {nullptr, Unimplemented("backend llvm cannot run here: ", path, " is not the llvm plugin of this patchjit")};
-    }
-    Status started = plugin->start();
-    if (!started.ok()) return {nullptr, Unimplemented("backend llvm cannot run here: ", started.message())};
-    return {plugin, Status::Ok()};
+  Expected<OpenedPlugin> opened =
+      open_plugin(plugin_candidates("libpatchjit_llvm.so", "PATCHJIT_LLVM_PLUGIN", reinterpret_cast<const void*>(&load_plugin)),
+                  "pj_llvm_plugin_v1");
+  if (!opened.ok()) {
+    return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
+                                   opened.status().message(), ")")};
   }
-  return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
-                                 tried, ")")};
+  auto entry = reinterpret_cast<const LlvmPlugin* (*)()>(opened->entry);
+  const LlvmPlugin* plugin = entry ? entry() : nullptr;
+  if (plugin == nullptr || plugin->abi != kLlvmPluginAbi) {
+    return {nullptr, Unimplemented("backend llvm cannot run here: ", opened->path, " is not the llvm plugin of this patchjit")};
+  }
+  Status started = plugin->start();
+  if (!started.ok()) return {nullptr, Unimplemented("backend llvm cannot run here: ", started.message())};
+  return {plugin, Status::Ok()};
 }
 
 const Loaded& plugin() {

@@ -1,0 +1,25 @@
+// patchjit's plugins (libpatchjit_llvm.so, libpatchjit_aot.so): shared libraries loaded on first
+// use, so that only the processes that use LLVM pay for it. One way of finding and opening them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/plan/status.h"
+
+namespace pj {
+
+// Where to look for plugin `file`: the path in environment variable `env` if it is set, else
+// beside the library holding the code at `beside` (libpatchjit.so: its build-tree and installed
+// directories alike), else the library search path.
+std::vector<std::string> plugin_candidates(const char* file, const char* env, const void* beside);
+
+// The first candidate that loads (never closed: its code may run until the process ends) and
+// its symbol `entry`, null if it has none. Fails with what dlopen said of each candidate.
+struct OpenedPlugin {
+  std::string path;
+  void* entry = nullptr;
+};
+Expected<OpenedPlugin> open_plugin(const std::vector<std::string>& candidates, const char* entry);
+
+}  // namespace pj
