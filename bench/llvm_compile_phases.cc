@@ -21,7 +21,8 @@
 
 #include "codegen/llvm/emitter.h"
 #include "codegen/llvm/pipeline.h"
-#include "reference/suite.h"
+#include "jit/cpu.h"
+#include "bench/peers/suite.h"
 
 namespace {
 
@@ -39,21 +40,18 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main() {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  const std::string triple = llvm::sys::getProcessTriple();
-  std::string error;
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (target == nullptr) {
-    std::fprintf(stderr, "pj_llvm_compile_phases: %s\n", error.c_str());
+  // The JIT's own target machine and vectors, from the one detector of host features.
+  const uint64_t features = pj::host_features();
+  std::string list;
+  for (const std::string& f : pj::llvm_feature_list(features)) list += f + ",";
+  pj::Expected<std::unique_ptr<llvm::TargetMachine>> made = pj::make_target_machine(llvm::sys::getHostCPUName().str(), list);
+  if (!made.ok()) {
+    std::fprintf(stderr, "pj_llvm_compile_phases: %s\n", made.status().message().c_str());
     return 1;
   }
-  const std::vector<std::string> host = pj::host_cpu_features();
-  std::string features;
-  for (const std::string& f : host) features += f + ",";
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features, {}, llvm::Reloc::PIC_, {}, llvm::CodeGenOptLevel::Default));
-  const pj::LlvmTarget vectors = pj::llvm_target_for([&](std::string_view name) { return pj::enables(host, name); });
+  std::unique_ptr<llvm::TargetMachine> machine = std::move(made).value();
+  const std::string triple = llvm::sys::getProcessTriple();
+  const pj::LlvmTarget vectors = pj::llvm_target_for([&](std::string_view name) { return pj::has_feature(features, std::string(name)); });
 
   std::printf("%-32s %8s %8s %8s %8s %10s\n", "shape", "emit ms", "O2 ms", "codegen", "total", "code bytes");
   std::vector<double> emits, o2s, codegens, totals;

@@ -15,9 +15,9 @@
 #include "codegen/plan/geometry.h"
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
-#include "reference/im2col.h"
-#include "reference/peers.h"
-#include "reference/suite.h"
+#include "bench/peers/im2col.h"
+#include "bench/peers/peers.h"
+#include "bench/peers/suite.h"
 #include "runtime/c_spec.h"
 
 namespace {
@@ -48,9 +48,9 @@ std::vector<std::unique_ptr<ShapeData>>& shapes() {
 // Times `run` (which fills d.output); first checks its output against the golden loops.
 void timed(benchmark::State& state, ShapeData& d, const std::function<void()>& run, bool check = true) {
   if (check) {
-    std::memset(d.output->data, 0xEE, d.g.output_bytes);
+    std::memset(d.output->data, 0xEE, d.g.output_bytes());
     run();
-    if (std::memcmp(d.output->data, d.expected.data(), d.g.output_bytes) != 0) {
+    if (std::memcmp(d.output->data, d.expected.data(), d.g.output_bytes()) != 0) {
       state.SkipWithError("output differs from the golden loops");
       return;
     }
@@ -59,7 +59,7 @@ void timed(benchmark::State& state, ShapeData& d, const std::function<void()>& r
     run();
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * d.g.output_bytes);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * d.g.output_bytes());
 }
 
 void register_shape(ShapeData& d) {
@@ -68,7 +68,7 @@ void register_shape(ShapeData& d) {
     benchmark::RegisterBenchmark((impl + "/" + s).c_str(), fn)->UseRealTime()->Unit(benchmark::kMicrosecond);
   };
   uint8_t* out = d.output->data;
-  const size_t bytes = d.g.output_bytes;
+  const size_t bytes = d.g.output_bytes();
   add("floor_memset", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_memset(out, bytes); }, false); });
   add("floor_vector", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_vector_stores(out, bytes); }, false); });
   add("floor_memcpy16k", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_memcpy_hot(out, bytes); }, false); });
@@ -144,10 +144,10 @@ int main(int argc, char** argv) {
     auto d = std::make_unique<ShapeData>();
     d->shape = shape;
     d->g = *pj::make_geometry(shape.spec);
-    d->input = std::make_unique<AlignedBuffer>(d->g.input_bytes);
-    d->output = std::make_unique<AlignedBuffer>(d->g.output_bytes);
-    for (int64_t i = 0; i < d->g.input_bytes; ++i) d->input->data[i] = static_cast<uint8_t>(rng() | 1);
-    d->expected.resize(d->g.output_bytes);
+    d->input = std::make_unique<AlignedBuffer>(d->g.input_bytes());
+    d->output = std::make_unique<AlignedBuffer>(d->g.output_bytes());
+    for (int64_t i = 0; i < d->g.input_bytes(); ++i) d->input->data[i] = static_cast<uint8_t>(rng() | 1);
+    d->expected.resize(d->g.output_bytes());
     pj::golden_extract(d->g, d->input->data, d->expected.data());
     register_shape(*d);
     shapes().push_back(std::move(d));

@@ -3,19 +3,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
+
+#include "jit/jit_events.h"
 
 namespace pj {
 namespace {
 
-bool exec_denied_for_testing() {
-  const char* env = std::getenv("PATCHJIT_TEST_DENY_EXEC");
-  return env != nullptr && env[0] == '1';
-}
+std::atomic<bool> denied_for_testing{false};
 
 }  // namespace
+
+void deny_executable_memory_for_testing(bool deny) { denied_for_testing.store(deny); }
 
 Expected<std::shared_ptr<const ExecutableMemory>> ExecutableMemory::create(std::span<const uint8_t> code) {
   if (code.empty()) return Internal("ExecutableMemory: no code");
@@ -26,17 +27,23 @@ Expected<std::shared_ptr<const ExecutableMemory>> ExecutableMemory::create(std::
     return ResourceExhausted("cannot map ", mapped, " bytes for generated code: ", std::strerror(errno));
   }
   std::memcpy(base, code.data(), code.size());
-  int error = exec_denied_for_testing() ? EACCES : 0;
+  const bool simulated = denied_for_testing.load();
+  int error = simulated ? EACCES : 0;
   if (error == 0 && mprotect(base, mapped, PROT_READ | PROT_EXEC) != 0) error = errno;
   if (error != 0) {
     munmap(base, mapped);
-    return Unimplemented("the system refuses executable memory (mprotect PROT_EXEC: ",
-                         std::strerror(error), ")",
-                         exec_denied_for_testing() ? " [simulated by PATCHJIT_TEST_DENY_EXEC]" : "");
+    return Unimplemented("the system refuses executable memory (mprotect PROT_EXEC: ", std::strerror(error), ")",
+                         simulated ? " [simulated by a test]" : "");
   }
   return std::shared_ptr<const ExecutableMemory>(new ExecutableMemory(base, code.size(), mapped));
 }
 
 ExecutableMemory::~ExecutableMemory() { munmap(base_, mapped_size_); }
+
+Expected<std::shared_ptr<const ExecutableMemory>> map_kernel(std::span<const uint8_t> code, std::string_view name) {
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create(code);
+  if (memory.ok()) announce_code((*memory)->code(), (*memory)->code_size(), name);
+  return memory;
+}
 
 }  // namespace pj

@@ -12,6 +12,8 @@
 #include "jit/llvm_object.h"
 
 #include "codegen/llvm/pipeline.h"
+#include "jit/cpu.h"
+#include "jit/llvm_errors.h"
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringRef.h>
@@ -113,27 +115,19 @@ Status unknown_cpu(const std::string& cpu, const llvm::Triple& triple, const llv
                          valid.size(), " CPU names for this target, such as ", closest);
 }
 
-// Runs a callback LLVM calls: an exception must not unwind through LLVM's frames.
-template <typename Body>
-void no_exceptions(const Body& body) {
-  try {
-    body();
-  } catch (...) {
-  }
-}
-
 // Keeps LLVM's error diagnostics (which would otherwise end the process) for a Status.
 class DiagnosticsToStatus final : public llvm::DiagnosticHandler {
  public:
   explicit DiagnosticsToStatus(std::string* errors) : errors_(errors) {}
   bool handleDiagnostics(const llvm::DiagnosticInfo& info) override {
     if (info.getSeverity() != llvm::DS_Error) return true;
-    no_exceptions([&] {
+    llvm::consumeError(no_exceptions([&] {
       llvm::raw_string_ostream out(*errors_);
       if (!errors_->empty()) out << "; ";
       llvm::DiagnosticPrinterRawOStream printer(out);
       info.print(printer);
-    });
+      return llvm::Error::success();
+    }));
     return true;
   }
 
@@ -149,7 +143,10 @@ class CodegenProgress final : public llvm::FunctionPass {
   explicit CodegenProgress(std::function<void(const llvm::Function&)> done)
       : llvm::FunctionPass(ID), done_(std::move(done)) {}
   bool runOnFunction(llvm::Function& function) override {
-    no_exceptions([&] { done_(function); });
+    llvm::consumeError(no_exceptions([&] {
+      done_(function);
+      return llvm::Error::success();
+    }));
     return false;
   }
   void getAnalysisUsage(llvm::AnalysisUsage& usage) const override { usage.setPreservesAll(); }
@@ -301,26 +298,23 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
 }  // namespace
 
 Expected<std::unique_ptr<AotCompiler>> make_aot_compiler(const std::string& cpu) {
-  static const bool native_ready = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
+  // Target lookups first: they also make the native target ready, for the CPU list below.
+  Expected<std::unique_ptr<llvm::TargetMachine>> probe = make_target_machine("", "");
+  if (!probe.ok()) return probe.status();
   const llvm::Triple triple(llvm::sys::getProcessTriple());
-  if (!native_ready) return Unimplemented("LLVM has no code generator for this machine (", triple.str(), ")");
-  std::string error;
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple.str(), error);
-  if (target == nullptr) return Unimplemented("LLVM cannot target ", triple.str(), ": ", error);
-
+  const llvm::Target& target = (*probe)->getTarget();
   std::string cpu_name = cpu, features;
   if (cpu == "native") {
     cpu_name = llvm::sys::getHostCPUName().str();
-    for (const std::string& f : host_cpu_features()) features += cat(features.empty() ? "" : ",", f);
+    for (const std::string& f : llvm_feature_list(host_features())) features += cat(features.empty() ? "" : ",", f);
   } else {
-    std::unique_ptr<llvm::MCSubtargetInfo> any(target->createMCSubtargetInfo(triple.str(), "", ""));
+    std::unique_ptr<llvm::MCSubtargetInfo> any(target.createMCSubtargetInfo(triple.str(), "", ""));
     if (!any) return Unimplemented("LLVM has no subtarget information for ", triple.str());
-    if (cpu.empty() || !any->isCPUStringValid(cpu)) return unknown_cpu(cpu, triple, *target, *any);
+    if (cpu.empty() || !any->isCPUStringValid(cpu)) return unknown_cpu(cpu, triple, target, *any);
   }
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple.str(), cpu_name, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Default));
-  if (!machine) return Unimplemented("LLVM cannot compile for CPU ", cpu_name, " on ", triple.str());
+  Expected<std::unique_ptr<llvm::TargetMachine>> made = make_target_machine(cpu_name, features);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<llvm::TargetMachine> machine = std::move(made).value();
 
   const std::vector<std::string> enabled = enabled_features(*machine->getMCSubtargetInfo());
   if (!runs_on(triple, enabled)) {
@@ -346,11 +340,11 @@ Expected<std::unique_ptr<AotCompiler>> make_guarded(const std::string& cpu) {
   }
 }
 
-constexpr AotCompilerPlugin kPlugin{kAotPluginAbi, &make_guarded};
+constexpr AotCompilerPlugin kPlugin{kPluginBuildId, &make_guarded};
 
 }  // namespace
 }  // namespace pj
 
-extern "C" __attribute__((visibility("default"))) const pj::AotCompilerPlugin* pj_aot_compiler_plugin_v1() {
+extern "C" __attribute__((visibility("default"))) const pj::AotCompilerPlugin* pj_aot_compiler_plugin() {
   return &pj::kPlugin;
 }

@@ -18,6 +18,7 @@
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
+#include "jit/plugin_file.h"
 
 namespace pj {
 
@@ -59,13 +60,13 @@ class AotCompiler {
 // kInvalidArgument listing the closest valid ones.
 Expected<std::unique_ptr<AotCompiler>> make_aot_compiler(const std::string& cpu);
 
-// The plugin's entry point returns this table.
-inline constexpr int kAotPluginAbi = 1;
+// The plugin's entry point returns this table; a plugin of another build (kPluginBuildId,
+// jit/plugin_file.h) is refused.
 struct AotCompilerPlugin {
-  int abi;
+  const char* build_id;
   Expected<std::unique_ptr<AotCompiler>> (*make)(const std::string& cpu);
 };
 
 }  // namespace pj
 
-extern "C" const pj::AotCompilerPlugin* pj_aot_compiler_plugin_v1();
+extern "C" const pj::AotCompilerPlugin* pj_aot_compiler_plugin();

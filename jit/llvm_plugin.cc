@@ -23,9 +23,9 @@ Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan) {
   return kernel;
 }
 
-constexpr LlvmPlugin kPlugin{kLlvmPluginAbi, &start, &plan_options, &target, &compile};
+constexpr LlvmPlugin kPlugin{kPluginBuildId, &start, &plan_options, &target, &compile};
 
 }  // namespace
 }  // namespace pj
 
-extern "C" __attribute__((visibility("default"))) const pj::LlvmPlugin* pj_llvm_plugin_v1() { return &pj::kPlugin; }
+extern "C" __attribute__((visibility("default"))) const pj::LlvmPlugin* pj_llvm_plugin() { return &pj::kPlugin; }

@@ -10,14 +10,14 @@
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
 #include "jit/llvm_session.h"
+#include "jit/plugin_file.h"
 
 namespace pj {
 
-// Bump when the table or the types it carries change: a plugin of another build is refused.
-inline constexpr int kLlvmPluginAbi = 1;
-
+// A plugin of another build (kPluginBuildId, jit/plugin_file.h) is refused: the table carries
+// C++ types of this build.
 struct LlvmPlugin {
-  int abi;
+  const char* build_id;
   // Starts the process's JIT session (once); its status on every call.
   Status (*start)();
   // After a successful start: the planner options of its kernels, its target, and compiling.
@@ -29,4 +29,4 @@ struct LlvmPlugin {
 }  // namespace pj
 
 // The plugin's entry point.
-extern "C" const pj::LlvmPlugin* pj_llvm_plugin_v1();
+extern "C" const pj::LlvmPlugin* pj_llvm_plugin();

@@ -13,6 +13,8 @@
 #include "jit/llvm_session.h"
 
 #include "codegen/llvm/pipeline.h"
+#include "jit/cpu.h"
+#include "jit/llvm_errors.h"
 
 #include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
@@ -30,6 +32,7 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -47,20 +50,6 @@ Status status_of(llvm::Error error, const std::string& what) {
   return Internal(what, ": ", llvm::toString(std::move(error)));
 }
 
-llvm::Error error(const std::string& message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-// Runs a callback that LLVM calls: an exception must not unwind through LLVM's frames.
-template <typename Body>
-llvm::Error no_exceptions(const Body& body) {
-  try {
-    return body();
-  } catch (...) {
-    return error("out of memory in a JIT link pass");
-  }
-}
-
 // Records where each linked function landed and how long it is, and refuses graphs that refer
 // to symbols outside themselves (generated code must not call anything).
 class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
@@ -70,7 +59,7 @@ class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
     config.PostPrunePasses.emplace_back([](jitlink::LinkGraph& graph) {
       return no_exceptions([&]() -> llvm::Error {
         for (jitlink::Symbol* s : graph.external_symbols()) {
-          return error("generated code refers to '" + s->getName().str() + "': kernels must not call anything");
+          return llvm_error("generated code refers to '" + s->getName().str() + "': kernels must not call anything");
         }
         return llvm::Error::success();
       });
@@ -86,12 +75,17 @@ class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
         return llvm::Error::success();
       });
     });
+    config.PostFixupPasses.emplace_back([this](jitlink::LinkGraph&) -> llvm::Error {
+      if (fail_next_.exchange(false)) return llvm_error("a link failure injected by a test");
+      return llvm::Error::success();
+    });
   }
   llvm::Error notifyFailed(orc::MaterializationResponsibility&) override { return llvm::Error::success(); }
   llvm::Error notifyRemovingResources(orc::JITDylib&, orc::ResourceKey) override { return llvm::Error::success(); }
   void notifyTransferringResources(orc::JITDylib&, orc::ResourceKey, orc::ResourceKey) override {}
 
-  // The code of a linked symbol (linker-mangled name), forgotten once taken.
+  // The code of a linked symbol (linker-mangled name), forgotten once taken; a kernel whose
+  // lookup failed is forgotten by its caller (forget).
   std::span<const uint8_t> take(const std::string& symbol) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = ranges_.find(symbol);
@@ -100,10 +94,20 @@ class LinkedCode final : public orc::ObjectLinkingLayer::Plugin {
     ranges_.erase(it);
     return code;
   }
+  void forget(const std::string& symbol) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ranges_.erase(symbol);
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ranges_.size();
+  }
+  void fail_next() { fail_next_.store(true); }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::pair<uint64_t, uint64_t>> ranges_;  // address, size
+  std::atomic<bool> fail_next_{false};
 };
 
 }  // namespace
@@ -150,28 +154,18 @@ LlvmSession::LlvmSession(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LlvmSession::~LlvmSession() = default;
 
 Expected<std::unique_ptr<LlvmSession>> LlvmSession::create() {
-  static const bool native_ready = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
-  if (!native_ready) return Unimplemented("LLVM has no code generator for this CPU (", llvm::sys::getProcessTriple(), ")");
-
   auto impl = std::make_shared<Impl>();
-  const std::vector<std::string> features = host_cpu_features();
-  impl->target = llvm_target_for([&](std::string_view name) { return enables(features, name); });
+  // The host's features as jit/cpu.h reads them, for every decision and for LLVM.
+  const uint64_t features = host_features();
+  impl->target = llvm_target_for([&](std::string_view name) { return has_feature(features, std::string(name)); });
   impl->cpu = llvm::sys::getHostCPUName().str();
-  orc::JITTargetMachineBuilder machine_builder{llvm::Triple(llvm::sys::getProcessTriple())};
-  machine_builder.setCPU(impl->cpu);
-  machine_builder.addFeatures(features);
-  machine_builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);  // O2
-  // Position-independent, small code model, as ahead-of-time objects are: constants (the byte
-  // permutes of pixel groups) are read rip-relative from the kernel's own allocation instead of
-  // through 64-bit absolute addresses, and the JIT's code is the AOT code byte for byte.
-  machine_builder.setRelocationModel(llvm::Reloc::PIC_);
-  machine_builder.setCodeModel(llvm::CodeModel::Small);
-
-  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine = machine_builder.createTargetMachine();
-  if (!machine) {
-    return Unimplemented("LLVM cannot target this CPU (", impl->cpu, "): ", llvm::toString(machine.takeError()));
-  }
-  impl->machine = std::move(*machine);
+  std::string list;
+  for (const std::string& f : llvm_feature_list(features)) list += cat(list.empty() ? "" : ",", f);
+  Expected<std::unique_ptr<llvm::TargetMachine>> machine = make_target_machine(impl->cpu, list);
+  if (!machine.ok()) return machine.status();
+  impl->machine = std::move(machine).value();
+  // LLJIT compiles with the machine above; its builder only needs the triple.
+  orc::JITTargetMachineBuilder machine_builder{impl->machine->getTargetTriple()};
 
   llvm::TargetMachine* target_machine = impl->machine.get();
   std::shared_ptr<LinkedCode> linked = impl->linked;
@@ -224,6 +218,7 @@ Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile(const Plan& pla
   if (!address) {
     Status failed = status_of(address.takeError(), cat("LLVM could not compile kernel ", name));
     llvm::consumeError(tracker->remove());
+    s.linked->forget(s.jit->mangle(symbol));
     return failed;
   }
   std::span<const uint8_t> bytes = s.linked->take(s.jit->mangle(symbol));
@@ -245,6 +240,10 @@ Expected<std::string> LlvmSession::optimized_ir(const Plan& plan) {
   (*module)->print(out, nullptr);
   return out.str();
 }
+
+size_t LlvmSession::pending_code_ranges_for_testing() const { return impl_->linked->size(); }
+
+void LlvmSession::fail_next_link_for_testing() { impl_->linked->fail_next(); }
 
 Expected<LlvmSession*> llvm_session() {
   static const Expected<LlvmSession*> session = []() -> Expected<LlvmSession*> {

@@ -59,6 +59,11 @@ class LlvmSession {
   // The optimized IR of a plan's kernel, as the JIT would compile it (for inspection).
   Expected<std::string> optimized_ir(const Plan& plan);
 
+  // For tests (internal, not exported): the code ranges linked but not yet handed to a kernel,
+  // and a failure injected into the next link after its code is placed.
+  size_t pending_code_ranges_for_testing() const;
+  void fail_next_link_for_testing();
+
  private:
   explicit LlvmSession(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;

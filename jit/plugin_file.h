@@ -7,7 +7,15 @@
 
 #include "codegen/plan/status.h"
 
+#ifndef PATCHJIT_BUILD_ID
+#error "PATCHJIT_BUILD_ID is defined by the build (CMakeLists.txt): a hash of the interfaces plugins share"
+#endif
+
 namespace pj {
+
+// What a plugin must carry to be loaded: the build id of this library (a hash, made when the
+// build is configured, of the headers whose types cross the plugin boundary and of the compiler).
+inline constexpr const char* kPluginBuildId = PATCHJIT_BUILD_ID;
 
 // Where to look for plugin `file`: the path in environment variable `env` if it is set, else
 // beside the library holding the code at `beside` (libpatchjit.so: its build-tree and installed

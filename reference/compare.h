@@ -3,27 +3,30 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
-#include "codegen/plan/spec.h"
+#include "codegen/plan/geometry.h"
 
 namespace pj {
 
 struct Mismatch {
-  int64_t element = 0;  // flat index in the output
-  Vec4 coords{};        // [b, out_row, out_col, patch depth index]
-  int64_t ki = 0, kj = 0, channel = 0;  // the patch depth index, split
+  int64_t index = 0;    // the element's number in the output's logical order
+  int64_t offset = 0;   // byte offset in the output buffer
+  bool element = true;  // false: a byte between elements (strided outputs), which must stay as it was
+  Dims coords;          // in the output's shape order
+  // For patches: the element's tap and channel.
+  int64_t ki = 0, kj = 0, channel = 0;
 };
 
-// Compares two outputs of shape `output_shape` (elements of `elem_size` bytes); the patch depth
-// index is split by ksize_cols and depth.
-std::optional<Mismatch> first_mismatch(const Vec4& output_shape, int64_t elem_size,
-                                       int64_t ksize_cols, int64_t depth, const uint8_t* expected,
-                                       const uint8_t* actual);
+// Calls visit(offset) with the byte offset of every output element of `g`, in logical order.
+void for_each_output_element(const Geometry& g, const std::function<void(int64_t)>& visit);
 
-// "element 1234 [0,3,4,17] (patch row 1, col 2, channel 5): expected 0a0b0c0d, got 00000000"
-std::string describe(const Mismatch& m, int64_t elem_size, const uint8_t* expected,
-                     const uint8_t* actual);
+// Compares two outputs of `g` (output_bytes() each) in the output's logical order.
+std::optional<Mismatch> first_mismatch(const Geometry& g, const uint8_t* expected, const uint8_t* actual);
+
+// "element 1234 [0,3,4,17] (patch row 1, col 2, channel 5): expected 0x0a0b0c0d, got 0x00000000"
+std::string describe(const Geometry& g, const Mismatch& m, const uint8_t* expected, const uint8_t* actual);
 
 }  // namespace pj

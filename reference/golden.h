@@ -1,5 +1,5 @@
-// The golden loops: TensorFlow's element rule (SEMANTICS.md §4) written as plainly as possible.
-// Every other implementation is checked against these.
+// The golden loops: the element rule (docs/SEMANTICS.md §4, §6-§9) written as plainly as
+// possible. Every other implementation is checked against these.
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,17 @@
 
 namespace pj {
 
-// out[b, i, j, (ki*ksize_cols + kj)*depth + c] = in[b, i*sr - pad_top + ki*rr, j*sc - pad_left + kj*rc, c]
-// or zero where that is outside the input, for output rows [row_begin, row_end) of the
-// flattened (b, i) range. `input` and `output` point at the whole tensors.
-void golden_extract(const Geometry& g, const void* input, void* output, int64_t row_begin,
-                    int64_t row_end);
+// Extract: patch element k of position p = oh*OW + ow of image b is the image element
+//   (b, oh*sh - pad_top + i*rh, ow*sw - pad_left + j*rw, c)   (i, j, c from k by the patch order)
+// or the pad value where that lies outside, for positions [begin, end) of the flattened
+// (image, position) range. `input` and `output` point at the whole tensors, laid out by the
+// geometry's strides; nothing else is written.
+void golden_extract_positions(const Geometry& g, const void* input, void* output, int64_t begin, int64_t end);
+
+// Rows [row_begin, row_end) of the flattened (image, output row) range.
+inline void golden_extract(const Geometry& g, const void* input, void* output, int64_t row_begin, int64_t row_end) {
+  golden_extract_positions(g, input, output, row_begin * g.cols.out, row_end * g.cols.out);
+}
 
 // The whole output.
 inline void golden_extract(const Geometry& g, const void* input, void* output) {

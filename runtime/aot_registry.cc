@@ -1,6 +1,7 @@
 #include "runtime/aot_registry.h"
 
 #include <array>
+#include <deque>
 #include <atomic>
 #include <bit>
 #include <map>
@@ -11,7 +12,8 @@
 #include <vector>
 
 #include "codegen/plan/kernel_abi.h"
-#include "runtime/dispatch.h"
+#include "jit/cpu.h"
+#include "runtime/availability.h"
 
 namespace pj {
 namespace {
@@ -37,34 +39,11 @@ SignatureKey key_of(const Geometry& g) {
           g.padding == Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID};
 }
 
-// A generated kernel is called through the C type it was declared with. Exempt from clang's
-// -fsanitize=function, which expects a type signature before the function that LLVM-compiled
-// code without it does not have (as codegen/plan/kernel_abi.h's call_kernel).
-#if defined(__clang__)
-__attribute__((no_sanitize("function")))
-#endif
-void call_aot(pj_aot_function function, const pj_aot_args& args) {
-  function(&args);
-}
-
-class AotExecutor final : public Executor {
- public:
-  explicit AotExecutor(const pj_aot_kernel& kernel) : kernel_(kernel) {}
-  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
-    call_aot(kernel_.function, pj_aot_args{input, output, row_begin, row_end});
-  }
-  std::string describe() const override {
-    return cat("ahead-of-time kernel ", kernel_.name, " (cpu ", kernel_.cpu, ")\n");
-  }
-  uint64_t required_features() const { return kernel_.required_features; }
-
- private:
-  pj_aot_kernel kernel_;  // its strings and function live in the program's object
-};
-
 struct Registry {
   std::shared_mutex mutex;
-  std::map<SignatureKey, std::vector<std::shared_ptr<const AotExecutor>>> kernels;
+  // Entries are copied; each stays at its address (a deque) as long as the process.
+  std::deque<pj_aot_kernel> entries;
+  std::map<SignatureKey, std::vector<const pj_aot_kernel*>> kernels;
   std::atomic<bool> any{false};  // lets creates skip the lock until something is registered
 };
 
@@ -88,7 +67,7 @@ Expected<Geometry> geometry_of(const pj_aot_signature& s) {
     return InvalidArgument("padding ", s.padding, " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID");
   }
   spec.padding = s.padding == PJ_AOT_PADDING_SAME ? Padding::kSame : Padding::kValid;
-  spec.input_shape = {1, s.rows, s.cols, s.depth};
+  spec.image_shape = {1, s.rows, s.cols, s.depth};
   spec.ksizes = {1, s.ksize_rows, s.ksize_cols, 1};
   spec.strides = {1, s.stride_rows, s.stride_cols, 1};
   spec.rates = {1, s.rate_rows, s.rate_cols, 1};
@@ -112,36 +91,14 @@ Status check_entry(const pj_aot_kernel& k) {
   return Status::Ok();
 }
 
-uint64_t bits(std::initializer_list<int> features) {
-  uint64_t b = 0;
-  for (int f : features) b |= uint64_t{1} << f;
-  return b;
-}
-
 }  // namespace
 
-uint64_t aot_usable_features() {
-  static const uint64_t host = pj_aot_host_features();  // CPUID is slow in virtual machines
-  static const uint64_t avx512 =
-      bits({PJ_AOT_FEATURE_AVX512F, PJ_AOT_FEATURE_EVEX512, PJ_AOT_FEATURE_AVX512DQ, PJ_AOT_FEATURE_AVX512IFMA,
-            PJ_AOT_FEATURE_AVX512CD, PJ_AOT_FEATURE_AVX512BW, PJ_AOT_FEATURE_AVX512VL, PJ_AOT_FEATURE_AVX512VBMI,
-            PJ_AOT_FEATURE_AVX512VBMI2, PJ_AOT_FEATURE_AVX512VNNI, PJ_AOT_FEATURE_AVX512BITALG,
-            PJ_AOT_FEATURE_AVX512VPOPCNTDQ, PJ_AOT_FEATURE_AVX512FP16, PJ_AOT_FEATURE_AVX512BF16});
-  static const uint64_t avx = avx512 | bits({PJ_AOT_FEATURE_AVX, PJ_AOT_FEATURE_FMA, PJ_AOT_FEATURE_F16C,
-                                             PJ_AOT_FEATURE_AVX2, PJ_AOT_FEATURE_VAES, PJ_AOT_FEATURE_VPCLMULQDQ,
-                                             PJ_AOT_FEATURE_AVXVNNI});
-  switch (isa_cap()) {
-    case Isa::kNone: return host & ~avx;
-    case Isa::kAvx2: return host & ~avx512;
-    case Isa::kAvx512: break;
-  }
-  return host;
-}
+uint64_t aot_usable_features() { return features_under(host_features(), isa_cap()); }
 
 Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
   if (count == 0) return Status::Ok();
   if (kernels == nullptr) return InvalidArgument("kernels is NULL but count is ", count);
-  std::vector<std::pair<SignatureKey, std::shared_ptr<const AotExecutor>>> checked;
+  std::vector<const pj_aot_kernel*> checked;
   for (size_t i = 0; i < count; ++i) {
     const pj_aot_kernel& k = kernels[i];
     if (Status s = check_entry(k); !s.ok()) {
@@ -150,27 +107,38 @@ Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
       return InvalidArgument("ahead-of-time kernel ", i, named ? cat(" (", k.name, ")") : std::string(), ": ",
                              s.message());
     }
-    checked.emplace_back(key_of(k.signature), std::make_shared<AotExecutor>(k));
+    checked.push_back(&k);
   }
   Registry& r = registry();
   std::unique_lock<std::shared_mutex> lock(r.mutex);
-  for (auto& [key, executor] : checked) r.kernels[key].push_back(std::move(executor));
+  for (const pj_aot_kernel* k : checked) {
+    r.entries.push_back(*k);
+    r.kernels[key_of(k->signature)].push_back(&r.entries.back());
+  }
   r.any.store(true);
   return Status::Ok();
 }
 
-std::shared_ptr<const Executor> find_aot_executor(const Geometry& geometry) {
+bool aot_kernels_registered() { return registry().any.load(); }
+
+const pj_aot_kernel* find_aot_kernel(const Geometry& geometry) {
   Registry& r = registry();
   if (!r.any.load()) return nullptr;
+  // Tables hold TensorFlow's op only: dense NHWC rows, SAME or VALID, zero padding.
+  const Geometry& g = geometry;
+  if (!g.extract() || !(g.format == kTfFormat) || g.padding == Padding::kExplicit || !g.zero_pad() ||
+      !g.dense_image() || !g.dense_patches()) {
+    return nullptr;
+  }
   const uint64_t usable = aot_usable_features();
   std::shared_lock<std::shared_mutex> lock(r.mutex);
   auto it = r.kernels.find(key_of(geometry));
   if (it == r.kernels.end()) return nullptr;
-  std::shared_ptr<const AotExecutor> best;
-  for (const std::shared_ptr<const AotExecutor>& candidate : it->second) {
-    const uint64_t needs = candidate->required_features();
+  const pj_aot_kernel* best = nullptr;
+  for (const pj_aot_kernel* candidate : it->second) {
+    const uint64_t needs = candidate->required_features;
     if ((needs & ~usable) != 0) continue;
-    if (!best || std::popcount(needs) > std::popcount(best->required_features())) best = candidate;
+    if (!best || std::popcount(needs) > std::popcount(best->required_features)) best = candidate;
   }
   return best;
 }

@@ -12,25 +12,25 @@
 #include "codegen/plan/plan.h"
 #include "patchjit/patchjit.h"
 #include "runtime/aot_registry.h"
-#include "runtime/dispatch.h"
+#include "runtime/availability.h"
 #include "runtime/c_spec.h"
 #include "runtime/executor.h"
 #include "runtime/kernel_cache.h"
 #include "runtime/limits.h"
 #include "runtime/runner.h"
+#include "runtime/selection.h"
 
 struct pj_kernel {
   pj::Geometry geometry;
-  pj::Backend backend = pj::Backend::kInterp;
-  std::shared_ptr<const pj::Executor> executor;  // null when the output is empty
+  pj::Selection selection;  // its executor is null when the output is empty
   // For outputs far larger than the last-level cache: the same kernel with non-temporal
   // stores, used when the output is 64-byte aligned.
   std::shared_ptr<const pj::Executor> streaming;
-  std::string note;  // why `auto` did not get the JIT, if it did not
+  pj::Backend backend = pj::Backend::kInterp;
 
   const pj::Executor& executor_for(const void* output) const {
     const bool aligned = reinterpret_cast<uintptr_t>(output) % 64 == 0;
-    return streaming && aligned ? *streaming : *executor;
+    return streaming && aligned ? *streaming : *selection.executor;
   }
 };
 
@@ -67,48 +67,43 @@ pj_status guarded(Body&& body) {
   }
 }
 
-// The kernel's executor, from the cache (the reference backend is built fresh: it is for checking).
-Expected<std::shared_ptr<const Executor>> executor_for(const Geometry& g, Backend backend) {
-  if (backend == Backend::kReference) return make_executor(backend, g);
-  const int isa = backend == Backend::kXbyak ? static_cast<int>(jit_isa()) : 0;
-  return global_kernel_cache().get(make_key(g, backend, isa), [&] { return make_executor(backend, g); });
+// The selection for `requested`, each candidate's executor from the cache (the reference and
+// ahead-of-time ones are built fresh: they cost nothing to build).
+Expected<Selection> select_for(const Geometry& g, Backend requested, Isa isa, bool nontemporal) {
+  const size_t limit = kernel_code_limit();
+  return select(requested, isa, nontemporal, [&](const Candidate& c) -> Expected<std::shared_ptr<const Executor>> {
+    if (c.aot || c.backend == Backend::kReference) return build(c, g);
+    PJ_RETURN_IF_ERROR(backend_status(c.backend, c.isa));  // unavailable: no cache entry to make
+    return global_kernel_cache().get(make_key(g, c, limit), [&] { return build(c, g); });
+  });
 }
 
 // Non-temporal stores pay off only for outputs far beyond the last-level cache (measured:
 // plain stores win at 29 MB, streaming ones at 116 MB on this 32 MiB-L3 machine).
 constexpr int64_t kStreamingFrom = int64_t{64} << 20;
 
-bool wants_streaming(const Geometry& g, Backend backend) {
-  return (backend == Backend::kXbyak || backend == Backend::kLlvm) && g.output_bytes >= kStreamingFrom &&
-         streamable(g);
-}
-
-Expected<std::shared_ptr<const Executor>> streaming_executor_for(const Geometry& g, Backend backend) {
-  const int isa = backend == Backend::kXbyak ? static_cast<int>(jit_isa()) : 0;
-  return global_kernel_cache().get(make_key(g, backend, isa, true), [&] {
-    return backend == Backend::kXbyak ? make_xbyak_executor(g, true) : make_llvm_executor(g, true);
-  });
+bool wants_streaming(const Geometry& g, const Candidate& chosen) {
+  return (chosen.backend == Backend::kXbyak || chosen.backend == Backend::kLlvm) && !chosen.aot &&
+         g.output_bytes() >= kStreamingFrom && streamable(g);
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
   if (kernel == nullptr) return InvalidArgument("kernel is NULL");
   const Geometry& g = kernel->geometry;
-  if (input == nullptr && g.input_bytes > 0) {
-    return InvalidArgument("input is NULL but the input tensor ", to_string(g.input_shape),
-                           " has ", g.input_bytes, " bytes");
+  if (input == nullptr && g.input_bytes() > 0) {
+    return InvalidArgument("input is NULL but the input tensor ", to_string(g.input_shape()), " has ",
+                           g.input_bytes(), " bytes");
   }
-  if (output == nullptr && g.output_bytes > 0) {
-    return InvalidArgument("output is NULL but the output tensor ", to_string(g.output_shape),
-                           " has ", g.output_bytes, " bytes");
+  if (output == nullptr && g.output_bytes() > 0) {
+    return InvalidArgument("output is NULL but the output tensor ", to_string(g.output_shape()), " has ",
+                           g.output_bytes(), " bytes");
   }
   auto in = reinterpret_cast<uintptr_t>(input), out = reinterpret_cast<uintptr_t>(output);
-  bool disjoint = g.input_bytes == 0 || g.output_bytes == 0 ||
-                  in + static_cast<uint64_t>(g.input_bytes) <= out ||
-                  out + static_cast<uint64_t>(g.output_bytes) <= in;
+  bool disjoint = g.input_bytes() == 0 || g.output_bytes() == 0 || in + static_cast<uint64_t>(g.input_bytes()) <= out ||
+                  out + static_cast<uint64_t>(g.output_bytes()) <= in;
   if (!disjoint) {
-    return InvalidArgument("input and output overlap: input [", input, ", +", g.input_bytes,
-                           ") and output [", output, ", +", g.output_bytes,
-                           ") must be separate buffers");
+    return InvalidArgument("input and output overlap: input [", input, ", +", g.input_bytes(), ") and output [", output,
+                           ", +", g.output_bytes(), ") must be separate buffers");
   }
   return Status::Ok();
 }
@@ -126,7 +121,7 @@ pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]) {
     if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
     Expected<Geometry> g = make_geometry(from_c(*spec));
     if (!g.ok()) return g.status();
-    for (int i = 0; i < 4; ++i) output_shape[i] = g->output_shape[i];
+    for (int i = 0; i < 4; ++i) output_shape[i] = g->output_shape().d[i];
     return Status::Ok();
   });
 }
@@ -136,43 +131,28 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     if (kernel == nullptr) return InvalidArgument("kernel (the pointer to receive it) is NULL");
     *kernel = nullptr;
     if (spec == nullptr) return InvalidArgument("spec is NULL");
-    if (!valid_backend(raw(backend))) {
-      return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
-    }
+    if (!valid_backend(raw(backend))) return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
+    const auto requested = static_cast<Backend>(raw(backend));
     Expected<Geometry> g = make_geometry(from_c(*spec));
     if (!g.ok()) return g.status();
+    const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
+    if (requested != Backend::kAuto) PJ_RETURN_IF_ERROR(backend_status(requested, isa));
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;
-    // A registered ahead-of-time kernel this CPU can run comes before any JIT (LLVM made it).
-    if (!g->empty() && (raw(backend) == PJ_BACKEND_AUTO || raw(backend) == PJ_BACKEND_LLVM)) {
-      if (std::shared_ptr<const Executor> aot = find_aot_executor(*g)) {
-        result->executor = std::move(aot);
-        result->backend = Backend::kLlvm;
-        *kernel = result.release();
-        return Status::Ok();
-      }
-    }
-    const bool automatic = raw(backend) == PJ_BACKEND_AUTO;
-    Backend chosen = automatic ? resolve_auto() : static_cast<Backend>(raw(backend));
-    PJ_RETURN_IF_ERROR(backend_status(chosen));
-    if (automatic && chosen != Backend::kXbyak) result->note = backend_status(Backend::kXbyak).message();
+    result->backend = requested == Backend::kAuto ? Backend::kInterp : requested;
     if (!g->empty()) {
-      Expected<std::shared_ptr<const Executor>> executor = executor_for(*g, chosen);
-      if (!executor.ok() && automatic && chosen != Backend::kInterp) {
-        // The JIT failed here (e.g. executable memory refused): auto still gives a kernel.
-        result->note = executor.status().message();
-        chosen = Backend::kInterp;
-        executor = executor_for(*g, chosen);
-      }
-      if (!executor.ok()) return executor.status();
-      result->executor = std::move(executor).value();
-      if (wants_streaming(*g, chosen)) {
-        Expected<std::shared_ptr<const Executor>> streaming = streaming_executor_for(*g, chosen);
+      Expected<Selection> selection = select_for(*g, requested, isa, false);
+      if (!selection.ok()) return selection.status();
+      result->selection = std::move(selection).value();
+      result->backend = result->selection.chosen.backend;
+      if (wants_streaming(*g, result->selection.chosen)) {
+        Expected<Selection> streaming = select_for(*g, result->backend, isa, true);
         if (!streaming.ok()) return streaming.status();
-        result->streaming = std::move(streaming).value();
+        if (streaming->chosen.nontemporal) result->streaming = streaming->executor;
       }
+    } else {
+      result->selection.chosen.backend = result->backend;
     }
-    result->backend = chosen;
     *kernel = result.release();
     return Status::Ok();
   });
@@ -184,7 +164,7 @@ pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output
     if (num_threads < 0) {
       return InvalidArgument("num_threads must be >= 0 (0 chooses), but got ", num_threads);
     }
-    if (!kernel->executor) return Status::Ok();  // empty output: nothing to do
+    if (!kernel->selection.executor) return Status::Ok();  // empty output: nothing to do
     run_rows(kernel->executor_for(output), kernel->geometry, static_cast<const uint8_t*>(input),
              static_cast<uint8_t*>(output), num_threads);
     return Status::Ok();
@@ -195,12 +175,12 @@ pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* o
                              int64_t row_begin, int64_t row_end) {
   return guarded([&]() -> Status {
     PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
-    const int64_t rows = kernel->geometry.batch * kernel->geometry.rows.out;
+    const int64_t rows = kernel->geometry.total_rows();
     if (row_begin < 0 || row_begin > row_end || row_end > rows) {
       return InvalidArgument("rows [", row_begin, ", ", row_end,
                              ") must lie within [0, batch * out_rows) = [0, ", rows, ")");
     }
-    if (kernel->executor && row_begin < row_end) {
+    if (kernel->selection.executor && row_begin < row_end) {
       kernel->executor_for(output).run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
                                        row_begin, row_end);
     }
@@ -217,15 +197,15 @@ pj_backend pj_kernel_backend(const pj_kernel* kernel) {
 }
 
 void pj_kernel_output_shape(const pj_kernel* kernel, int64_t output_shape[4]) {
-  for (int i = 0; i < 4; ++i) output_shape[i] = kernel ? kernel->geometry.output_shape[i] : 0;
+  for (int i = 0; i < 4; ++i) output_shape[i] = kernel ? kernel->geometry.output_shape().d[i] : 0;
 }
 
 size_t pj_kernel_input_bytes(const pj_kernel* kernel) {
-  return kernel ? static_cast<size_t>(kernel->geometry.input_bytes) : 0;
+  return kernel ? static_cast<size_t>(kernel->geometry.input_bytes()) : 0;
 }
 
 size_t pj_kernel_output_bytes(const pj_kernel* kernel) {
-  return kernel ? static_cast<size_t>(kernel->geometry.output_bytes) : 0;
+  return kernel ? static_cast<size_t>(kernel->geometry.output_bytes()) : 0;
 }
 
 size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
@@ -235,14 +215,15 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text = "(null kernel)\n";
     } else {
       const Geometry& g = kernel->geometry;
+      const Selection& sel = kernel->selection;
       text = cat("backend ", backend_name(kernel->backend),
-                 kernel->backend == Backend::kXbyak ? cat(" (", isa_name(jit_isa()), ")") : std::string(),
-                 kernel->note.empty() ? std::string() : cat(" (auto: ", kernel->note, ")"), "\n",
-                 "output shape ", to_string(g.output_shape), "\n",
-                 "padding ", padding_name(g.padding), ": rows ", g.rows.pad_before, " before, ",
-                 g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
-                 g.cols.pad_after, " after\n");
-      text += kernel->executor ? kernel->executor->describe() : "empty output: nothing to run\n";
+                 sel.chosen.backend == Backend::kXbyak ? cat(" (", isa_name(sel.chosen.isa), ")") : std::string(),
+                 sel.chosen.aot ? " (ahead of time)" : "", sel.chosen.smallest_code ? " (with loops)" : "", "\n");
+      for (const std::string& passed : sel.reasons()) text += cat("  passed over ", passed, "\n");
+      text += cat("output shape ", to_string(g.output_shape()), "\n", "padding ", padding_name(g.padding), ": rows ",
+                  g.rows.pad_before, " before, ", g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
+                  g.cols.pad_after, " after\n");
+      text += sel.executor ? sel.executor->describe() : "empty output: nothing to run\n";
       if (kernel->streaming) {
         text += "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "
                 "last-level cache)\n";
@@ -261,7 +242,7 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
 
 size_t pj_kernel_code(const pj_kernel* kernel, const void** code) {
   std::span<const uint8_t> bytes;
-  if (kernel != nullptr && kernel->executor) bytes = kernel->executor->code();
+  if (kernel != nullptr && kernel->selection.executor) bytes = kernel->selection.executor->code();
   if (code != nullptr) *code = bytes.empty() ? nullptr : bytes.data();
   return bytes.size();
 }

@@ -26,7 +26,7 @@ inline Spec from_c(const pj_spec& c) {
   s.dtype = static_cast<DType>(raw(c.dtype));
   s.padding = static_cast<Padding>(raw(c.padding));
   for (int i = 0; i < 4; ++i) {
-    s.input_shape[i] = c.input_shape[i];
+    s.image_shape[i] = c.input_shape[i];
     s.ksizes[i] = c.ksizes[i];
     s.strides[i] = c.strides[i];
     s.rates[i] = c.rates[i];
@@ -39,7 +39,7 @@ inline pj_spec to_c(const Spec& s) {
   c.dtype = static_cast<pj_dtype>(s.dtype);
   c.padding = static_cast<pj_padding>(s.padding);
   for (int i = 0; i < 4; ++i) {
-    c.input_shape[i] = s.input_shape[i];
+    c.input_shape[i] = s.image_shape[i];
     c.ksizes[i] = s.ksizes[i];
     c.strides[i] = s.strides[i];
     c.rates[i] = s.rates[i];

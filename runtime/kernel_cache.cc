@@ -1,7 +1,8 @@
 #include "runtime/kernel_cache.h"
 
 #include <chrono>
-#include <cstdlib>
+#include <atomic>
+#include <cstring>
 #include <exception>
 #include <future>
 #include <list>
@@ -12,14 +13,13 @@
 namespace pj {
 namespace {
 
+// Multiply-rotate over the words: cheap on the cache-hit path, and mixing enough for a table.
 struct KeyHash {
   size_t operator()(const KernelKey& k) const {
     uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (int64_t v : {k.elem_size, k.in_rows, k.in_cols, k.depth, k.ksize_rows, k.ksize_cols,
-                      k.stride_rows, k.stride_cols, k.rate_rows, k.rate_cols,
-                      int64_t{k.padding}, int64_t{k.backend}, int64_t{k.isa}, int64_t{k.version},
-                      int64_t{k.nontemporal}}) {
-      h ^= static_cast<uint64_t>(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    for (int64_t v : k.values) {
+      h = (h ^ static_cast<uint64_t>(v)) * 0xbf58476d1ce4e5b9ull;
+      h ^= h >> 31;
     }
     return static_cast<size_t>(h);
   }
@@ -27,14 +27,7 @@ struct KeyHash {
 
 using Result = Expected<std::shared_ptr<const Executor>>;
 
-// PATCHJIT_TEST_CACHE_ALLOC_FAIL=1 makes every new cache entry fail to allocate (fault tests).
-bool entry_allocation_fails_for_testing() {
-  static const bool fails = [] {
-    const char* env = std::getenv("PATCHJIT_TEST_CACHE_ALLOC_FAIL");
-    return env != nullptr && env[0] == '1';
-  }();
-  return fails;
-}
+std::atomic<bool> allocation_fails_for_testing{false};
 
 Result build_guarded(const KernelCache::Builder& build) {
   try {
@@ -48,10 +41,22 @@ Result build_guarded(const KernelCache::Builder& build) {
 
 }  // namespace
 
-KernelKey make_key(const Geometry& g, Backend backend, int isa, bool nontemporal) {
-  return {g.elem_size,   g.rows.in,     g.cols.in,    g.depth,      g.rows.ksize,
-          g.cols.ksize,  g.rows.stride, g.cols.stride, g.rows.rate, g.cols.rate,
-          static_cast<int>(g.padding), static_cast<int>(backend), isa, kCodegenVersion, nontemporal};
+KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
+  // Attributes fit int32 (validation checked them): pairs share a word, flags one more.
+  auto pair = [](int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) << 32 | static_cast<uint32_t>(b)); };
+  uint64_t pad[2];
+  std::memcpy(pad, g.pad_value.data(), sizeof pad);
+  const int64_t flags = static_cast<int64_t>(g.op) | static_cast<int64_t>(g.mode) << 2 |
+                        static_cast<int64_t>(g.padding) << 4 | static_cast<int64_t>(g.format.layout) << 7 |
+                        static_cast<int64_t>(g.format.order) << 8 | static_cast<int64_t>(g.format.patches) << 9 |
+                        static_cast<int64_t>(c.backend) << 10 | static_cast<int64_t>(c.isa) << 14 |
+                        int64_t{c.smallest_code} << 17 | int64_t{c.nontemporal} << 18 | int64_t{c.aot} << 19;
+  const int64_t type = g.extract() ? g.elem_size : 100 + static_cast<int64_t>(g.dtype);
+  return {{flags, type, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize),
+           pair(g.rows.stride, g.cols.stride), pair(g.rows.rate, g.cols.rate), pair(g.rows.pad_before, g.rows.pad_after),
+           pair(g.cols.pad_before, g.cols.pad_after), static_cast<int64_t>(pad[0]), static_cast<int64_t>(pad[1]),
+           g.image_steps.image, g.image_steps.row, g.image_steps.pixel, g.image_steps.channel, g.patch_steps.image,
+           g.patch_steps.position, g.patch_steps.element, static_cast<int64_t>(code_limit)}};
 }
 
 struct KernelCache::State {
@@ -59,6 +64,7 @@ struct KernelCache::State {
     uint64_t id = 0;
     std::shared_future<Result> pending;       // while it is being built
     std::shared_ptr<const Executor> ready;    // once built
+    Status refused;                           // or once refused as too large or irregular
     std::list<KernelKey>::iterator lru;
     size_t code_bytes = 0;
   };
@@ -82,7 +88,7 @@ struct KernelCache::State {
                                (entries.size() > max_entries || stats.code_bytes > max_code_bytes);) {
       --pos;
       auto it = entries.find(*pos);
-      if (!it->second.ready) continue;
+      if (!it->second.ready && it->second.refused.ok()) continue;
       auto next = pos;
       ++next;
       erase(it);
@@ -107,6 +113,7 @@ Expected<std::shared_ptr<const Executor>> KernelCache::get(const KernelKey& key,
     ++s.stats.hits;
     s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
     if (it->second.ready) return it->second.ready;
+    if (!it->second.refused.ok()) return it->second.refused;
     std::shared_future<Result> pending = it->second.pending;
     lock.unlock();
     return pending.get();  // built by another thread right now
@@ -119,7 +126,7 @@ Expected<std::shared_ptr<const Executor>> KernelCache::get(const KernelKey& key,
   std::promise<Result> promise;
   const uint64_t id = s.next_id++;
   try {
-    if (entry_allocation_fails_for_testing()) throw std::bad_alloc();
+    if (allocation_fails_for_testing.load()) throw std::bad_alloc();
     s.lru.push_front(key);
     try {
       State::Entry& entry = s.entries[key];
@@ -147,7 +154,10 @@ Expected<std::shared_ptr<const Executor>> KernelCache::get(const KernelKey& key,
   s.stats.compile_seconds += seconds;
   it = s.entries.find(key);
   if (it != s.entries.end() && it->second.id == id) {  // not cleared meanwhile
-    if (!result.ok()) {
+    if (!result.ok() && result.status().code() == Code::kResourceExhausted) {
+      it->second.refused = result.status();  // refused for good: remembered, not retried
+      it->second.pending = {};
+    } else if (!result.ok()) {
       ++s.stats.failures;
       s.erase(it);
     } else {
@@ -183,6 +193,8 @@ CacheStats KernelCache::stats() const {
   out.max_code_bytes = state_->max_code_bytes;
   return out;
 }
+
+void fail_cache_allocation_for_testing(bool fail) { allocation_fails_for_testing.store(fail); }
 
 KernelCache& global_kernel_cache() {
   static KernelCache* cache = new KernelCache(256, size_t{64} << 20);  // never destroyed: kernels may outlive main

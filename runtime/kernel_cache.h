@@ -1,32 +1,30 @@
-// The kernel cache: one executor per (signature without batch, backend, ISA, codegen version),
+// The kernel cache: one executor per (signature without batch, candidate backend, code limit),
 // built once even when many threads ask at the same time (the others wait for it), bounded by
 // entries and code bytes with least-recently-used eviction. Executors are shared: eviction only
-// drops the cache's reference, so code that is running stays mapped.
+// drops the cache's reference, so code that is running stays mapped. A candidate refused as too
+// large or too irregular (kResourceExhausted) is remembered too: the refusal does not change.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <functional>
 #include <memory>
 
 #include "codegen/plan/geometry.h"
+#include "runtime/backends.h"
 #include "runtime/executor.h"
 
 namespace pj {
 
-// Bump when generated code changes meaning, so stale entries can never match.
-inline constexpr int kCodegenVersion = 1;
-
+// Everything that makes one kernel differ from another: the geometry but its batch (and, for
+// extract, its dtype but its size), the candidate, the code limit it was built under.
 struct KernelKey {
-  int64_t elem_size, in_rows, in_cols, depth;
-  int64_t ksize_rows, ksize_cols, stride_rows, stride_cols, rate_rows, rate_cols;
-  int padding, backend, isa, version;
-  bool nontemporal;
-
+  std::array<int64_t, 20> values{};
   bool operator==(const KernelKey&) const = default;
 };
 
-KernelKey make_key(const Geometry& geometry, Backend backend, int isa, bool nontemporal = false);
+KernelKey make_key(const Geometry& geometry, const Candidate& candidate, size_t code_limit);
 
 struct CacheStats {
   uint64_t hits = 0, misses = 0, evictions = 0, failures = 0;
@@ -58,5 +56,8 @@ class KernelCache {
 
 // The process-wide cache pj_kernel_create uses.
 KernelCache& global_kernel_cache();
+
+// Fault injection for tests (an internal hook, not exported): every new entry fails to allocate.
+void fail_cache_allocation_for_testing(bool fail);
 
 }  // namespace pj

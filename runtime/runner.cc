@@ -29,14 +29,14 @@ int auto_threads(const Geometry& geometry, bool worker_awake) {
   // waking a sleeping worker costs about 200 us, which only outputs of some 16 MB repay;
   // outputs that stream to DRAM (64 MiB and more) gain nothing from a second core.
   constexpr int64_t kAwakeFrom = int64_t{1} << 20, kAsleepFrom = int64_t{16} << 20, kUpTo = int64_t{64} << 20;
-  const int64_t bytes = geometry.output_bytes;
+  const int64_t bytes = geometry.output_bytes();
   if (bytes >= kUpTo) return 1;
   return bytes >= (worker_awake ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
 }
 
 void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,
               uint8_t* output, int num_threads) {
-  const int64_t rows = geometry.batch * geometry.rows.out;
+  const int64_t rows = geometry.total_rows();
   int64_t threads = std::min<int64_t>(num_threads == 0 ? auto_threads(geometry, global_workers_awake()) : num_threads, rows);
   if (threads <= 1 || !executor.splittable()) {  // the pool is not even started
     executor.run(input, output, 0, rows);

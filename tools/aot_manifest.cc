@@ -89,7 +89,7 @@ ManifestKernels kernels_of(const std::vector<ManifestLine>& lines) {
   for (const ManifestLine& line : lines) {
     // The kernel's geometry is that of one image: a line of batch 0 still names a kernel.
     Spec one = line.spec;
-    one.input_shape[0] = 1;
+    one.image_shape[0] = 1;
     Expected<Geometry> image = make_geometry(one);
     if (!image.ok() || image->empty()) {  // empty whatever the batch
       result.empty.push_back(&line);

@@ -11,13 +11,13 @@ Expected<std::unique_ptr<AotCompiler>> load_aot_compiler(const std::string& cpu)
   // Beside libpatchjit.so, as the llvm backend's plugin: pj_last_error is its code.
   Expected<OpenedPlugin> opened = open_plugin(
       plugin_candidates("libpatchjit_aot.so", "PATCHJIT_AOT_PLUGIN", reinterpret_cast<const void*>(&pj_last_error)),
-      "pj_aot_compiler_plugin_v1");
+      "pj_aot_compiler_plugin");
   if (!opened.ok()) {
     return Unimplemented("the ahead-of-time compiler libpatchjit_aot.so could not be loaded (", opened.status().message(), ")");
   }
   auto entry = reinterpret_cast<const AotCompilerPlugin* (*)()>(opened->entry);
   const AotCompilerPlugin* plugin = entry ? entry() : nullptr;
-  if (plugin == nullptr || plugin->abi != kAotPluginAbi) {
+  if (plugin == nullptr || std::string(plugin->build_id) != kPluginBuildId) {
     return Unimplemented(opened->path, " is not the ahead-of-time compiler of this patchjit");
   }
   return plugin->make(cpu);

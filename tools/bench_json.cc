@@ -103,7 +103,7 @@ std::string to_benchmark_json(const BenchResults& r, const std::string& executab
       e.repetitions = static_cast<int>(row.measurement.repetitions.size());
       e.iterations = row.measurement.iterations;
       const bool writes = row.kind == RowKind::kFloor || row.kind == RowKind::kPeer || row.kind == RowKind::kBackend;
-      e.output_bytes = writes ? static_cast<double>(shape.geometry.output_bytes) : 0;
+      e.output_bytes = writes ? static_cast<double>(shape.geometry.output_bytes()) : 0;
       e.run_type = "iteration";
       for (int i = 0; i < e.repetitions; ++i) {
         e.repetition_index = i;

@@ -30,7 +30,7 @@ std::string thread_list(const std::vector<int>& threads) {
 
 double bytes_per_second(const ShapeResult& shape, const Row& row) {
   const double seconds = row.measurement.median().real;
-  return seconds > 0 ? static_cast<double>(shape.geometry.output_bytes) / seconds : 0;
+  return seconds > 0 ? static_cast<double>(shape.geometry.output_bytes()) / seconds : 0;
 }
 
 }  // namespace pj::cli

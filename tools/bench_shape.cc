@@ -9,8 +9,8 @@
 #include "patchjit/patchjit.hpp"
 #include "reference/compare.h"
 #include "reference/golden.h"
-#include "reference/im2col.h"
-#include "reference/peers.h"
+#include "bench/peers/im2col.h"
+#include "bench/peers/peers.h"
 #include "runtime/c_spec.h"
 #include "tools/available_memory.h"
 
@@ -54,11 +54,11 @@ class ShapeBench {
   ShapeBench(const ShapeBenchOptions& o, const SuiteShape& shape, const Geometry& g,
              const std::vector<BackendVariant>& variants, const ProgressCallback& progress)
       : o_(o), shape_(shape), g_(g), variants_(variants), progress_(progress),
-        input_(static_cast<size_t>(g.input_bytes)), output_(static_cast<size_t>(g.output_bytes)),
-        expected_(static_cast<size_t>(g.output_bytes)) {
+        input_(static_cast<size_t>(g.input_bytes())), output_(static_cast<size_t>(g.output_bytes())),
+        expected_(static_cast<size_t>(g.output_bytes())) {
     // Non-zero bytes, so a zero where data belongs shows.
     std::mt19937_64 rng(1);
-    for (int64_t i = 0; i < g.input_bytes; ++i) input_.data()[i] = static_cast<uint8_t>(rng() | 1);
+    for (int64_t i = 0; i < g.input_bytes(); ++i) input_.data()[i] = static_cast<uint8_t>(rng() | 1);
     golden_extract(g, input_.data(), expected_.data());
   }
 
@@ -66,7 +66,7 @@ class ShapeBench {
     result->name = shape_.name;
     result->note = shape_.note;
     result->geometry = g_;
-    const size_t bytes = static_cast<size_t>(g_.output_bytes);
+    const size_t bytes = static_cast<size_t>(g_.output_bytes());
     uint8_t* out = output_.data();
     const uint8_t* in = input_.data();
     const Geometry& g = g_;
@@ -75,7 +75,7 @@ class ShapeBench {
         {"floor_vector", RowKind::kFloor, [=] { floor_vector_stores(out, bytes); }},
         {"floor_memcpy16k", RowKind::kFloor, [=] { floor_memcpy_hot(out, bytes); }},
         {"naive", RowKind::kPeer, [=, &g] { golden_extract(g, in, out); }},
-        {"im2col", RowKind::kPeer, [=, &g] { im2col_rows(g, in, out, 0, g.batch * g.rows.out); }},
+        {"im2col", RowKind::kPeer, [=, &g] { im2col_rows(g, in, out, 0, g.total_rows()); }},
         {"eigen", RowKind::kPeer, [=, &g] { eigen_extract(g, in, out); }},
     };
     const pj_spec spec = to_c(shape_.spec);
@@ -114,13 +114,12 @@ class ShapeBench {
   std::optional<Failure> check(const Candidate& c) {
     uint8_t* out = output_.data();
     const uint8_t* expected = expected_.data();
-    for (int64_t i = 0; i < g_.output_bytes; ++i) out[i] = static_cast<uint8_t>(~expected[i]);
+    for (int64_t i = 0; i < g_.output_bytes(); ++i) out[i] = static_cast<uint8_t>(~expected[i]);
     c.run();
-    if (c.name == o_.corrupt) out[g_.output_bytes / 2] ^= 0x5A;
-    const int64_t elem = g_.elem_size;
-    if (auto m = first_mismatch(g_.output_shape, elem, g_.cols.ksize, g_.depth, expected, out)) {
+    if (c.name == o_.corrupt) out[g_.output_bytes() / 2] ^= 0x5A;
+    if (auto m = first_mismatch(g_, expected, out)) {
       return Failure{kExitError, shape_.name + ": " + c.name + " differs from the golden loops at " +
-                                     describe(*m, elem, expected, out)};
+                                     describe(g_, *m, expected, out)};
     }
     return std::nullopt;
   }
@@ -204,7 +203,7 @@ std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geom
                                    const std::vector<BackendVariant>& variants, const ShapeBenchOptions& options,
                                    const ProgressCallback& progress, ShapeResult* result) {
   // The input, the output and the expected output are all held at once.
-  const uint64_t needed = static_cast<uint64_t>(geometry.input_bytes) + 2 * static_cast<uint64_t>(geometry.output_bytes);
+  const uint64_t needed = static_cast<uint64_t>(geometry.input_bytes()) + 2 * static_cast<uint64_t>(geometry.output_bytes());
   if (auto e = check_fits_in_memory(needed, "benchmarking " + shape.name)) return Failure{kExitError, *e};
   progress("golden loops");
   ShapeBench bench(options, shape, geometry, variants, progress);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "patchjit/patchjit.h"
-#include "reference/suite.h"
+#include "bench/peers/suite.h"
 #include "tools/bench_results.h"
 #include "tools/cli.h"
 

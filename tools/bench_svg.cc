@@ -146,7 +146,7 @@ std::string to_svg(const BenchResults& r) {
       if (is_bar(row)) bars.push_back(&row);
     }
     const double height = static_cast<double>(bars.size()) * (kBarHeight + kBarGap) - kBarGap;
-    const std::string detail = shape.note.empty() ? to_string(shape.geometry.output_shape) + " out" : shape.note;
+    const std::string detail = shape.note.empty() ? to_string(shape.geometry.output_shape()) + " out" : shape.note;
     labels += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n", kLeft - 8,
                             y + height / 2 - 1, escaped(shape.name).c_str());
     labels += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">%s</text>\n",

@@ -34,7 +34,7 @@ std::string attribute(const Axis& rows, const Axis& cols, int64_t Axis::*field) 
 
 // "float32 [1,56,56,64] ksizes [1,3,3,1] strides [1,1,1,1] rates [1,1,1,1] SAME"
 std::string describe_signature(const Geometry& g) {
-  return std::string(dtype_name(g.dtype)) + " " + to_string(g.input_shape) +
+  return std::string(dtype_name(g.dtype)) + " " + to_string(g.input_shape()) +
          " ksizes " + attribute(g.rows, g.cols, &Axis::ksize) + " strides " + attribute(g.rows, g.cols, &Axis::stride) +
          " rates " + attribute(g.rows, g.cols, &Axis::rate) + " " + std::string(padding_name(g.padding));
 }
@@ -85,8 +85,8 @@ std::string format_header(const BenchResults& r) {
 
 std::string format_shape(const ShapeResult& shape) {
   const Geometry& g = shape.geometry;
-  std::string text = "\n" + shape.name + ": " + describe_signature(g) + " -> " + to_string(g.output_shape) + ", " +
-                     format_bytes(g.output_bytes) + (shape.note.empty() ? "" : " (" + shape.note + ")") + "\n";
+  std::string text = "\n" + shape.name + ": " + describe_signature(g) + " -> " + to_string(g.output_shape()) + ", " +
+                     format_bytes(g.output_bytes()) + (shape.note.empty() ? "" : " (" + shape.note + ")") + "\n";
   const Row* floor = shape.floor();
   text += printf_string("  %-*s %10s %9s %9s", kNameWidth, "implementation", "time", "GB/s", "x floor");
   for (const char* peer : kPeerNames) text += printf_string(" %12s", (std::string("over ") + peer).c_str());

@@ -66,7 +66,7 @@ std::optional<Failure> aot(int argc, char** argv) {
   const std::vector<ManifestKernel>& kernels = needed.kernels;
   for (const ManifestLine* line : needed.empty) {  // said, so that a missing symbol is no surprise
     std::fprintf(stderr, "patchjit aot: %s:%d: note: the output %s is empty for every batch: no kernel\n",
-                 manifest.c_str(), line->line, to_string(line->geometry.output_shape).c_str());
+                 manifest.c_str(), line->line, to_string(line->geometry.output_shape()).c_str());
   }
   if (kernels.empty()) {
     return Failure{kExitError, manifest + ": no kernels to make: the manifest has no signature with a non-empty output"};

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "patchjit/patchjit.h"
-#include "reference/peers.h"
-#include "reference/suite.h"
+#include "bench/peers/peers.h"
+#include "bench/peers/suite.h"
 #include "runtime/c_spec.h"
 #include "tools/bench_json.h"
 #include "tools/bench_machine.h"

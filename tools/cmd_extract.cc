@@ -6,6 +6,7 @@
 
 #include "patchjit/patchjit.hpp"
 #include "reference/compare.h"
+#include "runtime/c_spec.h"
 #include "tools/available_memory.h"
 #include "tools/cli.h"
 #include "tools/npy.h"
@@ -96,13 +97,10 @@ std::optional<Failure> extract(int argc, char** argv) {
     patchjit::Kernel reference = patchjit::Kernel::create(spec, PJ_BACKEND_REFERENCE);
     std::vector<uint8_t> expected(output.size());
     reference.run(input.data.data(), expected.data(), 1);
-    auto m = first_mismatch({out_shape[0], out_shape[1], out_shape[2], out_shape[3]},
-                            static_cast<int64_t>(pj_dtype_size(spec.dtype)), spec.ksizes[2],
-                            spec.input_shape[3], expected.data(), output.data());
-    if (m) {
+    const Geometry g = *make_geometry(from_c(spec));
+    if (auto m = first_mismatch(g, expected.data(), output.data())) {
       return Failure{kExitError, std::string("verify: backend ") + pj_backend_name(kernel->backend()) +
-                                     " differs from the reference at " +
-                                     describe(*m, pj_dtype_size(spec.dtype), expected.data(), output.data())};
+                                     " differs from the reference at " + describe(g, *m, expected.data(), output.data())};
     }
     verified = ", verified against the reference";
   }

@@ -1,13 +1,9 @@
-// The LLVM IR emitter. The kernel's shape is the Xbyak emitter's (codegen/xbyak/emitter.cc):
-//   entry:   t = row_begin; b, r = divmod(t, out_rows); output row and anchor row pointers
-//   class k: while r < end_k: each region of the class (a column loop around the pixel
-//            program), then advance to the next output row
-//   after the last class: next image (r = 0), back to class 0
-// The row state lives in allocas (SROA turns them into registers); loops count down and move
-// their pointers on by constant strides, as the Xbyak kernels do.
+// The LLVM IR emitter: a Sink of the walk (codegen/lower/walk.h). The skeleton's image and row
+// state lives in allocas (SROA turns them into registers); loops count down and move their
+// pointers on by constant strides, as the Xbyak kernels do.
 //
-// Addresses are plain pointer arithmetic (GEPs without inbounds): an anchor may lie before the
-// input (padding), and only the address a step finally reads is inside it. Offsets are i64.
+// Addresses are plain pointer arithmetic (GEPs without inbounds): a src point may lie before
+// the input (padding), and only the address a step finally reads is inside it. Offsets are i64.
 //
 // The IR says exactly which moves to make, and says it in a way that spares LLVM from
 // rediscovering it; measured on this machine, LLVM's O2 pipeline and instruction selection
@@ -35,46 +31,28 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
-#include <optional>
 #include <vector>
 
+#include "codegen/lower/walk.h"
 #include "codegen/plan/kernel_abi.h"
 
 namespace pj {
 namespace {
 
-// A pointer plus a constant byte offset, folded into one GEP where the address is used.
-struct Address {
-  llvm::Value* base;
-  int64_t offset;
-
-  Address plus(int64_t bytes) const { return {base, offset + bytes}; }
-};
-
-// A contiguous run of output bytes: copied from `src`, or zeroed when there is no source.
-struct Run {
-  Address dst;
-  std::optional<Address> src;
-  int64_t bytes;
-
-  Run at(int64_t offset, int64_t n) const {
-    return {dst.plus(offset), src ? std::optional(src->plus(offset)) : std::nullopt, n};
-  }
-};
-
 bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
-class KernelBuilder {
+class KernelBuilder final : public Sink {
  public:
-  KernelBuilder(const Plan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module)
-      : plan_(plan), vector_(target.vector_bytes),
-        context_(module.getContext()), b_(context_), i64_(b_.getInt64Ty()), ptr_(b_.getPtrTy()) {
+  KernelBuilder(const Lowering& lowering, const std::string& name, llvm::Module& module)
+      : L_(lowering), plan_(*lowering.plan), context_(module.getContext()), b_(context_), i64_(b_.getInt64Ty()),
+        ptr_(b_.getPtrTy()) {
     auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_}, false);
     function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
     function_->addFnAttr(llvm::Attribute::NoUnwind);  // and no uwtable: no .eh_frame to register
     function_->addFnAttr("no-builtins");              // no memcpy/memset from loop idioms or store merging
-    if (vector_ >= 64) {
+    if (L_.target.vector_bytes >= 64) {
       // Keep the explicit 512-bit moves whole on CPUs that LLVM tunes for 256-bit vectors.
       function_->addFnAttr("min-legal-vector-width", "512");
       function_->addFnAttr("prefer-vector-width", "512");
@@ -87,14 +65,182 @@ class KernelBuilder {
     args->addAttr(llvm::Attribute::getWithDereferenceableBytes(context_, sizeof(KernelArgs)));
   }
 
-  void build();
   llvm::Function* function() const { return function_; }
 
+  // ---- skeleton (walk.h) ----
+
+  void begin_kernel() override {
+    b_.SetInsertPoint(block("entry"));
+    llvm::Value* args = function_->getArg(0);
+    auto field = [&](llvm::Type* type, int64_t offset, const char* name) {
+      return b_.CreateAlignedLoad(type, b_.CreatePtrAdd(args, b_.getInt64(offset)), llvm::Align(8), name);
+    };
+    input_ = field(ptr_, offsetof(KernelArgs, input), "input");
+    output_ = field(ptr_, offsetof(KernelArgs, output), "output");
+    llvm::Value* begin = field(i64_, offsetof(KernelArgs, row_begin), "row_begin");
+    end_ = field(i64_, offsetof(KernelArgs, row_end), "row_end");
+    t_ = b_.CreateAlloca(i64_, nullptr, "t");
+    r_lo_ = b_.CreateAlloca(i64_, nullptr, "r_lo");
+    r_hi_ = b_.CreateAlloca(i64_, nullptr, "r_hi");
+    dst_image_ = b_.CreateAlloca(ptr_, nullptr, "dst_image");
+    src_image_ = b_.CreateAlloca(ptr_, nullptr, "src_image");
+    row_dst_ = b_.CreateAlloca(ptr_, nullptr, "row_dst");
+    row_src_ = b_.CreateAlloca(ptr_, nullptr, "row_src");
+    rows_left_ = b_.CreateAlloca(i64_, nullptr, "rows_left");
+    b_.CreateStore(begin, t_);
+    image_ = block("image");
+    done_ = block("done");
+    b_.CreateCondBr(b_.CreateICmpSLT(begin, end_), image_, done_);
+
+    b_.SetInsertPoint(image_);
+    const int64_t R = plan_.rows_per_image;
+    llvm::Value* t = b_.CreateLoad(i64_, t_);
+    llvm::Value* image = b_.CreateUDiv(t, b_.getInt64(R), "b");
+    llvm::Value* r_lo = b_.CreateURem(t, b_.getInt64(R), "r_lo");
+    b_.CreateStore(r_lo, r_lo_);
+    llvm::Value* r_hi = b_.CreateAdd(r_lo, b_.CreateSub(end_, t));
+    b_.CreateStore(b_.CreateSelect(b_.CreateICmpSGT(r_hi, b_.getInt64(R)), b_.getInt64(R), r_hi), r_hi_);
+    b_.CreateStore(b_.CreatePtrAdd(output_, b_.CreateMul(image, b_.getInt64(plan_.dst_image_step))), dst_image_);
+    llvm::Value* src = b_.CreateAdd(b_.CreateMul(image, b_.getInt64(plan_.src_image_step)), b_.getInt64(plan_.src_origin));
+    b_.CreateStore(b_.CreatePtrAdd(input_, src), src_image_);
+  }
+
+  void begin_rows(int, const RowClass& rc) override {
+    llvm::Value* lo = b_.CreateLoad(i64_, r_lo_);
+    lo = b_.CreateSelect(b_.CreateICmpSLT(lo, b_.getInt64(rc.begin)), b_.getInt64(rc.begin), lo);
+    llvm::Value* hi = b_.CreateLoad(i64_, r_hi_);
+    hi = b_.CreateSelect(b_.CreateICmpSGT(hi, b_.getInt64(rc.end)), b_.getInt64(rc.end), hi);
+    llvm::BasicBlock* rows = block("rows");
+    skip_ = block("rows.end");
+    b_.CreateCondBr(b_.CreateICmpSLT(lo, hi), rows, skip_);
+    b_.SetInsertPoint(rows);
+    b_.CreateStore(b_.CreateSub(hi, lo), rows_left_);
+    b_.CreateStore(b_.CreatePtrAdd(b_.CreateLoad(ptr_, dst_image_), b_.CreateMul(lo, b_.getInt64(plan_.dst_row_step))),
+                   row_dst_);
+    b_.CreateStore(b_.CreatePtrAdd(b_.CreateLoad(ptr_, src_image_), b_.CreateMul(lo, b_.getInt64(plan_.src_row_step))),
+                   row_src_);
+    row_top_ = block("row");
+    b_.CreateBr(row_top_);
+    b_.SetInsertPoint(row_top_);
+    row_dst_value_ = b_.CreateLoad(ptr_, row_dst_);
+    row_src_value_ = b_.CreateLoad(ptr_, row_src_);
+    levels_[0] = {opaque(row_dst_value_), opaque(row_src_value_)};
+  }
+
+  void end_rows() override {
+    b_.CreateStore(b_.CreatePtrAdd(row_dst_value_, b_.getInt64(plan_.dst_row_step)), row_dst_);
+    b_.CreateStore(b_.CreatePtrAdd(row_src_value_, b_.getInt64(plan_.src_row_step)), row_src_);
+    llvm::Value* left = b_.CreateSub(b_.CreateLoad(i64_, rows_left_), b_.getInt64(1));
+    b_.CreateStore(left, rows_left_);
+    back_edge(b_.CreateICmpNE(left, b_.getInt64(0)), row_top_, skip_);
+    b_.SetInsertPoint(skip_);
+  }
+
+  void end_kernel() override {
+    llvm::Value* t = b_.CreateAdd(b_.CreateLoad(i64_, t_), b_.CreateSub(b_.CreateLoad(i64_, r_hi_), b_.CreateLoad(i64_, r_lo_)));
+    b_.CreateStore(t, t_);
+    back_edge(b_.CreateICmpSLT(t, end_), image_, done_);
+    b_.SetInsertPoint(done_);
+    // Non-temporal stores are weakly ordered: publish them before returning.
+    if (plan_.options.nontemporal) b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+    b_.CreateRetVoid();
+  }
+
+  // ---- loops ----
+
+  void begin_loop(Level level, At from, int64_t count) override {
+    llvm::Value* dst0 = pointer(from.level, true, from.dst);
+    llvm::Value* src0 = pointer(from.level, false, from.src);
+    Loop loop;
+    loop.before = b_.GetInsertBlock();
+    loop.body = block("loop");
+    loop.after = block("loop.end");
+    b_.CreateBr(loop.body);
+    b_.SetInsertPoint(loop.body);
+    loop.left = b_.CreatePHI(i64_, 2, "left");
+    loop.dst = b_.CreatePHI(ptr_, 2, "dst");
+    loop.src = b_.CreatePHI(ptr_, 2, "src");
+    loop.left->addIncoming(b_.getInt64(count), loop.before);
+    loop.dst->addIncoming(dst0, loop.before);
+    loop.src->addIncoming(src0, loop.before);
+    levels_[static_cast<int>(level)] = {opaque(loop.dst), opaque(loop.src)};
+    loops_.push_back(loop);
+  }
+
+  void end_loop(Level, int64_t dst_step, int64_t src_step) override {
+    Loop loop = loops_.back();
+    loops_.pop_back();
+    llvm::BasicBlock* latch = b_.GetInsertBlock();
+    loop.dst->addIncoming(b_.CreatePtrAdd(loop.dst, b_.getInt64(dst_step)), latch);
+    loop.src->addIncoming(b_.CreatePtrAdd(loop.src, b_.getInt64(src_step)), latch);
+    llvm::Value* next = b_.CreateSub(loop.left, b_.getInt64(1));
+    loop.left->addIncoming(next, latch);
+    back_edge(b_.CreateICmpNE(next, b_.getInt64(0)), loop.body, loop.after);
+    b_.SetInsertPoint(loop.after);
+  }
+
+  // ---- moves ----
+
+  void move(At at, int width) override {
+    constexpr bool kVolatile = true;  // see the top of this file
+    llvm::Type* type = move_type(width);
+    llvm::Value* value = b_.CreateAlignedLoad(type, pointer(at.level, false, at.src), llvm::Align(1), kVolatile);
+    store(value, at, width);
+  }
+
+  void fill(At at, int width) override { store(pattern_constant(width), at, width); }
+
+  void chunk(At, const Chunk&) override { failed_ = "the llvm target has no chunks"; }
+  void hold_group(const LoweredGroup&) override {}
+  void release_group() override {}
+
+  // Window loads, one shuffle per part, ORed (parts fill disjoint lanes, zeros elsewhere), the
+  // pad pattern in its lanes, then a store per chunk (masked at the end of a partial group).
+  void group(At at, const LoweredGroup& lowered) override {
+    const PixelGroup& group = *lowered.group;
+    auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
+    std::vector<std::pair<llvm::Value*, llvm::Value*>> windows;  // first and second 64 bytes
+    for (const GroupWindow& w : group.windows) {
+      llvm::Value* low = masked_load(pointer(at.level, false, at.src + w.src), std::min<int64_t>(w.bytes, 64));
+      llvm::Value* high = w.bytes > 64 ? masked_load(pointer(at.level, false, at.src + w.src + 64), w.bytes - 64)
+                                       : llvm::Constant::getNullValue(type);
+      windows.push_back({low, high});
+    }
+    for (const GroupChunk& c : group.chunks) {
+      llvm::Value* chunk = llvm::Constant::getNullValue(type);
+      for (const GroupPart& part : c.parts) {
+        const auto& [low, high] = windows[static_cast<size_t>(part.window)];
+        std::vector<int> index(part.index.begin(), part.index.end());
+        llvm::Value* bytes = b_.CreateShuffleVector(low, high, index);
+        chunk = c.parts.size() == 1 ? bytes : b_.CreateOr(chunk, bytes);
+      }
+      if (c.fill_lanes != 0 && !L_.zero_pattern) chunk = b_.CreateSelect(lanes(c.fill_lanes), pattern_constant(64), chunk);
+      llvm::Value* to = pointer(at.level, true, at.dst + c.dst);
+      if (c.bytes == 64) {
+        b_.CreateAlignedStore(chunk, to, llvm::Align(1), true);
+      } else {
+        b_.CreateMaskedStore(chunk, to, llvm::Align(1), lanes(lane_mask(0, c.bytes)));
+      }
+    }
+  }
+
+  const std::string& failed() const { return failed_; }
+
  private:
+  struct Loop {
+    llvm::BasicBlock *before, *body, *after;
+    llvm::PHINode *left, *dst, *src;
+  };
+  struct Pointers {
+    llvm::Value *dst = nullptr, *src = nullptr;
+  };
+
   llvm::BasicBlock* block(const char* name) { return llvm::BasicBlock::Create(context_, name, function_); }
 
-  llvm::Value* pointer(Address a) {
-    return a.offset == 0 ? a.base : b_.CreatePtrAdd(a.base, b_.getInt64(a.offset));
+  llvm::Value* pointer(Level level, bool dst, int64_t offset) {
+    const Pointers& p = levels_[static_cast<int>(level)];
+    llvm::Value* base = dst ? p.dst : p.src;
+    return offset == 0 ? base : b_.CreatePtrAdd(base, b_.getInt64(offset));
   }
 
   // The back edge of a loop the planner chose: LLVM must not unroll it again.
@@ -108,282 +254,85 @@ class KernelBuilder {
   // The same pointer, opaque to scalar evolution (see the top of this file).
   llvm::Value* opaque(llvm::Value* p) { return b_.CreateLaunderInvariantGroup(p); }
 
-  // A loop of n iterations (n >= 1 is a constant) moving `dst` (and `src`, if any) on by a
-  // stride per iteration: body(dst_i, src_i).
-  template <typename Body>
-  void strided_loop(int64_t n, Address dst, int64_t dst_stride, std::optional<Address> src, int64_t src_stride,
-                    const Body& body) {
-    if (n == 1) return body(dst, src);
-    llvm::Value* dst0 = pointer(dst);
-    llvm::Value* src0 = src ? pointer(*src) : nullptr;
-    llvm::BasicBlock* before = b_.GetInsertBlock();
-    llvm::BasicBlock* loop = block("loop");
-    llvm::BasicBlock* after = block("loop.end");
-    b_.CreateBr(loop);
-    b_.SetInsertPoint(loop);
-    llvm::PHINode* left = b_.CreatePHI(i64_, 2, "left");
-    llvm::PHINode* d = b_.CreatePHI(ptr_, 2, "dst");
-    llvm::PHINode* s = src ? b_.CreatePHI(ptr_, 2, "src") : nullptr;
-    left->addIncoming(b_.getInt64(n), before);
-    d->addIncoming(dst0, before);
-    if (s) s->addIncoming(src0, before);
-    std::optional<Address> src_i;
-    if (s) src_i = Address{opaque(s), 0};
-    body(Address{opaque(d), 0}, src_i);
-    llvm::BasicBlock* latch = b_.GetInsertBlock();
-    d->addIncoming(b_.CreatePtrAdd(d, b_.getInt64(dst_stride)), latch);
-    if (s) s->addIncoming(b_.CreatePtrAdd(s, b_.getInt64(src_stride)), latch);
-    llvm::Value* next = b_.CreateSub(left, b_.getInt64(1));
-    left->addIncoming(next, latch);
-    back_edge(b_.CreateICmpNE(next, b_.getInt64(0)), loop, after);
-    b_.SetInsertPoint(after);
-  }
-
   // Byte vectors from 16 bytes up, integers below.
   llvm::Type* move_type(int64_t width) {
     return width >= 16 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(b_.getInt8Ty(), width))
                        : b_.getIntNTy(static_cast<unsigned>(width * 8));
   }
 
-  // `width` bytes of the run at `offset`, in one load and store (or one store of zeros).
-  void piece(const Run& run, int64_t offset, int64_t width) {
-    constexpr bool kVolatile = true;  // see the top of this file
-    llvm::Type* type = move_type(width);
-    llvm::Value* value = llvm::Constant::getNullValue(type);
-    if (run.src) value = b_.CreateAlignedLoad(type, pointer(run.src->plus(offset)), llvm::Align(1), kVolatile);
+  // The pad pattern as a value of `width` bytes (its first bytes: fills start on elements).
+  llvm::Constant* pattern_constant(int64_t width) {
+    if (width >= 16) {
+      std::vector<uint8_t> bytes(static_cast<size_t>(width));
+      for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = L_.pattern[i % 64];
+      return llvm::ConstantDataVector::get(context_, llvm::ArrayRef<uint8_t>(bytes));
+    }
+    uint64_t value = 0;
+    for (int64_t i = width - 1; i >= 0; --i) value = value << 8 | L_.pattern[static_cast<size_t>(i)];
+    return llvm::ConstantInt::get(move_type(width), value);
+  }
+
+  void store(llvm::Value* value, At at, int width) {
     // Streaming plans write whole, aligned cache lines on an output the runtime checked is
     // 64-byte aligned: non-temporal stores, which LLVM emits only for stores it knows aligned.
     const bool streaming = plan_.options.nontemporal && width % 64 == 0;
-    llvm::StoreInst* store = b_.CreateAlignedStore(value, pointer(run.dst.plus(offset)),
-                                                   llvm::Align(streaming ? 64 : 1), kVolatile);
+    llvm::StoreInst* store =
+        b_.CreateAlignedStore(value, pointer(at.level, true, at.dst), llvm::Align(streaming ? 64 : 1), true);
     if (streaming) {
       store->setMetadata(llvm::LLVMContext::MD_nontemporal,
-                         llvm::MDNode::get(b_.getContext(), llvm::ConstantAsMetadata::get(b_.getInt32(1))));
+                         llvm::MDNode::get(context_, llvm::ConstantAsMetadata::get(b_.getInt32(1))));
     }
   }
 
-  // Shorter than a vector: one move of a power of two, or two overlapping moves of the widest
-  // power of two below the length (the overlap is rewritten with the same bytes). Masked
-  // moves would do it in one, but measured slower here (as in the Xbyak kernels), and their
-  // 64-lane mask constants make instruction selection several times slower.
-  void short_run(const Run& run) {
-    const int64_t n = run.bytes;
-    if (is_power_of_two(n)) return piece(run, 0, n);
-    int64_t width = 1;
-    while (width * 2 < n) width *= 2;
-    piece(run, 0, width);
-    piece(run, n - width, width);
-  }
-
-  // At least a vector: pairs of vectors, a last whole vector, and the remainder as the
-  // narrowest vector (16 bytes or more) that covers it, ending at the run's end. A 64-byte store
-  // costs Zen 4 two store operations, a 32-byte one only one.
-  void vector_run(const Run& run) {
-    int64_t i = 0;
-    for (; i + 2 * vector_ <= run.bytes; i += 2 * vector_) piece(run, i, 2 * vector_);
-    for (; i + vector_ <= run.bytes; i += vector_) piece(run, i, vector_);
-    if (i == run.bytes) return;
-    int64_t width = 16;
-    while (width < run.bytes - i) width *= 2;
-    piece(run, run.bytes - width, width);
-  }
-
-  // Runs longer than the planner's limit loop over blocks of that size (whole vectors); the
-  // rest ends at the run's end, reaching back into the run when shorter than a vector.
-  void emit_run(const Run& run) {
-    if (run.bytes < vector_) return short_run(run);
-    const int64_t limit = plan_.options.max_unrolled_run_bytes;
-    const int64_t block = limit / vector_ * vector_;
-    if (run.bytes <= limit || block < vector_) return vector_run(run);
-    strided_loop(run.bytes / block, run.dst, block, run.src, block,
-                 [&](Address dst, std::optional<Address> src) { vector_run({dst, src, block}); });
-    const int64_t rest = run.bytes % block;
-    if (rest > 0) {
-      const int64_t tail = std::max<int64_t>(rest, vector_);
-      vector_run(run.at(run.bytes - tail, tail));
-    }
-  }
-
-  void emit_step(const Step& s, Address dst, Address src) {
-    switch (s.kind) {
-      case Step::Kind::kCopy:
-        return emit_run({dst.plus(s.dst), src.plus(s.src), s.bytes});
-      case Step::Kind::kZero:
-        return emit_run({dst.plus(s.dst), std::nullopt, s.bytes});
-      case Step::Kind::kGather:
-        if (!s.loop) {
-          for (int64_t j = 0; j < s.count; ++j) {
-            emit_run({dst.plus(s.dst + j * s.bytes), src.plus(s.src + j * s.src_stride), s.bytes});
-          }
-          return;
-        }
-        return strided_loop(s.count, dst.plus(s.dst), s.bytes, src.plus(s.src), s.src_stride,
-                            [&](Address d, std::optional<Address> from) { emit_run({d, from, s.bytes}); });
-    }
-  }
-
-  void emit_program(const PixelProgram& program, Address dst, Address src) {
-    for (const Block& block : program.blocks) {
-      if (!block.loop) {
-        for (int64_t row = 0; row < block.rows; ++row) {
-          for (const Step& s : block.steps) {
-            emit_step(s, dst.plus(row * block.dst_row_stride), src.plus(row * block.src_row_stride));
-          }
-        }
-        continue;
-      }
-      strided_loop(block.rows, dst, block.dst_row_stride, src, block.src_row_stride,
-                   [&](Address row_dst, std::optional<Address> row_src) {
-                     for (const Step& s : block.steps) emit_step(s, row_dst, *row_src);
-                   });
-    }
-  }
-
-  // ---- pixel groups (codegen/plan/pixel_group.h), as the Xbyak kernels write them ----
-
-  // The mask of the first `lanes` of 64.
-  llvm::Constant* first_lanes(int64_t lanes) {
+  // The mask of the set lanes of 64.
+  llvm::Constant* lanes(uint64_t set) {
     std::vector<llvm::Constant*> mask;
-    for (int64_t i = 0; i < 64; ++i) mask.push_back(b_.getInt1(i < lanes));
+    for (int i = 0; i < 64; ++i) mask.push_back(b_.getInt1((set >> i) & 1));
     return llvm::ConstantVector::get(mask);
   }
 
-  // `lanes` bytes from `at` (the rest zeros), in one masked load.
-  llvm::Value* masked_load(llvm::Value* at, int64_t lanes) {
+  // `count` bytes from `at` (the rest zeros), in one masked load.
+  llvm::Value* masked_load(llvm::Value* at, int64_t count) {
     auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
-    if (lanes == 64) return b_.CreateAlignedLoad(type, at, llvm::Align(1), true);
-    return b_.CreateMaskedLoad(type, at, llvm::Align(1), first_lanes(lanes), llvm::Constant::getNullValue(type));
+    if (count == 64) return b_.CreateAlignedLoad(type, at, llvm::Align(1), true);
+    return b_.CreateMaskedLoad(type, at, llvm::Align(1), lanes(lane_mask(0, count)), llvm::Constant::getNullValue(type));
   }
 
-  void emit_group(const PixelGroup& group, Address dst, Address src) {
-    auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
-    std::vector<std::pair<llvm::Value*, llvm::Value*>> windows;  // first and second 64 bytes
-    for (const GroupWindow& w : group.windows) {
-      llvm::Value* low = masked_load(pointer(src.plus(w.src)), std::min<int64_t>(w.bytes, 64));
-      llvm::Value* high = w.bytes > 64 ? masked_load(pointer(src.plus(w.src + 64)), w.bytes - 64)
-                                       : llvm::Constant::getNullValue(type);
-      windows.push_back({low, high});
-    }
-    for (const GroupChunk& c : group.chunks) {
-      llvm::Value* chunk = llvm::Constant::getNullValue(type);
-      for (const GroupPart& part : c.parts) {
-        // Lanes of other windows read a zero past this one's end; the parts' lanes are disjoint.
-        const auto& [low, high] = windows[static_cast<size_t>(part.window)];
-        std::vector<int> index(part.index.begin(), part.index.end());
-        llvm::Value* bytes = b_.CreateShuffleVector(low, high, index);
-        chunk = c.parts.size() == 1 ? bytes : b_.CreateOr(chunk, bytes);
-      }
-      if (c.bytes == 64) {
-        b_.CreateAlignedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), true);
-      } else {
-        b_.CreateMaskedStore(chunk, pointer(dst.plus(c.dst)), llvm::Align(1), first_lanes(c.bytes));
-      }
-    }
-  }
-
-  // Whole groups, then the last pixels as a partial group, or one at a time if they do not fit one.
-  void emit_grouped_region(const Region& region, const PixelGroup& group, Address dst, Address src) {
-    const PixelProgram& program = plan_.programs[region.program];
-    const int64_t pixels = group.pixels, n = region.iterations() / pixels, rest = region.iterations() % pixels;
-    strided_loop(n, dst, plan_.pixel_bytes * pixels, src, plan_.in_pixel_step * pixels,
-                 [&](Address d, std::optional<Address> s) { emit_group(group, d, *s); });
-    const Address tail_dst = dst.plus(n * pixels * plan_.pixel_bytes), tail_src = src.plus(n * pixels * plan_.in_pixel_step);
-    if (rest == 0) return;
-    if (std::optional<PixelGroup> tail = group_pixels(program, plan_.in_pixel_step, rest)) {
-      return emit_group(*tail, tail_dst, tail_src);
-    }
-    strided_loop(rest, tail_dst, plan_.pixel_bytes, tail_src, plan_.in_pixel_step,
-                 [&](Address d, std::optional<Address> s) { emit_program(program, d, *s); });
-  }
-
-  void emit_region(const Region& region, llvm::Value* out_row, llvm::Value* anchor_row) {
-    if (region.iterations() <= 0) return;
-    const Address dst{out_row, region.begin * plan_.pixel_bytes};
-    const Address src{anchor_row, region.begin * plan_.in_pixel_step};
-    const PixelProgram& program = plan_.programs[region.program];
-    if (program.group && vector_ == 64 && region.pixels_per_iteration == 1 &&
-        region.iterations() >= program.group->pixels) {
-      return emit_grouped_region(region, *program.group, dst, src);
-    }
-    strided_loop(region.iterations(), dst, plan_.pixel_bytes * region.pixels_per_iteration, src,
-                 plan_.in_pixel_step * region.pixels_per_iteration,
-                 [&](Address pixel_dst, std::optional<Address> pixel_src) { emit_program(program, pixel_dst, *pixel_src); });
-  }
-
+  const Lowering& L_;
   const Plan& plan_;
-  const int64_t vector_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   llvm::Type* i64_;
   llvm::PointerType* ptr_;
   llvm::Function* function_ = nullptr;
+  llvm::Value *input_ = nullptr, *output_ = nullptr, *end_ = nullptr;
+  llvm::Value *t_ = nullptr, *r_lo_ = nullptr, *r_hi_ = nullptr, *dst_image_ = nullptr, *src_image_ = nullptr;
+  llvm::Value *row_dst_ = nullptr, *row_src_ = nullptr, *rows_left_ = nullptr;
+  llvm::Value *row_dst_value_ = nullptr, *row_src_value_ = nullptr;
+  llvm::BasicBlock *image_ = nullptr, *done_ = nullptr, *row_top_ = nullptr, *skip_ = nullptr;
+  std::array<Pointers, kLevels> levels_;
+  std::vector<Loop> loops_;
+  std::string failed_;
 };
 
-void KernelBuilder::build() {
-  const Plan& p = plan_;
-  const int64_t out_rows = p.geometry.rows.out;
-  llvm::BasicBlock* entry = block("entry");
-  b_.SetInsertPoint(entry);
-  llvm::Value* args = function_->getArg(0);
-  auto field = [&](llvm::Type* type, int64_t offset, const char* name) {
-    return b_.CreateAlignedLoad(type, pointer({args, offset}), llvm::Align(8), name);
-  };
-  llvm::Value* input = field(ptr_, offsetof(KernelArgs, input), "input");
-  llvm::Value* output = field(ptr_, offsetof(KernelArgs, output), "output");
-  llvm::Value* begin = field(i64_, offsetof(KernelArgs, row_begin), "row_begin");
-  llvm::Value* end = field(i64_, offsetof(KernelArgs, row_end), "row_end");
-  // Row state: flat output row t, row in image r, output row and anchor row pointers.
-  llvm::Value* t = b_.CreateAlloca(i64_, nullptr, "t");
-  llvm::Value* r = b_.CreateAlloca(i64_, nullptr, "r");
-  llvm::Value* out_row = b_.CreateAlloca(ptr_, nullptr, "out_row");
-  llvm::Value* anchor_row = b_.CreateAlloca(ptr_, nullptr, "anchor_row");
-
-  std::vector<llvm::BasicBlock*> classes;  // one per row class, then "next image"
-  for (size_t k = 0; k < p.row_classes.size(); ++k) classes.push_back(block("class"));
-  classes.push_back(block("next_image"));
-  llvm::BasicBlock* start = block("start");
-  llvm::BasicBlock* done = block("done");
-  b_.CreateCondBr(b_.CreateICmpSLT(begin, end), start, done);
-
-  b_.SetInsertPoint(start);
-  llvm::Value* image = b_.CreateUDiv(begin, b_.getInt64(out_rows), "b");
-  llvm::Value* row = b_.CreateURem(begin, b_.getInt64(out_rows), "r0");
-  // anchor row = input + b*in_image + anchor_origin + r*in_row_step (may lie before input)
-  llvm::Value* anchor = b_.CreateAdd(b_.CreateMul(image, b_.getInt64(p.in_image_bytes)),
-                                     b_.CreateMul(row, b_.getInt64(p.in_row_step)));
-  anchor = b_.CreateAdd(anchor, b_.getInt64(p.anchor_origin));
-  b_.CreateStore(begin, t);
-  b_.CreateStore(row, r);
-  b_.CreateStore(b_.CreatePtrAdd(input, anchor), anchor_row);
-  b_.CreateStore(b_.CreatePtrAdd(output, b_.CreateMul(begin, b_.getInt64(p.out_row_bytes))), out_row);
-  b_.CreateBr(classes[0]);
-
-  for (size_t k = 0; k < p.row_classes.size(); ++k) {
-    const RowClass& rc = p.row_classes[k];
-    b_.SetInsertPoint(classes[k]);
-    llvm::BasicBlock* body = block("rows");
-    b_.CreateCondBr(b_.CreateICmpSLT(b_.CreateLoad(i64_, r), b_.getInt64(rc.end)), body, classes[k + 1]);
-    b_.SetInsertPoint(body);
-    llvm::Value* out_ptr = b_.CreateLoad(ptr_, out_row);
-    llvm::Value* anchor_ptr = b_.CreateLoad(ptr_, anchor_row);
-    for (const Region& region : rc.regions) emit_region(region, opaque(out_ptr), opaque(anchor_ptr));
-    b_.CreateStore(b_.CreatePtrAdd(out_ptr, b_.getInt64(p.out_row_bytes)), out_row);
-    b_.CreateStore(b_.CreatePtrAdd(anchor_ptr, b_.getInt64(p.in_row_step)), anchor_row);
-    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, r), b_.getInt64(1)), r);
-    llvm::Value* next = b_.CreateAdd(b_.CreateLoad(i64_, t), b_.getInt64(1));
-    b_.CreateStore(next, t);
-    back_edge(b_.CreateICmpSLT(next, end), classes[k], done);
+Status check_emittable(const Plan& plan, const LlvmTarget& target) {
+  if (plan.generic) return Internal("emit_llvm_ir: generic plans have no regions to emit");
+  if (!is_power_of_two(target.vector_bytes) || target.vector_bytes < 16 || target.vector_bytes > 64) {
+    return Internal("emit_llvm_ir: vector width ", target.vector_bytes, " is not 16, 32 or 64 bytes");
   }
-  b_.SetInsertPoint(classes.back());  // r == out_rows: the first row of the next image
-  b_.CreateStore(b_.getInt64(0), r);
-  llvm::Value* anchor_ptr = b_.CreateLoad(ptr_, anchor_row);
-  b_.CreateStore(b_.CreatePtrAdd(anchor_ptr, b_.getInt64(p.in_image_bytes - out_rows * p.in_row_step)), anchor_row);
-  b_.CreateBr(classes[0]);
+  return Status::Ok();
+}
 
-  b_.SetInsertPoint(done);
-  // Non-temporal stores are weakly ordered: publish them before returning.
-  if (p.options.nontemporal) b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
-  b_.CreateRetVoid();
+// Builds the kernel into `module`; the IR is checked by the caller.
+Status build(const Plan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module,
+             llvm::Function** function) {
+  PJ_RETURN_IF_ERROR(check_emittable(plan, target));
+  const Lowering lowering = lower(plan, walk_target(target));
+  KernelBuilder builder(lowering, name, module);
+  walk(lowering, builder);
+  if (!builder.failed().empty()) return Internal("emit_llvm_ir: ", builder.failed());
+  *function = builder.function();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -400,25 +349,21 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
   return options;
 }
 
-std::string llvm_kernel_name(const Plan& plan) { return cat("eip_llvm_", plan.name()); }
-
-namespace {
-
-Status check_emittable(const Plan& plan, const LlvmTarget& target) {
-  if (plan.generic) return Internal("emit_llvm_ir: generic plans have no regions to emit");
-  if (!is_power_of_two(target.vector_bytes) || target.vector_bytes < 16 || target.vector_bytes > 64) {
-    return Internal("emit_llvm_ir: vector width ", target.vector_bytes, " is not 16, 32 or 64 bytes");
-  }
-  return Status::Ok();
+Target walk_target(const LlvmTarget& target) {
+  Target t;
+  t.name = "llvm";
+  t.vector_bytes = target.vector_bytes;
+  t.max_move_bytes = 2 * target.vector_bytes;
+  return t;
 }
 
-}  // namespace
+std::string llvm_kernel_name(const Plan& plan) { return cat("eip_llvm_", plan.name()); }
 
 Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
                                                      llvm::LLVMContext& context) {
-  PJ_RETURN_IF_ERROR(check_emittable(plan, target));
   auto module = std::make_unique<llvm::Module>(llvm_kernel_name(plan), context);
-  KernelBuilder(plan, target, llvm_kernel_name(plan), *module).build();
+  llvm::Function* function = nullptr;
+  PJ_RETURN_IF_ERROR(build(plan, target, llvm_kernel_name(plan), *module, &function));
   std::string problems;
   llvm::raw_string_ostream out(problems);
   if (llvm::verifyModule(*module, &out)) {
@@ -427,15 +372,13 @@ Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const Llv
   return module;
 }
 
-Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name,
-                        llvm::Module& module) {
-  PJ_RETURN_IF_ERROR(check_emittable(plan, target));
+Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module) {
   if (module.getNamedValue(name) != nullptr) return Internal("emit_llvm_kernel: ", name, " is already defined");
-  KernelBuilder builder(plan, target, name, module);
-  builder.build();
+  llvm::Function* function = nullptr;
+  PJ_RETURN_IF_ERROR(build(plan, target, name, module, &function));
   std::string problems;
   llvm::raw_string_ostream out(problems);
-  if (llvm::verifyFunction(*builder.function(), &out)) {
+  if (llvm::verifyFunction(*function, &out)) {
     return Internal("emit_llvm_kernel: invalid IR for ", name, ": ", out.str());
   }
   return Status::Ok();

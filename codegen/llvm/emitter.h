@@ -1,13 +1,13 @@
-// Plan -> LLVM IR: one module holding `void eip_llvm_<signature>(const KernelArgs*)`
-// (codegen/plan/kernel_abi.h). Like the Xbyak emitter it only reads the plan: the row-class
-// chain, a column loop per region around the pixel program, unrolled or looped where the plan
-// says. LLVM then picks registers and instructions for the CPU it compiles for. LLVM's types
-// stay out of this header: callers that hold a context include LLVM themselves.
+// Lowered plan -> LLVM IR: one module holding `void eip_llvm_<signature>(const KernelArgs*)`
+// (codegen/plan/kernel_abi.h). Like the Xbyak emitter it only encodes what walk() asks for
+// (codegen/lower/walk.h); LLVM then picks registers and instructions for the CPU it compiles
+// for. LLVM's types stay out of this header: callers that hold a context include LLVM themselves.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "codegen/lower/lowering.h"
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
 
@@ -27,6 +27,9 @@ struct LlvmTarget {
 
 // Planner options matching what this emitter does for `target` (vector width).
 PlanOptions plan_options_for(const LlvmTarget& target);
+
+// What the emitter offers the walk: moves of up to two vectors, no chunks.
+Target walk_target(const LlvmTarget& target);
 
 // eip_llvm_<plan.name()>, e.g. eip_llvm_e4_56x56x64_k3x3_s1x1_r1x1_same.
 std::string llvm_kernel_name(const Plan& plan);

@@ -1,13 +1,16 @@
 // What every kernel LLVM compiles goes through, in the JIT session and ahead of time alike, so
-// that both make the same code: the vectors its CPU gets, and the optimization pipeline.
+// that both make the same code: the target machine, the vectors its CPU gets, and the
+// optimization pipeline.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/plan/status.h"
 
 namespace llvm {
 class TargetMachine;
@@ -19,10 +22,6 @@ namespace pj {
 // AVX-512 F and BW (byte permutes with VBMI), 32 with AVX, else 16 (SSE2 on every x86-64, NEON, ...).
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature);
 
-// This CPU's features as LLVM names them, each "+name" or "-name": what the JIT compiles for,
-// and `patchjit aot --cpu native`.
-std::vector<std::string> host_cpu_features();
-
 // Whether a list of that form enables `name`.
 bool enables(const std::vector<std::string>& features, std::string_view name);
 
@@ -30,6 +29,12 @@ bool enables(const std::vector<std::string>& features, std::string_view name);
 // pipeline takes about 2.4 ms per loop: 8.3 s for a kernel of 3,400). The kernels it builds,
 // in the JIT and ahead of time, stay within this: ten times the suite's largest (24 KiB, 33 loops).
 inline constexpr CodeBudget kLlvmBudget{int64_t{256} << 10, 256, "llvm budget"};
+
+// A target machine for `cpu` with `features` ("+avx2,-avx512f", or empty for the CPU's own) on
+// this process's target: position-independent, small code model, O2 code generation. One
+// factory for the JIT and ahead-of-time objects, so that their code is the same. Fails
+// (kUnimplemented) when LLVM cannot target it.
+Expected<std::unique_ptr<llvm::TargetMachine>> make_target_machine(const std::string& cpu, const std::string& features);
 
 // LLVM's O2 module pipeline for `machine`.
 void optimize_kernel_module(llvm::Module& module, llvm::TargetMachine& machine);

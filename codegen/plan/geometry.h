@@ -1,9 +1,11 @@
-// Validation of a Spec by TensorFlow's rules and in TensorFlow's words, and the sizes that
-// follow from it: output shape, effective filter sizes and padding (SEMANTICS.md §2-§3).
+// Validation of a Spec by TensorFlow's rules and in TensorFlow's words (docs/SEMANTICS.md §2),
+// and the sizes and byte strides that follow from it (§3, §6-§9): output shape, effective filter
+// sizes, padding, where every element of the image and of the patches lies.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "codegen/plan/spec.h"
@@ -23,20 +25,66 @@ struct Axis {
   int64_t pad_after = 0;   // bottom / right
 };
 
+// A shape of rank 3 or 4.
+struct Dims {
+  int rank = 4;
+  Vec4 d{};
+  int64_t elements() const;  // 0 when any dimension is 0
+  bool operator==(const Dims&) const = default;
+};
+std::string to_string(const Dims& dims);  // "[1,2,3]"
+
+// Where the elements of the image are: element (b, h, w, c) at
+//   b*image + h*row + w*pixel + c*channel bytes (any layout).
+struct ImageSteps {
+  int64_t image = 0, row = 0, pixel = 0, channel = 0;
+  bool operator==(const ImageSteps&) const = default;
+};
+
+// Where the elements of the patches are: element k of the patch of position p = oh*OW + ow of
+// image b at b*image + p*position + k*element bytes (rows: element = elem_size; columns:
+// position = elem_size).
+struct PatchSteps {
+  int64_t image = 0, position = 0, element = 0;
+  bool operator==(const PatchSteps&) const = default;
+};
+
 struct Geometry {
+  Op op = Op::kExtract;
   DType dtype = DType::kFloat32;
   Padding padding = Padding::kSame;
+  Format format;
+  FoldMode mode = FoldMode::kSum;
   int64_t elem_size = 4;
   int64_t batch = 0;
-  int64_t depth = 0;
+  int64_t depth = 0;  // C
   Axis rows, cols;
-  Vec4 input_shape{};       // [batch, rows.in, cols.in, depth]
-  int64_t patch_depth = 0;  // ksize_rows * ksize_cols * depth
-  Vec4 output_shape{};      // [batch, out_rows, out_cols, patch_depth]
-  int64_t input_bytes = 0;
-  int64_t output_bytes = 0;
+  int64_t patch_depth = 0;  // K = ksize_rows * ksize_cols * depth
+  int64_t positions = 0;    // OH * OW
+  Dims image_shape;    // in the layout's order
+  Dims patches_shape;  // rows [N, OH, OW, K]; columns [N, K, OH*OW]
+  ImageSteps image_steps;
+  PatchSteps patch_steps;
+  // Bytes from the first element of a buffer to one past its last (0 when it has none).
+  int64_t image_bytes = 0;
+  int64_t patches_bytes = 0;
+  PadValue pad_value{};
 
-  bool empty() const { return output_bytes == 0; }
+  bool extract() const { return op == Op::kExtract; }
+  bool dense_image() const;    // no gaps between the image's elements
+  bool dense_patches() const;  // no gaps between the patches' elements
+  // The op's input and output: image -> patches (extract) or patches -> image (fold).
+  const Dims& input_shape() const { return extract() ? image_shape : patches_shape; }
+  const Dims& output_shape() const { return extract() ? patches_shape : image_shape; }
+  int64_t input_bytes() const { return extract() ? image_bytes : patches_bytes; }
+  int64_t output_bytes() const { return extract() ? patches_bytes : image_bytes; }
+  // Nothing to write: the output has no elements (fold of empty patches still writes zeros).
+  bool empty() const { return output_bytes() == 0; }
+  // Rows kernels take work by: output rows (extract) or image rows (fold) of all images.
+  int64_t rows_per_image() const { return extract() ? rows.out : rows.in; }
+  int64_t total_rows() const { return batch * rows_per_image(); }
+  // Whether every byte of the pad value is zero (TensorFlow's T(0)).
+  bool zero_pad() const;
 };
 
 struct WindowedSize {
@@ -45,16 +93,21 @@ struct WindowedSize {
   int64_t pad_after = 0;
 };
 
-// TensorFlow's GetWindowedOutputSizeVerbose with dilation 1 (the kernel passes the dilated size).
-Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64_t stride,
-                                            Padding padding);
+// TensorFlow's GetWindowedOutputSizeVerbose with dilation 1 (the kernel passes the dilated size);
+// with Padding::kExplicit, `explicit_before/after` are the pads.
+Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64_t stride, Padding padding,
+                                            int64_t explicit_before = 0, int64_t explicit_after = 0);
 
 // The shape function's length rule for an attribute given as a list ("ksizes", "strides",
 // "rates"): exactly 4 values.
 Status check_attribute_length(std::string_view name, size_t length);
 
-// Every check of the op's shape function and CPU kernel, in the kernel's order, plus overflow
-// of any size or byte count in int64.
+// Every check of the op's shape function and CPU kernel, in the kernel's order, then patchjit's
+// own (pads, formats, strides, fold's types), plus overflow of any size or byte count in int64.
 Expected<Geometry> make_geometry(const Spec& spec);
+
+// The signature of a geometry's kernel, without batch: what kernels are cached and named by.
+// "e4_56x56x64_k3x3_s1x1_r1x1_same" for TensorFlow's op; other options add suffixes.
+std::string signature_name(const Geometry& g);
 
 }  // namespace pj

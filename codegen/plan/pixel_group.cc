@@ -12,18 +12,17 @@ namespace {
 // A window of up to 63 bytes is one register (its byte 63 is a zero); up to 127, two (byte 127).
 constexpr int64_t kChunk = 64, kSingle = 64, kWindow = 127;
 
-// For each output byte of one pixel, the input byte it copies (anchor-relative), or -1 (zero).
+// For each output byte of one pixel, the input byte it copies (anchor-relative), or -1 (a fill).
 std::vector<int64_t> sources_of(const PixelProgram& p) {
   std::vector<int64_t> source(static_cast<size_t>(p.dst_bytes), -1);
   for (const Block& b : p.blocks) {
     for (int64_t row = 0; row < b.rows; ++row) {
       for (const Step& s : b.steps) {
-        if (s.kind == Step::Kind::kZero) continue;
-        const int64_t stride = s.kind == Step::Kind::kGather ? s.src_stride : 0;
+        if (s.kind == Step::Kind::kFill) continue;
         for (int64_t j = 0; j < s.count; ++j) {
           for (int64_t k = 0; k < s.bytes; ++k) {
-            source[static_cast<size_t>(row * b.dst_row_stride + s.dst + j * s.bytes + k)] =
-                row * b.src_row_stride + s.src + j * stride + k;
+            source[static_cast<size_t>(row * b.dst_row_stride + s.dst + j * s.dst_stride + k)] =
+                row * b.src_row_stride + s.src + j * s.src_stride + k;
           }
         }
       }
@@ -73,7 +72,10 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
     GroupChunk chunk{lo, std::min(kChunk, group.pixels * P - lo), {}};
     for (int lane = 0; lane < chunk.bytes; ++lane) {
       const int64_t out = lo + lane, s = source[static_cast<size_t>(out % P)];
-      if (s < 0) continue;
+      if (s < 0) {
+        chunk.fill_lanes |= uint64_t{1} << lane;
+        continue;
+      }
       const int64_t b = out / P * in_pixel_step + s;
       const int32_t w = window_of(b);
       auto part = std::find_if(chunk.parts.begin(), chunk.parts.end(), [&](const GroupPart& x) { return x.window == w; });

@@ -34,11 +34,13 @@ struct GroupPart {
 };
 
 // Output bytes [dst, dst + bytes) from the group's first pixel, 64 but in the last chunk of a
-// partial group: the OR of its parts (none: zeros).
+// partial group: the OR of its parts (none: zeros), and the pad value in `fill_lanes` (the
+// parts leave them zero; with a zero pad value there is nothing to add).
 struct GroupChunk {
   int64_t dst = 0;
   int64_t bytes = 64;
   std::vector<GroupPart> parts;
+  uint64_t fill_lanes = 0;
 };
 
 struct PixelGroup {

@@ -15,6 +15,7 @@ using Wide = __int128;
 // Kernel taps [lo, hi) of one axis that fall inside the input; an empty range is {0, 0}.
 struct TapRange {
   int64_t lo = 0, hi = 0;
+  bool empty() const { return lo >= hi; }
   bool operator==(const TapRange&) const = default;
   auto operator<=>(const TapRange&) const = default;
 };
@@ -29,6 +30,18 @@ TapRange valid_taps(const Axis& axis, int64_t out_index) {
   Wide hi = last + 1;
   lo = std::min<Wide>(lo, axis.ksize);
   hi = std::clamp<Wide>(hi, 0, axis.ksize);
+  if (lo >= hi) return {};
+  return {static_cast<int64_t>(lo), static_cast<int64_t>(hi)};
+}
+
+// Output indices [lo, hi) for which tap k of the axis falls inside the input.
+TapRange valid_outputs(const Axis& axis, int64_t k) {
+  // 0 <= o*stride - pad_before + k*rate <= in - 1
+  const Wide offset = Wide{k} * axis.rate - axis.pad_before;
+  Wide lo = offset >= 0 ? 0 : (-offset + axis.stride - 1) / axis.stride;
+  Wide hi = floor_div(Wide{axis.in} - 1 - offset, axis.stride) + 1;
+  lo = std::clamp<Wide>(lo, 0, axis.out);
+  hi = std::clamp<Wide>(hi, 0, axis.out);
   if (lo >= hi) return {};
   return {static_cast<int64_t>(lo), static_cast<int64_t>(hi)};
 }
@@ -60,55 +73,82 @@ bool axis_classes(const Axis& axis, int64_t limit, std::vector<AxisClass>* class
   if (bottom_begin > top_end) {
     add(static_cast<int64_t>(top_end), static_cast<int64_t>(bottom_begin), {0, axis.ksize});
   }
-  for (int64_t i = static_cast<int64_t>(bottom_begin); i < axis.out; ++i) {
-    add(i, i + 1, valid_taps(axis, i));
-  }
+  for (int64_t i = static_cast<int64_t>(bottom_begin); i < axis.out; ++i) add(i, i + 1, valid_taps(axis, i));
   return static_cast<int64_t>(classes->size()) <= limit;
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Vector moves one step costs when fully unrolled (the code-size estimate).
-int64_t step_moves(const Step& step, const PlanOptions& options) {
-  int64_t run = std::min(step.bytes, options.max_unrolled_run_bytes);
-  return step.count * ceil_div(run, options.vector_bytes);
+// A step of `count` pieces in its simplest form: pieces back to back in dst (and in src, or
+// filled) become one; a single piece is a Copy; empty steps are none.
+std::optional<Step> make_step(bool fill, int64_t dst, int64_t src, int64_t bytes, int64_t count, int64_t src_stride,
+                              int64_t dst_stride) {
+  if (bytes <= 0 || count <= 0) return std::nullopt;
+  if (count > 1 && dst_stride == bytes && (fill || src_stride == bytes)) {
+    bytes *= count;
+    count = 1;
+  }
+  Step s;
+  s.kind = fill ? Step::Kind::kFill : count == 1 ? Step::Kind::kCopy : Step::Kind::kGather;
+  s.dst = dst;
+  s.src = fill ? 0 : src;
+  s.bytes = bytes;
+  s.count = count;
+  s.src_stride = count == 1 || fill ? 0 : src_stride;
+  s.dst_stride = count == 1 ? bytes : dst_stride;
+  return s;
 }
 
-// Appends a step, merging it into the previous one when both are contiguous.
-void append(std::vector<Step>* steps, Step step) {
-  if (step.dst_bytes() == 0) return;
-  if (step.kind == Step::Kind::kGather && step.src_stride == step.bytes) {
-    step = {Step::Kind::kCopy, step.dst, step.src, step.bytes * step.count, 1, 0};
-  }
-  if (step.kind == Step::Kind::kGather && step.count == 1) step.kind = Step::Kind::kCopy;
+// Appends a step, merging it into the previous one where the two are one run: fills and copies
+// that continue each other, and equal copies a constant source distance apart (a gather).
+void append(std::vector<Step>* steps, std::optional<Step> next) {
+  if (!next) return;
+  Step step = *next;
   if (!steps->empty()) {
     Step& prev = steps->back();
-    bool dst_adjacent = prev.dst + prev.dst_bytes() == step.dst;
-    if (dst_adjacent && prev.kind == Step::Kind::kZero && step.kind == Step::Kind::kZero) {
-      prev.bytes += step.bytes;
-      return;
-    }
-    if (dst_adjacent && prev.kind == Step::Kind::kCopy && step.kind == Step::Kind::kCopy &&
-        prev.src + prev.bytes == step.src) {
-      prev.bytes += step.bytes;
-      return;
+    const bool dst_follows = prev.contiguous() && prev.dst + prev.dst_extent() == step.dst;
+    if (dst_follows && step.contiguous()) {
+      if (prev.kind == Step::Kind::kFill && step.kind == Step::Kind::kFill) {
+        prev.bytes = prev.dst_extent() + step.dst_extent();
+        prev.count = 1;
+        prev.dst_stride = prev.bytes;
+        return;
+      }
+      if (prev.kind == Step::Kind::kCopy && step.kind == Step::Kind::kCopy && prev.src + prev.bytes == step.src) {
+        prev.bytes += step.bytes;
+        prev.dst_stride = prev.bytes;
+        return;
+      }
+      if (prev.kind == Step::Kind::kCopy && step.kind == Step::Kind::kCopy && prev.bytes == step.bytes &&
+          step.src > prev.src) {
+        prev = *make_step(false, prev.dst, prev.src, prev.bytes, 2, step.src - prev.src, prev.bytes);
+        return;
+      }
+      if (prev.kind == Step::Kind::kGather && step.kind == Step::Kind::kCopy && prev.bytes == step.bytes &&
+          prev.src + prev.count * prev.src_stride == step.src) {
+        ++prev.count;
+        return;
+      }
     }
   }
   steps->push_back(step);
 }
 
-// Appends a block; a block of one row, or whose rows are contiguous, joins the previous one.
+// Appends a block. A block of one step repeated at a constant distance is that step with more
+// pieces; blocks of one row join the previous one.
 void append(std::vector<Block>* blocks, Block block) {
-  if (block.rows == 0 || block.steps.empty()) return;
+  if (block.rows <= 0 || block.steps.empty()) return;
   if (block.rows > 1 && block.steps.size() == 1) {
-    Step& s = block.steps[0];
-    bool dst_rows_adjacent = block.dst_row_stride == s.dst_bytes();
-    if (dst_rows_adjacent && s.kind == Step::Kind::kZero) {
-      s.bytes *= block.rows;
-      block.rows = 1;
-    } else if (dst_rows_adjacent && s.kind == Step::Kind::kCopy &&
-               block.src_row_stride == s.bytes) {
-      s.bytes *= block.rows;
+    const Step s = block.steps[0];
+    std::optional<Step> merged;
+    const bool fill = s.kind == Step::Kind::kFill;
+    if (s.count == 1 && fill) {
+      merged = make_step(fill, s.dst, s.src, s.bytes, block.rows, block.src_row_stride, block.dst_row_stride);
+    } else if (block.dst_row_stride == s.count * s.dst_stride && (fill || block.src_row_stride == s.count * s.src_stride)) {
+      merged = make_step(fill, s.dst, s.src, s.bytes, s.count * block.rows, s.src_stride, s.dst_stride);
+    }
+    if (merged) {
+      block.steps = {*merged};
       block.rows = 1;
     }
   }
@@ -122,48 +162,128 @@ void append(std::vector<Block>* blocks, Block block) {
   blocks->push_back(std::move(block));
 }
 
-// The pixel program for one (row taps, col taps) pair, in output order; nullopt when its input
-// offsets do not fit int64 (hostile rates and sizes: the plan is then generic).
-std::optional<PixelProgram> build_program(const Plan& plan, TapRange rows, TapRange cols) {
+// Where the elements of one patch are, relative to the pixel's points (bytes).
+struct PatchMap {
+  int64_t e, C, kh, kw;
+  Wide row_tap, col_tap;  // input distance of kernel rows and cols
+  int64_t channel;        // input distance of channels
+  int64_t out_k;          // output distance of consecutive patch elements
+  bool chw;
+  int64_t dst(int64_t i, int64_t j, int64_t c) const {
+    return (chw ? (c * kh + i) * kw + j : (i * kw + j) * C + c) * out_k;
+  }
+  // Of a tap inside the image, so within an image's extent of the pixel's src point.
+  int64_t src(int64_t i, int64_t j) const { return static_cast<int64_t>(i * row_tap + j * col_tap); }
+  // As strides between taps (used only when more than one tap of the axis is valid).
+  int64_t row_stride() const { return static_cast<int64_t>(row_tap); }
+  int64_t col_stride() const { return static_cast<int64_t>(col_tap); }
+};
+
+// The distances between kernel rows and cols may exceed int64 when at most one tap of the axis
+// is ever valid: they are then never used as strides. nullopt when a used one does not fit
+// (hostile rates and sizes: the plan is then generic).
+std::optional<PatchMap> patch_map(const Plan& plan, bool rows_used, bool cols_used) {
   const Geometry& g = plan.geometry;
-  const int64_t tap = plan.in_tap_bytes;
-  const int64_t krow = g.cols.ksize * tap;  // output bytes per kernel row (a part of the pixel)
-  if (cols.lo == cols.hi) rows = {};        // no valid column: the whole pixel is padding
-  if (rows.lo == rows.hi) cols = {};
-  // Input distances of kernel rows and cols, and the first valid tap's offset. A distance may
-  // exceed int64 when at most one tap of its axis is ever valid: it is then never used.
   const Wide kFits = Wide{1} << 62;
-  const Wide wide_krow = rows.hi - rows.lo > 1 ? Wide{g.rows.rate} * g.cols.in * tap : 0;
-  const Wide wide_kcol = cols.hi - cols.lo > 1 ? Wide{g.cols.rate} * tap : 0;
-  const Wide first = Wide{rows.lo} * g.rows.rate * g.cols.in * tap + Wide{cols.lo} * g.cols.rate * tap;
-  if (wide_krow > kFits || wide_kcol > kFits || first > kFits) return std::nullopt;
-  const int64_t src_krow = static_cast<int64_t>(wide_krow);
-  const int64_t src_kcol = static_cast<int64_t>(wide_kcol);
+  PatchMap pm{g.elem_size, g.depth, g.rows.ksize, g.cols.ksize, Wide{g.rows.rate} * g.image_steps.row,
+              Wide{g.cols.rate} * g.image_steps.pixel, g.image_steps.channel, g.patch_steps.element,
+              g.format.order == PatchOrder::kChw};
+  if ((rows_used && pm.row_tap * (pm.kh - 1) > kFits) || (cols_used && pm.col_tap * (pm.kw - 1) > kFits)) {
+    return std::nullopt;
+  }
+  return pm;
+}
 
+// The program of one pixel with valid kernel rows `rows` and cols `cols`, in output order.
+std::optional<PixelProgram> pixel_program(const Plan& plan, TapRange rows, TapRange cols) {
+  if (rows.empty() || cols.empty()) rows = cols = {};  // no valid tap: the whole pixel is padding
+  const std::optional<PatchMap> pm = patch_map(plan, rows.hi - rows.lo > 1, cols.hi - cols.lo > 1);
+  if (!pm) return std::nullopt;
+  const Geometry& g = plan.geometry;
+  const int64_t e = pm->e, C = pm->C, kw = pm->kw, out = pm->out_k;
   PixelProgram program;
-  program.dst_bytes = plan.pixel_bytes;
+  program.dst_bytes = (g.patch_depth - 1) * out + e;
   program.row_lo = rows.lo, program.row_hi = rows.hi, program.col_lo = cols.lo, program.col_hi = cols.hi;
+  auto fill = [&](int64_t dst, int64_t elements) { return make_step(true, dst, 0, e, elements, 0, out); };
 
-  auto zero = [](int64_t dst, int64_t bytes) { return Step{Step::Kind::kZero, dst, 0, bytes, 1, 0}; };
-  Block top;
-  append(&top.steps, zero(0, rows.lo * krow));
-  append(&program.blocks, std::move(top));
-
-  Block valid;
-  valid.rows = rows.hi - rows.lo;
-  valid.dst_row_stride = krow;
-  valid.src_row_stride = src_krow;
-  int64_t dst = rows.lo * krow;
-  append(&valid.steps, zero(dst, cols.lo * tap));
-  append(&valid.steps, Step{Step::Kind::kGather, dst + cols.lo * tap, static_cast<int64_t>(first), tap,
-                            cols.hi - cols.lo, src_kcol});
-  append(&valid.steps, zero(dst + cols.hi * tap, (g.cols.ksize - cols.hi) * tap));
-  append(&program.blocks, std::move(valid));
-
-  Block bottom;
-  append(&bottom.steps, zero(rows.hi * krow, (g.rows.ksize - rows.hi) * krow));
-  append(&program.blocks, std::move(bottom));
+  if (!pm->chw) {
+    // Kernel rows of kw*C elements: padding rows, the valid rows (a block), padding rows.
+    const int64_t row_dst = kw * C * out;
+    Block top{rows.lo, row_dst, 0, false, {}};
+    append(&top.steps, fill(0, kw * C));
+    append(&program.blocks, std::move(top));
+    Block valid{rows.hi - rows.lo, row_dst, rows.hi - rows.lo > 1 ? pm->row_stride() : 0, false, {}};
+    const int64_t d0 = rows.lo * row_dst;
+    append(&valid.steps, fill(d0, cols.lo * C));
+    for (int64_t j = cols.lo; j < cols.hi; ++j) {
+      append(&valid.steps, make_step(false, d0 + pm->dst(0, j, 0), pm->src(rows.lo, j), e, C, pm->channel, out));
+    }
+    append(&valid.steps, fill(d0 + pm->dst(0, cols.hi, 0), (kw - cols.hi) * C));
+    append(&program.blocks, std::move(valid));
+    Block bottom{pm->kh - rows.hi, row_dst, 0, false, {}};
+    append(&bottom.steps, fill(rows.hi * row_dst, kw * C));
+    append(&program.blocks, std::move(bottom));
+    return program;
+  }
+  // Patch order chw: one block over the channels, kernel rows and cols inside.
+  Block channels{C, pm->kh * kw * out, pm->channel, false, {}};
+  for (int64_t i = 0; i < pm->kh; ++i) {
+    const int64_t d = pm->dst(i, 0, 0);
+    if (i < rows.lo || i >= rows.hi) {
+      append(&channels.steps, fill(d, kw));
+      continue;
+    }
+    append(&channels.steps, fill(d, cols.lo));
+    append(&channels.steps, make_step(false, d + cols.lo * out, pm->src(i, cols.lo), e, cols.hi - cols.lo,
+                                      cols.hi - cols.lo > 1 ? pm->col_stride() : 0, out));
+    append(&channels.steps, fill(d + cols.hi * out, kw - cols.hi));
+  }
+  append(&program.blocks, std::move(channels));
   return program;
+}
+
+// The program of a whole output row with valid kernel rows `rows`, for patches as columns:
+// positions are back to back in the output, so every patch element of the row is one run of OW
+// elements: padding, a copy (a gather at strides > 1), padding.
+std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
+  const Geometry& g = plan.geometry;
+  const std::optional<PatchMap> pm = patch_map(plan, false, false);  // no tap distance is a stride here
+  if (!pm) return std::nullopt;
+  const int64_t e = pm->e, OW = g.cols.out, kw = pm->kw;
+  PixelProgram program;
+  program.dst_bytes = (g.patch_depth - 1) * pm->out_k + OW * e;
+  program.row_lo = rows.lo, program.row_hi = rows.hi, program.col_lo = 0, program.col_hi = kw;
+  auto tap = [&](std::vector<Step>* steps, int64_t i, int64_t j) {
+    const int64_t d = pm->dst(i, j, 0);
+    TapRange cols = rows.lo <= i && i < rows.hi ? valid_outputs(g.cols, j) : TapRange{};
+    if (cols.empty()) cols = {OW, OW};
+    append(steps, make_step(true, d, 0, e, cols.lo, 0, e));
+    append(steps, make_step(false, d + cols.lo * e, pm->src(i, j) + cols.lo * plan.src_pixel_step, e, cols.hi - cols.lo,
+                            plan.src_pixel_step, e));
+    append(steps, make_step(true, d + cols.hi * e, 0, e, OW - cols.hi, 0, e));
+  };
+  if (pm->chw) {
+    Block channels{pm->C, pm->kh * kw * pm->out_k, pm->channel, false, {}};
+    for (int64_t i = 0; i < pm->kh; ++i) {
+      for (int64_t j = 0; j < kw; ++j) tap(&channels.steps, i, j);
+    }
+    append(&program.blocks, std::move(channels));
+    return program;
+  }
+  for (int64_t i = 0; i < pm->kh; ++i) {  // hwc: each tap's channels are consecutive rows
+    for (int64_t j = 0; j < kw; ++j) {
+      Block channels{pm->C, pm->out_k, pm->channel, false, {}};
+      tap(&channels.steps, i, j);
+      append(&program.blocks, std::move(channels));
+    }
+  }
+  return program;
+}
+
+// Vector moves one step costs when fully unrolled (the code-size estimate).
+int64_t step_moves(const Step& step, const PlanOptions& options) {
+  int64_t run = std::min(step.bytes, options.max_unrolled_run_bytes);
+  return step.count * ceil_div(run, options.vector_bytes);
 }
 
 // The planner's unrolling decisions: the pieces of a gather, then the rows of a block, become
@@ -174,7 +294,7 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
     int64_t moves = 0;
     for (Step& s : block.steps) {
       int64_t piece = ceil_div(std::min(s.bytes, options.max_unrolled_run_bytes), options.vector_bytes);
-      s.loop = s.kind == Step::Kind::kGather && s.bytes <= options.max_unrolled_run_bytes &&
+      s.loop = s.kind != Step::Kind::kCopy && s.count > 1 && s.bytes <= options.max_unrolled_run_bytes &&
                s.count * piece > options.unroll_budget;
       moves += s.loop ? piece : step_moves(s, options);
     }
@@ -182,16 +302,15 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
   }
 }
 
-// Byte range [lo, hi) a program reads relative to the anchor, or lo == hi when it reads nothing.
+// Byte range [lo, hi) a program reads relative to its src point, or lo == hi when it reads nothing.
 std::pair<Wide, Wide> source_extent(const PixelProgram& program) {
   Wide lo = 0, hi = 0;
   bool any = false;
   for (const Block& b : program.blocks) {
     for (const Step& s : b.steps) {
-      if (s.kind == Step::Kind::kZero) continue;
+      if (s.kind == Step::Kind::kFill) continue;
       Wide first = s.src;
-      Wide end = Wide{s.src} + Wide{b.rows - 1} * b.src_row_stride +
-                 Wide{s.count - 1} * s.src_stride + s.bytes;
+      Wide end = Wide{s.src} + Wide{b.rows - 1} * b.src_row_stride + Wide{s.count - 1} * s.src_stride + s.bytes;
       lo = any ? std::min(lo, first) : first;
       hi = any ? std::max(hi, end) : end;
       any = true;
@@ -200,33 +319,48 @@ std::pair<Wide, Wide> source_extent(const PixelProgram& program) {
   return {lo, hi};
 }
 
-Wide anchor(const Plan& plan, int64_t row, int64_t col) {
-  return Wide{plan.anchor_origin} + Wide{row} * plan.in_row_step + Wide{col} * plan.in_pixel_step;
+Wide source_point(const Plan& plan, int64_t row, int64_t col) {
+  return Wide{plan.src_origin} + Wide{row} * plan.src_row_step + Wide{col} * plan.src_pixel_step;
 }
 
-// The memory-safety proof every backend relies on: for every region, the reads of its first and
-// last pixel (the extremes, since offsets grow with row and column) stay inside the input image,
-// and every write stays inside the pixel's output bytes.
+// The memory-safety proof every backend relies on: every write of a program stays inside its
+// pixel's (or row's) dst extent, which stays inside the output; and for every region, the reads
+// of its first and last pixel (the extremes, since offsets grow with row and column) stay inside
+// the source image.
 Status prove_bounds(const Plan& plan) {
+  const Geometry& g = plan.geometry;
   for (const PixelProgram& program : plan.programs) {
     for (const Block& b : program.blocks) {
+      if (b.rows <= 0 || b.dst_row_stride < 0 || b.src_row_stride < 0) {
+        return Internal("planner bug: a block of ", b.rows, " rows steps backwards (", plan.name(), ")");
+      }
       for (const Step& s : b.steps) {
-        Wide end = Wide{s.dst} + Wide{b.rows - 1} * b.dst_row_stride + s.dst_bytes();
-        if (s.dst < 0 || s.bytes <= 0 || s.count <= 0 || b.rows <= 0 || end > program.dst_bytes) {
+        Wide end = Wide{s.dst} + Wide{b.rows - 1} * b.dst_row_stride + s.dst_extent();
+        if (s.dst < 0 || s.bytes <= 0 || s.count <= 0 || s.dst_stride < s.bytes || s.src_stride < 0 ||
+            end > program.dst_bytes) {
           return Internal("planner bug: a step writes outside its pixel (", plan.name(), ")");
         }
       }
     }
   }
+  const int64_t one_pixel = (g.patch_depth - 1) * g.patch_steps.element + g.elem_size;
   for (const RowClass& rc : plan.row_classes) {
     for (const Region& region : rc.regions) {
-      auto [lo, hi] = source_extent(plan.programs[region.program]);
+      const PixelProgram& program = plan.programs[region.program];
+      const int64_t allowed = plan.whole_rows           ? one_pixel + (g.cols.out - 1) * g.elem_size
+                              : region.pixels_per_iteration == 1 ? one_pixel
+                                                                 : region.pixels_per_iteration * plan.pixel_bytes;
+      if (program.dst_bytes > allowed) {
+        return Internal("planner bug: program ", region.program, " writes ", program.dst_bytes, " bytes, more than its ",
+                        allowed, " (", plan.name(), ")");
+      }
+      auto [lo, hi] = source_extent(program);
       if (lo == hi) continue;
       int64_t last_col = region.begin + (region.iterations() - 1) * region.pixels_per_iteration;
-      if (anchor(plan, rc.begin, region.begin) + lo < 0 ||
-          anchor(plan, rc.end - 1, last_col) + hi > plan.in_image_bytes) {
-        return Internal("planner bug: region rows [", rc.begin, ",", rc.end, ") cols [",
-                        region.begin, ",", region.end, ") reads outside the input (", plan.name(), ")");
+      if (source_point(plan, rc.begin, region.begin) + lo < 0 ||
+          source_point(plan, rc.end - 1, last_col) + hi > plan.src_image_extent) {
+        return Internal("planner bug: region rows [", rc.begin, ",", rc.end, ") cols [", region.begin, ",", region.end,
+                        ") reads outside the input (", plan.name(), ")");
       }
     }
   }
@@ -236,21 +370,22 @@ Status prove_bounds(const Plan& plan) {
 // Regions whose pixels are one contiguous copy each, read and written back to back, become a
 // single copy of all of them (1x1 kernels at stride 1, non-overlapping 1-row windows).
 void fuse_contiguous_pixels(Plan* plan) {
+  if (plan->src_pixel_step != plan->pixel_bytes || plan->dst_pixel_step != plan->pixel_bytes) return;
   std::map<int64_t, int32_t> fused_by_width;
   for (RowClass& rc : plan->row_classes) {
     for (Region& region : rc.regions) {
       const PixelProgram& p = plan->programs[region.program];
       int64_t width = region.end - region.begin;
-      bool single_copy = p.blocks.size() == 1 && p.blocks[0].rows == 1 &&
-                         p.blocks[0].steps.size() == 1 &&
-                         p.blocks[0].steps[0].kind == Step::Kind::kCopy &&
-                         p.blocks[0].steps[0].src == 0 && p.blocks[0].steps[0].bytes == p.dst_bytes;
-      if (width < 2 || !single_copy || plan->in_pixel_step != plan->pixel_bytes) continue;
+      bool single_copy = p.blocks.size() == 1 && p.blocks[0].rows == 1 && p.blocks[0].steps.size() == 1 &&
+                         p.blocks[0].steps[0].kind == Step::Kind::kCopy && p.blocks[0].steps[0].src == 0 &&
+                         p.blocks[0].steps[0].bytes == p.dst_bytes;
+      if (width < 2 || !single_copy) continue;
       auto [it, inserted] = fused_by_width.try_emplace(width, 0);
       if (inserted) {
         PixelProgram fused = p;
         fused.dst_bytes = width * plan->pixel_bytes;
         fused.blocks[0].steps[0].bytes = fused.dst_bytes;
+        fused.blocks[0].steps[0].dst_stride = fused.dst_bytes;
         it->second = static_cast<int32_t>(plan->programs.size());
         plan->programs.push_back(std::move(fused));
       }
@@ -269,9 +404,10 @@ Plan generic_plan(Plan plan) {
 }
 
 // Groups for the programs some region runs at least a group's worth of times, one pixel at a
-// time. Their windows lie between bytes the steps read (pixel_group.h): inside the input, as
-// prove_bounds showed for the steps.
+// time, and the regions' choice to run them. Their windows lie between bytes the steps read
+// (pixel_group.h): inside the input, as prove_bounds showed for the steps.
 void group_programs(Plan* plan) {
+  if (plan->dst_pixel_step != plan->pixel_bytes) return;  // groups write pixels back to back
   std::vector<int64_t> longest(plan->programs.size(), 0);  // most consecutive pixels in a region
   for (const RowClass& rc : plan->row_classes) {
     for (const Region& r : rc.regions) {
@@ -281,12 +417,24 @@ void group_programs(Plan* plan) {
   for (size_t i = 0; i < plan->programs.size(); ++i) {
     PixelProgram& p = plan->programs[i];
     if (longest[i] < 2) continue;
-    std::optional<PixelGroup> group = group_pixels(p, plan->in_pixel_step);
+    std::optional<PixelGroup> group = group_pixels(p, plan->src_pixel_step);
     if (group && group->pixels <= longest[i]) p.group = std::move(group);
+  }
+  for (RowClass& rc : plan->row_classes) {
+    for (Region& r : rc.regions) {
+      const PixelProgram& p = plan->programs[r.program];
+      r.grouped = p.group && r.pixels_per_iteration == 1 && r.iterations() >= p.group->pixels;
+      const int64_t rest = r.grouped ? r.iterations() % p.group->pixels : 0;
+      if (rest > 0) r.tail = group_pixels(p, plan->src_pixel_step, rest);
+    }
   }
 }
 
 }  // namespace
+
+bool streamable(const Geometry& g) {
+  return g.extract() && g.format == kTfFormat && g.dense_patches() && (g.depth * g.elem_size) % 64 == 0;
+}
 
 CodeEstimate estimate_code(const Plan& plan) {
   // 128-bit sums: a hostile signature can ask for more than int64 counts.
@@ -306,10 +454,7 @@ CodeEstimate estimate_code(const Plan& plan) {
     Cost program;
     for (const Block& b : p.blocks) {
       Cost row;
-      for (const Step& s : b.steps) {
-        if (s.kind != Step::Kind::kGather) row = row + run(s.bytes);
-        else row = row + (s.loop ? run(s.bytes) + Cost{kLoop, 1} : run(s.bytes).times(s.count));
-      }
+      for (const Step& s : b.steps) row = row + (s.loop ? run(s.bytes) + Cost{kLoop, 1} : run(s.bytes).times(s.count));
       program = program + (b.loop ? row + Cost{kLoop, 1} : row.times(b.rows));
     }
     if (p.group) {
@@ -317,7 +462,7 @@ CodeEstimate estimate_code(const Plan& plan) {
       // pixels, each two loads a window, two moves a part and a store a chunk, then the loop
       // and its permute indices (up to 11 kept in registers).
       Cost group{kLoop + kMove * (11 + 2 * 2 * Wide(p.group->windows.size())), 1};
-      for (const GroupChunk& c : p.group->chunks) group = group + Cost{kMove * 2 * (2 * Wide(c.parts.size()) + 1), 0};
+      for (const GroupChunk& c : p.group->chunks) group = group + Cost{kMove * 2 * (2 * Wide(c.parts.size()) + 2), 0};
       program = program + group;
     }
     programs.push_back(program);
@@ -353,12 +498,7 @@ Expected<Plan> make_plan_within(const Geometry& geometry, const PlanOptions& opt
                            " loops");
 }
 
-std::string Plan::name() const {
-  const Geometry& g = geometry;
-  return cat("e", g.elem_size, "_", g.rows.in, "x", g.cols.in, "x", g.depth, "_k", g.rows.ksize,
-             "x", g.cols.ksize, "_s", g.rows.stride, "x", g.cols.stride, "_r", g.rows.rate, "x",
-             g.cols.rate, g.padding == Padding::kSame ? "_same" : "_valid");
-}
+std::string Plan::name() const { return signature_name(geometry); }
 
 int64_t Plan::region_count() const {
   int64_t n = 0;
@@ -368,6 +508,7 @@ int64_t Plan::region_count() const {
 
 Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   if (geometry.empty()) return Internal("make_plan: the output is empty; there is nothing to plan");
+  if (!geometry.extract()) return Internal("make_plan: fold has no plan yet");
   if (options.vector_bytes <= 0 || options.unroll_budget <= 0 || options.max_unrolled_run_bytes <= 0) {
     return InvalidArgument("make_plan: plan options must be positive");
   }
@@ -376,28 +517,40 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   plan.geometry = g;
   plan.options = options;
   plan.options.nontemporal = options.nontemporal && streamable(g);
+  plan.whole_rows = g.format.patches == PatchesAs::kColumns && !options.pixels_only;
+  if (options.pixels_only) plan.options.group_pixels = false;
   // Non-empty output: every size below is a factor of the (int64) input or output byte count,
-  // except the anchor offsets, which are checked in 128 bits by prove_bounds.
-  plan.in_tap_bytes = g.depth * g.elem_size;
+  // except the source offsets, which are checked in 128 bits here and by prove_bounds.
+  const ImageSteps& in = g.image_steps;
+  const PatchSteps& out = g.patch_steps;
   plan.pixel_bytes = g.patch_depth * g.elem_size;
-  plan.out_row_bytes = g.cols.out * plan.pixel_bytes;
-  plan.out_image_bytes = g.rows.out * plan.out_row_bytes;
-  plan.in_image_bytes = g.rows.in * g.cols.in * plan.in_tap_bytes;
-  Wide pixel_step = Wide{g.cols.stride} * plan.in_tap_bytes;
-  Wide row_step = Wide{g.rows.stride} * g.cols.in * plan.in_tap_bytes;
-  Wide origin = -(Wide{g.rows.pad_before} * g.cols.in + g.cols.pad_before) * plan.in_tap_bytes;
-  // Anchors this far apart (hostile strides, or padding of huge dilated kernels) do not fit the
+  plan.rows_per_image = g.rows.out;
+  plan.dst_image_step = out.image;
+  plan.dst_pixel_step = out.position;
+  plan.dst_row_step = g.cols.out * out.position;
+  plan.src_image_step = in.image;
+  plan.src_image_extent = g.image_bytes == 0 ? 0
+                                             : g.elem_size + (g.rows.in - 1) * in.row + (g.cols.in - 1) * in.pixel +
+                                                   (g.depth - 1) * in.channel;
+  const Wide pixel_step = Wide{g.cols.stride} * in.pixel;
+  const Wide row_step = Wide{g.rows.stride} * in.row;
+  const Wide origin = -(Wide{g.rows.pad_before} * in.row + Wide{g.cols.pad_before} * in.pixel);
+  // Points this far apart (hostile strides, or padding of huge dilated kernels) do not fit the
   // int64 offsets kernels use: the generic loops, which address valid taps only, serve them.
   const Wide kMax = (Wide{1} << 62);
   if (pixel_step > kMax || row_step > kMax || -origin > kMax) return generic_plan(std::move(plan));
-  plan.in_pixel_step = static_cast<int64_t>(pixel_step);
-  plan.in_row_step = static_cast<int64_t>(row_step);
-  plan.anchor_origin = static_cast<int64_t>(origin);
+  plan.src_pixel_step = static_cast<int64_t>(pixel_step);
+  plan.src_row_step = static_cast<int64_t>(row_step);
+  plan.src_origin = static_cast<int64_t>(origin);
 
   std::vector<AxisClass> row_classes, col_classes;
-  if (!axis_classes(g.rows, options.max_regions, &row_classes) ||
-      !axis_classes(g.cols, options.max_regions, &col_classes) ||
-      static_cast<int64_t>(row_classes.size() * col_classes.size()) > options.max_regions) {
+  if (!axis_classes(g.rows, options.max_regions, &row_classes)) return generic_plan(std::move(plan));
+  if (plan.whole_rows) {
+    col_classes = {{0, g.cols.out, {}}};
+  } else if (!axis_classes(g.cols, options.max_regions, &col_classes)) {
+    return generic_plan(std::move(plan));
+  }
+  if (static_cast<int64_t>(row_classes.size() * col_classes.size()) > options.max_regions) {
     return generic_plan(std::move(plan));
   }
 
@@ -407,19 +560,22 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
     for (const AxisClass& cols : col_classes) {
       auto [it, inserted] = program_index.try_emplace({rows.taps, cols.taps}, 0);
       if (inserted) {
-        std::optional<PixelProgram> program = build_program(plan, rows.taps, cols.taps);
+        std::optional<PixelProgram> program =
+            plan.whole_rows ? row_program(plan, rows.taps) : pixel_program(plan, rows.taps, cols.taps);
         if (!program) return generic_plan(std::move(plan));
         it->second = static_cast<int32_t>(plan.programs.size());
         plan.programs.push_back(std::move(*program));
       }
-      rc.regions.push_back({cols.begin, cols.end, it->second, 1});
+      Region region{cols.begin, cols.end, it->second, 1, false, std::nullopt};
+      if (plan.whole_rows) region.pixels_per_iteration = cols.end - cols.begin;
+      rc.regions.push_back(std::move(region));
     }
     plan.row_classes.push_back(std::move(rc));
   }
-  fuse_contiguous_pixels(&plan);
+  if (!plan.whole_rows && !options.pixels_only && g.format.patches == PatchesAs::kRows) fuse_contiguous_pixels(&plan);
   for (PixelProgram& p : plan.programs) choose_loops(options, &p);
   PJ_RETURN_IF_ERROR(prove_bounds(plan));
-  if (options.group_pixels) group_programs(&plan);
+  if (plan.options.group_pixels && !plan.whole_rows) group_programs(&plan);
   return plan;
 }
 

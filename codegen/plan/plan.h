@@ -1,15 +1,16 @@
 // The Plan: what to copy where, for one signature without its batch size. Every backend runs
-// the same Plan; it is data, small and printable.
+// the same Plan; it is data, small and printable (`patchjit info`).
 //
-// Output pixel (b, r, c) is P = patch_depth * elem_size bytes at
-//   output + (b*out_rows + r)*out_row_bytes + c*P.
-// Its anchor is the input address of its top-left tap,
-//   input + b*in_image_bytes + anchor_origin + r*in_row_step + c*in_pixel_step,
-// which may lie outside the image; no step ever touches memory outside it (make_plan proves it).
+// The kernel walks rows: output rows (b, oh) of extract. Row r of image b starts at
+//   dst: output + b*dst_image_step + r*dst_row_step
+//   src: input  + b*src_image_step + src_origin + r*src_row_step
+// and pixel c of the row at + c*dst_pixel_step and + c*src_pixel_step. For extract the source
+// point is the pixel's anchor, the input address of its top-left tap (channel 0), which may lie
+// outside the image; no step ever touches memory outside it (make_plan proves it).
 //
-// Output rows split into row classes and output columns into column ranges by which taps fall
-// inside the image. A Region is one row class x one column range: every pixel in it runs the
-// same PixelProgram, whose offsets are relative to the pixel's output address and anchor.
+// Rows split into row classes and pixels into column ranges by which taps fall inside the
+// image. A Region is one row class x one column range: every pixel in it runs the same
+// PixelProgram, whose offsets are relative to the pixel's dst and src points.
 #pragma once
 
 #include <cstdint>
@@ -24,25 +25,28 @@
 
 namespace pj {
 
-// A contiguous run of output bytes, filled from the input or with zeros.
-//   Copy:   dst[0, bytes) <- src[0, bytes)
-//   Gather: count pieces of `bytes` each, read every `src_stride` bytes, written back to back
-//           (dilated columns: rate_cols > 1)
-//   Zero:   dst[0, bytes) <- 0 (padding; zero bytes are TensorFlow's T(0) for every dtype)
+// `count` pieces of `bytes` each: the j-th written at dst + j*dst_stride.
+//   Copy:   one piece read from src (count 1)
+//   Gather: piece j read from src + j*src_stride (dilated taps, strided channels)
+//   Fill:   every piece filled with the pad value (zero bytes: TensorFlow's T(0))
+// Pieces are whole elements, so a fill starts on an element boundary.
 struct Step {
-  enum class Kind : uint8_t { kCopy, kGather, kZero };
+  enum class Kind : uint8_t { kCopy, kGather, kFill };
   Kind kind = Kind::kCopy;
-  int64_t dst = 0;         // offset from the pixel's output address
-  int64_t src = 0;         // offset from the pixel's anchor (Copy, Gather)
-  int64_t bytes = 0;       // Copy/Zero: length; Gather: bytes per piece
-  int64_t count = 1;       // Gather: pieces; 1 otherwise
+  int64_t dst = 0;         // offset from the pixel's dst point
+  int64_t src = 0;         // offset from the pixel's src point (Copy, Gather)
+  int64_t bytes = 0;       // per piece
+  int64_t count = 1;       // pieces
   int64_t src_stride = 0;  // Gather: source distance between pieces
+  int64_t dst_stride = 0;  // distance between pieces in dst: `bytes` when they are back to back
   bool loop = false;       // Gather: the planner's choice of a run-time loop over pieces
 
-  int64_t dst_bytes() const { return bytes * count; }
+  bool contiguous() const { return count == 1 || dst_stride == bytes; }
+  int64_t dst_extent() const { return (count - 1) * dst_stride + bytes; }
 };
 
-// Steps repeated for `rows` kernel rows, each row dst_row_stride and src_row_stride further on.
+// Steps repeated `rows` times (kernel rows, or channels), each time dst_row_stride and
+// src_row_stride further on.
 struct Block {
   int64_t rows = 1;
   int64_t dst_row_stride = 0;
@@ -53,7 +57,7 @@ struct Block {
 
 struct PixelProgram {
   std::vector<Block> blocks;
-  int64_t dst_bytes = 0;  // bytes written: P, or n*P for a fused region
+  int64_t dst_bytes = 0;  // extent written, from the dst point
   // Valid kernel taps: rows [row_lo, row_hi), cols [col_lo, col_hi) (for printing).
   int64_t row_lo = 0, row_hi = 0, col_lo = 0, col_hi = 0;
   // With PlanOptions::group_pixels, for pixels shorter than a vector that a region runs at least
@@ -61,18 +65,22 @@ struct PixelProgram {
   std::optional<PixelGroup> group;
 };
 
-// Output columns [begin, end) of one row class, all running `program`.
+// Pixels [begin, end) of one row class, all running `program`.
 struct Region {
   int64_t begin = 0, end = 0;
   int32_t program = 0;
-  // 1, or end - begin when the pixels form one contiguous copy (e.g. 1x1 kernels at stride 1):
-  // the program then covers all of them in a single iteration.
+  // 1, or end - begin when one iteration covers all of them: contiguous pixels fused into one
+  // copy (1x1 kernels at stride 1), or a program over a whole output row (patches as columns).
   int64_t pixels_per_iteration = 1;
+  // The planner's choice for pixels shorter than a vector: the program's group writes whole
+  // groups, and `tail` (a partial group) the last pixels, or else they go one at a time.
+  bool grouped = false;
+  std::optional<PixelGroup> tail;
 
   int64_t iterations() const { return (end - begin) / pixels_per_iteration; }
 };
 
-// Output rows [begin, end), all with the same valid kernel rows.
+// Rows [begin, end), all with the same valid kernel rows.
 struct RowClass {
   int64_t begin = 0, end = 0;
   std::vector<Region> regions;
@@ -94,34 +102,37 @@ struct PlanOptions {
   // Backends with 64-byte vectors and two-source byte permutes: pixels shorter than a vector
   // may be written several at a time (PixelProgram::group).
   bool group_pixels = false;
+  // One program per pixel in every format, no fused or grouped pixels: the plan of a tile's
+  // partial rows (patches as columns otherwise get programs over whole rows).
+  bool pixels_only = false;
 };
 
 struct Plan {
   Geometry geometry;  // batch is not part of the plan; kernels take it at run time
   PlanOptions options;
 
-  int64_t pixel_bytes = 0;     // P
-  int64_t out_row_bytes = 0;   // out_cols * P
-  int64_t out_image_bytes = 0;
-  int64_t in_tap_bytes = 0;    // depth * elem_size
-  int64_t in_pixel_step = 0;   // anchor advance per output column: stride_cols * tap
-  int64_t in_row_step = 0;     // anchor advance per output row: stride_rows * in_cols * tap
-  int64_t in_image_bytes = 0;
-  int64_t anchor_origin = 0;   // anchor of pixel (0, 0, 0): -(pad_top*in_cols + pad_left)*tap
+  int64_t pixel_bytes = 0;  // dst bytes of one pixel's patch when its elements are back to back
+  // The walk, in bytes (see the top of this file).
+  int64_t rows_per_image = 0;
+  int64_t dst_image_step = 0, dst_row_step = 0, dst_pixel_step = 0;
+  int64_t src_image_step = 0, src_row_step = 0, src_pixel_step = 0, src_origin = 0;
+  // What one source image spans (its reads stay inside), and each output row.
+  int64_t src_image_extent = 0;
+  bool whole_rows = false;  // every region is one program over a whole output row
 
   std::vector<PixelProgram> programs;
-  std::vector<RowClass> row_classes;  // cover [0, out_rows) in order
+  std::vector<RowClass> row_classes;  // cover [0, rows_per_image) in order
   // Too many regions to specialize: no programs; executors run the generic per-pixel loops.
   bool generic = false;
 
-  // Signature name without batch, e.g. "e4_56x56x64_k3x3_s1x1_r1x1_same".
+  // Signature name without batch (signature_name), e.g. "e4_56x56x64_k3x3_s1x1_r1x1_same".
   std::string name() const;
   int64_t region_count() const;
 };
 
-// Whether non-temporal stores can serve this geometry: each tap a whole number of cache lines,
-// so every pixel, run and zero fill is line-aligned on an aligned output.
-inline bool streamable(const Geometry& g) { return (g.depth * g.elem_size) % 64 == 0; }
+// Whether non-temporal stores can serve this geometry: patches as dense rows, each tap a whole
+// number of cache lines, so every pixel, run and fill is line-aligned on an aligned output.
+bool streamable(const Geometry& g);
 
 // Plans a non-empty geometry. Fails (kInternal) if a step could touch memory outside the input
 // image or the output pixel: that is the proof every backend relies on.
@@ -155,7 +166,7 @@ Expected<Plan> make_plan_within(const Geometry& geometry, const PlanOptions& opt
                                 std::string_view kernel_prefix);
 
 // Full check, for tests: in bounds, every output byte of every region written exactly once, and
-// every copied byte read from the tap TensorFlow's rule names.
+// every copied byte read from the element the rule names (docs/SEMANTICS.md §4, §8).
 Status verify_plan(const Plan& plan);
 
 // Human-readable plan, as `patchjit info` prints it.

@@ -14,10 +14,16 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
       break;
     case Step::Kind::kGather:
       out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes
-          << " B every " << s.src_stride << " B" << (s.loop ? " (loop)" : "") << "\n";
+          << " B every " << s.src_stride << " B";
+      if (!s.contiguous()) out << ", to every " << s.dst_stride << " B";
+      out << (s.loop ? " (loop)" : "") << "\n";
       break;
-    case Step::Kind::kZero:
-      out << "zero   dst " << s.dst << ", " << s.bytes << " B\n";
+    case Step::Kind::kFill:
+      out << "fill   dst " << s.dst << ", ";
+      if (s.count > 1) out << s.count << " x ";
+      out << s.bytes << " B";
+      if (!s.contiguous()) out << " every " << s.dst_stride << " B";
+      out << (s.loop ? " (loop)" : "") << "\n";
       break;
   }
 }
@@ -28,12 +34,19 @@ std::string to_string(const Plan& plan) {
   const Geometry& g = plan.geometry;
   std::ostringstream out;
   out << "plan " << plan.name() << "\n";
-  out << "  pixel " << plan.pixel_bytes << " B (" << g.rows.ksize << "x" << g.cols.ksize
-      << " taps of " << plan.in_tap_bytes << " B); output row " << plan.out_row_bytes
-      << " B, image " << plan.out_image_bytes << " B\n";
-  out << "  anchor: origin " << plan.anchor_origin << " B, +" << plan.in_pixel_step
-      << " B per output column, +" << plan.in_row_step << " B per output row; input image "
-      << plan.in_image_bytes << " B\n";
+  out << "  patch " << g.patch_depth << " elements of " << g.elem_size << " B (" << g.rows.ksize << "x"
+      << g.cols.ksize << " taps of " << g.depth << " channels, " << order_name(g.format.order) << " order) as "
+      << patches_name(g.format.patches) << "; input " << layout_name(g.format.layout) << "\n";
+  out << "  dst: +" << plan.dst_pixel_step << " B per pixel, +" << plan.dst_row_step << " B per row, +"
+      << plan.dst_image_step << " B per image\n";
+  out << "  src: origin " << plan.src_origin << " B, +" << plan.src_pixel_step << " B per pixel, +"
+      << plan.src_row_step << " B per row, +" << plan.src_image_step << " B per image (" << plan.src_image_extent
+      << " B each)\n";
+  if (!g.zero_pad()) {
+    out << "  pad value bytes";
+    for (int64_t i = 0; i < g.elem_size; ++i) out << " " << int{g.pad_value[i]};
+    out << "\n";
+  }
   out << "  stores: " << (plan.options.nontemporal ? "non-temporal" : "normal") << "\n";
   if (plan.generic) {
     out << "  generic: more than " << plan.options.max_regions
@@ -42,8 +55,9 @@ std::string to_string(const Plan& plan) {
   }
   for (size_t i = 0; i < plan.programs.size(); ++i) {
     const PixelProgram& p = plan.programs[i];
-    out << "  program " << i << ": " << p.dst_bytes << " B; valid taps rows [" << p.row_lo << ","
-        << p.row_hi << ") cols [" << p.col_lo << "," << p.col_hi << ")\n";
+    out << "  program " << i << ": " << p.dst_bytes << " B; valid taps rows [" << p.row_lo << "," << p.row_hi << ")";
+    if (plan.whole_rows) out << ", a whole output row\n";
+    else out << " cols [" << p.col_lo << "," << p.col_hi << ")\n";
     for (const Block& b : p.blocks) {
       const char* indent = "      ";
       if (b.rows > 1) {
@@ -66,7 +80,8 @@ std::string to_string(const Plan& plan) {
     out << "    rows [" << rc.begin << "," << rc.end << "):";
     for (const Region& r : rc.regions) {
       out << " cols [" << r.begin << "," << r.end << ") p" << r.program;
-      if (r.pixels_per_iteration > 1) out << " (fused)";
+      if (r.pixels_per_iteration > 1 && !plan.whole_rows) out << " (fused)";
+      if (r.grouped) out << " (grouped" << (r.tail ? cat(", tail of ", r.tail->pixels) : std::string()) << ")";
       out << ";";
     }
     out << "\n";

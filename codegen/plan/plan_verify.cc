@@ -1,5 +1,5 @@
-// verify_plan: an independent check of a plan against TensorFlow's element rule (SEMANTICS.md
-// §4), for tests. make_plan's own proof covers memory safety only.
+// verify_plan: an independent check of a plan against the element rule (docs/SEMANTICS.md §4,
+// §8), for tests. make_plan's own proof covers memory safety only.
 #include <algorithm>
 #include <climits>
 #include <optional>
@@ -13,9 +13,10 @@ namespace {
 
 using Wide = __int128;
 
+// A piece of a program, unrolled: `bytes` from src (or filled) to dst, both back to back.
 struct Piece {
   int64_t dst, src, bytes;
-  bool zero;
+  bool fill;
 };
 
 std::vector<Piece> pieces_of(const PixelProgram& program) {
@@ -24,9 +25,8 @@ std::vector<Piece> pieces_of(const PixelProgram& program) {
     for (int64_t row = 0; row < b.rows; ++row) {
       for (const Step& s : b.steps) {
         for (int64_t j = 0; j < s.count; ++j) {
-          pieces.push_back({s.dst + row * b.dst_row_stride + j * s.bytes,
-                            s.src + row * b.src_row_stride + j * s.src_stride, s.bytes,
-                            s.kind == Step::Kind::kZero});
+          pieces.push_back({s.dst + row * b.dst_row_stride + j * s.dst_stride,
+                            s.src + row * b.src_row_stride + j * s.src_stride, s.bytes, s.kind == Step::Kind::kFill});
         }
       }
     }
@@ -34,51 +34,101 @@ std::vector<Piece> pieces_of(const PixelProgram& program) {
   return pieces;
 }
 
-// Every byte of [0, dst_bytes) written exactly once.
-Status check_tiling(const Plan& plan, int32_t index) {
-  const PixelProgram& program = plan.programs[index];
-  std::vector<Piece> pieces = pieces_of(program);
-  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.dst < b.dst; });
-  int64_t next = 0;
-  for (const Piece& p : pieces) {
-    if (p.dst != next) {
-      return Internal("program ", index, " of ", plan.name(), ": output byte ", std::min(p.dst, next),
-                      p.dst > next ? " is never written" : " is written twice");
+// Output element (q, k): element k of the q-th pixel a program iteration covers.
+struct Element {
+  int64_t q, k;
+};
+
+class ElementMap {
+ public:
+  ElementMap(const Plan& plan, int64_t pixels)
+      : e_(plan.geometry.elem_size), K_(plan.geometry.patch_depth), pixels_(pixels),
+        pixel_(plan.dst_pixel_step), element_(plan.geometry.patch_steps.element) {}
+  // The element at dst offset d, if an element starts there.
+  std::optional<Element> at(int64_t d) const {
+    if (d < 0 || d % e_ != 0) return std::nullopt;
+    // The larger stride first: the layout's strides were checked not to overlap.
+    Element x{0, 0};
+    if (pixel_ >= element_ || pixels_ == 1) {
+      x.q = pixels_ == 1 ? 0 : d / pixel_;
+      const int64_t rest = d - x.q * pixel_;
+      if (rest % element_ != 0) return std::nullopt;
+      x.k = rest / element_;
+    } else {
+      x.k = d / element_;
+      const int64_t rest = d - x.k * element_;
+      if (rest % pixel_ != 0) return std::nullopt;
+      x.q = rest / pixel_;
     }
-    next += p.bytes;
+    if (x.q >= pixels_ || x.k >= K_) return std::nullopt;
+    return x;
   }
-  if (next != program.dst_bytes) {
-    return Internal("program ", index, " of ", plan.name(), " writes ", next, " bytes, not ",
-                    program.dst_bytes);
+  int64_t pixels() const { return pixels_; }
+
+ private:
+  int64_t e_, K_, pixels_, pixel_, element_;
+};
+
+// The pixels one iteration of a region's program covers.
+int64_t pixels_of(const Plan& plan, const Region& region) { return region.pixels_per_iteration; }
+
+// Every output element of the iteration written exactly once, and nothing else.
+Status check_tiling(const Plan& plan, int32_t index, int64_t pixels) {
+  const PixelProgram& program = plan.programs[index];
+  const ElementMap map(plan, pixels);
+  const int64_t e = plan.geometry.elem_size, K = plan.geometry.patch_depth;
+  std::vector<uint8_t> written(static_cast<size_t>(pixels * K), 0);
+  for (const Piece& p : pieces_of(program)) {
+    if (p.bytes % e != 0) return Internal("program ", index, " of ", plan.name(), ": a piece of ", p.bytes, " bytes");
+    for (int64_t m = 0; m < p.bytes; m += e) {
+      std::optional<Element> x = map.at(p.dst + m);
+      if (!x) return Internal("program ", index, " of ", plan.name(), ": output byte ", p.dst + m, " is no element");
+      if (written[static_cast<size_t>(x->q * K + x->k)]++) {
+        return Internal("program ", index, " of ", plan.name(), ": element ", x->k, " of pixel ", x->q, " is written twice");
+      }
+    }
+  }
+  for (int64_t i = 0; i < pixels * K; ++i) {
+    if (!written[static_cast<size_t>(i)]) {
+      return Internal("program ", index, " of ", plan.name(), ": element ", i % K, " of pixel ", i / K, " is never written");
+    }
   }
   return Status::Ok();
 }
 
-// Pixel (row, col) run by `program`: each copied tap comes from the input element the rule
-// names, and each zeroed tap is one the rule says is padding.
-Status check_pixel(const Plan& plan, const PixelProgram& program, int64_t row, int64_t col) {
+// Tap (i, j) and channel c of patch element k.
+struct Tap {
+  int64_t i, j, c;
+};
+Tap tap_of(const Geometry& g, int64_t k) {
+  if (g.format.order == PatchOrder::kChw) {
+    return {(k / g.cols.ksize) % g.rows.ksize, k % g.cols.ksize, k / (g.rows.ksize * g.cols.ksize)};
+  }
+  return {k / (g.cols.ksize * g.depth), (k / g.depth) % g.cols.ksize, k % g.depth};
+}
+
+// The pixels at (row, col) run by `program`: each copied element comes from the input element
+// the rule names, and each filled one is one the rule says is padding.
+Status check_pixel(const Plan& plan, const PixelProgram& program, int64_t pixels, int64_t row, int64_t col) {
   const Geometry& g = plan.geometry;
-  const int64_t tap = plan.in_tap_bytes;
-  Wide anchor = Wide{plan.anchor_origin} + Wide{row} * plan.in_row_step + Wide{col} * plan.in_pixel_step;
+  const ElementMap map(plan, pixels);
+  const int64_t e = g.elem_size;
+  const Wide point = Wide{plan.src_origin} + Wide{row} * plan.src_row_step + Wide{col} * plan.src_pixel_step;
   for (const Piece& p : pieces_of(program)) {
-    if (p.dst % tap != 0 || p.bytes % tap != 0) {
-      return Internal(plan.name(), ": a step is not aligned to whole taps");
-    }
-    for (int64_t off = 0; off < p.bytes; off += tap) {
-      int64_t d = p.dst + off;
-      int64_t pixel = d / plan.pixel_bytes;
-      int64_t t = (d % plan.pixel_bytes) / tap;
-      int64_t ki = t / g.cols.ksize, kj = t % g.cols.ksize;
-      int64_t in_row = row * g.rows.stride - g.rows.pad_before + ki * g.rows.rate;
-      int64_t in_col = (col + pixel) * g.cols.stride - g.cols.pad_before + kj * g.cols.rate;
-      bool inside = in_row >= 0 && in_row < g.rows.in && in_col >= 0 && in_col < g.cols.in;
-      if (p.zero == inside) {
-        return Internal(plan.name(), ": pixel (", row, ",", col + pixel, ") tap (", ki, ",", kj, ") is ",
-                        inside ? "zeroed but lies inside" : "read but lies outside", " the input");
+    for (int64_t m = 0; m < p.bytes; m += e) {
+      const Element x = *map.at(p.dst + m);  // check_tiling ran first
+      const Tap t = tap_of(g, x.k);
+      const int64_t in_row = row * g.rows.stride - g.rows.pad_before + t.i * g.rows.rate;
+      const int64_t in_col = (col + x.q) * g.cols.stride - g.cols.pad_before + t.j * g.cols.rate;
+      const bool inside = in_row >= 0 && in_row < g.rows.in && in_col >= 0 && in_col < g.cols.in;
+      if (p.fill == inside) {
+        return Internal(plan.name(), ": pixel (", row, ",", col + x.q, ") tap (", t.i, ",", t.j, ") channel ", t.c, " is ",
+                        inside ? "filled but lies inside" : "read but lies outside", " the input");
       }
-      if (!p.zero && anchor + p.src + off != (Wide{in_row} * g.cols.in + in_col) * tap) {
-        return Internal(plan.name(), ": pixel (", row, ",", col + pixel, ") tap (", ki, ",", kj,
-                        ") reads the wrong input element");
+      const Wide want = Wide{in_row} * g.image_steps.row + Wide{in_col} * g.image_steps.pixel + Wide{t.c} * g.image_steps.channel;
+      if (!p.fill && point + p.src + m != want) {
+        return Internal(plan.name(), ": pixel (", row, ",", col + x.q, ") tap (", t.i, ",", t.j, ") channel ", t.c,
+                        " reads the wrong input element");
       }
     }
   }
@@ -91,14 +141,14 @@ Status check_pixel(const Plan& plan, const PixelProgram& program, int64_t row, i
 Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
   const PixelProgram& program = plan.programs[index];
   const int64_t P = program.dst_bytes;
-  std::vector<int64_t> source(static_cast<size_t>(P), -1);  // one pixel's, anchor-relative
+  std::vector<int64_t> source(static_cast<size_t>(P), -1);  // one pixel's, relative to its src point
   for (const Piece& p : pieces_of(program)) {
-    for (int64_t k = 0; !p.zero && k < p.bytes; ++k) source[static_cast<size_t>(p.dst + k)] = p.src + k;
+    for (int64_t k = 0; !p.fill && k < p.bytes; ++k) source[static_cast<size_t>(p.dst + k)] = p.src + k;
   }
   int64_t low = INT64_MAX, high = INT64_MIN;
   for (int64_t pixel = 0; pixel < group.pixels; ++pixel) {
     for (int64_t s : source) {
-      if (s >= 0) low = std::min(low, pixel * plan.in_pixel_step + s), high = std::max(high, pixel * plan.in_pixel_step + s);
+      if (s >= 0) low = std::min(low, pixel * plan.src_pixel_step + s), high = std::max(high, pixel * plan.src_pixel_step + s);
     }
   }
   auto fail = [&](const auto&... what) {
@@ -108,6 +158,7 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
   if (group.pixels < 1 || static_cast<int>(group.windows.size()) > kMaxGroupWindows) {
     return fail("has ", group.windows.size(), " windows");
   }
+  if (plan.dst_pixel_step != P) return fail("its pixels are not back to back in the output");
   for (const GroupWindow& w : group.windows) {
     if (w.bytes < 1 || w.bytes > 127 || w.src < low || w.src + w.bytes - 1 > high) {
       return fail("window of ", w.bytes, " bytes at ", w.src, " is not within the bytes read, [", low, ", ", high, "]");
@@ -129,9 +180,14 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
         if (at >= seen) return fail("chunk at ", c.dst, " has a permute index ", int{at}, " beyond its ", seen, " bytes");
       }
     }
-    for (int64_t lane = 0; lane < c.bytes; ++lane) {
+    for (int64_t lane = 0; lane < 64; ++lane) {
+      const bool filled = (c.fill_lanes >> lane) & 1;
+      if (lane >= c.bytes) {
+        if (filled) return fail("chunk at ", c.dst, " fills lane ", lane, " beyond its ", c.bytes, " bytes");
+        continue;
+      }
       const int64_t out = c.dst + lane, s = source[static_cast<size_t>(out % P)];
-      const int64_t want = s < 0 ? -1 : out / P * plan.in_pixel_step + s;
+      const int64_t want = s < 0 ? -1 : out / P * plan.src_pixel_step + s;
       int64_t got = -1;
       for (const GroupPart& part : c.parts) {
         const GroupWindow& w = group.windows[static_cast<size_t>(part.window)];
@@ -141,6 +197,7 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
         got = w.src + at;
       }
       if (got != want) return fail("output byte ", out, " gets input byte ", got, " instead of ", want);
+      if (filled != (want < 0)) return fail("output byte ", out, filled ? " is filled but copied" : " is not filled");
     }
   }
   if (next != group.pixels * P) return fail("chunks cover ", next, " bytes, not ", group.pixels * P);
@@ -164,39 +221,49 @@ std::vector<int64_t> samples(int64_t begin, int64_t end, int64_t step) {
 Status verify_plan(const Plan& plan) {
   if (plan.generic) return Status::Ok();
   const Geometry& g = plan.geometry;
-  for (int32_t i = 0; i < static_cast<int32_t>(plan.programs.size()); ++i) {
-    PJ_RETURN_IF_ERROR(check_tiling(plan, i));
-  }
+  std::vector<int64_t> checked(plan.programs.size(), -1);  // pixels each program was tiled for
   int64_t next_row = 0;
   for (const RowClass& rc : plan.row_classes) {
     if (rc.begin != next_row || rc.end <= rc.begin) return Internal(plan.name(), ": row classes do not tile the output rows");
     next_row = rc.end;
     int64_t next_col = 0;
     for (const Region& region : rc.regions) {
-      if (region.begin != next_col || region.end <= region.begin ||
-          (region.end - region.begin) % region.pixels_per_iteration != 0 ||
-          plan.programs[region.program].dst_bytes != region.pixels_per_iteration * plan.pixel_bytes) {
+      if (region.begin != next_col || region.end <= region.begin || region.pixels_per_iteration < 1 ||
+          (region.end - region.begin) % region.pixels_per_iteration != 0) {
         return Internal(plan.name(), ": regions do not tile the output columns");
       }
       next_col = region.end;
+      const int64_t pixels = pixels_of(plan, region);
+      if (checked[region.program] != pixels) {
+        if (checked[region.program] >= 0) return Internal(plan.name(), ": program ", region.program, " serves two widths");
+        PJ_RETURN_IF_ERROR(check_tiling(plan, region.program, pixels));
+        checked[region.program] = pixels;
+      }
       const PixelProgram& program = plan.programs[region.program];
-      if (program.group) {
-        PJ_RETURN_IF_ERROR(check_group(plan, region.program, *program.group));
-        // The partial group the emitters write the region's last pixels with, if it has one.
-        const int64_t rest = region.iterations() % program.group->pixels;
-        if (std::optional<PixelGroup> tail = group_pixels(program, plan.in_pixel_step, rest); rest > 0 && tail) {
-          PJ_RETURN_IF_ERROR(check_group(plan, region.program, *tail));
+      if (region.grouped) {
+        if (!program.group || region.iterations() < program.group->pixels || pixels != 1) {
+          return Internal(plan.name(), ": a region runs a group it cannot");
         }
+        PJ_RETURN_IF_ERROR(check_group(plan, region.program, *program.group));
+        if (region.tail) {
+          if (region.tail->pixels != region.iterations() % program.group->pixels) {
+            return Internal(plan.name(), ": a tail group of ", region.tail->pixels, " pixels for a rest of ",
+                            region.iterations() % program.group->pixels);
+          }
+          PJ_RETURN_IF_ERROR(check_group(plan, region.program, *region.tail));
+        }
+      } else if (region.tail) {
+        return Internal(plan.name(), ": a tail group in a region without groups");
       }
       for (int64_t row : samples(rc.begin, rc.end, 1)) {
         for (int64_t col : samples(region.begin, region.end, region.pixels_per_iteration)) {
-          PJ_RETURN_IF_ERROR(check_pixel(plan, program, row, col));
+          PJ_RETURN_IF_ERROR(check_pixel(plan, program, pixels, row, col));
         }
       }
     }
     if (next_col != g.cols.out) return Internal(plan.name(), ": regions do not cover the output columns");
   }
-  if (next_row != g.rows.out) return Internal(plan.name(), ": row classes do not cover the output rows");
+  if (next_row != plan.rows_per_image) return Internal(plan.name(), ": row classes do not cover the output rows");
   return Status::Ok();
 }
 

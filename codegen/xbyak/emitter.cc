@@ -1,27 +1,24 @@
-// The Xbyak emitter. One generator serves AVX-512 and AVX2: the vector width is a parameter.
+// The Xbyak emitter: one generator for AVX-512 and AVX2 (the vector width is the target's).
 //
-// Kernel layout (System V: rdi = const KernelArgs*):
-//   prologue: t = row_begin; b, r = divmod(t, out_rows); output row and anchor row pointers
-//   class k:  while r < end_k: each region of the class (a column loop around the fully
-//             unrolled pixel program), then advance to the next output row
-//   after the last class: next image (r = 0), back to class 0
-//
-// Pixel programs are emitted one of two ways:
-//   by chunks (AVX-512, see chunks.h): each 64-byte chunk of the pixel's output assembled in a
-//     register, then written with one store. Fewer stores than one per run: on this machine
-//     the number of store operations per cache line, not the bytes, limits short runs.
-//   by runs (AVX2, programs with run-time loops or short pieces): each run as full vectors, its tail as one
-//     vector overlapping the previous one (the same bytes rewritten with the same values),
-//     runs shorter than a vector as two overlapping narrower moves.
+// Registers (System V: rdi = const KernelArgs* on entry):
+//   Row level: r11 dst, rsi src, r8 rows left        Pixel level: rax dst, rdx src, rcx count
+//   Block level: r12 dst, r13 src, rbx count          Run level: r14 dst, rdi src, rbp count
+//   r9: data of moves under 16 bytes; r15: 64-bit immediates and displacements; r10: skeleton
+//   vector 15: the pad pattern (zeros by default); 0-7: data; 16-23: spans, windows and parts;
+//   4-14: a group loop's held permutes; 24-31: the kernel's first permutes; k1-k7: masks
+// The frame holds the skeleton's image state (walk.h): row_end, t, r_lo, r_hi, the image's dst
+// and src points, and the output and input pointers.
 #include "codegen/xbyak/emitter.h"
 
 #include <xbyak/xbyak.h>
 
-#include "codegen/xbyak/chunks.h"
-
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <limits>
 #include <map>
+
+#include "codegen/lower/walk.h"
 
 namespace pj {
 namespace {
@@ -34,373 +31,205 @@ bool fits_int32(int64_t v) {
   return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
 }
 
-class Generator : public Xbyak::CodeGenerator {
+// Frame slots (bytes from rsp).
+constexpr int kEnd = 0, kT = 8, kRowLo = 16, kRowHi = 24, kDstImage = 32, kSrcImage = 40, kOutput = 48,
+              kInput = 56, kFrame = 72;
+
+struct Pointers {
+  Reg64 dst, src, count;
+};
+
+class Generator final : public Xbyak::CodeGenerator, public Sink {
  public:
-  Generator(const Plan& plan, Isa isa, size_t size, uint8_t* buffer)
-      : Xbyak::CodeGenerator(size, buffer), plan_(plan), isa_(isa), vector_(isa == Isa::kAvx512 ? 64 : 32),
-        nontemporal_(plan.options.nontemporal) {}
+  Generator(const Lowering& lowering, Isa isa, size_t size, uint8_t* buffer)
+      : Xbyak::CodeGenerator(size, buffer), L_(lowering), plan_(*lowering.plan), avx512_(isa == Isa::kAvx512),
+        vector_(avx512_ ? 64 : 32), nontemporal_(plan_.options.nontemporal),
+        levels_{{{r11, rsi, r8}, {rax, rdx, rcx}, {r12, r13, rbx}, {r14, rdi, rbp}}} {}
 
-  void generate();
+  // ---- skeleton ----
 
- private:
-  // Registers. Row state: t (flat output row), r (row in image), output row, anchor row; the
-  // last row is kept at [rsp]. Region: pixel output/anchor pointers and the column counter.
-  // Block row loops and long-run/gather loops have their own counter and pointers.
-  const Reg64 t_ = r8, r_ = r10, out_row_ = r11, anchor_row_ = rsi;
-  const Reg64 dst_ = rax, src_ = rdx, cols_ = rcx;
-  const Reg64 rows_ = rbx, block_dst_ = r12, block_src_ = r13;
-  const Reg64 chunks_ = rbp, chunk_dst_ = r14, chunk_src_ = rdi;
-  const Reg64 tmp_ = r9;   // data of moves under 16 bytes (AVX2)
-  const Reg64 big_ = r15;  // 64-bit immediates and displacements
+  void begin_kernel() override {
+    for (const Reg64& r : {rbx, rbp, r12, r13, r14, r15}) push(r);
+    sub(rsp, kFrame);
+    mov(rax, ptr[rdi + 16]);
+    mov(rcx, ptr[rdi + 24]);
+    cmp(rax, rcx);
+    jge(done_, T_NEAR);
+    mov(ptr[rsp + kEnd], rcx);
+    mov(ptr[rsp + kT], rax);
+    mov(rax, ptr[rdi + 8]);
+    mov(ptr[rsp + kOutput], rax);
+    mov(rax, ptr[rdi]);
+    mov(ptr[rsp + kInput], rax);
+    preload_constants();
 
-  // A memory operand at base + off; offsets beyond 32 bits go through big_ (emitted here, so
-  // call it right before the instruction that uses it).
-  Address at(const Reg64& base, int64_t off) {
-    if (fits_int32(off)) return ptr[base + static_cast<int32_t>(off)];
-    mov(big_, off);
-    return ptr[base + big_];
-  }
-  void add_imm(const Reg64& r, int64_t v) {
-    if (v == 0) return;
-    if (fits_int32(v)) {
-      add(r, static_cast<int32_t>(v));
-    } else {
-      mov(big_, v);
-      add(r, big_);
-    }
-  }
-  void lea_off(const Reg64& d, const Reg64& base, int64_t off) { lea(d, at(base, off)); }
-
-  // Vector register for data, rotating so independent chunks overlap in the pipeline.
-  int next_vector() { return rotation_++ % 8; }
-
-  // A register of zeros, below 16 so that VEX (xmm/ymm) stores can name it too.
-  static constexpr int zero_index() { return 15; }
-
-  // A full vector store, non-temporal where the plan asks. The plan streams only when every
-  // tap is whole cache lines, so every store is then a full vector at an aligned offset (no
-  // cache line ever mixes streaming and cached stores, which costs 100x here).
-  void store_vector(const Reg64& db, int64_t doff, int reg) {
-    const bool nt = nontemporal_;
-    if (vector_ == 64) {
-      if (nt) vmovntdq(at(db, doff), Xbyak::Zmm(reg));
-      else vmovdqu64(at(db, doff), Xbyak::Zmm(reg));
-    } else {
-      if (nt) vmovntdq(at(db, doff), Xbyak::Ymm(reg));
-      else vmovdqu(at(db, doff), Xbyak::Ymm(reg));
-    }
+    L(image_);
+    const int64_t R = plan_.rows_per_image;
+    mov(rax, ptr[rsp + kT]);  // b, r_lo = divmod(t, R)
+    xor_(edx, edx);
+    mov(rcx, R);
+    div(rcx);
+    mov(ptr[rsp + kRowLo], rdx);
+    mov(r10, ptr[rsp + kEnd]);  // r_hi = min(R, r_lo + row_end - t)
+    sub(r10, ptr[rsp + kT]);
+    add(r10, rdx);
+    cmp(r10, rcx);
+    cmovg(r10, rcx);
+    mov(ptr[rsp + kRowHi], r10);
+    mov(r10, rax);
+    multiply(r10, plan_.dst_image_step);
+    add(r10, ptr[rsp + kOutput]);
+    mov(ptr[rsp + kDstImage], r10);
+    multiply(rax, plan_.src_image_step);
+    add(rax, ptr[rsp + kInput]);
+    add_imm(rax, plan_.src_origin);
+    mov(ptr[rsp + kSrcImage], rax);
   }
 
-  // ---- by runs ----
+  void begin_rows(int, const RowClass& rc) override {
+    mov(rax, ptr[rsp + kRowLo]);  // lo = max(begin, r_lo), hi = min(end, r_hi)
+    mov(rcx, rc.begin);
+    cmp(rax, rcx);
+    cmovl(rax, rcx);
+    mov(rdx, ptr[rsp + kRowHi]);
+    mov(rcx, rc.end);
+    cmp(rdx, rcx);
+    cmovg(rdx, rcx);
+    sub(rdx, rax);
+    rows_.push_back({Label(), Label()});
+    jle(rows_.back().skip, T_NEAR);
+    mov(r8, rdx);
+    mov(r11, rax);
+    multiply(r11, plan_.dst_row_step);
+    add(r11, ptr[rsp + kDstImage]);
+    mov(rsi, rax);
+    multiply(rsi, plan_.src_row_step);
+    add(rsi, ptr[rsp + kSrcImage]);
+    L(rows_.back().top);
+  }
 
-  // One move of w bytes (64, 32, 16, 8, 4, 2, 1).
-  void move(int w, const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff) {
-    const int v = next_vector();
-    if (w == vector_) {
-      if (w == 64) vmovdqu64(Xbyak::Zmm(v), at(sb, soff));
-      else vmovdqu(Xbyak::Ymm(v), at(sb, soff));
-      store_vector(db, doff, v);
+  void end_rows() override {
+    add_imm(r11, plan_.dst_row_step);
+    add_imm(rsi, plan_.src_row_step);
+    dec(r8);
+    jnz(rows_.back().top, T_NEAR);
+    L(rows_.back().skip);
+    rows_.pop_back();
+  }
+
+  void end_kernel() override {
+    mov(rax, ptr[rsp + kRowHi]);  // t += r_hi - r_lo
+    sub(rax, ptr[rsp + kRowLo]);
+    add(rax, ptr[rsp + kT]);
+    mov(ptr[rsp + kT], rax);
+    cmp(rax, ptr[rsp + kEnd]);
+    jl(image_, T_NEAR);
+    L(done_);
+    if (nontemporal_) sfence();  // non-temporal stores are weakly ordered: publish them
+    vzeroupper();
+    add(rsp, kFrame);
+    for (const Reg64& r : {r15, r14, r13, r12, rbp, rbx}) pop(r);
+    ret();
+    emit_constants();
+  }
+
+  // ---- loops ----
+
+  void begin_loop(Level level, At from, int64_t count) override {
+    const Pointers& to = pointers(level);
+    lea_off(to.dst, pointers(from.level).dst, from.dst);
+    lea_off(to.src, pointers(from.level).src, from.src);
+    mov(to.count, count);
+    loops_.emplace_back();
+    L(loops_.back());
+  }
+
+  void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
+    const Pointers& p = pointers(level);
+    add_imm(p.dst, dst_step);
+    add_imm(p.src, src_step);
+    dec(p.count);
+    jnz(loops_.back(), T_NEAR);
+    loops_.pop_back();
+  }
+
+  // ---- moves ----
+
+  void move(At at, int w) override {
+    const Pointers& p = pointers(at.level);
+    const int v = rotation_++ % 8;
+    if (w == 64) {
+      vmovdqu64(Xbyak::Zmm(v), at_off(p.src, at.src));
+      store_vector(p.dst, at.dst, v, 64);
     } else if (w == 32) {
-      vmovdqu(Xbyak::Ymm(v), at(sb, soff));
-      vmovdqu(at(db, doff), Xbyak::Ymm(v));
+      vmovdqu(Xbyak::Ymm(v), at_off(p.src, at.src));
+      store_vector(p.dst, at.dst, v, 32);
     } else if (w == 16) {
-      vmovdqu(Xbyak::Xmm(v), at(sb, soff));
-      vmovdqu(at(db, doff), Xbyak::Xmm(v));
+      vmovdqu(Xbyak::Xmm(v), at_off(p.src, at.src));
+      vmovdqu(at_off(p.dst, at.dst), Xbyak::Xmm(v));
     } else {
-      const Xbyak::Reg r = w == 8 ? Xbyak::Reg(tmp_) : w == 4 ? Xbyak::Reg(tmp_.cvt32())
-                           : w == 2 ? Xbyak::Reg(tmp_.cvt16()) : Xbyak::Reg(tmp_.cvt8());
-      mov(r, at(sb, soff));
-      mov(at(db, doff), r);
+      const Xbyak::Reg r = scalar(w);
+      mov(r, at_off(p.src, at.src));
+      mov(at_off(p.dst, at.dst), r);
     }
   }
 
-  void store_zero(int w, const Reg64& db, int64_t doff) {
-    if (w == vector_) {
-      store_vector(db, doff, zero_index());
-    } else if (w == 32) {
-      vmovdqu(at(db, doff), Xbyak::Ymm(zero_index()));
-    } else if (w == 16) {
-      vmovdqu(at(db, doff), Xbyak::Xmm(zero_index()));
-    } else {
-      const Xbyak::RegExp e = at(db, doff).getRegExp();
-      if (w == 8) mov(qword[e], 0);
-      else if (w == 4) mov(dword[e], 0);
-      else if (w == 2) mov(word[e], 0);
-      else mov(byte[e], 0);
-    }
-  }
-
-  // n bytes in full vectors, the remainder as one vector overlapping the previous one; below a
-  // vector, the widest power of two w <= n and one overlapping move of w for the rest (n < 2w).
-  void copy_vectors(const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff, int64_t n) {
-    if (n < vector_) {
-      int w = 32;
-      while (w > n) w /= 2;
-      move(w, db, doff, sb, soff);
-      if (n > w) move(w, db, doff + n - w, sb, soff + n - w);
+  void fill(At at, int w) override {
+    const Pointers& p = pointers(at.level);
+    if (w >= 16) return store_vector(p.dst, at.dst, kPattern, w);
+    int64_t value = 0;
+    std::memcpy(&value, L_.pattern.data(), static_cast<size_t>(w));
+    if (w == 8 && !fits_int32(value)) {
+      mov(r9, value);
+      mov(at_off(p.dst, at.dst), r9);
       return;
     }
-    int64_t i = 0;
-    for (; i + vector_ <= n; i += vector_) move(vector_, db, doff + i, sb, soff + i);
-    if (i < n) move(vector_, db, doff + n - vector_, sb, soff + n - vector_);
+    const Xbyak::RegExp e = at_off(p.dst, at.dst).getRegExp();
+    const auto imm = static_cast<uint32_t>(value);
+    if (w == 8) mov(qword[e], static_cast<int32_t>(value));
+    else if (w == 4) mov(dword[e], imm);
+    else if (w == 2) mov(word[e], imm & 0xffff);
+    else mov(byte[e], imm & 0xff);
   }
-  void zero_vectors(const Reg64& db, int64_t doff, int64_t n) {
-    if (n < vector_) {
-      int w = 32;
-      while (w > n) w /= 2;
-      store_zero(w, db, doff);
-      if (n > w) store_zero(w, db, doff + n - w);
-      return;
+
+  // ---- chunks (AVX-512) ----
+
+  void chunk(At at, const Chunk& c) override {
+    const Pointers& p = pointers(at.level);
+    const bool pattern_lanes = c.filled && !L_.zero_pattern;
+    const int reg = c.loads.empty() ? kPattern : rotation_++ % 8;
+    if (pattern_lanes && !c.loads.empty()) vmovdqa64(Xbyak::Zmm(reg), Xbyak::Zmm(kPattern));
+    for (size_t i = 0; i < c.loads.size(); ++i) {
+      // The first load zeroes the lanes no load fills, unless they hold the pad pattern.
+      emit_load(c.loads[i], p.src, at.src, reg, i == 0 && !pattern_lanes);
     }
-    int64_t i = 0;
-    for (; i + vector_ <= n; i += vector_) store_zero(vector_, db, doff + i);
-    if (i < n) store_zero(vector_, db, doff + n - vector_);
-  }
-
-  // Runs longer than the planner's limit loop over blocks of that size; the rest ends at the
-  // run's end (a partial vector reaches back into the same run).
-  int64_t run_block() const { return plan_.options.max_unrolled_run_bytes / vector_ * vector_; }
-
-  void copy_run(const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff, int64_t n) {
-    const int64_t block = run_block();
-    if (n <= plan_.options.max_unrolled_run_bytes || block < vector_) return copy_vectors(db, doff, sb, soff, n);
-    lea_off(chunk_dst_, db, doff);
-    lea_off(chunk_src_, sb, soff);
-    mov(chunks_, n / block);
-    Label loop;
-    L(loop);
-    copy_vectors(chunk_dst_, 0, chunk_src_, 0, block);
-    add_imm(chunk_dst_, block);
-    add_imm(chunk_src_, block);
-    dec(chunks_);
-    jnz(loop, T_NEAR);
-    if (const int64_t rest = n % block; rest > 0) {
-      const int64_t tail = std::max<int64_t>(rest, vector_);
-      copy_vectors(chunk_dst_, rest - tail, chunk_src_, rest - tail, tail);
-    }
-  }
-
-  void zero_run(const Reg64& db, int64_t doff, int64_t n) {
-    const int64_t block = run_block();
-    if (n <= plan_.options.max_unrolled_run_bytes || block < vector_) return zero_vectors(db, doff, n);
-    lea_off(chunk_dst_, db, doff);
-    mov(chunks_, n / block);
-    Label loop;
-    L(loop);
-    zero_vectors(chunk_dst_, 0, block);
-    add_imm(chunk_dst_, block);
-    dec(chunks_);
-    jnz(loop, T_NEAR);
-    if (const int64_t rest = n % block; rest > 0) {
-      const int64_t tail = std::max<int64_t>(rest, vector_);
-      zero_vectors(chunk_dst_, rest - tail, tail);
-    }
-  }
-
-  void emit_step(const Step& s, const Reg64& db, int64_t doff, const Reg64& sb, int64_t soff) {
-    switch (s.kind) {
-      case Step::Kind::kCopy:
-        copy_run(db, doff + s.dst, sb, soff + s.src, s.bytes);
-        break;
-      case Step::Kind::kZero:
-        zero_run(db, doff + s.dst, s.bytes);
-        break;
-      case Step::Kind::kGather:
-        if (!s.loop) {
-          for (int64_t j = 0; j < s.count; ++j) {
-            copy_run(db, doff + s.dst + j * s.bytes, sb, soff + s.src + j * s.src_stride, s.bytes);
-          }
-          break;
-        }
-        lea_off(chunk_dst_, db, doff + s.dst);
-        lea_off(chunk_src_, sb, soff + s.src);
-        mov(chunks_, s.count);
-        {
-          Label loop;
-          L(loop);
-          copy_run(chunk_dst_, 0, chunk_src_, 0, s.bytes);  // pieces never exceed the run limit here
-          add_imm(chunk_dst_, s.bytes);
-          add_imm(chunk_src_, s.src_stride);
-          dec(chunks_);
-          jnz(loop, T_NEAR);
-        }
-        break;
-    }
-  }
-
-  void emit_by_runs(const PixelProgram& program) {
-    for (const Block& b : program.blocks) {
-      if (!b.loop) {
-        for (int64_t row = 0; row < b.rows; ++row) {
-          for (const Step& s : b.steps) emit_step(s, dst_, row * b.dst_row_stride, src_, row * b.src_row_stride);
-        }
-        continue;
-      }
-      mov(block_dst_, dst_);
-      mov(block_src_, src_);
-      mov(rows_, b.rows);
-      Label loop;
-      L(loop);
-      for (const Step& s : b.steps) emit_step(s, block_dst_, 0, block_src_, 0);
-      add_imm(block_dst_, b.dst_row_stride);
-      add_imm(block_src_, b.src_row_stride);
-      dec(rows_);
-      jnz(loop, T_NEAR);
-    }
-  }
-
-  // ---- by chunks (AVX-512) ----
-
-  // An opmask holding `lanes`: one of k1-k7 preloaded for the kernel, or k7 loaded now.
-  Xbyak::Opmask mask(uint64_t lanes) {
-    auto it = preloaded_masks_.find(lanes);
-    if (it != preloaded_masks_.end()) return Xbyak::Opmask(it->second);
-    mov(big_, lanes);
-    kmovq(k7, big_);
-    return k7;
-  }
-
-  void emit_load(const ChunkLoad& load, int reg, bool first) {
-    const Xbyak::Zmm z(reg);
-    if (load.permute < 0 && load.lanes == ~uint64_t{0}) {
-      vmovdqu64(z, at(src_, load.src));
-      return;
-    }
-    if (load.permute < 0) {
-      const Xbyak::Opmask k = mask(load.lanes);
-      if (first) vmovdqu8(z | k | T_z, at(src_, load.src));  // lanes no load fills are zeros
-      else vmovdqu8(z | k, at(src_, load.src));
-      return;
-    }
-    // A gather: its span in one masked load, its elements put in place by one byte permute.
-    const Xbyak::Zmm span(16 + scratch_++ % 8);
-    const Xbyak::Opmask span_mask = mask(load.span_lanes);
-    vmovdqu8(span | span_mask | T_z, at(src_, load.src));
-    Xbyak::Zmm index(24 + load.permute);
-    if (load.permute >= kPreloadedPermutes) {
-      index = Xbyak::Zmm(16 + scratch_++ % 8);
-      vmovdqu64(index, ptr[rip + permute_pool_ + 64 * load.permute]);
-    }
-    const Xbyak::Opmask k = mask(load.lanes);
-    if (first) vpermb(z | k | T_z, index, span);
-    else vpermb(z | k, index, span);
-  }
-
-  // A chunk's `bytes` (64, or fewer at the end of a pixel or group) from register `reg`.
-  void store_chunk(int64_t dst, int64_t bytes, int reg) {
-    if (bytes == 64) return store_vector(dst_, dst, reg);
-    const Xbyak::Opmask k = mask(lane_mask(0, bytes));  // before at(): both may use big_
-    vmovdqu8(at(dst_, dst) | k, Xbyak::Zmm(reg));
-  }
-
-  void emit_by_chunks(const std::vector<Chunk>& chunks) {
-    for (const Chunk& c : chunks) {
-      const int reg = c.loads.empty() ? zero_index() : next_vector();
-      for (size_t i = 0; i < c.loads.size(); ++i) emit_load(c.loads[i], reg, i == 0);
-      store_chunk(c.dst, c.bytes, reg);
-    }
-  }
-
-  bool by_chunks(const PixelProgram& p) const { return isa_ == Isa::kAvx512 && chunkable(p, plan_.options); }
-
-  // Whether `region` runs its program's pixel group (the rest of its pixels one at a time).
-  bool grouped(const Region& region) const {
-    const PixelProgram& p = plan_.programs[region.program];
-    return isa_ == Isa::kAvx512 && p.group && region.pixels_per_iteration == 1 &&
-           region.iterations() >= p.group->pixels;
-  }
-
-  // Lays out the chunks of every program that is emitted by chunks, and the windows of every
-  // pixel group a region runs (and so the permute table).
-  void plan_chunks() {
-    for (const RowClass& rc : plan_.row_classes) {
-      for (const Region& region : rc.regions) {
-        const PixelProgram& p = plan_.programs[region.program];
-        if (grouped(region)) {  // first, so that group permutes are the ones preloaded
-          add_group(region.program, *p.group);
-          const int64_t rest = region.iterations() % p.group->pixels;
-          if (rest == 0) continue;  // the one-pixel code never runs in this region
-          if (std::optional<PixelGroup> tail = group_pixels(p, plan_.in_pixel_step, rest)) {
-            add_group(region.program, *tail);
-            continue;
-          }
-        }
-        if (by_chunks(p) && !chunked_.count(region.program)) chunked_[region.program] = chunks_of(p, &permutes_);
-      }
-    }
+    store_chunk(p.dst, at.dst + c.dst, c.bytes, reg);
   }
 
   // ---- pixel groups (codegen/plan/pixel_group.h) ----
 
-  // Window w of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w; parts are
-  // permuted in the chunk's register or in zmm22/23. A window's loads stop at its last byte.
-  void load_windows(const PixelGroup& group) {
-    for (size_t w = 0; w < group.windows.size(); ++w) {
-      const GroupWindow& window = group.windows[w];
-      const Xbyak::Zmm low(16 + 2 * static_cast<int>(w)), high(17 + 2 * static_cast<int>(w));
-      if (window.bytes < 64) {
-        const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));
-        vmovdqu8(low | k | T_z, at(src_, window.src));
-        continue;
-      }
-      vmovdqu64(low, at(src_, window.src));
-      if (window.bytes == 64) {
-        vpxord(high, high, high);
-        continue;
-      }
-      const Xbyak::Opmask k = mask(lane_mask(0, window.bytes - 64));
-      vmovdqu8(high | k | T_z, at(src_, window.src + 64));
-    }
-  }
-
-  // A group of `program` with its permutes in the table (once for each size a region uses).
-  struct EmittedGroup {
-    PixelGroup group;
-    std::vector<int32_t> permutes;  // each part's, in order
-  };
-  void add_group(int32_t program, const PixelGroup& group) {
-    auto [it, added] = groups_.try_emplace({program, group.pixels}, EmittedGroup{group, {}});
-    if (!added) return;
-    for (const GroupChunk& c : group.chunks) {
-      for (const GroupPart& part : c.parts) it->second.permutes.push_back(permutes_.add(part.index));
-    }
-  }
-  const EmittedGroup* find_group(int32_t program, int64_t pixels) const {
-    auto it = groups_.find({program, pixels});
-    return it == groups_.end() ? nullptr : &it->second;
-  }
-
-  // The permute index of a part: preloaded for the kernel (zmm24-31), for the region (zmm4-14,
-  // see load_group_indices), or none (-1: it is loaded where used).
-  int index_register(int32_t id) const {
-    if (id < kPreloadedPermutes) return 24 + id;
-    auto it = group_indices_.find(id);
-    return it == group_indices_.end() ? -1 : it->second;
-  }
-
-  // Before a region's group loop: the group's other indices into zmm4-14, which only group code
-  // uses while the loop runs (its chunks rotate over zmm0-3). Index loads would otherwise be a
-  // load per part, and loads are what a group's time goes to.
-  void load_group_indices(const EmittedGroup& emitted) {
-    group_indices_.clear();
+  void hold_group(const LoweredGroup& g) override {
+    held_.clear();
     int next = 4;
-    for (int32_t id : emitted.permutes) {
-      if (next > 14) break;
-      if (index_register(id) >= 0) continue;
-      group_indices_[id] = next;
+    for (int32_t id : g.held) {
+      held_[id] = next;
       vmovdqu64(Xbyak::Zmm(next++), ptr[rip + permute_pool_ + 64 * id]);
     }
   }
 
-  void emit_group(const EmittedGroup& emitted) {
-    const PixelGroup& group = emitted.group;
-    load_windows(group);
+  void release_group() override { held_.clear(); }
+
+  void group(At at, const LoweredGroup& lowered) override {
+    const Pointers& p = pointers(at.level);
+    const PixelGroup& group = *lowered.group;
+    load_windows(group, p.src, at.src);
     size_t next = 0;
     for (const GroupChunk& c : group.chunks) {
-      const int reg = c.parts.empty() ? zero_index() : rotation_++ % 4;
+      const bool pattern_lanes = c.fill_lanes != 0 && !L_.zero_pattern;
+      const int reg = c.parts.empty() && !pattern_lanes ? kPattern : rotation_++ % 4;
       for (size_t i = 0; i < c.parts.size(); ++i) {
         const int w = c.parts[i].window;
-        const int32_t id = emitted.permutes[next++];
+        const int32_t id = lowered.permutes[next++];
         const int known = index_register(id);
         const Xbyak::Zmm t = i == 0 ? Xbyak::Zmm(reg) : Xbyak::Zmm(21 + static_cast<int>(i));  // zmm22, zmm23
         const Xbyak::Zmm low(16 + 2 * w), high(17 + 2 * w);
@@ -418,214 +247,246 @@ class Generator : public Xbyak::CodeGenerator {
         else vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
         vpermi2b(t, low, high);
       }
-      // Parts fill disjoint lanes and zeros elsewhere: OR them.
+      // Parts fill disjoint lanes and zeros elsewhere: OR them; then the pad pattern's lanes.
       if (c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
       if (c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
-      store_chunk(c.dst, c.bytes, reg);
+      if (pattern_lanes) {
+        if (c.parts.empty()) vmovdqa64(Xbyak::Zmm(reg), Xbyak::Zmm(kPattern));
+        else vmovdqu8(Xbyak::Zmm(reg) | mask(c.fill_lanes), Xbyak::Zmm(kPattern));
+      }
+      store_chunk(p.dst, at.dst + c.dst, c.bytes, reg);
     }
   }
 
-  // `count` iterations of `body`, each moving the pixel pointers on by `pixels` pixels.
-  template <typename Body>
-  void pixel_loop(int64_t count, int64_t pixels, const Body& body) {
-    if (count <= 0) return;
-    Label loop;
-    if (count > 1) {
-      mov(cols_, count);
-      L(loop);
+  Label& permute_pool() { return permute_pool_; }
+
+ private:
+  static constexpr int kPattern = 15;  // below 16, so that VEX (xmm/ymm) stores can name it too
+
+  const Pointers& pointers(Level level) const { return levels_[static_cast<int>(level)]; }
+
+  // A memory operand at base + off; offsets beyond 32 bits go through r15 (emitted here, so
+  // call it right before the instruction that uses it).
+  Address at_off(const Reg64& base, int64_t off) {
+    if (fits_int32(off)) return ptr[base + static_cast<int32_t>(off)];
+    mov(r15, off);
+    return ptr[base + r15];
+  }
+  void add_imm(const Reg64& r, int64_t v) {
+    if (v == 0) return;
+    if (fits_int32(v)) {
+      add(r, static_cast<int32_t>(v));
+    } else {
+      mov(r15, v);
+      add(r, r15);
     }
-    body();
-    add_imm(dst_, plan_.pixel_bytes * pixels);
-    add_imm(src_, plan_.in_pixel_step * pixels);
-    if (count > 1) {
-      dec(cols_);
-      jnz(loop, T_NEAR);
+  }
+  void multiply(const Reg64& r, int64_t v) {
+    if (fits_int32(v)) {
+      imul(r, r, static_cast<int32_t>(v));
+    } else {
+      mov(r15, v);
+      imul(r, r15);
+    }
+  }
+  void lea_off(const Reg64& d, const Reg64& base, int64_t off) { lea(d, at_off(base, off)); }
+
+  Xbyak::Reg scalar(int w) const {
+    return w == 8 ? Xbyak::Reg(r9) : w == 4 ? Xbyak::Reg(r9d) : w == 2 ? Xbyak::Reg(r9w) : Xbyak::Reg(r9b);
+  }
+
+  // A vector store of `w` bytes (16, 32 or 64), non-temporal where the plan asks. The plan
+  // streams only when every tap is whole cache lines, so every full-vector store is then at an
+  // aligned offset (no cache line ever mixes streaming and cached stores, which costs 100x here).
+  void store_vector(const Reg64& base, int64_t off, int reg, int w) {
+    const bool nt = nontemporal_ && w == vector_;
+    if (w == 64) {
+      if (nt) vmovntdq(at_off(base, off), Xbyak::Zmm(reg));
+      else vmovdqu64(at_off(base, off), Xbyak::Zmm(reg));
+    } else if (w == 32) {
+      if (nt) vmovntdq(at_off(base, off), Xbyak::Ymm(reg));
+      else vmovdqu(at_off(base, off), Xbyak::Ymm(reg));
+    } else {
+      vmovdqu(at_off(base, off), Xbyak::Xmm(reg));
     }
   }
 
-  void emit_program(int32_t index) {
-    auto it = chunked_.find(index);
-    if (it != chunked_.end()) emit_by_chunks(it->second);
-    else emit_by_runs(plan_.programs[index]);
+  // An opmask holding `lanes`: one preloaded for the kernel, or k7 loaded now.
+  Xbyak::Opmask mask(uint64_t lanes) {
+    auto it = preloaded_masks_.find(lanes);
+    if (it != preloaded_masks_.end()) return Xbyak::Opmask(it->second);
+    mov(r15, lanes);
+    kmovq(k7, r15);
+    return k7;
   }
 
-  void emit_region(const Region& region) {
-    lea_off(dst_, out_row_, region.begin * plan_.pixel_bytes);
-    lea_off(src_, anchor_row_, region.begin * plan_.in_pixel_step);
-    if (grouped(region)) {
-      const int64_t pixels = plan_.programs[region.program].group->pixels, rest = region.iterations() % pixels;
-      const EmittedGroup& whole = *find_group(region.program, pixels);
-      load_group_indices(whole);
-      pixel_loop(region.iterations() / pixels, pixels, [&] { emit_group(whole); });
-      const EmittedGroup* tail = find_group(region.program, rest);
-      group_indices_.clear();
-      if (tail != nullptr) return emit_group(*tail);
-      pixel_loop(rest, 1, [&] { emit_program(region.program); });
+  void emit_load(const ChunkLoad& load, const Reg64& base, int64_t off, int reg, bool first) {
+    const Xbyak::Zmm z(reg);
+    if (load.permute < 0 && load.lanes == ~uint64_t{0}) {
+      vmovdqu64(z, at_off(base, off + load.src));
       return;
     }
-    if (region.iterations() == 1) return emit_program(region.program);
-    mov(cols_, region.iterations());
-    Label loop;
-    L(loop);
-    emit_program(region.program);
-    add_imm(dst_, plan_.pixel_bytes * region.pixels_per_iteration);
-    add_imm(src_, plan_.in_pixel_step * region.pixels_per_iteration);
-    dec(cols_);
-    jnz(loop, T_NEAR);
+    if (load.permute < 0) {
+      const Xbyak::Opmask k = mask(load.lanes);
+      if (first) vmovdqu8(z | k | T_z, at_off(base, off + load.src));
+      else vmovdqu8(z | k, at_off(base, off + load.src));
+      return;
+    }
+    // A gather: its span in one masked load, its elements put in place by one byte permute.
+    const Xbyak::Zmm span(16 + scratch_++ % 8);
+    const Xbyak::Opmask span_mask = mask(load.span_lanes);
+    vmovdqu8(span | span_mask | T_z, at_off(base, off + load.src));
+    Xbyak::Zmm index(24 + load.permute);
+    if (load.permute >= L_.preloaded_permute_count()) {
+      index = Xbyak::Zmm(16 + scratch_++ % 8);
+      vmovdqu64(index, ptr[rip + permute_pool_ + 64 * load.permute]);
+    }
+    const Xbyak::Opmask k = mask(load.lanes);
+    if (first) vpermb(z | k | T_z, index, span);
+    else vpermb(z | k, index, span);
   }
 
-  // The seven most used partial masks of the kernel, weighted by how often they run, stay in
-  // k1-k7; if there are more, k7 is left for loading the others where they are used. The first
-  // byte permutes stay in zmm24-31.
-  void preload_constants() {
-    if (isa_ != Isa::kAvx512) return;
-    std::map<uint64_t, int64_t> uses;
-    for (const RowClass& rc : plan_.row_classes) {
-      for (const Region& region : rc.regions) {
-        if (grouped(region)) {
-          const int64_t pixels = plan_.programs[region.program].group->pixels, rows = rc.end - rc.begin;
-          for (int64_t n : {pixels, region.iterations() % pixels}) {
-            const EmittedGroup* g = find_group(region.program, n);
-            if (g == nullptr) continue;
-            const int64_t runs = rows * (n == pixels ? region.iterations() / pixels : 1);
-            for (const GroupWindow& w : g->group.windows) {
-              if (w.bytes != 64) uses[lane_mask(0, w.bytes < 64 ? w.bytes : w.bytes - 64)] += runs;
-            }
-            if (g->group.chunks.back().bytes < 64) uses[lane_mask(0, g->group.chunks.back().bytes)] += runs;
-          }
-        }
-        auto it = chunked_.find(region.program);
-        if (it == chunked_.end()) continue;
-        int64_t alone = region.iterations();  // pixels the one-pixel code writes
-        if (grouped(region)) {
-          const int64_t rest = alone % plan_.programs[region.program].group->pixels;
-          alone = rest == 0 || find_group(region.program, rest) ? 0 : rest;
-        }
-        const int64_t runs = (rc.end - rc.begin) * alone;
-        for (const Chunk& c : it->second) {
-          for (const ChunkLoad& load : c.loads) {
-            if (load.lanes != ~uint64_t{0} || load.permute >= 0) uses[load.lanes] += runs;
-            if (load.permute >= 0) uses[load.span_lanes] += runs;
-          }
-          if (c.bytes < 64) uses[lane_mask(0, c.bytes)] += runs;
-        }
+  // A chunk's `bytes` (64, or fewer at the end of a pixel or group) from register `reg`.
+  void store_chunk(const Reg64& base, int64_t dst, int64_t bytes, int reg) {
+    if (bytes == 64) return store_vector(base, dst, reg, 64);
+    const Xbyak::Opmask k = mask(lane_mask(0, bytes));  // before at_off(): both may use r15
+    vmovdqu8(at_off(base, dst) | k, Xbyak::Zmm(reg));
+  }
+
+  // Window w of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w. A window's loads
+  // stop at its last byte.
+  void load_windows(const PixelGroup& group, const Reg64& base, int64_t off) {
+    for (size_t w = 0; w < group.windows.size(); ++w) {
+      const GroupWindow& window = group.windows[w];
+      const Xbyak::Zmm low(16 + 2 * static_cast<int>(w)), high(17 + 2 * static_cast<int>(w));
+      if (window.bytes < 64) {
+        const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));
+        vmovdqu8(low | k | T_z, at_off(base, off + window.src));
+        continue;
       }
+      vmovdqu64(low, at_off(base, off + window.src));
+      if (window.bytes == 64) {
+        vpxord(high, high, high);
+        continue;
+      }
+      const Xbyak::Opmask k = mask(lane_mask(0, window.bytes - 64));
+      vmovdqu8(high | k | T_z, at_off(base, off + window.src + 64));
     }
-    std::vector<std::pair<int64_t, uint64_t>> ranked;  // (uses, lanes)
-    for (auto [lanes, count] : uses) ranked.push_back({count, lanes});
-    std::sort(ranked.rbegin(), ranked.rend());
-    const size_t kept = ranked.size() <= 7 ? ranked.size() : 6;
-    for (size_t i = 0; i < kept; ++i) {
+  }
+
+  // The permute index register of a part: kept for the kernel (zmm24-31), held for the group
+  // loop (zmm4-14), or none (-1: it is loaded where used).
+  int index_register(int32_t id) const {
+    if (id < L_.preloaded_permute_count()) return 24 + id;
+    auto it = held_.find(id);
+    return it == held_.end() ? -1 : it->second;
+  }
+
+  void preload_constants() {
+    if (L_.zero_pattern) {
+      if (avx512_) vpxord(Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern));
+      else vpxor(Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern));
+    } else if (avx512_) {
+      vmovdqu64(Xbyak::Zmm(kPattern), ptr[rip + pattern_]);
+    } else {
+      vmovdqu(Xbyak::Ymm(kPattern), ptr[rip + pattern_]);
+    }
+    for (size_t i = 0; i < L_.preloaded_masks.size(); ++i) {
       const int k = static_cast<int>(i) + 1;
-      mov(big_, ranked[i].second);
-      kmovq(Xbyak::Opmask(k), big_);
-      preloaded_masks_[ranked[i].second] = k;
+      mov(r15, L_.preloaded_masks[i]);
+      kmovq(Xbyak::Opmask(k), r15);
+      preloaded_masks_[L_.preloaded_masks[i]] = k;
     }
-    const int permutes = static_cast<int>(permutes_.entries().size());
-    for (int i = 0; i < std::min(permutes, kPreloadedPermutes); ++i) {
+    for (int i = 0; i < L_.preloaded_permute_count(); ++i) {
       vmovdqu64(Xbyak::Zmm(24 + i), ptr[rip + permute_pool_ + 64 * i]);
     }
   }
 
-  // The byte permutes, after the code.
-  void emit_permute_pool() {
-    if (permutes_.entries().empty()) return;
+  // The pad pattern and the byte permutes, after the code.
+  void emit_constants() {
     align(64);
+    if (!L_.zero_pattern) {
+      L(pattern_);
+      for (uint8_t byte : L_.pattern) db(byte);
+    }
+    if (L_.permutes.entries().empty()) return;
     L(permute_pool_);
-    for (const auto& index : permutes_.entries()) {
+    for (const auto& index : L_.permutes.entries()) {
       for (uint8_t byte : index) db(byte);
     }
   }
 
-  static constexpr int kPreloadedPermutes = 8;  // in zmm24-31
+  struct RowLabels {
+    Label top, skip;
+  };
 
+  const Lowering& L_;
   const Plan& plan_;
-  const Isa isa_;
+  const bool avx512_;
   const int vector_;
   const bool nontemporal_;
+  const std::array<Pointers, kLevels> levels_;
   int rotation_ = 0;
   int scratch_ = 0;  // rotation over zmm16-23 for spans and permutes loaded on use
   std::map<uint64_t, int> preloaded_masks_;
-  std::map<int32_t, std::vector<Chunk>> chunked_;  // programs emitted by chunks
-  std::map<std::pair<int32_t, int64_t>, EmittedGroup> groups_;  // by program and pixels
-  std::map<int32_t, int> group_indices_;  // permute id -> zmm4-14, while a group loop is emitted
-  PermuteTable permutes_;
-  Label permute_pool_;
+  std::map<int32_t, int> held_;  // permute id -> zmm4-14, while a group loop is emitted
+  std::vector<RowLabels> rows_;
+  std::vector<Label> loops_;
+  Label image_, done_, pattern_, permute_pool_;
 };
 
-void Generator::generate() {
-  const Plan& p = plan_;
-  const int64_t out_rows = p.geometry.rows.out;
-  Label done;
-  std::vector<Label> classes(p.row_classes.size() + 1);  // the extra one: next image
+// Counts what walk() asks of the emitter, each primitive at its longest encoding: a memory
+// operand at most 11 bytes (EVEX, opcode, ModRM, SIB, disp32) plus 10 for a 64-bit offset.
+class SizeBound final : public Sink {
+ public:
+  explicit SizeBound(const Lowering& L) : L_(L) {}
+  size_t bytes() const { return static_cast<size_t>(bytes_); }
 
-  for (const Reg64& r : {rbx, rbp, r12, r13, r14, r15}) push(r);
-  sub(rsp, 8);
-  mov(t_, ptr[rdi + 16]);
-  mov(rax, ptr[rdi + 24]);
-  mov(ptr[rsp], rax);
-  cmp(t_, rax);
-  jge(done, T_NEAR);
-  mov(anchor_row_, ptr[rdi]);
-  mov(out_row_, ptr[rdi + 8]);
-  // b = t / out_rows, r = t % out_rows
-  mov(rax, t_);
-  xor_(edx, edx);
-  mov(rcx, out_rows);
-  div(rcx);
-  mov(r_, rdx);
-  // anchor row = input + b*in_image + anchor_origin + r*in_row_step
-  mov(big_, p.in_image_bytes);
-  imul(rax, big_);
-  add(anchor_row_, rax);
-  mov(rax, r_);
-  mov(big_, p.in_row_step);
-  imul(rax, big_);
-  add(anchor_row_, rax);
-  add_imm(anchor_row_, p.anchor_origin);
-  // output row = output + t*out_row_bytes
-  mov(rax, t_);
-  mov(big_, p.out_row_bytes);
-  imul(rax, big_);
-  add(out_row_, rax);
-  if (isa_ == Isa::kAvx512) {
-    vpxord(Xbyak::Zmm(zero_index()), Xbyak::Zmm(zero_index()), Xbyak::Zmm(zero_index()));
-  } else {
-    vpxor(Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()), Xbyak::Ymm(zero_index()));
+  void begin_kernel() override { add(400 + 32 * static_cast<int64_t>(L_.preloaded_masks.size()) + 16 * 8); }
+  void end_kernel() override {
+    add(100 + 64 + 64 + 64 * static_cast<int64_t>(L_.permutes.entries().size()));  // epilogue, alignment, constants
   }
-  plan_chunks();
-  preload_constants();
-
-  for (size_t k = 0; k < p.row_classes.size(); ++k) {
-    const RowClass& rc = p.row_classes[k];
-    L(classes[k]);
-    mov(big_, rc.end);
-    cmp(r_, big_);
-    jge(classes[k + 1], T_NEAR);
-    for (const Region& region : rc.regions) emit_region(region);
-    add_imm(out_row_, p.out_row_bytes);
-    add_imm(anchor_row_, p.in_row_step);
-    inc(r_);
-    inc(t_);
-    cmp(t_, ptr[rsp]);
-    jl(classes[k], T_NEAR);
-    jmp(done, T_NEAR);
+  void begin_rows(int, const RowClass&) override { add(160); }
+  void end_rows() override { add(60); }
+  void begin_loop(Level, At from, int64_t) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 10); }
+  void end_loop(Level, int64_t, int64_t) override { add(2 * 20 + 10); }
+  void move(At at, int) override { add(operand(at.src) + operand(at.dst)); }
+  void fill(At at, int) override { add(operand(at.dst) + 10); }
+  void chunk(At at, const Chunk& c) override {
+    int64_t n = 2 * operand(at.dst + c.dst) + 8;  // masked store with its mask, pattern copy
+    for (const ChunkLoad& load : c.loads) n += 3 * operand(at.src + load.src) + 2 * 20;  // loads, masks, permute
+    add(n);
   }
-  L(classes.back());  // r == out_rows: first row of the next image
-  xor_(r_.cvt32(), r_.cvt32());
-  add_imm(anchor_row_, p.in_image_bytes - out_rows * p.in_row_step);
-  jmp(classes[0], T_NEAR);
+  void group(At at, const LoweredGroup& g) override {
+    int64_t n = 0;
+    for (const GroupWindow& w : g.group->windows) n += 2 * operand(at.src + w.src) + 20;
+    for (const GroupChunk& c : g.group->chunks) n += 2 * operand(at.dst + c.dst) + 20 + 11 * (3 * c.parts.size() + 3);
+    add(n);
+  }
+  void hold_group(const LoweredGroup& g) override { add(11 * static_cast<int64_t>(g.held.size())); }
+  void release_group() override {}
 
-  L(done);
-  if (nontemporal_) sfence();  // non-temporal stores are weakly ordered: publish them
-  vzeroupper();
-  add(rsp, 8);
-  for (const Reg64& r : {r15, r14, r13, r12, rbp, rbx}) pop(r);
-  ret();
-  emit_permute_pool();
-}
+ private:
+  static int64_t operand(int64_t off) { return fits_int32(off) ? 11 : 21; }
+  void add(int64_t n) { bytes_ += n; }
+  const Lowering& L_;
+  int64_t bytes_ = 0;
+};
 
 }  // namespace
+
+Target x86_target(Isa isa) {
+  Target t;
+  t.name = std::string(isa_name(isa));
+  t.vector_bytes = t.max_move_bytes = isa == Isa::kAvx512 ? 64 : 32;
+  t.chunks = isa == Isa::kAvx512;
+  if (isa == Isa::kAvx512) {
+    t.preloaded_permutes = 8;    // zmm24-31
+    t.group_held_permutes = 11;  // zmm4-14
+    t.mask_registers = 7;        // k1-k7
+  }
+  return t;
+}
 
 PlanOptions plan_options_for(Isa isa) {
   PlanOptions options;
@@ -634,28 +495,36 @@ PlanOptions plan_options_for(Isa isa) {
   return options;
 }
 
-Expected<MachineCode> emit_x86(const Plan& plan, Isa isa, const EmitOptions& options) {
+std::string x86_kernel_name(const Plan& plan, Isa isa) {
+  return cat("eip_", isa_name(isa), "_", plan.name(), plan.options.nontemporal ? "_nt" : "");
+}
+
+size_t x86_code_bound(const Lowering& lowering) {
+  SizeBound bound(lowering);
+  walk(lowering, bound);
+  return bound.bytes();
+}
+
+Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes) {
+  const Plan& plan = *lowering.plan;
   if (plan.generic) return Internal("emit_x86: generic plans have no regions to emit");
   if (isa == Isa::kNone) return Internal("emit_x86: no instruction set");
   MachineCode code;
-  code.name = cat("eip_", isa_name(isa), "_", plan.name(), plan.options.nontemporal ? "_nt" : "");
-  // Grow the buffer until the kernel fits (Xbyak reports ERR_CODE_IS_TOO_BIG).
-  for (size_t size = 16384;; size *= 2) {
-    if (size > options.max_code_bytes) {
-      return ResourceExhausted("kernel ", code.name, " needs more than ", options.max_code_bytes,
-                               " bytes of code");
-    }
-    code.bytes.assign(size, 0);
-    try {
-      Generator generator(plan, isa, size, code.bytes.data());
-      generator.generate();
-      code.bytes.resize(generator.getSize());
-      return code;
-    } catch (const Xbyak::Error& e) {
-      if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG) {
-        return Internal("Xbyak could not encode ", code.name, ": ", e.what());
-      }
-    }
+  code.name = x86_kernel_name(plan, isa);
+  const size_t bound = x86_code_bound(lowering);
+  if (bound > max_code_bytes) {
+    return ResourceExhausted("kernel ", code.name, " would take up to ", bound, " bytes of code, over the limit of ",
+                             max_code_bytes);
+  }
+  code.bytes.assign(bound, 0);
+  try {
+    Generator generator(lowering, isa, bound, code.bytes.data());
+    walk(lowering, generator);
+    code.bytes.resize(generator.getSize());
+    return code;
+  } catch (const Xbyak::Error& e) {
+    // ERR_CODE_IS_TOO_BIG would mean x86_code_bound is not a bound: a bug, as any other error.
+    return Internal("Xbyak could not encode ", code.name, ": ", e.what());
   }
 }
 

@@ -1,5 +1,6 @@
-// Plan -> x86-64 machine code (AVX-512 or AVX2) through Xbyak. The emitter only reads the plan:
-// every decision (regions, unrolling, loops) was made by the planner.
+// Lowered plan -> x86-64 machine code (AVX-512 or AVX2) through Xbyak. The emitter only encodes
+// what walk() asks for: the planner and the lowering made every decision (regions, unrolling,
+// loops, chunks, groups, which constants stay in registers).
 #pragma once
 
 #include <cstddef>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/lower/lowering.h"
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
 #include "codegen/xbyak/isa.h"
@@ -18,14 +20,20 @@ struct MachineCode {
   std::string name;            // e.g. eip_avx512_e4_56x56x64_k3x3_s1x1_r1x1_same
 };
 
-struct EmitOptions {
-  size_t max_code_bytes = size_t{16} << 20;  // beyond it, emission fails (kResourceExhausted)
-};
+// What the emitter offers the walk on `isa` (kAvx2 or kAvx512).
+Target x86_target(Isa isa);
 
-// Planner options matching what this emitter does on `isa` (vector width).
+// Planner options matching what this emitter does on `isa` (vector width, pixel groups).
 PlanOptions plan_options_for(Isa isa);
 
-// Emits `void kernel(const KernelArgs*)` (codegen/plan/kernel_abi.h) for a non-generic plan.
-Expected<MachineCode> emit_x86(const Plan& plan, Isa isa, const EmitOptions& options = {});
+// eip_<isa>_<signature>[_nt]
+std::string x86_kernel_name(const Plan& plan, Isa isa);
+
+// An upper bound of the machine code emit_x86 makes for `lowering`, counted by walking it.
+size_t x86_code_bound(const Lowering& lowering);
+
+// Emits `void kernel(const KernelArgs*)` (codegen/plan/kernel_abi.h) for a lowered non-generic
+// plan into a buffer of x86_code_bound bytes. More than `max_code_bytes` is kResourceExhausted.
+Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes = size_t{16} << 20);
 
 }  // namespace pj

@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(line.line > previous);  // in order, one signature per line
     previous = line.line;
     pj::Expected<pj::Geometry> geometry = pj::make_geometry(line.spec);
-    check(geometry.ok() && geometry->output_bytes == line.geometry.output_bytes);
+    check(geometry.ok() && geometry->output_bytes() == line.geometry.output_bytes());
   }
   // Every line is served by exactly one kernel of its element size, or needs none.
   const pj::cli::ManifestKernels kernels = pj::cli::kernels_of(*lines);

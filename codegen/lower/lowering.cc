@@ -1,0 +1,119 @@
+#include "codegen/lower/lowering.h"
+
+#include <algorithm>
+
+namespace pj {
+namespace {
+
+// Adds a group of `program` to the lowering (once per size) with its permutes in the table.
+const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& group) {
+  auto [it, added] = L->groups.try_emplace({program, group.pixels});
+  if (!added) return &it->second;
+  it->second.group = &group;
+  for (const GroupChunk& c : group.chunks) {
+    for (const GroupPart& part : c.parts) it->second.permutes.push_back(L->permutes.add(part.index));
+  }
+  return &it->second;
+}
+
+// Pixels a region writes with the one-pixel program (not by groups).
+int64_t one_at_a_time(const Region& region, const LoweredRegion& lowered) {
+  if (!region.grouped) return region.iterations();
+  const int64_t rest = region.iterations() % lowered.whole->group->pixels;
+  return lowered.tail ? 0 : rest;
+}
+
+// The masks the kernel uses, weighted by how often they run; the most used stay in registers.
+// With more than fit, one register is left for loading the others where they are used.
+void rank_masks(Lowering* L) {
+  const Plan& plan = *L->plan;
+  std::map<uint64_t, int64_t> uses;
+  auto group_uses = [&](const LoweredGroup& g, int64_t runs) {
+    for (const GroupWindow& w : g.group->windows) {
+      if (w.bytes != 64) uses[lane_mask(0, w.bytes < 64 ? w.bytes : w.bytes - 64)] += runs;
+    }
+    for (const GroupChunk& c : g.group->chunks) {
+      if (!L->zero_pattern && c.fill_lanes != 0) uses[c.fill_lanes] += runs;
+    }
+    if (g.group->chunks.back().bytes < 64) uses[lane_mask(0, g.group->chunks.back().bytes)] += runs;
+  };
+  for (size_t k = 0; k < plan.row_classes.size(); ++k) {
+    const RowClass& rc = plan.row_classes[k];
+    const int64_t rows = rc.end - rc.begin;
+    for (size_t r = 0; r < rc.regions.size(); ++r) {
+      const Region& region = rc.regions[r];
+      const LoweredRegion& lowered = L->regions[k][r];
+      if (lowered.whole) group_uses(*lowered.whole, rows * (region.iterations() / lowered.whole->group->pixels));
+      if (lowered.tail) group_uses(*lowered.tail, rows);
+      const LoweredProgram& p = L->programs[region.program];
+      if (!p.by_chunks) continue;
+      const int64_t runs = rows * one_at_a_time(region, lowered);
+      for (const Chunk& c : p.chunks) {
+        for (const ChunkLoad& load : c.loads) {
+          if (load.lanes != ~uint64_t{0} || load.permute >= 0) uses[load.lanes] += runs;
+          if (load.permute >= 0) uses[load.span_lanes] += runs;
+        }
+        if (c.bytes < 64) uses[lane_mask(0, c.bytes)] += runs;
+      }
+    }
+  }
+  std::vector<std::pair<int64_t, uint64_t>> ranked;  // (uses, lanes)
+  for (auto [lanes, count] : uses) ranked.push_back({count, lanes});
+  std::sort(ranked.rbegin(), ranked.rend());
+  const size_t fit = static_cast<size_t>(L->target.mask_registers);
+  const size_t kept = ranked.size() <= fit ? ranked.size() : fit - 1;
+  for (size_t i = 0; i < kept; ++i) L->preloaded_masks.push_back(ranked[i].second);
+}
+
+}  // namespace
+
+Lowering lower(const Plan& plan, const Target& target) {
+  Lowering L;
+  L.plan = &plan;
+  L.target = target;
+  const Geometry& g = plan.geometry;
+  for (size_t i = 0; i < L.pattern.size(); ++i) L.pattern[i] = g.pad_value[i % static_cast<size_t>(g.elem_size)];
+  L.zero_pattern = g.zero_pad();
+
+  // Groups first, so that their permutes are the ones kept in registers for the whole kernel.
+  L.regions.resize(plan.row_classes.size());
+  for (size_t k = 0; k < plan.row_classes.size(); ++k) {
+    for (const Region& region : plan.row_classes[k].regions) {
+      LoweredRegion lowered;
+      if (region.grouped) {
+        lowered.whole = add_group(&L, region.program, *plan.programs[region.program].group);
+        if (region.tail) lowered.tail = add_group(&L, region.program, *region.tail);
+      }
+      L.regions[k].push_back(lowered);
+    }
+  }
+  // Chunk layouts of the programs some region writes one pixel at a time.
+  L.programs.resize(plan.programs.size());
+  const bool rows_of_elements = g.patch_steps.element == g.elem_size && !plan.whole_rows;
+  for (size_t k = 0; k < plan.row_classes.size(); ++k) {
+    const RowClass& rc = plan.row_classes[k];
+    for (size_t r = 0; r < rc.regions.size(); ++r) {
+      const Region& region = rc.regions[r];
+      LoweredProgram& p = L.programs[region.program];
+      if (p.by_chunks || one_at_a_time(region, L.regions[k][r]) == 0) continue;
+      const PixelProgram& program = plan.programs[region.program];
+      if (target.chunks && rows_of_elements && chunkable(program, plan.options)) {
+        p.by_chunks = true;
+        p.chunks = chunks_of(program, &L.permutes);
+      }
+    }
+  }
+  // Permutes a group loop holds in registers: those not kept for the whole kernel, in order.
+  const int kernel_wide = L.preloaded_permute_count();
+  for (auto& [key, group] : L.groups) {
+    for (int32_t id : group.permutes) {
+      if (static_cast<int>(group.held.size()) == target.group_held_permutes) break;
+      if (id < kernel_wide || std::find(group.held.begin(), group.held.end(), id) != group.held.end()) continue;
+      group.held.push_back(id);
+    }
+  }
+  if (target.mask_registers > 0) rank_masks(&L);
+  return L;
+}
+
+}  // namespace pj

@@ -1,0 +1,74 @@
+// Lowering: a Plan and a target's capabilities -> every decision an emitter needs, as data,
+// before any code is emitted (as oneDNN computes its conf before generate()): which programs are
+// written by chunks and their chunk layouts, which permute indices and masks stay in registers,
+// the pad pattern. walk() (codegen/lower/walk.h) then drives an emitter through the kernel;
+// emitters decide nothing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codegen/lower/chunks.h"
+#include "codegen/plan/plan.h"
+
+namespace pj {
+
+// What an emitter's instruction set offers the walk.
+struct Target {
+  std::string name;         // "avx512", "avx2", "llvm": in kernel names
+  int vector_bytes = 32;    // widest vector register
+  int max_move_bytes = 32;  // widest single move the emitter takes (LLVM: two vectors)
+  // 64-byte chunks assembled in a register from masked loads and byte permutes, then stored
+  // once (AVX-512 BW/VBMI in the Xbyak emitter): codegen/lower/chunks.h.
+  bool chunks = false;
+  // Registers an emitter keeps constants in across the kernel and a group loop: byte-permute
+  // indices (kernel-wide, then per group loop) and lane masks.
+  int preloaded_permutes = 0;
+  int group_held_permutes = 0;
+  int mask_registers = 0;
+};
+
+// A pixel group as it is emitted: the group, and each of its parts' permute in the table.
+struct LoweredGroup {
+  const PixelGroup* group = nullptr;
+  std::vector<int32_t> permutes;  // each part's, in chunk and part order
+  // Permutes held in registers while a loop of this group runs (beyond the kernel-wide ones).
+  std::vector<int32_t> held;
+};
+
+struct LoweredProgram {
+  bool by_chunks = false;
+  std::vector<Chunk> chunks;
+};
+
+struct LoweredRegion {
+  const LoweredGroup* whole = nullptr;  // grouped regions: the group, and the tail if any
+  const LoweredGroup* tail = nullptr;
+};
+
+struct Lowering {
+  const Plan* plan = nullptr;
+  Target target;
+  std::vector<LoweredProgram> programs;                  // by plan program index
+  std::vector<std::vector<LoweredRegion>> regions;       // by row class, then region
+  std::map<std::pair<int32_t, int64_t>, LoweredGroup> groups;  // by program and pixels
+  PermuteTable permutes;
+  // Lane masks kept in mask registers for the whole kernel, most used first.
+  std::vector<uint64_t> preloaded_masks;
+  // The pad value repeated over a vector (element boundaries at multiples of the element size).
+  std::array<uint8_t, 64> pattern{};
+  bool zero_pattern = true;
+
+  int preloaded_permute_count() const {
+    return std::min<int>(target.preloaded_permutes, static_cast<int>(permutes.entries().size()));
+  }
+};
+
+// Every decision for emitting `plan` on `target`. The plan must outlive the result.
+Lowering lower(const Plan& plan, const Target& target);
+
+}  // namespace pj

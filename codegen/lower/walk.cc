@@ -1,0 +1,111 @@
+#include "codegen/lower/walk.h"
+
+#include <algorithm>
+
+namespace pj {
+namespace {
+
+class Walker {
+ public:
+  Walker(const Lowering& lowering, Sink& sink) : L_(lowering), plan_(*lowering.plan), sink_(sink) {}
+
+  void kernel() {
+    sink_.begin_kernel();
+    for (size_t k = 0; k < plan_.row_classes.size(); ++k) {
+      const RowClass& rc = plan_.row_classes[k];
+      sink_.begin_rows(static_cast<int>(k), rc);
+      for (size_t r = 0; r < rc.regions.size(); ++r) region(rc.regions[r], L_.regions[k][r]);
+      sink_.end_rows();
+    }
+    sink_.end_kernel();
+  }
+
+ private:
+  // `count` iterations of body(place) at `level`, each `dst_step`/`src_step` further on; a single
+  // iteration needs no loop and no pointers of its own.
+  template <typename Body>
+  void repeat(Level level, At from, int64_t count, int64_t dst_step, int64_t src_step, const Body& body) {
+    if (count <= 0) return;
+    if (count == 1) return body(from);
+    sink_.begin_loop(level, from, count);
+    body(At{level, 0, 0});
+    sink_.end_loop(level, dst_step, src_step);
+  }
+
+  void region(const Region& region, const LoweredRegion& lowered) {
+    const int64_t dst_step = plan_.dst_pixel_step, src_step = plan_.src_pixel_step;
+    const At start{Level::kRow, region.begin * dst_step, region.begin * src_step};
+    if (!region.grouped) {
+      const int64_t n = region.pixels_per_iteration;
+      repeat(Level::kPixel, start, region.iterations(), n * dst_step, n * src_step,
+             [&](At at) { program(region.program, at); });
+      return;
+    }
+    const int64_t G = lowered.whole->group->pixels, whole = region.iterations() / G, rest = region.iterations() % G;
+    sink_.hold_group(*lowered.whole);
+    repeat(Level::kPixel, start, whole, G * dst_step, G * src_step, [&](At at) { sink_.group(at, *lowered.whole); });
+    sink_.release_group();
+    const At tail = start.plus(whole * G * dst_step, whole * G * src_step);
+    if (lowered.tail) return sink_.group(tail, *lowered.tail);
+    repeat(Level::kPixel, tail, rest, dst_step, src_step, [&](At at) { program(region.program, at); });
+  }
+
+  void program(int32_t index, At at) {
+    const LoweredProgram& lowered = L_.programs[index];
+    if (lowered.by_chunks) {
+      for (const Chunk& c : lowered.chunks) sink_.chunk(at, c);
+      return;
+    }
+    for (const Block& b : plan_.programs[index].blocks) {
+      if (b.loop) {
+        repeat(Level::kBlock, at, b.rows, b.dst_row_stride, b.src_row_stride, [&](At row) { steps(b, row); });
+        continue;
+      }
+      for (int64_t row = 0; row < b.rows; ++row) steps(b, at.plus(row * b.dst_row_stride, row * b.src_row_stride));
+    }
+  }
+
+  void steps(const Block& b, At at) {
+    for (const Step& s : b.steps) {
+      const bool fill = s.kind == Step::Kind::kFill;
+      const At first = at.plus(s.dst, s.src);
+      if (s.loop) {
+        // Pieces never exceed the run limit here (choose_loops): no run loop inside.
+        repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, [&](At piece) { run(piece, s.bytes, fill); });
+        continue;
+      }
+      for (int64_t j = 0; j < s.count; ++j) run(first.plus(j * s.dst_stride, j * s.src_stride), s.bytes, fill);
+    }
+  }
+
+  // A contiguous run; runs longer than the planner's limit loop over blocks of that size, and
+  // the rest ends at the run's end (reaching back into the same run when shorter than a vector).
+  void run(At at, int64_t bytes, bool fill) {
+    const int64_t limit = plan_.options.max_unrolled_run_bytes;
+    const int64_t vector = L_.target.vector_bytes;
+    const int64_t block = limit / vector * vector;
+    if (bytes <= limit || block < vector) return moves(at, bytes, fill);
+    repeat(Level::kRun, at, bytes / block, block, fill ? 0 : block, [&](At b) { moves(b, block, fill); });
+    if (const int64_t rest = bytes % block; rest > 0) {
+      const int64_t tail = std::max(rest, vector);
+      moves(at.plus(bytes - tail, fill ? 0 : bytes - tail), tail, fill);
+    }
+  }
+
+  void moves(At at, int64_t bytes, bool fill) {
+    cut_run(L_.target, bytes, [&](int64_t offset, int width) {
+      if (fill) sink_.fill(at.plus(offset, 0), width);
+      else sink_.move(at.plus(offset, offset), width);
+    });
+  }
+
+  const Lowering& L_;
+  const Plan& plan_;
+  Sink& sink_;
+};
+
+}  // namespace
+
+void walk(const Lowering& lowering, Sink& sink) { Walker(lowering, sink).kernel(); }
+
+}  // namespace pj

@@ -1,0 +1,90 @@
+// The one walk over a lowered plan: the kernel's structure (rows, regions, loops, moves) as
+// calls on a Sink. Each emitter (Xbyak, LLVM IR, and the tests' counting and executing sinks)
+// supplies only these primitives; what to emit where is decided here and in the Lowering.
+//
+// Kernel ABI (codegen/plan/kernel_abi.h): fill rows [row_begin, row_end) of the flattened
+// (image, row) range. The skeleton every sink implements with begin_kernel/begin_rows/
+// end_rows/end_kernel:
+//   t = row_begin; if t >= row_end: done
+//   image: b = t / R; r_lo = t - b*R; r_hi = min(R, r_lo + row_end - t)
+//          dst_image = output + b*dst_image_step; src_image = input + b*src_image_step + src_origin
+//     for each row class [begin, end) in order:           begin_rows .. end_rows
+//       rows [max(begin, r_lo), min(end, r_hi)), each with Row pointers
+//         dst_image + r*dst_row_step and src_image + r*src_row_step
+//   t += r_hi - r_lo; if t < row_end: next image        end_kernel
+//
+// Pointers: every loop level has a (dst, src) pair. Row pointers are the skeleton's; a loop at
+// a level sets that level's pair from a place (At) and moves it on by constant steps. Every
+// access is a level's pointer plus a constant offset.
+#pragma once
+
+#include <cstdint>
+
+#include "codegen/lower/lowering.h"
+
+namespace pj {
+
+enum class Level : int { kRow = 0, kPixel = 1, kBlock = 2, kRun = 3 };
+inline constexpr int kLevels = 4;
+
+// A place: the pointers of `level`, plus byte offsets.
+struct At {
+  Level level = Level::kRow;
+  int64_t dst = 0, src = 0;
+  At plus(int64_t d, int64_t s) const { return {level, dst + d, src + s}; }
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  virtual void begin_kernel() = 0;
+  virtual void end_kernel() = 0;
+  // The rows of class `index` within this image's share of the range (see above); Row pointers
+  // are set for each.
+  virtual void begin_rows(int index, const RowClass& rows) = 0;
+  virtual void end_rows() = 0;
+
+  // `count` (>= 2) iterations; the pointers of `level` start at `from` (a shallower level) and
+  // move on by dst_step and src_step after each.
+  virtual void begin_loop(Level level, At from, int64_t count) = 0;
+  virtual void end_loop(Level level, int64_t dst_step, int64_t src_step) = 0;
+
+  // `width` bytes (1, 2, 4, 8, 16, 32, 64 or 128, at most Target::max_move_bytes) from src to
+  // dst; or the pad pattern to dst.
+  virtual void move(At at, int width) = 0;
+  virtual void fill(At at, int width) = 0;
+  // A 64-byte chunk assembled from its loads (codegen/lower/chunks.h), at dst + chunk.dst.
+  virtual void chunk(At at, const Chunk& chunk) = 0;
+  // A pixel group; before and after a loop of them, its held permutes are loaded and released.
+  virtual void group(At at, const LoweredGroup& group) = 0;
+  virtual void hold_group(const LoweredGroup& group) = 0;
+  virtual void release_group() = 0;
+};
+
+// Drives `sink` through the kernel of `lowering`.
+void walk(const Lowering& lowering, Sink& sink);
+
+// How a run of `bytes` is cut into moves for `target`: widest moves first, the rest as the
+// narrowest vector (16 bytes or more) ending at the run's end; below a vector, one power of two
+// or two overlapping ones. Calls piece(offset, width) for each.
+template <typename Piece>
+void cut_run(const Target& target, int64_t bytes, const Piece& piece) {
+  const int64_t vector = target.vector_bytes;
+  if (bytes < vector) {
+    int64_t w = 1;
+    while (w * 2 <= bytes) w *= 2;
+    piece(0, static_cast<int>(w));
+    if (bytes > w) piece(bytes - w, static_cast<int>(w));
+    return;
+  }
+  int64_t i = 0;
+  for (; i + target.max_move_bytes <= bytes; i += target.max_move_bytes) piece(i, target.max_move_bytes);
+  for (; i + vector <= bytes; i += vector) piece(i, static_cast<int>(vector));
+  if (i == bytes) return;
+  int64_t w = 16;  // the remainder is less than a vector, and the run at least one
+  while (w < bytes - i) w *= 2;
+  piece(bytes - w, static_cast<int>(w));
+}
+
+}  // namespace pj

@@ -1,0 +1,193 @@
+#include "runtime/backends.h"
+
+#include <mutex>
+#include <utility>
+
+#include "codegen/plan/kernel_abi.h"
+#include "codegen/plan/plan.h"
+#include "interp/interpreter.h"
+#include "reference/golden.h"
+#include "runtime/aot_registry.h"
+#include "runtime/availability.h"
+#include "runtime/limits.h"
+#include "runtime/llvm_backend.h"
+
+#if PATCHJIT_HAVE_XBYAK
+#include "codegen/lower/lowering.h"
+#include "codegen/xbyak/emitter.h"
+#include "jit/executable_memory.h"
+#endif
+
+namespace pj {
+namespace {
+
+// Pixels of a tile's partial rows: the interpreter on a plan of one program per pixel, made at
+// the first such tile (planning is cheap, and most kernels never see one).
+class PartialRows {
+ public:
+  explicit PartialRows(const Geometry& g) : geometry_(g) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const {
+    std::call_once(once_, [&] {
+      PlanOptions options;
+      options.pixels_only = true;
+      Expected<Plan> plan = make_plan(geometry_, options);
+      if (plan.ok()) plan_ = std::make_unique<Plan>(std::move(plan).value());
+    });
+    if (plan_) {
+      interpret_pixels(*plan_, input, output, row, col_begin, col_end);
+    } else {  // a plan that fails for pixels failed for rows first: unreachable, but exact
+      const int64_t first = row * geometry_.cols.out;
+      golden_extract_positions(geometry_, input, output, first + col_begin, first + col_end);
+    }
+  }
+
+ private:
+  Geometry geometry_;
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<Plan> plan_;
+};
+
+class ReferenceExecutor final : public Executor {
+ public:
+  explicit ReferenceExecutor(const Geometry& g) : geometry_(g) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    golden_extract(geometry_, input, output, row_begin, row_end);
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+    const int64_t first = row * geometry_.cols.out;
+    golden_extract_positions(geometry_, input, output, first + col_begin, first + col_end);
+  }
+  bool splittable() const override { return false; }
+  std::string describe() const override { return "golden loops (the element rule, docs/SEMANTICS.md §4)\n"; }
+
+ private:
+  Geometry geometry_;
+};
+
+class InterpExecutor final : public Executor {
+ public:
+  explicit InterpExecutor(Plan plan) : plan_(std::move(plan)), partial_(plan_.geometry) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    interpret(plan_, input, output, row_begin, row_end);
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+    partial_.run(input, output, row, col_begin, col_end);
+  }
+  std::string describe() const override { return to_string(plan_); }
+
+ private:
+  Plan plan_;
+  PartialRows partial_;
+};
+
+// A compiled kernel (Xbyak, LLVM or ahead of time): what owns its code, and its entry point.
+class KernelExecutor final : public Executor {
+ public:
+  KernelExecutor(std::shared_ptr<const void> owner, KernelFunction function, std::span<const uint8_t> code,
+                 std::string description, const Geometry& g)
+      : owner_(std::move(owner)), function_(function), code_(code), description_(std::move(description)), partial_(g) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+    partial_.run(input, output, row, col_begin, col_end);
+  }
+  std::string describe() const override { return description_; }
+  std::span<const uint8_t> code() const override { return code_; }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  KernelFunction function_;
+  std::span<const uint8_t> code_;
+  std::string description_;
+  PartialRows partial_;
+};
+
+Expected<std::shared_ptr<const Executor>> interp(const Geometry& g) {
+  Expected<Plan> plan = make_plan(g);
+  if (!plan.ok()) return plan.status();
+  return std::shared_ptr<const Executor>(std::make_shared<InterpExecutor>(std::move(plan).value()));
+}
+
+#if PATCHJIT_HAVE_XBYAK
+Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geometry& g) {
+  PJ_RETURN_IF_ERROR(backend_status(Backend::kXbyak, c.isa));
+  PlanOptions options = plan_options_for(c.isa);
+  options.nontemporal = c.nontemporal;
+  if (c.smallest_code) options = smallest_code(options);
+  Expected<Plan> planned = make_plan(g, options);
+  if (!planned.ok()) return planned.status();
+  auto plan = std::make_shared<const Plan>(std::move(planned).value());
+  if (plan->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
+  // The planner's estimate judges kernels far beyond the limit before they are lowered; the
+  // walk's exact bound (emit_x86) judges the rest.
+  const size_t limit = kernel_code_limit();
+  if (const CodeEstimate e = estimate_code(*plan); static_cast<uint64_t>(e.bytes) > limit) {
+    return ResourceExhausted("kernel ", x86_kernel_name(*plan, c.isa), " would take about ", e.bytes,
+                             " bytes of code, over the limit of ", limit, " (pj_set_kernel_code_limit)");
+  }
+  const Lowering lowering = lower(*plan, x86_target(c.isa));
+  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit);
+  if (!code.ok()) {
+    if (code.status().code() == Code::kResourceExhausted) {
+      return ResourceExhausted(code.status().message(), " (pj_set_kernel_code_limit)");
+    }
+    return code.status();
+  }
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = map_kernel(code->bytes, code->name);
+  if (!memory.ok()) {
+    if (memory.status().code() == Code::kUnimplemented) record_jit_refusal(memory.status());
+    return memory.status();
+  }
+  const ExecutableMemory& m = **memory;
+  std::string description = cat("kernel ", code->name, ": ", m.code_size(), " bytes of machine code\n", to_string(*plan));
+  return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
+      *memory, m.function(), std::span<const uint8_t>(static_cast<const uint8_t*>(m.code()), m.code_size()),
+      std::move(description), g));
+}
+#else
+Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geometry&) {
+  return backend_status(Backend::kXbyak, c.isa);
+}
+#endif
+
+Expected<std::shared_ptr<const Executor>> llvm(const Candidate& c, const Geometry& g) {
+  Expected<LlvmCompiled> compiled = compile_llvm(g, c.nontemporal, c.smallest_code);
+  if (!compiled.ok()) return compiled.status();
+  LlvmCompiled& k = *compiled;
+  return std::shared_ptr<const Executor>(
+      std::make_shared<KernelExecutor>(std::move(k.owner), k.function, k.code, std::move(k.description), g));
+}
+
+Expected<std::shared_ptr<const Executor>> aot(const Geometry& g) {
+  const pj_aot_kernel* kernel = find_aot_kernel(g);
+  if (kernel == nullptr) return Unimplemented("none registered for this signature and CPU");
+  return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
+      nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(),
+      cat("ahead-of-time kernel ", kernel->name, " (cpu ", kernel->cpu, ")\n"), g));
+}
+
+}  // namespace
+
+std::string Candidate::name() const {
+  if (aot) return "ahead-of-time";
+  std::string n(backend_name(backend));
+  if (backend == Backend::kXbyak && isa != Isa::kNone) n += cat(" ", isa_name(isa));
+  if (smallest_code) n += " with loops";
+  if (nontemporal) n += ", non-temporal";
+  return n;
+}
+
+Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geometry& g) {
+  if (c.aot) return aot(g);
+  switch (c.backend) {
+    case Backend::kReference: return std::shared_ptr<const Executor>(std::make_shared<ReferenceExecutor>(g));
+    case Backend::kInterp: return interp(g);
+    case Backend::kXbyak: return xbyak(c, g);
+    case Backend::kLlvm: return llvm(c, g);
+    case Backend::kAuto: break;
+  }
+  return Internal("build: backend ", backend_name(c.backend), " has no executor");
+}
+
+}  // namespace pj

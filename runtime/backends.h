@@ -1,0 +1,32 @@
+// The ways to run a signature, each built on request: the candidates of the selection policy
+// (runtime/selection.h). A build that fails says why, by its code:
+//   kUnimplemented       the backend cannot run here (not built, no CPU support, capped off,
+//                        executable memory refused, its plugin missing)
+//   kResourceExhausted   this kernel is too large or too irregular for the backend
+//   anything else        an error
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "codegen/plan/geometry.h"
+#include "codegen/plan/status.h"
+#include "codegen/xbyak/isa.h"
+#include "runtime/executor.h"
+
+namespace pj {
+
+struct Candidate {
+  Backend backend = Backend::kInterp;
+  Isa isa = Isa::kNone;        // xbyak: the instruction set
+  bool smallest_code = false;  // JIT backends: every block, gather and long run a loop
+  bool aot = false;            // a registered ahead-of-time kernel (backend llvm made it)
+  bool nontemporal = false;    // non-temporal stores (outputs far beyond the last-level cache)
+
+  // "xbyak avx512", "xbyak avx512 with loops", "llvm", "ahead-of-time", "interp", "reference"
+  std::string name() const;
+};
+
+Expected<std::shared_ptr<const Executor>> build(const Candidate& candidate, const Geometry& geometry);
+
+}  // namespace pj

@@ -1,0 +1,95 @@
+#include "runtime/llvm_backend.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codegen/plan/plan.h"
+#include "runtime/availability.h"
+#include "runtime/limits.h"
+
+#if PATCHJIT_HAVE_LLVM
+#include "jit/llvm_plugin.h"
+#include "jit/plugin_file.h"
+#endif
+
+namespace pj {
+
+#if PATCHJIT_HAVE_LLVM
+namespace {
+
+struct Loaded {
+  const LlvmPlugin* plugin = nullptr;
+  Status status;
+};
+
+Loaded load_plugin() {
+  Expected<OpenedPlugin> opened =
+      open_plugin(plugin_candidates("libpatchjit_llvm.so", "PATCHJIT_LLVM_PLUGIN", reinterpret_cast<const void*>(&load_plugin)),
+                  "pj_llvm_plugin");
+  if (!opened.ok()) {
+    return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
+                                   opened.status().message(), ")")};
+  }
+  auto entry = reinterpret_cast<const LlvmPlugin* (*)()>(opened->entry);
+  const LlvmPlugin* plugin = entry ? entry() : nullptr;
+  if (plugin == nullptr || std::string(plugin->build_id) != kPluginBuildId) {
+    return {nullptr, Unimplemented("backend llvm cannot run here: ", opened->path,
+                                   " is not the llvm plugin of this patchjit build (build id ",
+                                   plugin ? plugin->build_id : "missing", ", expected ", kPluginBuildId, ")")};
+  }
+  Status started = plugin->start();
+  if (!started.ok()) return {nullptr, Unimplemented("backend llvm cannot run here: ", started.message())};
+  return {plugin, Status::Ok()};
+}
+
+const Loaded& plugin() {
+  static const Loaded loaded = load_plugin();  // thread-safe, once
+  return loaded;
+}
+
+}  // namespace
+
+Status llvm_backend_status() { return plugin().status; }
+
+Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest) {
+  const Loaded& loaded = plugin();
+  if (!loaded.status.ok()) return loaded.status;
+  PlanOptions options = loaded.plugin->plan_options();
+  options.nontemporal = nontemporal;
+  if (smallest) options = smallest_code(options);
+  Expected<Plan> planned = make_plan(geometry, options);
+  if (!planned.ok()) return planned.status();
+  auto plan = std::make_shared<const Plan>(std::move(planned).value());
+  if (plan->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
+  // Too large for LLVM to compile in reasonable time.
+  const CodeBudget budget = llvm_code_budget();
+  const CodeEstimate e = estimate_code(*plan);
+  if (e.bytes > budget.bytes || e.loops > budget.loops) {
+    return ResourceExhausted("kernel eip_llvm_", plan->name(), " would take about ", e.bytes, " bytes of code and ",
+                             e.loops, " loops, over the ", budget.name, " of ", budget.bytes, " bytes and ",
+                             budget.loops, " loops");
+  }
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile(*plan);
+  if (!kernel.ok()) return kernel.status();
+  const LlvmKernel& k = **kernel;
+  LlvmCompiled out;
+  out.function = k.function();
+  out.code = k.bytes();
+  out.description = cat("kernel ", k.name(), ": ", k.bytes().size(), " bytes of machine code (LLVM, ",
+                        loaded.plugin->target(), ")\n", to_string(*plan));
+  out.owner = std::move(kernel).value();
+  return out;
+}
+
+#else
+
+Status llvm_backend_status() {
+  return Unimplemented("backend llvm is not built into this patchjit (configured without LLVM)");
+}
+
+Expected<LlvmCompiled> compile_llvm(const Geometry&, bool, bool) { return llvm_backend_status(); }
+
+#endif
+
+}  // namespace pj

@@ -1,0 +1,27 @@
+// Backend llvm: plan -> the LLVM plugin (jit/llvm_plugin.h: LLVM IR, ORC LLJIT) -> a callable
+// kernel. The plugin is loaded the first time the backend is used, not when libpatchjit is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "codegen/plan/geometry.h"
+#include "codegen/plan/kernel_abi.h"
+#include "codegen/plan/status.h"
+
+namespace pj {
+
+struct LlvmCompiled {
+  std::shared_ptr<const void> owner;  // keeps the code in the JIT
+  KernelFunction function = nullptr;
+  std::span<const uint8_t> code;
+  std::string description;
+};
+
+// The kernel of `geometry` within the llvm budget (kResourceExhausted beyond it, and for plans
+// too irregular to specialize); kUnimplemented when the backend cannot run here.
+Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest_code);
+
+}  // namespace pj

@@ -1,0 +1,63 @@
+#include "runtime/selection.h"
+
+#include "runtime/aot_registry.h"
+#include "runtime/availability.h"
+
+namespace pj {
+
+std::vector<std::string> Selection::reasons() const {
+  std::vector<std::string> lines;
+  for (const auto& [candidate, why] : passed_over) lines.push_back(cat(candidate.name(), ": ", why.message()));
+  return lines;
+}
+
+Candidates candidates(Backend requested, Isa isa, bool nontemporal) {
+  auto jit = [&](Backend backend, bool loops) {
+    Candidate c;
+    c.backend = backend;
+    c.isa = backend == Backend::kXbyak ? isa : Isa::kNone;
+    c.smallest_code = loops;
+    c.nontemporal = nontemporal;
+    return c;
+  };
+  Candidate aot;
+  aot.backend = Backend::kLlvm;
+  aot.aot = true;
+  const bool tables = aot_kernels_registered();
+  Candidates list;
+  switch (requested) {
+    case Backend::kReference:
+    case Backend::kInterp: {
+      Candidate c;
+      c.backend = requested;
+      list.add(c);
+      return list;
+    }
+    case Backend::kXbyak:
+      list.add(jit(Backend::kXbyak, false));
+      list.add(jit(Backend::kXbyak, true));
+      break;
+    case Backend::kLlvm:
+      if (tables) list.add(aot);
+      list.add(jit(Backend::kLlvm, false));
+      list.add(jit(Backend::kLlvm, true));
+      break;
+    case Backend::kAuto:
+      if (tables) list.add(aot);
+      list.add(jit(Backend::kXbyak, false));
+      list.add(jit(Backend::kXbyak, true));
+      // llvm only where the Xbyak emitter cannot run at all (not built, or no AVX2). The cap
+      // 'none' turns every JIT off, and a refusal of executable memory holds for LLVM's pages too.
+      if (detected_isa() == Isa::kNone && isa_cap() != Isa::kNone && !jit_refused()) {
+        list.add(jit(Backend::kLlvm, false));
+        list.add(jit(Backend::kLlvm, true));
+      }
+      break;
+  }
+  Candidate interp;
+  interp.backend = Backend::kInterp;
+  list.add(interp);
+  return list;
+}
+
+}  // namespace pj

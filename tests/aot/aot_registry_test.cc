@@ -1,0 +1,249 @@
+// pj_register_aot_kernels without LLVM: hand-made "ahead-of-time" kernels (the golden loops
+// behind the kernel ABI, counting their calls) registered through the C API, then served by
+// pj_kernel_create for AUTO and LLVM only, refused when they need features this CPU lacks or the
+// ISA cap withholds, chosen by specificity, checked entry by entry, and registered from several
+// threads. The registry is process-wide and has no removal: each test uses signatures of its own.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codegen/plan/geometry.h"
+#include "patchjit/patchjit.h"
+#include "patchjit/patchjit_aot.h"
+#include "reference/golden.h"
+#include "runtime/c_spec.h"
+#include "tests/support/random_spec.h"
+
+namespace {
+
+using pj::Geometry;
+
+constexpr int kKernels = 16;
+std::array<Geometry, kKernels> geometries;  // of the kernel with that id (batch 64: any row range)
+std::array<std::atomic<int>, kKernels> calls;
+
+template <int Id>
+void golden_kernel(const pj_aot_args* args) {
+  ++calls[Id];
+  pj::golden_extract(geometries[Id], args->input, args->output, args->row_begin, args->row_end);
+}
+
+template <int... Ids>
+constexpr std::array<pj_aot_function, sizeof...(Ids)> functions(std::integer_sequence<int, Ids...>) {
+  return {&golden_kernel<Ids>...};
+}
+const auto kFunctions = functions(std::make_integer_sequence<int, kKernels>{});
+
+pj_spec spec_of(pj_dtype dtype, int64_t batch, int64_t rows, int64_t cols, int64_t depth, int64_t k,
+                pj_padding padding = PJ_PADDING_SAME) {
+  pj_spec s{};
+  s.dtype = dtype;
+  const int64_t shape[4] = {batch, rows, cols, depth};
+  for (int i = 0; i < 4; ++i) {
+    s.input_shape[i] = shape[i];
+    s.ksizes[i] = i == 1 || i == 2 ? k : 1;
+    s.strides[i] = s.rates[i] = 1;
+  }
+  s.padding = padding;
+  return s;
+}
+
+// The table entry of kernel `id` for `spec`, needing `features`.
+pj_aot_kernel entry(int id, const pj_spec& spec, uint64_t features, const char* name) {
+  pj::Spec s = pj::from_c(spec);
+  s.image_shape[0] = 64;
+  geometries[id] = *pj::make_geometry(s);
+  const Geometry& g = geometries[id];
+  pj_aot_kernel k{};
+  k.abi_version = PJ_AOT_ABI_VERSION;
+  k.signature = {g.elem_size,   g.rows.in,     g.cols.in,     g.depth,      g.rows.ksize, g.cols.ksize,
+                 g.rows.stride, g.cols.stride, g.rows.rate,   g.cols.rate,
+                 g.padding == pj::Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID};
+  k.out_rows = g.rows.out;
+  k.out_cols = g.cols.out;
+  k.out_depth = g.patch_depth;
+  k.function = kFunctions[id];
+  k.name = name;
+  k.cpu = "test-cpu";
+  k.required_features = features;
+  return k;
+}
+
+std::string describe(const pj_kernel* kernel) {
+  std::string text(pj_kernel_describe(kernel, nullptr, 0) + 1, '\0');
+  pj_kernel_describe(kernel, text.data(), text.size());
+  return text;
+}
+
+// Creates a kernel for `spec` on `backend`, runs it on random data, checks it against the
+// golden loops, and returns its description.
+std::string create_and_check(const pj_spec& spec, pj_backend backend) {
+  pj_kernel* kernel = nullptr;
+  EXPECT_EQ(pj_kernel_create(&spec, backend, &kernel), PJ_OK) << pj_last_error();
+  if (kernel == nullptr) return "";
+  std::mt19937_64 rng(7);
+  std::vector<uint8_t> input = pj::testing::random_bytes(rng, pj_kernel_input_bytes(kernel));
+  std::vector<uint8_t> output(pj_kernel_output_bytes(kernel), 0xa5), expected(output.size());
+  EXPECT_EQ(pj_kernel_run(kernel, input.data(), output.data(), 2), PJ_OK) << pj_last_error();
+  pj::golden_extract(*pj::make_geometry(pj::from_c(spec)), input.data(), expected.data());
+  EXPECT_TRUE(output == expected) << describe(kernel);
+  std::string text = describe(kernel);
+  pj_kernel_destroy(kernel);
+  return text;
+}
+
+const uint64_t kUnknownFeature = uint64_t{1} << 63;  // a bit no CPU has
+
+TEST(AotRegistry, ServesAutoAndLlvmForEveryDtypeOfItsSizeAndAnyBatch) {
+  const pj_aot_kernel k = entry(0, spec_of(PJ_FLOAT32, 1, 9, 11, 5, 3), 0, "test_e4_9x11x5");
+  ASSERT_EQ(pj_register_aot_kernels(&k, 1), PJ_OK) << pj_last_error();
+  EXPECT_STREQ(pj_last_error(), "");
+
+  for (pj_dtype dtype : {PJ_FLOAT32, PJ_INT32, PJ_UINT32}) {
+    for (int64_t batch : {1, 3}) {
+      const pj_spec spec = spec_of(dtype, batch, 9, 11, 5, 3);
+      const int before = calls[0];
+      const std::string text = create_and_check(spec, PJ_BACKEND_AUTO);
+      EXPECT_NE(text.find("backend llvm (ahead of time)\n"), std::string::npos) << text;
+      EXPECT_NE(text.find("ahead-of-time kernel test_e4_9x11x5 (cpu test-cpu)"), std::string::npos) << text;
+      EXPECT_GT(calls[0], before);
+    }
+  }
+  pj_kernel* kernel = nullptr;
+  const pj_spec spec = spec_of(PJ_FLOAT32, 2, 9, 11, 5, 3);
+  ASSERT_EQ(pj_kernel_create(&spec, PJ_BACKEND_LLVM, &kernel), PJ_OK) << pj_last_error();
+  EXPECT_EQ(pj_kernel_backend(kernel), PJ_BACKEND_LLVM);
+  EXPECT_NE(describe(kernel).find("ahead-of-time kernel test_e4_9x11x5"), std::string::npos);
+  EXPECT_EQ(pj_kernel_code(kernel, nullptr), 0u);
+  pj_kernel_destroy(kernel);
+
+  // Asked for by name, the other backends are what they say.
+  const int before = calls[0];
+  EXPECT_EQ(create_and_check(spec, PJ_BACKEND_INTERP).find("ahead-of-time kernel"), std::string::npos);
+  EXPECT_EQ(create_and_check(spec, PJ_BACKEND_REFERENCE).find("ahead-of-time kernel"), std::string::npos);
+  if (pj_backend_available(PJ_BACKEND_XBYAK) == PJ_OK) {
+    EXPECT_EQ(create_and_check(spec, PJ_BACKEND_XBYAK).find("ahead-of-time kernel"), std::string::npos);
+  }
+  EXPECT_EQ(calls[0], before);
+  // Other signatures are untouched: an element size of 2 is another kernel.
+  EXPECT_EQ(create_and_check(spec_of(PJ_HALF, 1, 9, 11, 5, 3), PJ_BACKEND_AUTO).find("ahead-of-time kernel"),
+            std::string::npos);
+}
+
+TEST(AotRegistry, AKernelNeedingAFeatureThisCpuLacksIsSkipped) {
+  const pj_spec spec = spec_of(PJ_UINT8, 1, 12, 10, 6, 2, PJ_PADDING_VALID);
+  std::vector<pj_aot_kernel> table = {entry(1, spec, kUnknownFeature, "needs_the_future")};
+  const uint64_t host = pj_aot_host_features();
+  for (int bit = 0; bit < PJ_AOT_FEATURE_COUNT; ++bit) {
+    if (!(host >> bit & 1)) {  // a real feature this CPU does not have, if there is one
+      table.push_back(entry(2, spec, uint64_t{1} << bit, "needs_a_missing_feature"));
+      break;
+    }
+  }
+  ASSERT_EQ(pj_register_aot_kernels(table.data(), table.size()), PJ_OK) << pj_last_error();
+  const std::string text = create_and_check(spec, PJ_BACKEND_AUTO);
+  EXPECT_EQ(text.find("ahead-of-time kernel"), std::string::npos) << text;
+  EXPECT_EQ(calls[1] + calls[2], 0);
+
+  // Beside them, a kernel this CPU can run serves.
+  const pj_aot_kernel runnable = entry(3, spec, host, "runs_here");
+  ASSERT_EQ(pj_register_aot_kernels(&runnable, 1), PJ_OK);
+  EXPECT_NE(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel runs_here"), std::string::npos);
+  EXPECT_EQ(calls[1] + calls[2], 0);
+}
+
+TEST(AotRegistry, TheKernelNeedingTheMostFeaturesThisCpuHasServes) {
+  const uint64_t host = pj_aot_host_features();
+  if (std::popcount(host) < 2) GTEST_SKIP() << "this CPU reports fewer than two features (not x86-64?)";
+  const uint64_t one = host & -host;  // its lowest feature only
+  const pj_spec spec = spec_of(PJ_FLOAT64, 1, 7, 7, 3, 3);
+  const pj_aot_kernel table[] = {entry(4, spec, one, "generic"), entry(5, spec, host, "specific"),
+                                 entry(6, spec, host | kUnknownFeature, "too_specific"),
+                                 entry(7, spec, host, "specific_too")};
+  ASSERT_EQ(pj_register_aot_kernels(table, 4), PJ_OK) << pj_last_error();
+  EXPECT_NE(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel specific "), std::string::npos);
+}
+
+TEST(AotRegistry, TheIsaCapWithholdsAvx512FromAheadOfTimeKernels) {
+  const uint64_t host = pj_aot_host_features();
+  if (!(host >> PJ_AOT_FEATURE_AVX512F & 1)) GTEST_SKIP() << "this CPU has no AVX-512";
+  const pj_spec spec = spec_of(PJ_INT16, 1, 8, 9, 4, 3);
+  const pj_aot_kernel k = entry(8, spec, uint64_t{1} << PJ_AOT_FEATURE_AVX512F, "needs_avx512");
+  ASSERT_EQ(pj_register_aot_kernels(&k, 1), PJ_OK);
+  const pj_isa cap = pj_max_isa();
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_AVX2), PJ_OK);
+  EXPECT_EQ(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel"), std::string::npos);
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_AVX512), PJ_OK);
+  EXPECT_NE(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel needs_avx512"), std::string::npos);
+  ASSERT_EQ(pj_set_max_isa(cap), PJ_OK);
+}
+
+TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
+  const pj_spec spec = spec_of(PJ_FLOAT32, 1, 6, 6, 7, 3);
+  const pj_aot_kernel good = entry(9, spec, 0, "good");
+  struct Case {
+    const char* what;
+    void (*spoil)(pj_aot_kernel*);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"abi", [](pj_aot_kernel* k) { k->abi_version = 2; },
+       "ahead-of-time kernel 1: abi_version is 2 but this patchjit reads version 1"},
+      {"function", [](pj_aot_kernel* k) { k->function = nullptr; }, "ahead-of-time kernel 1 (bad): its function is NULL"},
+      {"name", [](pj_aot_kernel* k) { k->cpu = nullptr; }, "ahead-of-time kernel 1 (bad): its name or cpu is NULL"},
+      {"size", [](pj_aot_kernel* k) { k->signature.element_size = 3; },
+       "ahead-of-time kernel 1 (bad): element_size 3 is not 1, 2, 4, 8 or 16"},
+      {"padding", [](pj_aot_kernel* k) { k->signature.padding = 7; },
+       "ahead-of-time kernel 1 (bad): padding 7 is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID"},
+      {"rule", [](pj_aot_kernel* k) { k->signature.stride_rows = 0; },
+       "ahead-of-time kernel 1 (bad): strides is out of range."},
+      {"output", [](pj_aot_kernel* k) { k->out_cols = 5; },
+       "ahead-of-time kernel 1 (bad): its output is 6 x 5 x 63 but its signature gives 6 x 6 x 63"},
+      {"empty", [](pj_aot_kernel* k) { k->signature.depth = 0, k->out_depth = 0; },
+       "ahead-of-time kernel 1 (bad): its output is empty"},
+  };
+  for (const Case& c : cases) {
+    pj_aot_kernel bad = entry(10, spec_of(PJ_FLOAT32, 1, 6, 6, 7, 3), 0, "bad");
+    c.spoil(&bad);
+    const pj_aot_kernel table[] = {good, bad};
+    ASSERT_EQ(pj_register_aot_kernels(table, 2), PJ_INVALID_ARGUMENT) << c.what;
+    EXPECT_EQ(std::string(pj_last_error()).substr(0, std::strlen(c.message)), c.message) << c.what;
+  }
+  // The good entry came first, and was not registered either.
+  EXPECT_EQ(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel"), std::string::npos);
+  EXPECT_EQ(calls[9], 0);
+  EXPECT_EQ(pj_register_aot_kernels(nullptr, 3), PJ_INVALID_ARGUMENT);
+  EXPECT_STREQ(pj_last_error(), "kernels is NULL but count is 3");
+  EXPECT_EQ(pj_register_aot_kernels(nullptr, 0), PJ_OK);
+}
+
+TEST(AotRegistry, RegisteringAndCreatingFromSeveralThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> served{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &served] {
+      const pj_spec spec = spec_of(PJ_INT64, 1, 5 + t, 6, 2, 2);
+      const pj_aot_kernel k = entry(11 + t, spec, 0, "threaded");
+      for (int i = 0; i < 50; ++i) {
+        if (i == 10) {
+          EXPECT_EQ(pj_register_aot_kernels(&k, 1), PJ_OK) << pj_last_error();
+        }
+        pj_kernel* kernel = nullptr;
+        ASSERT_EQ(pj_kernel_create(&spec, PJ_BACKEND_AUTO, &kernel), PJ_OK) << pj_last_error();
+        if (describe(kernel).find("ahead-of-time kernel threaded") != std::string::npos) ++served;
+        pj_kernel_destroy(kernel);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(served, 4 * 40);
+}
+
+}  // namespace

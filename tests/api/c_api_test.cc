@@ -1,0 +1,198 @@
+// The C API contract: statuses, messages, null and overlapping buffers, empty outputs,
+// backends, and every available backend against the golden loops through the public calls.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "patchjit/patchjit.h"
+#include "reference/golden.h"
+#include "runtime/c_spec.h"
+#include "tests/support/random_spec.h"
+
+namespace {
+
+pj_spec make_spec(int64_t n, int64_t h, int64_t w, int64_t c, int64_t k, pj_padding p = PJ_PADDING_SAME) {
+  pj_spec s{};
+  s.dtype = PJ_FLOAT32;
+  int64_t shape[4] = {n, h, w, c};
+  for (int i = 0; i < 4; ++i) {
+    s.input_shape[i] = shape[i];
+    s.ksizes[i] = (i == 1 || i == 2) ? k : 1;
+    s.strides[i] = s.rates[i] = 1;
+  }
+  s.padding = p;
+  return s;
+}
+
+TEST(CApi, OutputShape) {
+  pj_spec s = make_spec(1, 7, 7, 2, 2, PJ_PADDING_VALID);
+  s.rates[1] = s.rates[2] = 2;
+  int64_t shape[4];
+  ASSERT_EQ(pj_output_shape(&s, shape), PJ_OK);
+  EXPECT_EQ(shape[0], 1);
+  EXPECT_EQ(shape[1], 5);
+  EXPECT_EQ(shape[2], 5);
+  EXPECT_EQ(shape[3], 8);
+  EXPECT_STREQ(pj_last_error(), "");
+}
+
+TEST(CApi, StatusesCarryTensorFlowsClassesAndWords) {
+  int64_t shape[4];
+  pj_spec s = make_spec(1, 4, 4, 1, 3);
+  s.ksizes[0] = 2;
+  EXPECT_EQ(pj_output_shape(&s, shape), PJ_UNIMPLEMENTED);
+  EXPECT_NE(std::strstr(pj_last_error(), "Only support ksizes across space."), nullptr);
+  s = make_spec(1, 4, 4, 1, 3);
+  s.strides[2] = 0;
+  EXPECT_EQ(pj_output_shape(&s, shape), PJ_OUT_OF_RANGE);
+  EXPECT_NE(std::strstr(pj_last_error(), "strides is out of range."), nullptr);
+  s = make_spec(1, 1, 1, 1, 3, PJ_PADDING_VALID);
+  pj_kernel* k = reinterpret_cast<pj_kernel*>(&s);  // must be reset to NULL on failure
+  EXPECT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, &k), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(k, nullptr);
+  EXPECT_NE(std::strstr(pj_last_error(), "Computed output size would be negative: -1"), nullptr);
+  // A success clears the message.
+  s = make_spec(1, 4, 4, 1, 3);
+  EXPECT_EQ(pj_output_shape(&s, shape), PJ_OK);
+  EXPECT_STREQ(pj_last_error(), "");
+}
+
+TEST(CApi, NullArguments) {
+  int64_t shape[4];
+  pj_spec s = make_spec(1, 4, 4, 1, 3);
+  EXPECT_EQ(pj_output_shape(nullptr, shape), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(pj_output_shape(&s, nullptr), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, nullptr), PJ_INVALID_ARGUMENT);
+  pj_kernel* k = nullptr;
+  EXPECT_EQ(pj_kernel_create(nullptr, PJ_BACKEND_INTERP, &k), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "spec is NULL"), nullptr);
+  std::vector<float> in(16), out(16 * 9);
+  EXPECT_EQ(pj_kernel_run(nullptr, in.data(), out.data(), 1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "kernel is NULL"), nullptr);
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, &k), PJ_OK);
+  EXPECT_EQ(pj_kernel_run(k, nullptr, out.data(), 1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "input is NULL but the input tensor [1,4,4,1] has 64 bytes"), nullptr)
+      << pj_last_error();
+  EXPECT_EQ(pj_kernel_run(k, in.data(), nullptr, 1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "output is NULL"), nullptr);
+  EXPECT_EQ(pj_kernel_run(k, in.data(), out.data(), -1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "num_threads"), nullptr);
+  pj_kernel_destroy(k);
+  pj_kernel_destroy(nullptr);  // ignored
+}
+
+TEST(CApi, OverlappingBuffersAreRefused) {
+  pj_spec s = make_spec(1, 4, 4, 1, 3);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, &k), PJ_OK);
+  std::vector<float> buf(16 + 16 * 9);
+  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data(), 1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(pj_last_error(), "overlap"), nullptr);
+  EXPECT_EQ(pj_kernel_run(k, buf.data() + 15, buf.data(), 1), PJ_INVALID_ARGUMENT);   // input tail in output
+  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 15, 1), PJ_INVALID_ARGUMENT);   // output head in input
+  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 16, 1), PJ_OK);                 // adjacent is fine
+  EXPECT_EQ(pj_kernel_run(k, buf.data() + 16 * 9, buf.data(), 1), PJ_OK);
+  pj_kernel_destroy(k);
+}
+
+TEST(CApi, EmptyOutputsAreValidAndDoNothing) {
+  for (pj_spec s : {make_spec(0, 4, 4, 1, 3), make_spec(2, 4, 4, 0, 3), make_spec(1, 0, 4, 1, 3),
+                    make_spec(1, 1, 4, 1, 3, PJ_PADDING_VALID)}) {
+    if (s.input_shape[1] == 1) s.strides[1] = 2;  // VALID 1 row, k 3, stride 2: 0 rows out
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK) << pj_last_error();
+    EXPECT_EQ(pj_kernel_output_bytes(k), 0u);
+    float in[4] = {1, 2, 3, 4};
+    // NULL output is fine when the output is empty; NULL input only when the input is empty.
+    EXPECT_EQ(pj_kernel_run(k, pj_kernel_input_bytes(k) ? in : nullptr, nullptr, 0), PJ_OK) << pj_last_error();
+    pj_kernel_destroy(k);
+  }
+}
+
+TEST(CApi, BackendsAndNames) {
+  pj_spec s = make_spec(1, 4, 4, 1, 3);
+  pj_kernel* k = nullptr;
+  EXPECT_EQ(pj_kernel_create(&s, static_cast<pj_backend>(42), &k), PJ_INVALID_ARGUMENT);
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_AUTO, &k), PJ_OK);
+  EXPECT_NE(pj_kernel_backend(k), PJ_BACKEND_AUTO);  // resolved
+  pj_kernel_destroy(k);
+  EXPECT_STREQ(pj_backend_name(PJ_BACKEND_XBYAK), "xbyak");
+  EXPECT_STREQ(pj_status_name(PJ_OUT_OF_RANGE), "PJ_OUT_OF_RANGE");
+  EXPECT_STREQ(pj_dtype_name(PJ_HALF), "half");
+  EXPECT_EQ(pj_dtype_size(PJ_COMPLEX128), 16u);
+  EXPECT_EQ(pj_dtype_size(static_cast<pj_dtype>(-1)), 0u);
+  pj_dtype d;
+  EXPECT_EQ(pj_dtype_from_name("float16", &d), PJ_OK);
+  EXPECT_EQ(d, PJ_HALF);
+  EXPECT_EQ(pj_dtype_from_name("float8", &d), PJ_INVALID_ARGUMENT);
+  pj_backend b;
+  EXPECT_EQ(pj_backend_from_name("interp", &b), PJ_OK);
+  EXPECT_EQ(b, PJ_BACKEND_INTERP);
+  EXPECT_EQ(pj_backend_from_name("cuda", &b), PJ_INVALID_ARGUMENT);
+}
+
+TEST(CApi, RunRowsChecksTheRange) {
+  pj_spec s = make_spec(2, 4, 4, 1, 3);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, &k), PJ_OK);
+  std::vector<float> in(32, 1.0f), out(32 * 9, -1.0f);
+  EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 0, 9), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 3, 2), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), -1, 2), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 0, 4), PJ_OK);
+  EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 4, 8), PJ_OK);
+  EXPECT_EQ(out[0], 0.0f);    // pixel (0,0) tap (0,0) is padding
+  EXPECT_EQ(out[4], 1.0f);    // its centre tap
+  pj_kernel_destroy(k);
+}
+
+TEST(CApi, DescribeIsSnprintfLike) {
+  pj_spec s = make_spec(1, 10, 10, 3, 3);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_INTERP, &k), PJ_OK);
+  size_t n = pj_kernel_describe(k, nullptr, 0);
+  ASSERT_GT(n, 0u);
+  std::string text(n, '\0');
+  EXPECT_EQ(pj_kernel_describe(k, text.data(), n + 1), n);
+  EXPECT_NE(text.find("output shape [1,10,10,27]"), std::string::npos) << text;
+  EXPECT_NE(text.find("padding SAME: rows 1 before, 1 after"), std::string::npos) << text;
+  char small[8];
+  EXPECT_EQ(pj_kernel_describe(k, small, sizeof small), n);
+  EXPECT_EQ(std::strlen(small), 7u);
+  pj_kernel_destroy(k);
+}
+
+// Every backend this build can run, through the public API, against the golden loops.
+TEST(CApi, EveryAvailableBackendMatchesGolden) {
+  const uint64_t seed = pj::testing::test_seed();
+  std::mt19937_64 rng(seed);
+  int ran[5] = {};
+  for (int64_t i = 0, n = pj::testing::scaled(1500); i < n; ++i) {
+    pj::Spec spec = pj::testing::random_spec(rng, pj::testing::tf_only());
+    pj::Geometry g = *pj::make_geometry(spec);
+    const pj_spec s = pj::to_c(spec);
+    std::vector<uint8_t> input = pj::testing::random_bytes(rng, g.input_bytes());
+    std::vector<uint8_t> expected(g.output_bytes());
+    pj::golden_extract(g, input.data(), expected.data());
+    for (int b = 0; b < 5; ++b) {
+      pj_kernel* k = nullptr;
+      pj_status st = pj_kernel_create(&s, static_cast<pj_backend>(b), &k);
+      if (st == PJ_UNIMPLEMENTED) continue;  // not built or not supported here
+      ASSERT_EQ(st, PJ_OK) << pj_last_error();
+      std::vector<uint8_t> out(g.output_bytes());
+      for (size_t j = 0; j < out.size(); ++j) out[j] = static_cast<uint8_t>(~expected[j]);
+      ASSERT_EQ(pj_kernel_run(k, input.data(), out.data(), static_cast<int>(rng() % 3)), PJ_OK) << pj_last_error();
+      ASSERT_TRUE(out == expected) << pj_backend_name(static_cast<pj_backend>(b)) << " "
+                                   << pj::testing::describe(spec) << " seed " << seed;
+      pj_kernel_destroy(k);
+      ++ran[b];
+    }
+  }
+  EXPECT_GT(ran[PJ_BACKEND_REFERENCE], 0);
+  EXPECT_GT(ran[PJ_BACKEND_INTERP], 0);
+  EXPECT_GT(ran[PJ_BACKEND_AUTO], 0);
+}
+
+}  // namespace

@@ -1,0 +1,336 @@
+// The lowering and the walk on their own, before any emitter: a sink that records what walk()
+// asks for and executes it in C++ (every access checked against the buffers), against the
+// golden loops on random specs of every format, for every target's decisions (AVX-512 chunks
+// and groups, AVX2, the llvm targets). An emitter bug and a walk bug can then be told apart.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "codegen/lower/lowering.h"
+#include "codegen/lower/walk.h"
+#include "codegen/plan/plan.h"
+#include "reference/compare.h"
+#include "tests/support/kernel_check.h"
+#include "tests/support/random_spec.h"
+
+namespace pj {
+namespace {
+
+// What walk() asked for, as a tree: loops and row classes hold their bodies.
+struct Op {
+  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows } kind = Kind::kMove;
+  At at;
+  int width = 0;
+  const Chunk* chunk = nullptr;
+  const LoweredGroup* group = nullptr;
+  Level level = Level::kRow;  // kLoop: the level it sets
+  At from;
+  int64_t count = 0, dst_step = 0, src_step = 0;
+  const RowClass* rows = nullptr;
+  std::vector<Op> body;
+};
+
+class RecordingSink final : public Sink {
+ public:
+  std::vector<Op> kernel;
+  int begun = 0, ended = 0, held = 0, released = 0;
+
+  void begin_kernel() override { ++begun, stack_ = {&kernel}; }
+  void end_kernel() override { ++ended; }
+  void begin_rows(int, const RowClass& rc) override { open(Op{Op::Kind::kRows, {}, 0, nullptr, nullptr, Level::kRow, {}, 0, 0, 0, &rc, {}}); }
+  void end_rows() override { stack_.pop_back(); }
+  void begin_loop(Level level, At from, int64_t count) override {
+    if (count < 2) throw std::logic_error("a loop of fewer than two iterations");
+    if (static_cast<int>(from.level) >= static_cast<int>(level)) throw std::logic_error("a loop from a deeper level");
+    Op op;
+    op.kind = Op::Kind::kLoop;
+    op.level = level, op.from = from, op.count = count;
+    open(std::move(op));
+  }
+  void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
+    Op& loop = *open_ops_.back();
+    if (loop.level != level) throw std::logic_error("loops closed out of order");
+    loop.dst_step = dst_step, loop.src_step = src_step;
+    stack_.pop_back();
+    open_ops_.pop_back();
+  }
+  void move(At at, int width) override { add({Op::Kind::kMove, at, width}); }
+  void fill(At at, int width) override { add({Op::Kind::kFill, at, width}); }
+  void chunk(At at, const Chunk& c) override {
+    Op op{Op::Kind::kChunk, at};
+    op.chunk = &c;
+    add(std::move(op));
+  }
+  void group(At at, const LoweredGroup& g) override {
+    Op op{Op::Kind::kGroup, at};
+    op.group = &g;
+    add(std::move(op));
+  }
+  void hold_group(const LoweredGroup&) override { ++held; }
+  void release_group() override { ++released; }
+
+ private:
+  void add(Op op) { stack_.back()->push_back(std::move(op)); }
+  void open(Op op) {
+    stack_.back()->push_back(std::move(op));
+    Op& opened = stack_.back()->back();
+    if (opened.kind == Op::Kind::kLoop) open_ops_.push_back(&opened);
+    stack_.push_back(&opened.body);
+  }
+  std::vector<std::vector<Op>*> stack_;
+  std::vector<Op*> open_ops_;
+};
+
+// Runs a recorded kernel as the skeleton of walk.h describes it; every byte read or written is
+// checked to lie inside its buffer.
+class Machine {
+ public:
+  Machine(const Lowering& L, const uint8_t* input, int64_t input_bytes, uint8_t* output, int64_t output_bytes)
+      : L_(L), plan_(*L.plan), in_(input), in_bytes_(input_bytes), out_(output), out_bytes_(output_bytes) {}
+
+  void run(const std::vector<Op>& kernel, int64_t begin, int64_t end) {
+    const int64_t R = plan_.rows_per_image;
+    for (int64_t t = begin; t < end;) {
+      const int64_t b = t / R, r_lo = t % R, r_hi = std::min(R, r_lo + end - t);
+      for (const Op& op : kernel) {
+        if (op.kind != Op::Kind::kRows) throw std::logic_error("a kernel op outside a row class");
+        for (int64_t r = std::max(op.rows->begin, r_lo); r < std::min(op.rows->end, r_hi); ++r) {
+          dst_[0] = b * plan_.dst_image_step + r * plan_.dst_row_step;
+          src_[0] = b * plan_.src_image_step + plan_.src_origin + r * plan_.src_row_step;
+          execute(op.body);
+        }
+      }
+      t += r_hi - r_lo;
+    }
+  }
+
+ private:
+  int64_t dst(At at) const { return dst_[static_cast<int>(at.level)] + at.dst; }
+  int64_t src(At at) const { return src_[static_cast<int>(at.level)] + at.src; }
+  uint8_t* write(int64_t at, int64_t n) {
+    if (at < 0 || at + n > out_bytes_) throw std::out_of_range(cat("a write of ", n, " bytes at ", at, " of ", out_bytes_));
+    return out_ + at;
+  }
+  const uint8_t* read(int64_t at, int64_t n) const {
+    if (at < 0 || at + n > in_bytes_) throw std::out_of_range(cat("a read of ", n, " bytes at ", at, " of ", in_bytes_));
+    return in_ + at;
+  }
+
+  void execute(const std::vector<Op>& ops) {
+    for (const Op& op : ops) {
+      switch (op.kind) {
+        case Op::Kind::kMove: std::memcpy(write(dst(op.at), op.width), read(src(op.at), op.width), op.width); break;
+        case Op::Kind::kFill: {
+          uint8_t* to = write(dst(op.at), op.width);
+          for (int i = 0; i < op.width; ++i) to[i] = L_.pattern[static_cast<size_t>(i % 64)];
+          break;
+        }
+        case Op::Kind::kChunk: chunk(op.at, *op.chunk); break;
+        case Op::Kind::kGroup: group(op.at, *op.group->group); break;
+        case Op::Kind::kLoop: {
+          const int l = static_cast<int>(op.level);
+          dst_[l] = dst(op.from), src_[l] = src(op.from);
+          for (int64_t i = 0; i < op.count; ++i) {
+            execute(op.body);
+            dst_[l] += op.dst_step, src_[l] += op.src_step;
+          }
+          break;
+        }
+        case Op::Kind::kRows: throw std::logic_error("a row class inside a row class");
+      }
+    }
+  }
+
+  // A masked load touches only its enabled lanes; a gather's span is put in place by a permute.
+  void chunk(At at, const Chunk& c) {
+    uint8_t reg[64];
+    for (int i = 0; i < 64; ++i) reg[i] = c.filled && !L_.zero_pattern ? L_.pattern[i] : 0;
+    for (const ChunkLoad& load : c.loads) {
+      uint8_t span[64] = {};
+      const uint64_t read_lanes = load.permute < 0 ? load.lanes : load.span_lanes;
+      for (int i = 0; i < 64; ++i) {
+        if ((read_lanes >> i) & 1) span[i] = *read(src(at) + load.src + i, 1);
+      }
+      for (int i = 0; i < 64; ++i) {
+        if (!((load.lanes >> i) & 1)) continue;
+        reg[i] = load.permute < 0 ? span[i] : span[L_.permutes.entries()[load.permute][i] & 63];
+      }
+    }
+    std::memcpy(write(dst(at) + c.dst, c.bytes), reg, c.bytes);
+  }
+
+  void group(At at, const PixelGroup& g) {
+    std::vector<std::array<uint8_t, 128>> windows;
+    for (const GroupWindow& w : g.windows) {
+      std::array<uint8_t, 128> bytes{};
+      std::memcpy(bytes.data(), read(src(at) + w.src, w.bytes), w.bytes);
+      windows.push_back(bytes);
+    }
+    for (const GroupChunk& c : g.chunks) {
+      uint8_t reg[64] = {};
+      for (const GroupPart& part : c.parts) {
+        const auto& w = windows[static_cast<size_t>(part.window)];
+        const bool two = g.windows[static_cast<size_t>(part.window)].bytes >= 64;
+        for (int i = 0; i < 64; ++i) reg[i] |= w[part.index[i] & (two ? 127 : 63)];
+      }
+      for (int i = 0; i < 64; ++i) {
+        if (((c.fill_lanes >> i) & 1) && !L_.zero_pattern) reg[i] = L_.pattern[i];
+      }
+      std::memcpy(write(dst(at) + c.dst, c.bytes), reg, c.bytes);
+    }
+  }
+
+  const Lowering& L_;
+  const Plan& plan_;
+  const uint8_t* in_;
+  int64_t in_bytes_;
+  uint8_t* out_;
+  int64_t out_bytes_;
+  int64_t dst_[kLevels] = {}, src_[kLevels] = {};
+};
+
+struct TargetCase {
+  const char* name;
+  Target target;
+  PlanOptions options;
+};
+
+std::vector<TargetCase> targets() {
+  Target avx512{"avx512", 64, 64, true, 8, 11, 7};
+  Target avx2{"avx2", 32, 32, false, 0, 0, 0};
+  PlanOptions o512, o256, llvm64, llvm16;
+  o512.vector_bytes = 64, o512.group_pixels = true;
+  o256.vector_bytes = 32;
+  llvm64.vector_bytes = 64, llvm64.unroll_budget = 32, llvm64.max_unrolled_run_bytes = 512, llvm64.group_pixels = true;
+  llvm16.vector_bytes = 16, llvm16.unroll_budget = 32, llvm16.max_unrolled_run_bytes = 128;
+  return {{"avx512", avx512, o512},
+          {"avx2", avx2, o256},
+          {"llvm 64", {"llvm", 64, 128, false, 0, 0, 0}, llvm64},
+          {"llvm 16", {"llvm", 16, 32, false, 0, 0, 0}, llvm16}};
+}
+
+TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  const int64_t n = testing::scaled(3000);
+  int64_t kernels = 0, chunked = 0, grouped = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const Spec spec = testing::random_spec(rng);
+    const Geometry g = *make_geometry(spec);
+    if (g.empty()) continue;
+    const std::vector<TargetCase> all = targets();
+    const TargetCase& t = all[rng() % all.size()];
+    Expected<Plan> plan = make_plan(g, testing::random_options(rng, t.options));
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    if (plan->generic) continue;
+    const Lowering lowering = lower(*plan, t.target);
+    RecordingSink recorded;
+    walk(lowering, recorded);
+    ASSERT_EQ(recorded.begun, 1);
+    ASSERT_EQ(recorded.ended, 1);
+    ASSERT_EQ(recorded.held, recorded.released);
+    ++kernels;
+    for (const LoweredProgram& p : lowering.programs) chunked += p.by_chunks;
+    grouped += testing::has_pixel_groups(*plan);
+
+    const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
+    const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
+    std::vector<uint8_t> output = want.poison;
+    Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+    const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % (rows + 1));
+    try {
+      machine.run(recorded.kernel, 0, cut);
+      machine.run(recorded.kernel, cut, rows);
+    } catch (const std::exception& e) {
+      FAIL() << t.name << " " << testing::describe(spec) << ": " << e.what() << "\n" << to_string(*plan) << "seed " << seed;
+    }
+    if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
+      FAIL() << t.name << " " << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data())
+             << "\n" << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+    }
+  }
+  std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
+            << " kernels with groups; seed " << seed << ")\n";
+  if (n >= 1000) {
+    EXPECT_GT(chunked, n / 20);
+    EXPECT_GT(grouped, n / 200);
+  }
+}
+
+// Runs are cut into moves that cover them exactly, never outside, widest first.
+TEST(Walk, RunsAreCutExactly) {
+  for (const TargetCase& t : targets()) {
+    for (int64_t bytes = 1; bytes <= 300; ++bytes) {
+      std::vector<int> covered(static_cast<size_t>(bytes), 0);
+      int moves = 0;
+      cut_run(t.target, bytes, [&](int64_t offset, int width) {
+        ASSERT_GE(offset, 0);
+        ASSERT_LE(offset + width, bytes) << t.name << " " << bytes;
+        ASSERT_TRUE(width > 0 && (width & (width - 1)) == 0 && width <= t.target.max_move_bytes);
+        for (int64_t i = offset; i < offset + width; ++i) covered[static_cast<size_t>(i)] = 1;
+        ++moves;
+      });
+      for (int c : covered) ASSERT_EQ(c, 1) << t.name << " " << bytes;
+      EXPECT_LE(moves, bytes / t.target.max_move_bytes + 2) << t.name << " " << bytes;
+    }
+  }
+}
+
+// The kernel's masks, ranked by use: no more kept than the target has registers for (one left
+// to load the others), the most used first.
+TEST(Lowering, MasksAreRankedByUse) {
+  Spec spec;
+  spec.dtype = DType::kUInt8;
+  spec.image_shape = {1, 30, 30, 3};
+  spec.ksizes = {1, 7, 7, 1};
+  spec.strides = {1, 2, 2, 1};
+  PlanOptions options;
+  options.group_pixels = true;
+  Expected<Plan> plan = make_plan(*make_geometry(spec), options);
+  ASSERT_TRUE(plan.ok());
+  Target t{"avx512", 64, 64, true, 8, 11, 7};
+  const Lowering lowering = lower(*plan, t);
+  EXPECT_LE(static_cast<int>(lowering.preloaded_masks.size()), t.mask_registers);
+  t.mask_registers = 3;
+  const Lowering fewer = lower(*plan, t);
+  ASSERT_LE(fewer.preloaded_masks.size(), 3u);
+  // The few kept are the first of the full ranking.
+  for (size_t i = 0; i < fewer.preloaded_masks.size() && i < lowering.preloaded_masks.size(); ++i) {
+    EXPECT_EQ(fewer.preloaded_masks[i], lowering.preloaded_masks[i]);
+  }
+}
+
+// Chunk layouts are data: every lane of a chunk is loaded once or filled, and loads never
+// reach past the bytes the program's steps read.
+TEST(Lowering, ChunkLayoutsCoverEveryLaneOnce) {
+  std::mt19937_64 rng(testing::test_seed());
+  PlanOptions options;
+  for (int i = 0; i < 300; ++i) {
+    const Geometry g = *make_geometry(testing::random_spec(rng));
+    if (g.empty()) continue;
+    Expected<Plan> plan = make_plan(g, options);
+    if (!plan.ok() || plan->generic || plan->whole_rows) continue;
+    for (const PixelProgram& p : plan->programs) {
+      if (!chunkable(p, options) || g.patch_steps.element != g.elem_size) continue;
+      PermuteTable table;
+      for (const Chunk& c : chunks_of(p, &table)) {
+        uint64_t seen = 0;
+        for (const ChunkLoad& load : c.loads) {
+          EXPECT_EQ(seen & load.lanes, 0u) << "two loads fill one lane";
+          seen |= load.lanes;
+        }
+        const uint64_t all = c.bytes == 64 ? ~uint64_t{0} : (uint64_t{1} << c.bytes) - 1;
+        EXPECT_EQ(seen & ~all, 0u) << "a load beyond the chunk";
+        if (seen != all) EXPECT_TRUE(c.filled) << "lanes neither loaded nor filled";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pj

@@ -1,0 +1,117 @@
+// The xbyak backend against the golden loops at each ISA this CPU runs: random signatures of
+// every element size, fresh random data, output poisoned, input and output placed against
+// PROT_NONE guard pages (an over-read or over-write crashes the test), misaligned pointers,
+// random row splits, and planner budgets varied so every loop form of the emitter runs.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "codegen/plan/kernel_abi.h"
+#include "codegen/plan/plan.h"
+#include "codegen/xbyak/emitter.h"
+#include "codegen/lower/lowering.h"
+#include "jit/cpu.h"
+#include "jit/executable_memory.h"
+#include "tests/support/kernel_check.h"
+#include "tests/support/random_spec.h"
+
+namespace pj {
+namespace {
+
+
+struct Kernel {
+  std::shared_ptr<const ExecutableMemory> memory;
+  KernelFunction function = nullptr;
+  size_t bound = 0;  // x86_code_bound of the lowering
+};
+
+Kernel compile(const Plan& plan, Isa isa) {
+  const Lowering lowering = lower(plan, x86_target(isa));
+  Expected<MachineCode> code = emit_x86(lowering, isa);
+  EXPECT_TRUE(code.ok()) << code.status().message();
+  if (!code.ok()) return {};
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = map_kernel(code->bytes, code->name);
+  EXPECT_TRUE(memory.ok()) << memory.status().message();
+  if (!memory.ok()) return {};
+  return {*memory, (*memory)->function(), x86_code_bound(lowering)};
+}
+
+void check_isa(Isa isa, int64_t n) {
+  if (host_isa() < isa) GTEST_SKIP() << "this CPU does not run " << isa_name(isa);
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0, grouped = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Spec spec = testing::random_spec(rng);
+    Geometry g = *make_geometry(spec);
+    ++by_size[g.elem_size];
+    if (g.empty()) {
+      ++empty;
+      continue;
+    }
+    Expected<Plan> plan = make_plan(g, testing::random_options(rng, plan_options_for(isa)));
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    if (plan->generic) continue;
+    Kernel kernel = compile(*plan, isa);
+    ASSERT_TRUE(kernel.function) << testing::describe(spec);
+    // The buffer is sized by the bound: the code must fit it (emit_x86 fails otherwise).
+    ASSERT_LE(kernel.memory->code_size(), kernel.bound);
+    ++kernels;
+    streaming += plan->options.nontemporal;
+    grouped += testing::has_pixel_groups(*plan);
+
+    const std::string difference = testing::check_kernel(*plan, kernel.function, rng);
+    if (!difference.empty()) {
+      FAIL() << isa_name(isa) << " " << testing::describe(spec) << ": " << difference << "\n"
+             << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+    }
+  }
+  std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
+            << streaming << " with non-temporal stores, " << grouped << " with pixel groups; "
+            << empty << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/"
+            << by_size[4] << "/" << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
+  if (isa == Isa::kAvx512 && n >= 1000) {
+    EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  }
+}
+
+TEST(Xbyak, Avx512MatchesGolden) { check_isa(Isa::kAvx512, testing::scaled(20000)); }
+TEST(Xbyak, Avx2MatchesGolden) { check_isa(Isa::kAvx2, testing::scaled(20000)); }
+
+// Offsets beyond 32 bits: a 6 GiB input (reserved, mostly never touched) whose kernel rows and
+// anchors lie more than 2 GiB apart.
+TEST(Xbyak, SixtyFourBitOffsets) {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (host_isa() < isa) continue;
+    Expected<Plan> plan = make_plan(testing::sixty_four_bit_geometry(), plan_options_for(isa));
+    ASSERT_TRUE(plan.ok());
+    Kernel kernel = compile(*plan, isa);
+    ASSERT_TRUE(kernel.function);
+    EXPECT_EQ(testing::check_sixty_four_bit_kernel(*plan, kernel.function), "") << isa_name(isa) << "\n"
+                                                                               << to_string(*plan);
+  }
+}
+
+TEST(Xbyak, NamesKernelsBySignature) {
+  Spec spec;
+  spec.image_shape = {1, 56, 56, 64};
+  spec.ksizes = {1, 3, 3, 1};
+  const Plan plan = *make_plan(*make_geometry(spec));
+  Expected<MachineCode> code = emit_x86(lower(plan, x86_target(Isa::kAvx512)), Isa::kAvx512);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(code->name, "eip_avx512_e4_56x56x64_k3x3_s1x1_r1x1_same");
+  EXPECT_FALSE(code->bytes.empty());
+}
+
+TEST(Xbyak, CodeSizeCapIsAnError) {
+  Spec spec;
+  spec.image_shape = {1, 56, 56, 64};
+  spec.ksizes = {1, 3, 3, 1};
+  const Plan plan = *make_plan(*make_geometry(spec));
+  Expected<MachineCode> code = emit_x86(lower(plan, x86_target(Isa::kAvx2)), Isa::kAvx2, 1024);
+  ASSERT_FALSE(code.ok());
+  EXPECT_EQ(code.status().code(), Code::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace pj

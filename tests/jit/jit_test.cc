@@ -1,0 +1,71 @@
+// jit/: executable memory (never writable and executable at once) and the one reading of the
+// host's CPU features.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "jit/cpu.h"
+#include "jit/executable_memory.h"
+#include "patchjit/patchjit_aot.h"
+
+namespace pj {
+namespace {
+
+TEST(ExecutableMemory, IsNeverWritableAndExecutable) {
+  const uint8_t ret = 0xC3;
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create({&ret, 1});
+  ASSERT_TRUE(memory.ok());
+  // /proc/self/maps shows the page as r-x.
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  ASSERT_NE(maps, nullptr);
+  char line[512];
+  bool found = false;
+  const auto address = reinterpret_cast<uintptr_t>((*memory)->code());
+  while (std::fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (std::sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && address >= lo && address < hi) {
+      EXPECT_STREQ(perms, "r-xp");
+      found = true;
+    }
+  }
+  std::fclose(maps);
+  EXPECT_TRUE(found);
+  call_kernel((*memory)->function(), KernelArgs{});  // runs
+}
+
+TEST(ExecutableMemory, RefusalIsAnUnimplementedStatus) {
+  const uint8_t ret = 0xC3;
+  deny_executable_memory_for_testing(true);
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create({&ret, 1});
+  deny_executable_memory_for_testing(false);
+  ASSERT_FALSE(memory.ok());
+  EXPECT_EQ(memory.status().code(), Code::kUnimplemented);
+  EXPECT_NE(memory.status().message().find("refuses executable memory"), std::string::npos);
+  EXPECT_TRUE(ExecutableMemory::create({&ret, 1}).ok());
+}
+
+// One detector: the ISA follows the feature bits, and LLVM's list names every tracked feature.
+TEST(Cpu, IsaAndLlvmFeaturesFollowTheBits) {
+  const uint64_t bit_avx2 = uint64_t{1} << PJ_AOT_FEATURE_AVX2;
+  uint64_t avx512 = bit_avx2;
+  for (int f : {PJ_AOT_FEATURE_AVX512F, PJ_AOT_FEATURE_AVX512BW, PJ_AOT_FEATURE_AVX512VL, PJ_AOT_FEATURE_AVX512VBMI}) {
+    avx512 |= uint64_t{1} << f;
+  }
+  EXPECT_EQ(isa_of(0), Isa::kNone);
+  EXPECT_EQ(isa_of(bit_avx2), Isa::kAvx2);
+  EXPECT_EQ(isa_of(avx512), Isa::kAvx512);
+  EXPECT_EQ(isa_of(avx512 & ~(uint64_t{1} << PJ_AOT_FEATURE_AVX512VBMI)), Isa::kAvx2);  // byte permutes needed
+  EXPECT_EQ(features_under(avx512, Isa::kAvx2), bit_avx2);
+  EXPECT_EQ(features_under(avx512, Isa::kNone), 0u);
+  EXPECT_TRUE(has_feature(avx512, "avx512vbmi"));
+  EXPECT_FALSE(has_feature(bit_avx2, "avx512f"));
+  const std::vector<std::string> list = llvm_feature_list(bit_avx2);
+  EXPECT_EQ(static_cast<int>(list.size()), PJ_AOT_FEATURE_COUNT);
+  EXPECT_NE(std::find(list.begin(), list.end(), "+avx2"), list.end());
+  EXPECT_NE(std::find(list.begin(), list.end(), "-avx512f"), list.end());
+  EXPECT_EQ(host_isa(), isa_of(pj_aot_host_features()));
+}
+
+}  // namespace
+}  // namespace pj

@@ -1,0 +1,263 @@
+// The planner: structure of plans for known shapes, and verify_plan on random ones.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <random>
+
+#include "codegen/plan/plan.h"
+#include "tests/support/random_spec.h"
+
+namespace pj {
+namespace {
+
+Geometry geometry(Vec4 shape, int64_t k, int64_t s, int64_t r, Padding p, DType t = DType::kFloat32) {
+  Spec spec;
+  spec.dtype = t;
+  spec.image_shape = shape;
+  spec.ksizes = {1, k, k, 1};
+  spec.strides = {1, s, s, 1};
+  spec.rates = {1, r, r, 1};
+  spec.padding = p;
+  Expected<Geometry> g = make_geometry(spec);
+  EXPECT_TRUE(g.ok()) << g.status().message();
+  return *g;
+}
+
+TEST(Plan, Same3x3HasNineRegionsAndOneCopyPerKernelRow) {
+  Expected<Plan> plan = make_plan(geometry({1, 56, 56, 64}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->name(), "e4_56x56x64_k3x3_s1x1_r1x1_same");
+  ASSERT_EQ(plan->row_classes.size(), 3u);
+  EXPECT_EQ(plan->region_count(), 9);
+  EXPECT_EQ(plan->row_classes[1].begin, 1);
+  EXPECT_EQ(plan->row_classes[1].end, 55);
+  const Region& interior = plan->row_classes[1].regions[1];
+  EXPECT_EQ(interior.begin, 1);
+  EXPECT_EQ(interior.end, 55);
+  const PixelProgram& p = plan->programs[interior.program];
+  ASSERT_EQ(p.blocks.size(), 1u);
+  EXPECT_EQ(p.blocks[0].rows, 3);
+  EXPECT_EQ(p.blocks[0].src_row_stride, 56 * 64 * 4);
+  ASSERT_EQ(p.blocks[0].steps.size(), 1u);
+  EXPECT_EQ(p.blocks[0].steps[0].kind, Step::Kind::kCopy);
+  EXPECT_EQ(p.blocks[0].steps[0].bytes, 3 * 64 * 4);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, ValidHasOnlyTheInterior) {
+  Expected<Plan> plan = make_plan(geometry({4, 32, 32, 16}, 5, 2, 1, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->region_count(), 1);
+  EXPECT_EQ(plan->programs.size(), 1u);
+}
+
+TEST(Plan, DilatedColumnsGather) {
+  Expected<Plan> plan = make_plan(geometry({1, 64, 64, 1}, 3, 1, 2, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  const Step& s = plan->programs[0].blocks[0].steps[0];
+  EXPECT_EQ(s.kind, Step::Kind::kGather);
+  EXPECT_EQ(s.count, 3);
+  EXPECT_EQ(s.bytes, 4);
+  EXPECT_EQ(s.src_stride, 8);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, OneByOneKernelFusesWholeRows) {
+  Expected<Plan> plan = make_plan(geometry({1, 7, 7, 2048}, 1, 1, 1, Padding::kValid));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->row_classes.size(), 1u);
+  const Region& r = plan->row_classes[0].regions[0];
+  EXPECT_EQ(r.pixels_per_iteration, 7);
+  EXPECT_EQ(r.iterations(), 1);
+  EXPECT_EQ(plan->programs[r.program].blocks[0].steps[0].bytes, 7 * 2048 * 4);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, AllPaddingPixelIsOneZero) {
+  // 1 row, ksize 2 rate 3: both taps outside.
+  Spec spec;
+  spec.image_shape = {1, 1, 3, 1};
+  spec.ksizes = {1, 2, 1, 1};
+  spec.rates = {1, 3, 1, 1};
+  Expected<Plan> plan = make_plan(*make_geometry(spec));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->programs.size(), 1u);
+  const PixelProgram& p = plan->programs[0];
+  ASSERT_EQ(p.blocks.size(), 1u);
+  ASSERT_EQ(p.blocks[0].steps.size(), 1u);
+  EXPECT_EQ(p.blocks[0].steps[0].kind, Step::Kind::kFill);
+  EXPECT_EQ(p.blocks[0].steps[0].bytes, 8);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+TEST(Plan, TooManyRegionsIsGeneric) {
+  PlanOptions options;
+  options.max_regions = 4;
+  Expected<Plan> plan = make_plan(geometry({1, 9, 9, 1}, 3, 1, 1, Padding::kSame), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->generic);
+  EXPECT_NE(to_string(*plan).find("generic"), std::string::npos);
+}
+
+TEST(Plan, LongBlocksLoopOverRows) {
+  PlanOptions options;
+  options.unroll_budget = 8;
+  Expected<Plan> plan = make_plan(geometry({1, 40, 40, 64}, 7, 1, 1, Padding::kValid), options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->programs[0].blocks[0].loop);
+  EXPECT_NE(to_string(*plan).find("(loop)"), std::string::npos);
+}
+
+TEST(Plan, PrintsStepsAndRegions) {
+  Expected<Plan> plan = make_plan(geometry({1, 10, 10, 3}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(plan.ok());
+  std::string text = to_string(*plan);
+  EXPECT_NE(text.find("plan e4_10x10x3_k3x3_s1x1_r1x1_same"), std::string::npos) << text;
+  EXPECT_NE(text.find("copy"), std::string::npos);
+  EXPECT_NE(text.find("fill"), std::string::npos);
+  EXPECT_NE(text.find("rows [1,9): cols [0,1) p"), std::string::npos) << text;
+}
+
+TEST(Plan, EmptyGeometryIsRefused) {
+  EXPECT_FALSE(make_plan(geometry({0, 5, 5, 1}, 3, 1, 1, Padding::kSame)).ok());
+}
+
+// Every random plan passes the independent check: in bounds, each output byte written once,
+// each tap read from where TensorFlow's rule says.
+TEST(Plan, RandomPlansVerify) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  testing::RandomSpecOptions options;
+  options.max_output_bytes = 1 << 22;
+  options.max_ksize = 9;
+  options.max_rate = 4;
+  const int64_t n = testing::scaled(3000);
+  for (int64_t i = 0; i < n; ++i) {
+    Spec spec = testing::random_spec(rng, options);
+    Geometry g = *make_geometry(spec);
+    if (g.empty()) continue;
+    PlanOptions plan_options;
+    plan_options.unroll_budget = 1 + static_cast<int64_t>(rng() % 512);
+    plan_options.group_pixels = rng() % 2;
+    Expected<Plan> plan = make_plan(g, plan_options);
+    ASSERT_TRUE(plan.ok()) << testing::describe(spec) << ": " << plan.status().message() << " seed " << seed;
+    Status s = verify_plan(*plan);
+    ASSERT_TRUE(s.ok()) << testing::describe(spec) << ": " << s.message() << " seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace pj
+
+namespace pj {
+namespace {
+
+// The dilated depth-1 shape of the suite: f32 [1,64,64,1], 3x3 taps at rate 2, VALID.
+Geometry dilated_shallow() {
+  Spec s;
+  s.image_shape = {1, 64, 64, 1};
+  s.ksizes = {1, 3, 3, 1};
+  s.rates = {1, 2, 2, 1};
+  s.padding = Padding::kValid;
+  return *make_geometry(s);
+}
+
+// verify_plan is the independent check the random tests rely on: it must catch broken plans.
+TEST(Plan, VerifyCatchesBrokenPlans) {
+  Expected<Plan> good = make_plan(geometry({1, 6, 6, 2}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(verify_plan(*good).ok());
+
+  Plan wrong_source = *good;
+  wrong_source.programs[wrong_source.row_classes[1].regions[1].program].blocks[0].steps[0].src += 8;
+  EXPECT_FALSE(verify_plan(wrong_source).ok());
+
+  Plan missing_zero = *good;
+  std::vector<Step>& steps = missing_zero.programs[missing_zero.row_classes[0].regions[0].program].blocks[0].steps;
+  ASSERT_EQ(steps[0].kind, Step::Kind::kFill);
+  steps.erase(steps.begin());
+  EXPECT_FALSE(verify_plan(missing_zero).ok());
+
+  Plan short_cover = *good;
+  short_cover.row_classes.back().end -= 1;
+  EXPECT_FALSE(verify_plan(short_cover).ok());
+
+  PlanOptions grouping;
+  grouping.group_pixels = true;
+  Expected<Plan> grouped = make_plan(dilated_shallow(), grouping);
+  ASSERT_TRUE(grouped.ok() && grouped->programs[0].group);
+  ASSERT_TRUE(verify_plan(*grouped).ok());
+  Plan wrong_byte = *grouped;
+  GroupPart& part = wrong_byte.programs[0].group->chunks[4].parts[1];
+  const auto lane = std::find_if(part.index.begin(), part.index.end(), [](uint8_t at) { return at < 80; });
+  ASSERT_NE(lane, part.index.end());
+  *lane ^= 4;  // the neighbouring element of the window
+  EXPECT_FALSE(verify_plan(wrong_byte).ok());
+  Plan wide_window = *grouped;
+  wide_window.programs[0].group->windows[2].bytes += 1;  // one byte past what the steps read
+  EXPECT_FALSE(verify_plan(wide_window).ok());
+  Plan wrapping_index = *grouped;  // a "zero" lane the permute would wrap into real bytes
+  wrapping_index.programs[0].group->chunks[0].parts[0].index[0] = 200;
+  EXPECT_FALSE(verify_plan(wrapping_index).ok());
+  Plan two_parts_of_one = *grouped;
+  two_parts_of_one.programs[0].group->chunks[0].parts[1].window = two_parts_of_one.programs[0].group->chunks[0].parts[0].window;
+  EXPECT_FALSE(verify_plan(two_parts_of_one).ok());
+}
+
+// Short dilated pixels are written 16 at a time when the backend asks: three windows (one per
+// kernel row), nine whole chunks of three parts; the row's last 12 pixels as a partial group.
+TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
+  EXPECT_FALSE(make_plan(dilated_shallow())->programs[0].group);  // not asked
+  PlanOptions options;
+  options.group_pixels = true;
+  Expected<Plan> plan = make_plan(dilated_shallow(), options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(plan->programs[0].group);
+  const PixelGroup& g = *plan->programs[0].group;
+  EXPECT_EQ(g.pixels, 16);
+  ASSERT_EQ(g.windows.size(), 3u);
+  for (int w = 0; w < 3; ++w) {
+    EXPECT_EQ(g.windows[w].src, w * 2 * 64 * 4);  // kernel row w: input row 2w
+    EXPECT_EQ(g.windows[w].bytes, 80);  // pixels 0-15 read columns 0-19 of the row
+  }
+  ASSERT_EQ(g.chunks.size(), 9u);
+  for (const GroupChunk& c : g.chunks) EXPECT_EQ(c.parts.size(), 3u);
+  std::optional<PixelGroup> tail = group_pixels(plan->programs[0], plan->src_pixel_step, 60 % 16);
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(tail->chunks.size(), 7u);  // 12 x 36 = 432 bytes
+  EXPECT_EQ(tail->chunks.back().bytes, 432 - 6 * 64);
+  EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 9 chunks of 64 B"), std::string::npos) << to_string(*plan);
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+}  // namespace
+}  // namespace pj
+
+namespace pj {
+namespace {
+
+// Found by the API fuzzer under UBSan: with a huge rate the distance between kernel rows
+// (rate x input row bytes) overflows int64, although at most one kernel row is ever valid.
+TEST(Plan, HugeRatesDoNotOverflowOffsets) {
+  Spec spec;
+  spec.dtype = DType::kInt16;
+  spec.image_shape = {3, 3, 2147483561, 4};
+  spec.ksizes = {1, 1, 3, 1};
+  spec.strides = {1, 3, 1, 1};
+  spec.rates = {1, 2147483561, 3, 1};
+  spec.padding = Padding::kSame;
+  Expected<Geometry> g = make_geometry(spec);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  Expected<Plan> plan = make_plan(*g);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(verify_plan(*plan).ok());
+  // Two kernel rows that far apart: the second is never inside the image.
+  spec.ksizes = {1, 2, 3, 1};
+  plan = make_plan(*make_geometry(spec));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+}  // namespace
+}  // namespace pj
