@@ -80,19 +80,21 @@ class InterpExecutor final : public Executor {
   PartialRows partial_;
 };
 
-// A compiled kernel (Xbyak, LLVM or ahead of time): what owns its code, and its entry point.
+// A compiled kernel (Xbyak, LLVM or ahead of time): what owns its code, its entry point, and
+// what describes it (the plan is printed when asked, not on every compile).
 class KernelExecutor final : public Executor {
  public:
   KernelExecutor(std::shared_ptr<const void> owner, KernelFunction function, std::span<const uint8_t> code,
-                 std::string description, const Geometry& g)
-      : owner_(std::move(owner)), function_(function), code_(code), description_(std::move(description)), partial_(g) {}
+                 std::string description, std::shared_ptr<const Plan> plan, const Geometry& g)
+      : owner_(std::move(owner)), function_(function), code_(code), description_(std::move(description)),
+        plan_(std::move(plan)), partial_(g) {}
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
   }
   void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
     partial_.run(input, output, row, col_begin, col_end);
   }
-  std::string describe() const override { return description_; }
+  std::string describe() const override { return plan_ ? description_ + to_string(*plan_) : description_; }
   std::span<const uint8_t> code() const override { return code_; }
 
  private:
@@ -100,6 +102,7 @@ class KernelExecutor final : public Executor {
   KernelFunction function_;
   std::span<const uint8_t> code_;
   std::string description_;
+  std::shared_ptr<const Plan> plan_;
   PartialRows partial_;
 };
 
@@ -140,10 +143,10 @@ Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geomet
     return memory.status();
   }
   const ExecutableMemory& m = **memory;
-  std::string description = cat("kernel ", code->name, ": ", m.code_size(), " bytes of machine code\n", to_string(*plan));
+  std::string description = cat("kernel ", code->name, ": ", m.code_size(), " bytes of machine code\n");
   return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
       *memory, m.function(), std::span<const uint8_t>(static_cast<const uint8_t*>(m.code()), m.code_size()),
-      std::move(description), g));
+      std::move(description), std::move(plan), g));
 }
 #else
 Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geometry&) {
@@ -156,7 +159,7 @@ Expected<std::shared_ptr<const Executor>> llvm(const Candidate& c, const Geometr
   if (!compiled.ok()) return compiled.status();
   LlvmCompiled& k = *compiled;
   return std::shared_ptr<const Executor>(
-      std::make_shared<KernelExecutor>(std::move(k.owner), k.function, k.code, std::move(k.description), g));
+      std::make_shared<KernelExecutor>(std::move(k.owner), k.function, k.code, std::move(k.description), std::move(k.plan), g));
 }
 
 Expected<std::shared_ptr<const Executor>> aot(const Geometry& g) {
@@ -164,7 +167,7 @@ Expected<std::shared_ptr<const Executor>> aot(const Geometry& g) {
   if (kernel == nullptr) return Unimplemented("none registered for this signature and CPU");
   return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
       nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(),
-      cat("ahead-of-time kernel ", kernel->name, " (cpu ", kernel->cpu, ")\n"), g));
+      cat("ahead-of-time kernel ", kernel->name, " (cpu ", kernel->cpu, ")\n"), nullptr, g));
 }
 
 }  // namespace

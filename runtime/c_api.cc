@@ -136,7 +136,11 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     Expected<Geometry> g = make_geometry(from_c(*spec));
     if (!g.ok()) return g.status();
     const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
-    if (requested != Backend::kAuto) PJ_RETURN_IF_ERROR(backend_status(requested, isa));
+    // A backend asked for by name that cannot run is an error, unless an ahead-of-time kernel
+    // serves it (the selection says which): even an empty output reports it.
+    if (requested == Backend::kXbyak || (requested == Backend::kLlvm && !aot_kernels_registered())) {
+      PJ_RETURN_IF_ERROR(backend_status(requested, isa));
+    }
     auto result = std::make_unique<pj_kernel>();
     result->geometry = *g;
     result->backend = requested == Backend::kAuto ? Backend::kInterp : requested;

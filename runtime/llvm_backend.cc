@@ -77,7 +77,8 @@ Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, 
   out.function = k.function();
   out.code = k.bytes();
   out.description = cat("kernel ", k.name(), ": ", k.bytes().size(), " bytes of machine code (LLVM, ",
-                        loaded.plugin->target(), ")\n", to_string(*plan));
+                        loaded.plugin->target(), ")\n");
+  out.plan = plan;
   out.owner = std::move(kernel).value();
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/kernel_abi.h"
+#include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
 
 namespace pj {
@@ -17,7 +18,8 @@ struct LlvmCompiled {
   std::shared_ptr<const void> owner;  // keeps the code in the JIT
   KernelFunction function = nullptr;
   std::span<const uint8_t> code;
-  std::string description;
+  std::string description;            // the kernel and its target
+  std::shared_ptr<const Plan> plan;   // printed after it, when asked
 };
 
 // The kernel of `geometry` within the llvm budget (kResourceExhausted beyond it, and for plans

@@ -2,10 +2,13 @@
 // The codes mirror pj_status of the public C API, one to one.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -20,12 +23,32 @@ enum class Code : int {
   kInternal,
 };
 
+namespace detail {
+// One part of cat(): numbers through to_chars and text appended directly (kernel names are
+// made on every compile), anything else through its ostream operator.
+template <typename T>
+void append_part(std::string& out, const T& part) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>) {
+    char buffer[24];
+    out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, part).ptr);
+  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    out.append(std::string_view(part));
+  } else if constexpr (std::is_same_v<T, char>) {
+    out.push_back(part);
+  } else {
+    std::ostringstream stream;
+    stream << part;
+    out.append(stream.str());
+  }
+}
+}  // namespace detail
+
 // Concatenates anything that has an ostream operator, as absl::StrCat does in TensorFlow.
 template <typename... Parts>
 std::string cat(const Parts&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  return out.str();
+  std::string out;
+  (detail::append_part(out, parts), ...);
+  return out;
 }
 
 // An ok Status holds nothing but its code (the message lives out of line), so that the checks

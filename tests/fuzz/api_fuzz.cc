@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pj_spec spec{};
   spec.dtype = static_cast<pj_dtype>(in.take<uint8_t>() % 17 - 1);  // a few invalid values too
   spec.padding = static_cast<pj_padding>(in.take<uint8_t>() % 3);
-  for (int i = 0; i < 4; ++i) spec.image_shape[i] = wild(in);
+  for (int i = 0; i < 4; ++i) spec.input_shape[i] = wild(in);
   for (int i = 0; i < 4; ++i) spec.ksizes[i] = i == 0 || i == 3 ? 1 + (in.take<uint8_t>() % 16 == 0) : wild(in);
   for (int i = 0; i < 4; ++i) spec.strides[i] = i == 0 || i == 3 ? 1 : wild(in);
   for (int i = 0; i < 4; ++i) spec.rates[i] = i == 0 || i == 3 ? 1 : wild(in);
@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "dtype %d padding %d backend %d input [%lld,%lld,%lld,%lld] ksizes [%lld,%lld,%lld,%lld] "
                  "strides [%lld,%lld,%lld,%lld] rates [%lld,%lld,%lld,%lld]\n", static_cast<int>(spec.dtype),
                  static_cast<int>(spec.padding), static_cast<int>(backend),
-                 (long long)spec.image_shape[0], (long long)spec.image_shape[1], (long long)spec.image_shape[2],
-                 (long long)spec.image_shape[3], (long long)spec.ksizes[0], (long long)spec.ksizes[1],
+                 (long long)spec.input_shape[0], (long long)spec.input_shape[1], (long long)spec.input_shape[2],
+                 (long long)spec.input_shape[3], (long long)spec.ksizes[0], (long long)spec.ksizes[1],
                  (long long)spec.ksizes[2], (long long)spec.ksizes[3], (long long)spec.strides[0],
                  (long long)spec.strides[1], (long long)spec.strides[2], (long long)spec.strides[3],
                  (long long)spec.rates[0], (long long)spec.rates[1], (long long)spec.rates[2], (long long)spec.rates[3]);

@@ -119,6 +119,23 @@ TEST_F(Llvm, SixtyFourBitOffsets) {
   EXPECT_EQ(testing::check_sixty_four_bit_kernel(*plan, (*kernel)->function()), "") << to_string(*plan);
 }
 
+// Found by reading: the session kept the code range of a kernel whose lookup failed, forever.
+TEST_F(Llvm, AFailedLinkLeavesNothingBehind) {
+  Spec spec;
+  spec.image_shape = {1, 6, 6, 2};
+  spec.ksizes = {1, 2, 2, 1};
+  const Plan plan = *make_plan(*make_geometry(spec), session().plan_options());
+  const size_t before = session().pending_code_ranges_for_testing();
+  session().fail_next_link_for_testing();
+  Expected<std::shared_ptr<const LlvmKernel>> failed = session().compile(plan);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("could not compile kernel"), std::string::npos) << failed.status().message();
+  EXPECT_EQ(session().pending_code_ranges_for_testing(), before);
+  Expected<std::shared_ptr<const LlvmKernel>> next = session().compile(plan);  // and the session goes on
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(session().pending_code_ranges_for_testing(), before);
+}
+
 TEST_F(Llvm, NamesKernelsBySignature) {
   Spec spec;
   spec.image_shape = {1, 56, 56, 64};

@@ -226,6 +226,52 @@ TEST_F(Runtime, CacheLimitsAndStats) {
   pj_kernel_destroy(kept);
 }
 
+// Found by reading: pj_kernel_describe printed the current cap, not the ISA the kernel was
+// built for; and the cache key and the builder each read the cap, so a concurrent
+// pj_set_max_isa could file an AVX2 kernel under the AVX-512 key. One snapshot serves both.
+TEST_F(Runtime, KernelsKeepTheIsaTheyWereBuiltFor) {
+  if (pj_host_isa() != PJ_ISA_AVX512) GTEST_SKIP() << "needs both ISAs";
+  if (pj_backend_available(PJ_BACKEND_XBYAK) != PJ_OK) GTEST_SKIP() << pj_last_error();
+  std::mt19937_64 rng(17);
+  Case c = make_case(conv_spec(1, 7, 3, 3), rng);
+  pj_spec s = to_c(c.spec);
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_AVX512), PJ_OK);
+  pj_kernel* k = nullptr;
+  ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_OK);
+  ASSERT_EQ(pj_set_max_isa(PJ_ISA_AVX2), PJ_OK);
+  EXPECT_NE(describe(k).find("backend xbyak (avx512)"), std::string::npos) << describe(k);
+  pj_kernel_destroy(k);
+
+  // Creates racing with cap changes: every kernel's label, code name and behaviour agree.
+  pj_cache_clear();
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::thread flipper([&] {
+    for (int i = 0; !stop.load(); ++i) pj_set_max_isa(i % 2 ? PJ_ISA_AVX2 : PJ_ISA_AVX512);
+  });
+  auto creator = [&] {
+    for (int i = 0; i < 300; ++i) {
+      pj_kernel* kernel = nullptr;
+      if (pj_kernel_create(&s, PJ_BACKEND_XBYAK, &kernel) != PJ_OK) {
+        ++bad;
+        continue;
+      }
+      const std::string text = describe(kernel);
+      const bool avx512 = text.find("backend xbyak (avx512)") != std::string::npos;
+      if (text.find(avx512 ? "kernel eip_avx512_" : "kernel eip_avx2_") == std::string::npos) ++bad;
+      std::vector<uint8_t> out(c.g.output_bytes());
+      if (pj_kernel_run(kernel, c.input.data(), out.data(), 1) != PJ_OK || out != c.expected) ++bad;
+      pj_kernel_destroy(kernel);
+      if (i % 50 == 0) pj_cache_clear();
+    }
+  };
+  std::thread a(creator), b(creator);
+  a.join(), b.join();
+  stop = true;
+  flipper.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
 TEST_F(Runtime, IsaCap) {
   if (pj_backend_available(PJ_BACKEND_XBYAK) != PJ_OK) GTEST_SKIP() << pj_last_error();
   EXPECT_EQ(pj_set_max_isa(static_cast<pj_isa>(9)), PJ_INVALID_ARGUMENT);
