@@ -345,6 +345,6 @@ constexpr AotCompilerPlugin kPlugin{kPluginBuildId, &make_guarded};
 }  // namespace
 }  // namespace pj
 
-extern "C" __attribute__((visibility("default"))) const pj::AotCompilerPlugin* pj_aot_compiler_plugin() {
+extern "C" __attribute__((visibility("default"))) const void* pj_aot_compiler_plugin() {
   return &pj::kPlugin;
 }

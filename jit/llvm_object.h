@@ -66,7 +66,9 @@ struct AotCompilerPlugin {
   const char* build_id;
   Expected<std::unique_ptr<AotCompiler>> (*make)(const std::string& cpu);
 };
+static_assert(offsetof(AotCompilerPlugin, build_id) == 0, "open_plugin reads the build id first");
 
 }  // namespace pj
 
-extern "C" const pj::AotCompilerPlugin* pj_aot_compiler_plugin();
+// The entry point (a jit/plugin_file.h PluginEntry): returns &AotCompilerPlugin.
+extern "C" const void* pj_aot_compiler_plugin();

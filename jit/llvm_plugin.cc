@@ -28,4 +28,4 @@ constexpr LlvmPlugin kPlugin{kPluginBuildId, &start, &plan_options, &target, &co
 }  // namespace
 }  // namespace pj
 
-extern "C" __attribute__((visibility("default"))) const pj::LlvmPlugin* pj_llvm_plugin() { return &pj::kPlugin; }
+extern "C" __attribute__((visibility("default"))) const void* pj_llvm_plugin() { return &pj::kPlugin; }

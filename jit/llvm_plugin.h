@@ -4,6 +4,7 @@
 // The plugin exports one C function returning this table; the table is C++ of the same build.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -26,7 +27,9 @@ struct LlvmPlugin {
   Expected<std::shared_ptr<const LlvmKernel>> (*compile)(const Plan& plan);
 };
 
+static_assert(offsetof(LlvmPlugin, build_id) == 0, "open_plugin reads the build id first");
+
 }  // namespace pj
 
-// The plugin's entry point.
-extern "C" const pj::LlvmPlugin* pj_llvm_plugin();
+// The plugin's entry point (a jit/plugin_file.h PluginEntry): returns &LlvmPlugin.
+extern "C" const void* pj_llvm_plugin();

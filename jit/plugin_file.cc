@@ -27,7 +27,15 @@ Expected<OpenedPlugin> open_plugin(const std::vector<std::string>& candidates, c
       tried += cat(tried.empty() ? "" : "; ", why ? why : path.c_str());
       continue;
     }
-    return OpenedPlugin{path, dlsym(handle, entry)};
+    auto function = reinterpret_cast<PluginEntry>(dlsym(handle, entry));
+    const void* table = function ? function() : nullptr;
+    if (table == nullptr) return Unimplemented(path, " has no plugin entry point ", entry);
+    const char* build_id = *static_cast<const char* const*>(table);
+    if (build_id == nullptr || std::string(build_id) != kPluginBuildId) {
+      return Unimplemented(path, " is a plugin of another patchjit build (build id ", build_id ? build_id : "missing",
+                           ", expected ", kPluginBuildId, ")");
+    }
+    return OpenedPlugin{path, table};
   }
   return Unimplemented(tried);
 }

@@ -22,11 +22,17 @@ inline constexpr const char* kPluginBuildId = PATCHJIT_BUILD_ID;
 // directories alike), else the library search path.
 std::vector<std::string> plugin_candidates(const char* file, const char* env, const void* beside);
 
-// The first candidate that loads (never closed: its code may run until the process ends) and
-// its symbol `entry`, null if it has none. Fails with what dlopen said of each candidate.
+// Every plugin's entry point has this one C type, `const void* entry(void)`, and returns the
+// plugin's table, whose first field is its build id (`const char*`). One type for all of them:
+// calling a foreign library's symbol through another function type is undefined behaviour.
+using PluginEntry = const void* (*)();
+
+// The first candidate that loads (never closed: its code may run until the process ends), its
+// symbol `entry` called, and its table. Fails with what dlopen said of each candidate, or,
+// naming the file, when the symbol is missing or the table is of another build.
 struct OpenedPlugin {
   std::string path;
-  void* entry = nullptr;
+  const void* table = nullptr;  // its first field is kPluginBuildId
 };
 Expected<OpenedPlugin> open_plugin(const std::vector<std::string>& candidates, const char* entry);
 

@@ -31,13 +31,7 @@ Loaded load_plugin() {
     return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
                                    opened.status().message(), ")")};
   }
-  auto entry = reinterpret_cast<const LlvmPlugin* (*)()>(opened->entry);
-  const LlvmPlugin* plugin = entry ? entry() : nullptr;
-  if (plugin == nullptr || std::string(plugin->build_id) != kPluginBuildId) {
-    return {nullptr, Unimplemented("backend llvm cannot run here: ", opened->path,
-                                   " is not the llvm plugin of this patchjit build (build id ",
-                                   plugin ? plugin->build_id : "missing", ", expected ", kPluginBuildId, ")")};
-  }
+  const auto* plugin = static_cast<const LlvmPlugin*>(opened->table);
   Status started = plugin->start();
   if (!started.ok()) return {nullptr, Unimplemented("backend llvm cannot run here: ", started.message())};
   return {plugin, Status::Ok()};

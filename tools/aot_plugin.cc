@@ -15,11 +15,7 @@ Expected<std::unique_ptr<AotCompiler>> load_aot_compiler(const std::string& cpu)
   if (!opened.ok()) {
     return Unimplemented("the ahead-of-time compiler libpatchjit_aot.so could not be loaded (", opened.status().message(), ")");
   }
-  auto entry = reinterpret_cast<const AotCompilerPlugin* (*)()>(opened->entry);
-  const AotCompilerPlugin* plugin = entry ? entry() : nullptr;
-  if (plugin == nullptr || std::string(plugin->build_id) != kPluginBuildId) {
-    return Unimplemented(opened->path, " is not the ahead-of-time compiler of this patchjit");
-  }
+  const auto* plugin = static_cast<const AotCompilerPlugin*>(opened->table);
   return plugin->make(cpu);
 }
 
