@@ -219,20 +219,22 @@ std::string to_string(const Dims& dims) {
   return out.str();
 }
 
+// In Wide: the steps of an empty buffer are clamped, and a huge dimension beside a zero one
+// would overflow int64 (the fuzzer found W = 2^63 - 111 with H = 0).
 bool Geometry::dense_image() const {
   const ImageSteps& s = image_steps;
-  const int64_t e = elem_size;
+  const Wide e = elem_size;
   if (format.layout == Layout::kNhwc) {
-    return s.pixel == depth * e && s.row == cols.in * s.pixel && (batch <= 1 || s.image == rows.in * s.row);
+    return s.pixel == depth * e && s.row == cols.in * Wide{s.pixel} && (batch <= 1 || s.image == rows.in * Wide{s.row});
   }
-  return s.row == cols.in * e && s.channel == rows.in * s.row && (batch <= 1 || s.image == depth * s.channel);
+  return s.row == cols.in * e && s.channel == rows.in * Wide{s.row} && (batch <= 1 || s.image == depth * Wide{s.channel});
 }
 
 bool Geometry::dense_patches() const {
   const PatchSteps& s = patch_steps;
-  const int64_t e = elem_size;
+  const Wide e = elem_size;
   const bool matrix = format.patches == PatchesAs::kRows ? s.position == patch_depth * e : s.element == positions * e;
-  return matrix && (batch <= 1 || s.image == patch_depth * positions * e);
+  return matrix && (batch <= 1 || s.image == patch_depth * Wide{positions} * e);
 }
 
 bool Geometry::zero_pad() const {
