@@ -108,32 +108,77 @@ Status check_buffers(const pj_kernel* kernel, const void* input, const void* out
   return Status::Ok();
 }
 
-}  // namespace
-}  // namespace pj
+// What the extended spec adds, one line each, only where it differs from TensorFlow's op.
+std::string format_lines(const Geometry& g) {
+  std::string text;
+  if (!(g.format == kTfFormat)) {
+    text += cat("format: layout ", layout_name(g.format.layout), ", patch order ", order_name(g.format.order),
+                ", patches as ", patches_name(g.format.patches), "\n");
+  }
+  if (!g.zero_pad()) {
+    static const char* const kHex = "0123456789abcdef";
+    text += "pad value: 0x";
+    for (int64_t i = g.elem_size - 1; i >= 0; --i) text += {kHex[g.pad_value[i] >> 4], kHex[g.pad_value[i] & 15]};
+    text += " (the element's bytes, most significant first)\n";
+  }
+  const int64_t e = g.elem_size;
+  if (!g.dense_image()) {
+    const ImageSteps& s = g.image_steps;
+    text += g.format.layout == Layout::kNhwc
+                ? cat("input strides (elements): image ", s.image / e, ", row ", s.row / e, ", pixel ", s.pixel / e, "\n")
+                : cat("input strides (elements): image ", s.image / e, ", channel ", s.channel / e, ", row ", s.row / e, "\n");
+  }
+  if (!g.dense_patches()) {
+    const PatchSteps& s = g.patch_steps;
+    const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
+    text += cat("output strides (elements): leading dimension ", ld / e, ", image ", s.image / e, "\n");
+  }
+  return text;
+}
 
-using namespace pj;
+// TensorFlow's op as pj_spec says it: explicit pads need a pj_spec_ex to carry them.
+Expected<Geometry> geometry_of(const pj_spec* spec) {
+  if (spec == nullptr) return InvalidArgument("spec is NULL");
+  if (raw(spec->padding) == PJ_PADDING_EXPLICIT) {
+    return InvalidArgument("padding PJ_PADDING_EXPLICIT needs the pads of a pj_spec_ex (pj_kernel_create_ex)");
+  }
+  return make_geometry(from_c(*spec));
+}
 
-extern "C" {
+Expected<Geometry> geometry_of(const pj_spec_ex* spec) {
+  if (spec == nullptr) return InvalidArgument("spec is NULL");
+  if (spec->version != PJ_SPEC_EX_VERSION) {
+    return InvalidArgument("spec version ", spec->version, " is not one this patchjit knows (PJ_SPEC_EX_VERSION ",
+                           PJ_SPEC_EX_VERSION, "): set it with pj_spec_ex_init");
+  }
+  return make_geometry(from_c(*spec));
+}
 
-pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]) {
+void write_shape(const Dims& shape, int64_t output_shape[4], int* rank) {
+  for (int i = 0; i < 4; ++i) output_shape[i] = i < shape.rank ? shape.d[i] : 0;
+  if (rank != nullptr) *rank = shape.rank;
+}
+
+template <typename CSpec>
+pj_status output_shape_of(const CSpec* spec, int64_t output_shape[4], int* rank) {
   return guarded([&]() -> Status {
-    if (spec == nullptr) return InvalidArgument("spec is NULL");
     if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
-    Expected<Geometry> g = make_geometry(from_c(*spec));
+    Expected<Geometry> g = geometry_of(spec);
     if (!g.ok()) return g.status();
-    for (int i = 0; i < 4; ++i) output_shape[i] = g->output_shape().d[i];
+    write_shape(g->output_shape(), output_shape, rank);
     return Status::Ok();
   });
 }
 
-pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel) {
+template <typename CSpec>
+pj_status create_kernel(const CSpec* spec, pj_backend backend, pj_kernel** kernel) {
   return guarded([&]() -> Status {
     if (kernel == nullptr) return InvalidArgument("kernel (the pointer to receive it) is NULL");
     *kernel = nullptr;
     if (spec == nullptr) return InvalidArgument("spec is NULL");
     if (!valid_backend(raw(backend))) return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
     const auto requested = static_cast<Backend>(raw(backend));
-    Expected<Geometry> g = make_geometry(from_c(*spec));
+    Expected<Geometry> g = geometry_of(spec);
     if (!g.ok()) return g.status();
     const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
     // A backend asked for by name that cannot run is an error, unless an ahead-of-time kernel
@@ -160,6 +205,35 @@ pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** 
     *kernel = result.release();
     return Status::Ok();
   });
+}
+
+}  // namespace
+}  // namespace pj
+
+using namespace pj;
+
+extern "C" {
+
+pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]) {
+  return output_shape_of(spec, output_shape, nullptr);
+}
+
+pj_status pj_output_shape_ex(const pj_spec_ex* spec, int64_t output_shape[4], int* rank) {
+  return output_shape_of(spec, output_shape, rank);
+}
+
+void pj_spec_ex_init(pj_spec_ex* spec, const pj_spec* base) {
+  if (spec == nullptr) return;
+  *spec = to_c_ex(Spec{});
+  if (base != nullptr) spec->base = *base;
+}
+
+pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel) {
+  return create_kernel(spec, backend, kernel);
+}
+
+pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend, pj_kernel** kernel) {
+  return create_kernel(spec, backend, kernel);
 }
 
 pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output, int num_threads) {
@@ -192,6 +266,28 @@ pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* o
   });
 }
 
+pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output, int64_t begin, int64_t end) {
+  return guarded([&]() -> Status {
+    PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
+    const int64_t positions = kernel->geometry.batch * kernel->geometry.positions;
+    if (begin < 0 || begin > end || end > positions) {
+      return InvalidArgument("output positions [", begin, ", ", end,
+                             ") must lie within [0, batch * out_rows * out_cols) = [0, ", positions, ")");
+    }
+    if (kernel->selection.executor) {
+      run_positions(kernel->executor_for(output), kernel->geometry, static_cast<const uint8_t*>(input),
+                    static_cast<uint8_t*>(output), begin, end);
+    }
+    return Status::Ok();
+  });
+}
+
+int64_t pj_kernel_positions(const pj_kernel* kernel) {
+  return kernel ? kernel->geometry.batch * kernel->geometry.positions : 0;
+}
+
+int64_t pj_kernel_rows(const pj_kernel* kernel) { return kernel ? kernel->geometry.total_rows() : 0; }
+
 void pj_kernel_destroy(pj_kernel* kernel) { delete kernel; }
 
 const char* pj_last_error(void) { return last_error.c_str(); }
@@ -201,8 +297,11 @@ pj_backend pj_kernel_backend(const pj_kernel* kernel) {
 }
 
 void pj_kernel_output_shape(const pj_kernel* kernel, int64_t output_shape[4]) {
-  for (int i = 0; i < 4; ++i) output_shape[i] = kernel ? kernel->geometry.output_shape().d[i] : 0;
+  if (output_shape == nullptr) return;
+  write_shape(kernel ? kernel->geometry.output_shape() : Dims{}, output_shape, nullptr);
 }
+
+int pj_kernel_output_rank(const pj_kernel* kernel) { return kernel ? kernel->geometry.output_shape().rank : 0; }
 
 size_t pj_kernel_input_bytes(const pj_kernel* kernel) {
   return kernel ? static_cast<size_t>(kernel->geometry.input_bytes()) : 0;
@@ -227,6 +326,7 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text += cat("output shape ", to_string(g.output_shape()), "\n", "padding ", padding_name(g.padding), ": rows ",
                   g.rows.pad_before, " before, ", g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
                   g.cols.pad_after, " after\n");
+      text += format_lines(g);
       text += sel.executor ? sel.executor->describe() : "empty output: nothing to run\n";
       if (kernel->streaming) {
         text += "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "

@@ -47,4 +47,19 @@ void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t*
   global_thread_pool().run(job.parts, job.parts, &run_part, &job);
 }
 
+void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input,
+                   uint8_t* output, int64_t begin, int64_t end) {
+  const int64_t width = geometry.cols.out;
+  if (begin >= end || width == 0) return;
+  int64_t row = begin / width, col = begin % width;
+  const int64_t last_row = end / width, last_col = end % width;
+  if (col != 0) {  // the partial first row
+    executor.run_pixels(input, output, row, col, row == last_row ? last_col : width);
+    if (row == last_row) return;
+    ++row;
+  }
+  if (row < last_row) executor.run(input, output, row, last_row);
+  if (last_col != 0) executor.run_pixels(input, output, last_row, 0, last_col);
+}
+
 }  // namespace pj

@@ -3,6 +3,9 @@
  * C API (C99). A pj_spec names one signature: element type, NHWC input shape, ksizes,
  * strides, rates (each [1, rows, cols, 1], as TensorFlow takes them) and padding. A pj_kernel
  * is created once per signature and run any number of times, from any number of threads.
+ * pj_spec_ex adds what inference engines need (explicit pads, a pad value, NCHW and torch
+ * order, patches as columns, strided buffers); pj_kernel_run_range runs tiles. The rules are
+ * in docs/SEMANTICS.md (installed as share/doc/patchjit/SEMANTICS.md).
  *
  * Errors: every call that can fail returns a pj_status; PJ_OK is 0. The message, in
  * TensorFlow's words where TensorFlow has them, is pj_last_error() on the calling thread
@@ -56,7 +59,8 @@ typedef enum pj_dtype {
   PJ_UINT64
 } pj_dtype;
 
-typedef enum pj_padding { PJ_PADDING_SAME, PJ_PADDING_VALID } pj_padding;
+/* EXPLICIT: the pads of pj_spec_ex (a pj_spec alone cannot carry them). */
+typedef enum pj_padding { PJ_PADDING_SAME, PJ_PADDING_VALID, PJ_PADDING_EXPLICIT } pj_padding;
 
 /* AUTO picks the fastest backend this build and CPU can run: XBYAK on x86-64 with AVX2, else
  * INTERP (see README "Backends"). REFERENCE runs the golden loops (for verification); INTERP
@@ -88,8 +92,9 @@ PJ_API pj_status pj_output_shape(const pj_spec* spec, int64_t output_shape[4]);
  * are valid: their kernel does nothing. */
 PJ_API pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel);
 
-/* Runs the kernel on a whole input tensor (dense NHWC, input_bytes long) into a whole output
- * tensor (output_bytes long). Pointers need no alignment; they may be NULL only when their
+/* Runs the kernel on a whole input tensor (input_bytes long: dense NHWC for a pj_spec) into a
+ * whole output tensor (output_bytes long; with strides, from the first element to one past the
+ * last). Pointers need no alignment; they may be NULL only when their
  * buffer is empty; input and output must not overlap. num_threads: 0 = choose from the output
  * size, N >= 1 = at most N threads. The output is the same for every thread count. */
 PJ_API pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output,
@@ -101,6 +106,62 @@ PJ_API pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void*
 PJ_API pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output,
                                     int64_t row_begin, int64_t row_end);
 
+/* ---- Engine formats: the extended spec (docs/SEMANTICS.md §6-§10) ----
+ * Every default (pj_spec_ex_init) is TensorFlow's op, bit for bit. */
+typedef enum pj_layout { PJ_LAYOUT_NHWC, PJ_LAYOUT_NCHW } pj_layout; /* the image's */
+/* Where tap (i, j), channel c lies in a patch: HWC k = (i*kw + j)*C + c (TensorFlow);
+ * CHW k = (c*kh + i)*kw + j (PyTorch's unfold, Caffe, ONNX Runtime). */
+typedef enum pj_patch_order { PJ_PATCH_ORDER_HWC, PJ_PATCH_ORDER_CHW } pj_patch_order;
+/* ROWS: [N, OH, OW, K] (TensorFlow); COLUMNS: [N, K, OH*OW] (im2col, torch's unfold). */
+typedef enum pj_patches { PJ_PATCHES_ROWS, PJ_PATCHES_COLUMNS } pj_patches;
+
+#define PJ_SPEC_EX_VERSION 1
+
+typedef struct pj_spec_ex {
+  /* PJ_SPEC_EX_VERSION as this header defines it; pj_spec_ex_init sets it. Lets later versions
+   * add fields without breaking callers compiled against this one. */
+  uint32_t version;
+  /* dtype, ksizes, strides, rates and padding as in pj_spec; input_shape is the image in the
+   * layout's order: [N, H, W, C] (NHWC) or [N, C, H, W] (NCHW). */
+  pj_spec base;
+  /* With base.padding == PJ_PADDING_EXPLICIT: top, bottom, left, right, each 0..2^31-1
+   * (TensorFlow's EXPLICIT output size); must be all zero otherwise. */
+  int64_t pads[4];
+  /* One element of dtype, its pj_dtype_size bytes in memory order (the rest zero), written
+   * wherever a tap falls outside the image, bit for bit. All zero: T(0), TensorFlow's. */
+  unsigned char pad_value[16];
+  pj_layout layout;
+  pj_patch_order patch_order;
+  pj_patches patches;
+  /* Strides in elements, 0 = dense; the innermost dimension is contiguous. Image: between
+   * images, rows, pixels (NHWC) or images, channels, rows (NCHW). Patches: the leading
+   * dimension (patch to patch for ROWS, >= K; row to row of [K, OH*OW] for COLUMNS, >= OH*OW),
+   * then between images. Elements may not overlap. */
+  int64_t input_strides[3];
+  int64_t output_strides[2];
+} pj_spec_ex;
+
+/* TensorFlow's op: `base` copied (NULL: float32, empty shape, ksizes/strides/rates all 1,
+ * SAME), no pads, zero pad value, NHWC, HWC, ROWS, dense buffers. */
+PJ_API void pj_spec_ex_init(pj_spec_ex* spec, const pj_spec* base);
+
+/* The output shape of a valid spec and its rank: 4 for ROWS [N, OH, OW, K], 3 for COLUMNS
+ * [N, K, OH*OW] (output_shape[3] is then 0). rank may be NULL. */
+PJ_API pj_status pj_output_shape_ex(const pj_spec_ex* spec, int64_t output_shape[4], int* rank);
+
+/* pj_kernel_create for an extended spec. */
+PJ_API pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend, pj_kernel** kernel);
+
+/* A tile: output positions [begin, end) of the flattened q = (image*OH + oh)*OW + ow, on the
+ * calling thread, anywhere across rows and images; 0 <= begin <= end <= pj_kernel_positions.
+ * Writes exactly those positions' patches, the same bytes a whole run writes there; disjoint
+ * tiles of one call may run at once. `input` and `output` point at the whole tensors. */
+PJ_API pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output,
+                                     int64_t begin, int64_t end);
+/* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows). */
+PJ_API int64_t pj_kernel_positions(const pj_kernel* kernel);
+PJ_API int64_t pj_kernel_rows(const pj_kernel* kernel);
+
 /* Releases the kernel. NULL is ignored. */
 PJ_API void pj_kernel_destroy(pj_kernel* kernel);
 
@@ -109,7 +170,9 @@ PJ_API const char* pj_last_error(void);
 
 /* Queries of a kernel. */
 PJ_API pj_backend pj_kernel_backend(const pj_kernel* kernel); /* AUTO resolved */
+/* As pj_output_shape_ex: rank 3 for patches as columns, output_shape[3] then 0. */
 PJ_API void pj_kernel_output_shape(const pj_kernel* kernel, int64_t output_shape[4]);
+PJ_API int pj_kernel_output_rank(const pj_kernel* kernel);
 PJ_API size_t pj_kernel_input_bytes(const pj_kernel* kernel);
 PJ_API size_t pj_kernel_output_bytes(const pj_kernel* kernel);
 /* Writes a description of the kernel (signature, padding, plan) as snprintf does: at most

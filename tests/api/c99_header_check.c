@@ -43,5 +43,25 @@ int main(void) {
   if (pj_kernel_run(kernel, in, out, 0) != PJ_OK) return 1;
   pj_kernel_destroy(kernel);
   /* Pixel (1,1), centre tap: input (1,1) = 5. */
-  return out[(1 * 4 + 1) * 9 + 4] == 5.0f ? 0 : 1;
+  if (out[(1 * 4 + 1) * 9 + 4] != 5.0f) return 1;
+  /* The extended spec from C: patches as columns, a pad value, a tile. */
+  {
+    pj_spec_ex ex;
+    float pad = -1.0f;
+    int rank = 0;
+    pj_spec_ex_init(&ex, &spec);
+    ex.patches = PJ_PATCHES_COLUMNS;
+    memcpy(ex.pad_value, &pad, sizeof pad);
+    if (pj_output_shape_ex(&ex, shape, &rank) != PJ_OK || rank != 3 || shape[1] != 9 || shape[2] != 16) return 10;
+    if (pj_kernel_create_ex(&ex, PJ_BACKEND_AUTO, &kernel) != PJ_OK) {
+      fprintf(stderr, "%s\n", pj_last_error());
+      return 11;
+    }
+    memset(out, 0, sizeof out);
+    if (pj_kernel_run_range(kernel, in, out, 0, pj_kernel_positions(kernel)) != PJ_OK) return 12;
+    pj_kernel_destroy(kernel);
+    /* Row k = 0 (tap (0,0)) of position 0 lies outside the image; row 4 (centre) is the image. */
+    if (out[0] != -1.0f || out[4 * 16 + 5] != 5.0f) return 13;
+  }
+  return 0;
 }

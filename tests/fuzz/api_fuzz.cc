@@ -1,4 +1,5 @@
-// Fuzz target: spec validation and the C API entry points with arbitrary integers. Every call
+// Fuzz target: spec validation and the C API entry points (pj_spec and pj_spec_ex) with
+// arbitrary integers: pads, pad values, formats and buffer strides included. Every call
 // must return PJ_OK or a documented error with a message, never crash, hang or allocate hugely;
 // successful kernels of small outputs are run and must match the golden loops.
 #include <cstdint>
@@ -43,6 +44,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < 4; ++i) spec.strides[i] = i == 0 || i == 3 ? 1 : wild(in);
   for (int i = 0; i < 4; ++i) spec.rates[i] = i == 0 || i == 3 ? 1 : wild(in);
   const auto backend = static_cast<pj_backend>(in.take<uint8_t>() % 6);
+  // Half the inputs speak the extended spec, with any enum value and stride.
+  const bool extended = in.take<uint8_t>() % 2 == 1;
+  pj_spec_ex ex;
+  pj_spec_ex_init(&ex, &spec);
+  if (extended) {
+    if (in.take<uint8_t>() % 2) ex.base.padding = PJ_PADDING_EXPLICIT;
+    for (int i = 0; i < 4; ++i) ex.pads[i] = in.take<uint8_t>() % 4 ? in.take<uint8_t>() % 5 : wild(in);
+    for (unsigned char& byte : ex.pad_value) byte = in.take<uint8_t>();
+    ex.layout = static_cast<pj_layout>(in.take<uint8_t>() % 3);
+    ex.patch_order = static_cast<pj_patch_order>(in.take<uint8_t>() % 3);
+    ex.patches = static_cast<pj_patches>(in.take<uint8_t>() % 3);
+    for (int i = 0; i < 3; ++i) ex.input_strides[i] = in.take<uint8_t>() % 2 ? 0 : wild(in);
+    for (int i = 0; i < 2; ++i) ex.output_strides[i] = in.take<uint8_t>() % 2 ? 0 : wild(in);
+    if (in.take<uint8_t>() % 32 == 0) ex.version = in.take<uint32_t>();
+  }
 
   if (std::getenv("PATCHJIT_FUZZ_PRINT") != nullptr) {  // to read what a crash or timeout was
     std::fprintf(stderr, "dtype %d padding %d backend %d input [%lld,%lld,%lld,%lld] ksizes [%lld,%lld,%lld,%lld] "
@@ -55,10 +71,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  (long long)spec.rates[0], (long long)spec.rates[1], (long long)spec.rates[2], (long long)spec.rates[3]);
   }
   int64_t shape[4];
-  const pj_status shape_status = pj_output_shape(&spec, shape);
+  const pj_status shape_status = extended ? pj_output_shape_ex(&ex, shape, nullptr) : pj_output_shape(&spec, shape);
   check(shape_status);
   pj_kernel* kernel = nullptr;
-  const pj_status create_status = pj_kernel_create(&spec, backend, &kernel);
+  const pj_status create_status = extended ? pj_kernel_create_ex(&ex, backend, &kernel) : pj_kernel_create(&spec, backend, &kernel);
   check(create_status);
   if ((create_status == PJ_OK) != (kernel != nullptr)) std::abort();
   if (create_status == PJ_OK && shape_status != PJ_OK) std::abort();  // same validation
@@ -68,10 +84,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pj_kernel_describe(kernel, text, sizeof text);
   const size_t in_bytes = pj_kernel_input_bytes(kernel), out_bytes = pj_kernel_output_bytes(kernel);
   if (in_bytes <= (1 << 20) && out_bytes <= (1 << 20)) {
-    std::vector<uint8_t> input(in_bytes), output(out_bytes + 1, 0xA5), expected(out_bytes);
+    // Gaps of a strided output keep their bytes: the expected output starts as the output does.
+    std::vector<uint8_t> input(in_bytes), output(out_bytes + 1, 0xA5), expected(out_bytes, 0xA5);
     for (size_t i = 0; i < in_bytes; ++i) input[i] = static_cast<uint8_t>(i * 131 + 7);
     check(pj_kernel_run(kernel, input.data(), output.data(), in.take<uint8_t>() % 3));
-    const pj::Spec s = pj::from_c(spec);
+    const pj::Spec s = extended ? pj::from_c(ex) : pj::from_c(spec);
     // (An empty output may still span billions of rows: the golden loops would walk them all.)
     if (out_bytes > 0) pj::golden_extract(*pj::make_geometry(s), input.data(), expected.data());
     if ((out_bytes > 0 && std::memcmp(output.data(), expected.data(), out_bytes) != 0) || output[out_bytes] != 0xA5) {
@@ -83,6 +100,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(pj_kernel_run(kernel, input.data(), output.data(), -1 - in.take<uint8_t>()));
     if (in_bytes > 0 && out_bytes > 0 && pj_kernel_run(kernel, output.data(), output.data(), 1) == PJ_OK) std::abort();
     check(pj_kernel_run_rows(kernel, input.data(), output.data(), wild(in), wild(in)));
+    check(pj_kernel_run_range(kernel, input.data(), output.data(), wild(in), wild(in)));
+    // A tile writes its positions as a whole run does.
+    const int64_t positions = pj_kernel_positions(kernel);
+    if (positions > 0) {
+      const int64_t a = static_cast<int64_t>(in.take<uint32_t>() % (positions + 1));
+      const int64_t b = static_cast<int64_t>(in.take<uint32_t>() % (positions + 1));
+      std::vector<uint8_t> tiled(out_bytes + 1, 0xA5);
+      check(pj_kernel_run_range(kernel, input.data(), tiled.data(), 0, a < b ? a : b));
+      check(pj_kernel_run_range(kernel, input.data(), tiled.data(), a < b ? a : b, positions));
+      if ((out_bytes > 0 && std::memcmp(tiled.data(), expected.data(), out_bytes) != 0) || tiled[out_bytes] != 0xA5) std::abort();
+    }
   }
   pj_kernel_destroy(kernel);
   return 0;
