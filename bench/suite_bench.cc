@@ -1,43 +1,27 @@
-// The developers' harness: every backend and every peer on the suite of DESIGN.md, in one run.
-// Names are "<implementation>/<shape>"; bench/summarize.py turns the JSON into ratios.
+// The developers' harness: every backend and every peer on the suite of DESIGN.md, in one run,
+// timed by Google Benchmark. What runs and under which name is bench/harness/candidates.h, as
+// for `patchjit bench`: names are "<row>/<shape>"; bench/summarize.py turns the JSON into ratios.
 //   build/bin/pj_suite_bench --benchmark_repetitions=5 --benchmark_out=suite.json
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <functional>
 #include <memory>
-#include <random>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "codegen/plan/geometry.h"
-#include "patchjit/patchjit.h"
-#include "reference/golden.h"
-#include "bench/peers/im2col.h"
+#include "bench/harness/candidates.h"
 #include "bench/peers/peers.h"
 #include "bench/peers/suite.h"
+#include "patchjit/patchjit.h"
 #include "runtime/c_spec.h"
 
 namespace {
 
-using pj::to_c;
-
-struct AlignedBuffer {
-  explicit AlignedBuffer(size_t n) : size(n), data(static_cast<uint8_t*>(std::aligned_alloc(64, (n + 63) / 64 * 64 + 64))) {
-    std::memset(data, 0x11, size);  // touched: page faults are not part of any measurement
-  }
-  ~AlignedBuffer() { std::free(data); }
-  size_t size;
-  uint8_t* data;
-};
+using namespace pj::bench;
 
 struct ShapeData {
   pj::SuiteShape shape;
-  pj::Geometry g;
-  std::unique_ptr<AlignedBuffer> input, output;
-  std::vector<uint8_t> expected;
+  std::unique_ptr<ShapeBuffers> buffers;
+  std::vector<std::unique_ptr<VariantKernel>> kernels;
 };
 
 std::vector<std::unique_ptr<ShapeData>>& shapes() {
@@ -45,111 +29,75 @@ std::vector<std::unique_ptr<ShapeData>>& shapes() {
   return all;
 }
 
-// Times `run` (which fills d.output); first checks its output against the golden loops.
-void timed(benchmark::State& state, ShapeData& d, const std::function<void()>& run, bool check = true) {
-  if (check) {
-    std::memset(d.output->data, 0xEE, d.g.output_bytes());
-    run();
-    if (std::memcmp(d.output->data, d.expected.data(), d.g.output_bytes()) != 0) {
-      state.SkipWithError("output differs from the golden loops");
-      return;
-    }
-  }
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * d.g.output_bytes());
+void add(const std::string& row, const ShapeData& d, std::function<void(benchmark::State&)> fn) {
+  benchmark::RegisterBenchmark((row + "/" + d.shape.name).c_str(), std::move(fn))
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 }
 
-void register_shape(ShapeData& d) {
-  const std::string s = d.shape.name;
-  auto add = [&](const std::string& impl, std::function<void(benchmark::State&)> fn) {
-    benchmark::RegisterBenchmark((impl + "/" + s).c_str(), fn)->UseRealTime()->Unit(benchmark::kMicrosecond);
-  };
-  uint8_t* out = d.output->data;
-  const size_t bytes = d.g.output_bytes();
-  add("floor_memset", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_memset(out, bytes); }, false); });
-  add("floor_vector", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_vector_stores(out, bytes); }, false); });
-  add("floor_memcpy16k", [&d, out, bytes](benchmark::State& st) { timed(st, d, [=] { pj::floor_memcpy_hot(out, bytes); }, false); });
-  add("naive", [&d](benchmark::State& st) { timed(st, d, [&] { pj::golden_extract(d.g, d.input->data, d.output->data); }); });
-  add("im2col", [&d](benchmark::State& st) {
-    timed(st, d, [&] { pj::im2col_rows(d.g, d.input->data, d.output->data, 0, d.g.batch * d.g.rows.out); });
-  });
-  add("eigen", [&d](benchmark::State& st) { timed(st, d, [&] { pj::eigen_extract(d.g, d.input->data, d.output->data); }); });
-
-  struct Variant {
-    const char* name;
-    pj_backend backend;
-    pj_isa cap;
-    int threads;
-  };
-  for (Variant v : {Variant{"interp", PJ_BACKEND_INTERP, PJ_ISA_AVX512, 1},
-                    Variant{"xbyak_avx512", PJ_BACKEND_XBYAK, PJ_ISA_AVX512, 1},
-                    Variant{"xbyak_avx2", PJ_BACKEND_XBYAK, PJ_ISA_AVX2, 1},
-                    Variant{"xbyak_avx512_t2", PJ_BACKEND_XBYAK, PJ_ISA_AVX512, 2},
-                    Variant{"llvm", PJ_BACKEND_LLVM, PJ_ISA_AVX512, 1}}) {
-    if (v.cap > pj_host_isa() && v.backend == PJ_BACKEND_XBYAK) continue;
-    add(v.name, [&d, v](benchmark::State& st) {
-      pj_set_max_isa(v.cap);
-      pj_spec spec = to_c(d.shape.spec);
-      pj_kernel* k = nullptr;
-      if (pj_kernel_create(&spec, v.backend, &k) != PJ_OK) {
-        st.SkipWithError(pj_last_error());
+// Checks the candidate's output against the golden loops once, then times it.
+void add_candidate(ShapeData& d, Candidate c, pj_isa cap) {
+  add(c.name, d, [&d, c, cap](benchmark::State& st) {
+    pj_set_max_isa(cap);
+    if (c.kind != RowKind::kFloor) {
+      if (auto e = check(c, *d.buffers)) {
+        st.SkipWithError(e->c_str());
         return;
       }
-      timed(st, d, [&] { pj_kernel_run(k, d.input->data, d.output->data, v.threads); });
-      pj_kernel_destroy(k);
-    });
-  }
-
-  // Cold compile: plan + emit + protect, with the cache off so every create builds.
-  for (auto [name, backend] : {std::pair{"compile_xbyak", PJ_BACKEND_XBYAK}, std::pair{"compile_llvm", PJ_BACKEND_LLVM}}) {
-    add(name, [&d, backend](benchmark::State& st) {
-      pj_set_max_isa(PJ_ISA_AVX512);
-      pj_cache_stats stats;
-      pj_cache_get_stats(&stats);
-      pj_cache_set_limits(0, 0);
-      pj_spec spec = to_c(d.shape.spec);
-      for (auto _ : st) {
-        pj_kernel* k = nullptr;
-        if (pj_kernel_create(&spec, backend, &k) != PJ_OK) st.SkipWithError(pj_last_error());
-        pj_kernel_destroy(k);
-      }
-      pj_cache_set_limits(stats.max_entries, stats.max_code_bytes);
-    });
-  }
-  // Cache hit: pj_kernel_create of a signature already built (with its pj_kernel_destroy).
-  add("create_hit", [&d](benchmark::State& st) {
-    pj_set_max_isa(PJ_ISA_AVX512);
-    pj_spec spec = to_c(d.shape.spec);
-    pj_kernel* warm = nullptr;
-    pj_kernel_create(&spec, PJ_BACKEND_XBYAK, &warm);
-    for (auto _ : st) {
-      pj_kernel* k = nullptr;
-      pj_kernel_create(&spec, PJ_BACKEND_XBYAK, &k);
-      benchmark::DoNotOptimize(k);
-      pj_kernel_destroy(k);
     }
-    pj_kernel_destroy(warm);
+    for (auto _ : st) {
+      c.run();
+      benchmark::ClobberMemory();
+    }
+    st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * d.buffers->g.output_bytes());
   });
+}
+
+void register_shape(ShapeData& d, const std::vector<BackendVariant>& variants) {
+  for (Candidate& c : baseline_candidates(*d.buffers)) add_candidate(d, std::move(c), pj_host_isa());
+  const pj_spec spec = pj::to_c(d.shape.spec);
+  for (const BackendVariant& v : variants) {
+    std::string error;
+    std::unique_ptr<VariantKernel> k = make_kernel(spec, v, &error);
+    if (!k) {
+      add(v.name, d, [error](benchmark::State& st) { st.SkipWithError(error.c_str()); });
+      continue;
+    }
+    add_candidate(d, backend_candidate(*k, 1, *d.buffers), v.isa);
+    // Two threads for the best xbyak ISA: what a second core buys.
+    if (v.backend == PJ_BACKEND_XBYAK && v.isa == pj_host_isa()) add_candidate(d, backend_candidate(*k, 2, *d.buffers), v.isa);
+    d.kernels.push_back(std::move(k));
+  }
+  for (const BackendVariant& v : variants) {
+    if (!v.jit) continue;
+    add(compile_name(v), d, [spec, v](benchmark::State& st) {
+      pj_set_max_isa(v.isa);
+      std::string error;
+      const auto create = create_destroy(spec, v, &error);
+      CacheOff off;  // plan + emit + protect on every create
+      for (auto _ : st) create();
+      if (!error.empty()) st.SkipWithError(error.c_str());
+    });
+    add(create_hit_name(v), d, [spec, v](benchmark::State& st) {
+      std::string error;
+      std::unique_ptr<VariantKernel> warm = make_kernel(spec, v, &error);  // holds the signature in the cache
+      const auto create = create_destroy(spec, v, &error);
+      for (auto _ : st) create();
+      if (!error.empty()) st.SkipWithError(error.c_str());
+    });
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  std::mt19937_64 rng(1);
+  const std::vector<BackendVariant> variants = backend_variants(pj_host_isa(), nullptr);
   for (const pj::SuiteShape& shape : pj::benchmark_suite()) {
     auto d = std::make_unique<ShapeData>();
     d->shape = shape;
-    d->g = *pj::make_geometry(shape.spec);
-    d->input = std::make_unique<AlignedBuffer>(d->g.input_bytes());
-    d->output = std::make_unique<AlignedBuffer>(d->g.output_bytes());
-    for (int64_t i = 0; i < d->g.input_bytes(); ++i) d->input->data[i] = static_cast<uint8_t>(rng() | 1);
-    d->expected.resize(d->g.output_bytes());
-    pj::golden_extract(d->g, d->input->data, d->expected.data());
-    register_shape(*d);
+    d->buffers = std::make_unique<ShapeBuffers>(*pj::make_geometry(shape.spec));
+    register_shape(*d, variants);
     shapes().push_back(std::move(d));
   }
   benchmark::AddCustomContext("peers", pj::peer_compiler());

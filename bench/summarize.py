@@ -43,6 +43,15 @@ def load(path):
     return data.get("context", {}), table
 
 
+def creation(r, prefix, best, scale):
+    """A creation row of the best backend: named by it ("compile_xbyak_avx512"), or as runs
+    before the names carried the ISA did ("compile_xbyak", "create_hit")."""
+    for name in (prefix + best, prefix.rstrip("_") if prefix == "create_hit_" else prefix + "xbyak"):
+        if name in r:
+            return r[name][0] * scale
+    return None
+
+
 def geomean(values):
     values = [v for v in values if v and v > 0]
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
@@ -74,8 +83,8 @@ def main():
                "avx2/avx512": (r["xbyak_avx2"][0] / t) if "xbyak_avx2" in r and best == "xbyak_avx512" else None,
                "t2 speedup": ratio("xbyak_avx512_t2", flip=True) and t / r["xbyak_avx512_t2"][0] if "xbyak_avx512_t2" in r else None,
                "llvm/xbyak": (r["llvm"][0] / t) if "llvm" in r else None,
-               "compile us": r["compile_xbyak"][0] * 1e6 if "compile_xbyak" in r else None,
-               "hit ns": r["create_hit"][0] * 1e9 if "create_hit" in r else None}
+               "compile us": creation(r, "compile_", best, 1e6),
+               "hit ns": creation(r, "create_hit_", best, 1e9)}
         rows.append(row)
         if shape != TINY_SHAPE:
             ratios["floor"].append(x_floor)

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "tools/aot_manifest.h"
+#include "tools/aot/manifest.h"
 
 namespace {
 

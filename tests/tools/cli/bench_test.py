@@ -96,9 +96,11 @@ class BenchTest(unittest.TestCase):
         names = {e["run_name"] for e in entries}
         for row in self.rows:
             self.assertIn(f"{row}/{SHAPE}", names)
+        # Creation rows are named by the table's rows, the ISA in every xbyak name.
         jit = [b for b in self.backends() if b.startswith(("xbyak", "llvm")) and not b.endswith("_t2")]
-        if jit:
-            self.assertIn(f"compile_xbyak/{SHAPE}" if jit[0].startswith("xbyak") else f"compile_{jit[0]}/{SHAPE}", names)
+        for b in jit:
+            self.assertIn(f"compile_{b}/{SHAPE}", names)
+            self.assertIn(f"create_hit_{b}/{SHAPE}", names)
         self.assertEqual(len(names), len(self.rows) + 2 * len(jit))
         for e in entries:
             for key in ("name", "run_name", "run_type", "iterations", "real_time", "cpu_time", "time_unit"):
@@ -117,6 +119,32 @@ class BenchTest(unittest.TestCase):
         repetitions = [e for e in entries if e["run_name"] == f"im2col/{SHAPE}" and e["run_type"] == "iteration"]
         self.assertEqual([e["repetition_index"] for e in repetitions], [0, 1])
 
+    def medians(self):
+        with open(self.json_path) as f:
+            entries = json.load(f)["benchmarks"]
+        return {e["run_name"].split("/")[0]: e["real_time"] for e in entries if e.get("aggregate_name") == "median"}
+
+    def test_rows_with_more_threads_slower_than_one_are_marked(self):
+        medians = self.medians()
+        lines = {ROW.match(l).group(1): l for l in self.stdout.splitlines() if ROW.match(l)}
+        for row in self.backends():
+            if not row.endswith("_t2"):
+                self.assertNotIn("slower than 1 thread", lines[row])
+                continue
+            slower = medians[row] > medians[row[:-3]]
+            self.assertEqual("slower than 1 thread" in lines[row], slower, lines[row])
+
+    def test_spread_is_shown_and_wide_spreads_warned_about(self):
+        self.assertIn("spread", self.stdout)
+        lines = [l for l in self.stdout.splitlines() if ROW.match(l)]
+        for l in lines:
+            self.assertRegex(l, r" \d+%!?(  slower than 1 thread \([0-9.]+x\))?$")
+        wide = [l for l in lines if re.search(r"\d+%!", l)]
+        self.assertEqual(bool(wide), "between repetitions (widest: " in self.stdout, self.stdout)
+        if wide:
+            self.assertRegex(self.stdout, rf"warning: {len(wide)} rows? spread over 10% between repetitions")
+        self.assertRegex(self.stdout, r"load average \d+\.\d\d on \d+ cpus")
+
     def test_svg_has_a_bar_per_implementation(self):
         root = ElementTree.parse(self.svg_path).getroot()  # well-formed, or this raises
         self.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg")
@@ -124,6 +152,22 @@ class BenchTest(unittest.TestCase):
         bars = [e.get("data-impl") for e in marks if e.get("class") == "bar"]
         self.assertEqual(sorted(bars), sorted(r for r in self.rows if r not in FLOORS))
         self.assertEqual(len([e for e in marks if e.get("class") == "floor"]), 1)
+        # The legend says which bars are patchjit's and which are peers.
+        groups = {}
+        for e in marks:
+            if e.get("class") == "legend-item":
+                groups.setdefault(e.get("data-group"), []).append("".join(e.itertext()))
+        self.assertEqual(sorted(groups["backend"]), sorted(self.backends()))
+        self.assertEqual(sorted(groups["peer"]), sorted(PEERS))
+        self.assertEqual(len(groups["floor"]), 1)
+        # The floor's marks lie above and below the bars, never across a bar or its label.
+        floor = next(e for e in marks if e.get("class") == "floor")
+        ys = [float(v) for path in floor.iter("{http://www.w3.org/2000/svg}path")
+              for point in path.get("d").replace("M", "").replace("Z", "").split(" L") for v in [point.split(",")[1]]]
+        bars = [e for e in marks if e.get("class") == "bar"]
+        top = min(float(b.get("y")) for b in bars)
+        bottom = max(float(b.get("y")) + float(b.get("height")) for b in bars)
+        self.assertTrue(all(y <= top or y >= bottom for y in ys), (ys, top, bottom))
         text = "".join(root.itertext())
         self.assertIn("patchjit bench", text)
         self.assertIn(SHAPE, text)
@@ -193,6 +237,9 @@ class BenchTest(unittest.TestCase):
             (*SIGNATURE, "--min-time", "fast"): "--min-time must be a number of seconds",
             (*SIGNATURE, "--repetitions", "0"): "--repetitions must be an integer from 1",
             (*SIGNATURE[:-2],): "missing --padding",
+            (*SIGNATURE, "--dtype", "float128"): "unknown dtype 'float128'",
+            (*SIGNATURE[:-1], "same"): "Value for attr 'padding' of \"same\"",
+            (*SIGNATURE, "--repetition", "3"): "unknown flag --repetition (did you mean --repetitions?)",
             ("--shape", "1,2,x,4", *SIGNATURE[2:]): "--shape must be comma-separated integers",
         }
         for args, message in cases.items():
@@ -204,7 +251,6 @@ class BenchTest(unittest.TestCase):
     def test_signature_errors_exit_1(self):
         cases = {
             ("--shape", "1,10,10", *SIGNATURE[2:]): "input must be 4-dimensional[1,10,10]",
-            (*SIGNATURE, "--dtype", "float128"): "unknown dtype 'float128'",
             ("--shape", "1,3,3,1", "--ksizes", "1,5,5,1", *SIGNATURE[4:-1], "VALID"): "Computed output size would be negative",
             ("--shape", "0,10,10,3", *SIGNATURE[2:]): "has an empty output",
             (*SIGNATURE, "--json", "/nonexistent-dir/x.json"): "cannot write /nonexistent-dir/x.json",

@@ -154,8 +154,6 @@ class CliTest(unittest.TestCase):
                           1, "strides is out of range.", out)
         self.expect_error(base + ["--ksizes", "1,9,1,1", "--strides", "1,1,1,1", "--rates", "1,1,1,1", "--padding", "VALID"],
                           1, "Computed output size would be negative: -4 [input_size: 4, effective_filter_size: 9, stride: 1]", out)
-        self.expect_error(base + attrs((1, 1), (1, 1), (1, 1), "EXPLICIT"),
-                          1, "Value for attr 'padding' of \"EXPLICIT\" is not in the list of allowed values", out)
         three_d = self.save("3d.npy", np.zeros((2, 3, 4), np.float32))
         self.expect_error(["extract", "--input", three_d, "--output", out, *attrs((1, 1), (1, 1), (1, 1), "SAME")],
                           1, "input must be 4-dimensional[2,3,4]", out)
@@ -172,23 +170,131 @@ class CliTest(unittest.TestCase):
         self.expect_error(base + good + ["--bogus", "1"], 2, "unknown flag --bogus", out)
         self.expect_error(base + good + ["--threads", "-1"], 2, "--threads", out)
         self.expect_error(base + good + ["--backend", "cuda"], 2, "unknown backend 'cuda'", out)
-        self.expect_error(["extract", "--input", src, "--output", out, "--ksizes", "1,1,1,1"], 2, "missing --strides", out)
+        self.expect_error(["extract", "--input", src, "--output", out, "--ksizes", "1,1,1,1"], 2, "missing --padding", out)
+        self.expect_error(["extract", "--input", src, "--ksizes", "1,1,1,1", "--padding", "SAME"], 2, "missing --output", out)
+        # Every usage error exits 2: unknown values of --padding and --dtype, bad numbers, typos.
+        self.expect_error(base + attrs((1, 1), (1, 1), (1, 1), "EXPLICIT"),
+                          2, "Value for attr 'padding' of \"EXPLICIT\" is not in the list of allowed values", out)
+        self.expect_error(base + good + ["--dtype", "float128"], 2, "unknown dtype 'float128'", out)
+        self.expect_error(base + good + ["--threads", "two"], 2, "--threads must be an integer", out)
+        self.expect_error(base + good + ["--ksize", "1,1,1,1"], 2, "unknown flag --ksize (did you mean --ksizes?)", out)
+        self.expect_error(base + good + ["--outptu", "x"], 2, "unknown flag --outptu (did you mean --output?)", out)
+        self.expect_error(base + good + ["--verify=yes"], 2, "--verify takes no value", out)
+        self.expect_error(["info", "--shape", "1,4,4,2", "--padding", "SAME", "--ksizes", "1,1,1,1", "--dtype", "float128"],
+                          2, "unknown dtype 'float128'")
+        self.expect_error(["info", "--shape", "1,4,4,2", "--padding", "same", "--ksizes", "1,1,1,1"],
+                          2, "Value for attr 'padding' of \"same\"")
         self.expect_error(base + good + ["--ksizes"], 2, "", out)
         self.assertEqual(run()[0], 2)
         self.assertEqual(run("frobnicate")[0], 2)
         self.assertEqual(run("--help")[0], 0)
-        self.assertEqual(run("extract", "--help")[0], 0)
+        for command in ("extract", "info", "bench", "aot"):  # that command's usage only
+            code, stdout, err = run(command, "--help")
+            self.assertEqual((code, err), (0, ""), command)
+            self.assertTrue(stdout.startswith(f"usage: patchjit {command} "), stdout)
+            for other in {"extract", "info", "bench", "aot"} - {command}:
+                self.assertNotIn(f"patchjit {other}", stdout)
+            self.assertIn("exit status", stdout)
+        code, stdout, _ = run("--help")
+        self.assertEqual(code, 0)
+        for command in ("extract", "info", "bench", "aot"):
+            self.assertIn(f"  {command} ", stdout)
+        code, _, err = run("extrct")
+        self.assertEqual(code, 2)
+        self.assertIn("unknown command 'extrct' (did you mean extract?)", err)
         code, stdout, _ = run("--version")
         self.assertEqual(code, 0)
         self.assertTrue(stdout.startswith("patchjit "))
 
     def test_outputs_beyond_memory_are_refused_before_allocating(self):
+        # To standard output, so that no filesystem's free space comes first.
         src = self.save("big.npy", np.zeros((1, 1000, 1000, 1), np.uint8))
-        out = self.path("never.npy")
-        code, _, err = run("extract", "--input", src, "--output", out, *attrs((1000, 1000), (1, 1), (1, 1), "SAME"))
-        self.assertEqual(code, 1, err)
+        p = subprocess.run([PATCHJIT, "extract", "--input", src, "--output", "-", *attrs((1000, 1000), (1, 1), (1, 1), "SAME")],
+                           capture_output=True)
+        err = p.stderr.decode()
+        self.assertEqual(p.returncode, 1, err)
         self.assertIn("the output [1,1000,1000,1000000] would take 1000000000000 bytes, more than the", err)
-        self.assertFalse(os.path.exists(out))
+        self.assertEqual(p.stdout, b"")
+
+    def test_outputs_beyond_the_free_disk_space_are_refused_before_computing(self):
+        # A real filesystem's real free space: the kernel's side is chosen so that the output is
+        # half as large again as what is free where it would go.
+        fs = os.statvfs(self.dir)
+        free = fs.f_bavail * fs.f_frsize
+        k = int((free * 1.5 / 1e6) ** 0.5) + 1
+        if k > 1000:
+            self.skipTest(f"{free} bytes free: more than a 1x1000x1000x1 uint8 input can fill")
+        src = self.save("in.npy", np.zeros((1, 1000, 1000, 1), np.uint8))
+        out = self.path("never.npy")
+        code, stdout, err = run("extract", "--input", src, "--output", out, *attrs((k, k), (1, 1), (1, 1), "SAME"))
+        self.assertEqual(code, 1, err)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 2, err)
+        expected = 1000 * 1000 * k * k  # uint8 [1,1000,1000,k*k] and a header of 128 bytes
+        # Said up front (over 1 GiB), then refused with both sizes.
+        self.assertRegex(lines[0], rf"^patchjit extract: the output \[1,1000,1000,{k * k}\] is {expected + 128} bytes "
+                                   r"\(\d+\.\d GiB\)$")
+        self.assertRegex(lines[1], rf"^patchjit extract: the output \[1,1000,1000,{k * k}\] as {out} would take "
+                                   rf"{expected + 128} bytes \(\d+\.\d GiB\), more than the \d+ bytes \(\d+\.\d GiB\) "
+                                   rf"free on the filesystem of {self.dir}: nothing written$")
+        self.assertEqual(stdout, "")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["in.npy"])
+
+    def test_says_what_ran_and_how_long_it_took(self):
+        src = self.save("in.npy", np.ones((1, 6, 6, 2), np.float32))
+        out = self.path("out.npy")
+        code, stdout, err = run("extract", "--input", src, "--output", out, "--backend", "interp", *attrs((2, 2), (1, 1), (1, 1), "SAME"))
+        self.assertEqual(code, 0, err)
+        self.assertRegex(stdout, rf"^{out}: float32 \[1,6,6,8\], 1152 bytes; kernel time \d+\.\d{{3}} ms on interp; "
+                                 r"wall time \d+\.\d ms\n$")
+        # llvm asked for, on a kernel over its budget (SAME 9x9: 81 border programs): the
+        # interpreter serves it, and the line says so and why.
+        code, stdout, err = run("info", "--shape", "1,8,8,1", "--backend", "llvm", *attrs((1, 1), (1, 1), (1, 1), "SAME"))
+        if code != 0:
+            self.skipTest("no llvm backend here: " + err)
+        src = self.save("big.npy", np.ones((1, 32, 32, 64), np.float32))
+        code, stdout, err = run("extract", "--input", src, "--output", out, "--backend", "llvm", *attrs((9, 9), (1, 1), (1, 1), "SAME"))
+        self.assertEqual(code, 0, err)
+        self.assertIn("kernel time", stdout)
+        self.assertRegex(stdout, r" on interp \(asked for llvm, passed over: llvm: .*budget.*\); wall time ")
+
+    def test_flags_as_tf2_users_type_them(self):
+        x = np.arange(2 * 5 * 6 * 3, dtype=np.int16).reshape(2, 5, 6, 3)
+        src = self.save("in.npy", x)
+        out = self.path("out.npy")
+        code, _, err = run("extract", "--input", src, "--output", out, "--sizes", "1,2,3,1", "--padding", "VALID")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(np.load(out).tobytes(), extract_patches(x, (2, 3), (1, 1), (1, 1), "VALID").tobytes())
+
+    def test_standard_input_and_output(self):
+        import io
+        x = np.arange(1 * 4 * 5 * 2, dtype=np.float64).reshape(1, 4, 5, 2)
+        data = io.BytesIO()
+        np.save(data, x)
+        p = subprocess.run([PATCHJIT, "extract", "--input", "-", "--output", "-", *attrs((2, 2), (1, 1), (1, 1), "SAME")],
+                           input=data.getvalue(), capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"standard output: float64 [1,4,5,8]", p.stderr)  # the summary, not in the data
+        y = np.load(io.BytesIO(p.stdout))
+        self.assertEqual(y.tobytes(), extract_patches(x, (2, 2), (1, 1), (1, 1), "SAME").tobytes())
+        # A file in, standard output out, and standard input in, a file out.
+        src = self.save("in.npy", x)
+        p = subprocess.run([PATCHJIT, "extract", "--input", src, "--output", "-", *attrs((1, 1), (1, 1), (1, 1), "VALID")],
+                           capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(np.load(io.BytesIO(p.stdout)).tobytes(), x.tobytes())
+        out = self.path("out.npy")
+        p = subprocess.run([PATCHJIT, "extract", "--input", "-", "--output", out, *attrs((1, 1), (1, 1), (1, 1), "VALID")],
+                           input=data.getvalue(), capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(np.load(out).tobytes(), x.tobytes())
+        # A stream that is not one whole .npy file is an error naming standard input; nothing written.
+        for bad in (b"", data.getvalue()[:-3], data.getvalue() + b"x", b"\x93NUMPY\x01\x00\xff\xff{"):
+            p = subprocess.run([PATCHJIT, "extract", "--input", "-", "--output", self.path("never.npy"),
+                                *attrs((1, 1), (1, 1), (1, 1), "VALID")], input=bad, capture_output=True)
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertTrue(p.stderr.startswith(b"patchjit extract: standard input: "), p.stderr)
+            self.assertFalse(os.path.exists(self.path("never.npy")))
 
     def test_failed_run_leaves_existing_output_unchanged(self):
         src = self.save("in.npy", np.ones((1, 4, 4, 1), np.float32))
@@ -264,7 +370,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("input must be 4-dimensional[1,10,10]", err)
         code, _, err = run("info", "--shape", "1,10,10,3", "--dtype", "float128", *attrs((3, 3), (1, 1), (1, 1), "SAME"))
-        self.assertEqual(code, 1)
+        self.assertEqual(code, 2)
         self.assertIn("unknown dtype 'float128'", err)
         code, stdout, err = run("info", "--shape", "0,10,10,3", *attrs((3, 3), (1, 1), (1, 1), "SAME"))
         self.assertEqual(code, 0, err)

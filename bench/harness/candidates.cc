@@ -1,0 +1,120 @@
+#include "bench/harness/candidates.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <random>
+
+#include "bench/peers/im2col.h"
+#include "bench/peers/peers.h"
+#include "reference/compare.h"
+#include "reference/golden.h"
+
+namespace pj::bench {
+
+AlignedBuffer::AlignedBuffer(size_t bytes)
+    : data_(static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64))) {
+  if (!data_) throw std::bad_alloc();
+  std::memset(data_.get(), 0x11, bytes);
+}
+
+void AlignedBuffer::Free::operator()(uint8_t* p) const { std::free(p); }
+
+ShapeBuffers::ShapeBuffers(const Geometry& geometry)
+    : g(geometry), input(static_cast<size_t>(g.input_bytes())), output(static_cast<size_t>(g.output_bytes())),
+      expected(static_cast<size_t>(g.output_bytes())) {
+  std::mt19937_64 rng(1);
+  for (int64_t i = 0; i < g.input_bytes(); ++i) input.data()[i] = static_cast<uint8_t>(rng() | 1);
+  golden_extract(g, input.data(), expected.data());
+}
+
+std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
+  const size_t bytes = static_cast<size_t>(b.g.output_bytes());
+  uint8_t* out = b.output.data();
+  const uint8_t* in = b.input.data();
+  const Geometry* g = &b.g;
+  return {
+      {"floor_memset", RowKind::kFloor, [=] { floor_memset(out, bytes); }},
+      {"floor_vector", RowKind::kFloor, [=] { floor_vector_stores(out, bytes); }},
+      {"floor_memcpy16k", RowKind::kFloor, [=] { floor_memcpy_hot(out, bytes); }},
+      {"naive", RowKind::kPeer, [=] { golden_extract(*g, in, out); }},
+      {"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }},
+      {"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }},
+  };
+}
+
+std::vector<BackendVariant> backend_variants(pj_isa top, std::vector<std::string>* skipped) {
+  std::vector<BackendVariant> variants;
+  for (int b = PJ_BACKEND_INTERP; pj_backend_name(static_cast<pj_backend>(b)); ++b) {
+    const auto backend = static_cast<pj_backend>(b);
+    const std::string name = pj_backend_name(backend);
+    if (pj_backend_available(backend) != PJ_OK) {
+      if (skipped) skipped->push_back(name + ": " + pj_last_error());
+      continue;
+    }
+    if (backend == PJ_BACKEND_XBYAK) {
+      for (int isa = top; isa >= PJ_ISA_AVX2; --isa) {
+        variants.push_back({name + "_" + pj_isa_name(static_cast<pj_isa>(isa)), backend, static_cast<pj_isa>(isa), true});
+      }
+    } else {
+      variants.push_back({name, backend, top, backend != PJ_BACKEND_INTERP});
+    }
+  }
+  return variants;
+}
+
+std::string threaded_name(const std::string& variant, int threads) {
+  if (threads == 1) return variant;
+  return variant + "_t" + (threads == 0 ? std::string("auto") : std::to_string(threads));
+}
+
+std::string compile_name(const BackendVariant& variant) { return "compile_" + variant.name; }
+
+std::string create_hit_name(const BackendVariant& variant) { return "create_hit_" + variant.name; }
+
+std::unique_ptr<VariantKernel> make_kernel(const pj_spec& spec, const BackendVariant& variant, std::string* error) {
+  pj_set_max_isa(variant.isa);
+  pj_kernel* k = nullptr;
+  if (pj_kernel_create(&spec, variant.backend, &k) != PJ_OK) {
+    *error = pj_last_error();
+    return nullptr;
+  }
+  return std::make_unique<VariantKernel>(variant, k);
+}
+
+Candidate backend_candidate(const VariantKernel& kernel, int threads, ShapeBuffers& b) {
+  const pj_kernel* k = kernel.kernel;
+  const uint8_t* in = b.input.data();
+  uint8_t* out = b.output.data();
+  return {threaded_name(kernel.variant.name, threads), RowKind::kBackend, [=] { pj_kernel_run(k, in, out, threads); }};
+}
+
+std::optional<std::string> check(const Candidate& c, ShapeBuffers& b, bool corrupt) {
+  uint8_t* out = b.output.data();
+  const uint8_t* expected = b.expected.data();
+  const int64_t bytes = b.g.output_bytes();
+  for (int64_t i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(~expected[i]);
+  c.run();
+  if (corrupt && bytes > 0) out[bytes / 2] ^= 0x5A;
+  if (auto m = first_mismatch(b.g, expected, out)) {
+    return "differs from the golden loops at " + describe(b.g, *m, expected, out);
+  }
+  return std::nullopt;
+}
+
+std::function<void()> create_destroy(const pj_spec& spec, const BackendVariant& variant, std::string* error) {
+  return [spec, variant, error] {
+    pj_kernel* k = nullptr;
+    if (pj_kernel_create(&spec, variant.backend, &k) != PJ_OK && error->empty()) *error = pj_last_error();
+    pj_kernel_destroy(k);
+  };
+}
+
+CacheOff::CacheOff() {
+  pj_cache_get_stats(&limits_);
+  pj_cache_set_limits(0, 0);
+}
+
+CacheOff::~CacheOff() { pj_cache_set_limits(limits_.max_entries, limits_.max_code_bytes); }
+
+}  // namespace pj::bench

@@ -1,0 +1,222 @@
+// patchjit bench: every backend against the peers and the store floor, for one signature or the
+// suite, with every output checked against the golden loops; a table, and optionally Google
+// Benchmark JSON and an SVG chart. What runs is bench/harness (as for bench/suite_bench.cc).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/peers/peers.h"
+#include "bench/peers/suite.h"
+#include "patchjit/patchjit.h"
+#include "tools/bench/flags.h"
+#include "tools/bench/json.h"
+#include "tools/bench/machine.h"
+#include "tools/bench/results.h"
+#include "tools/bench/shape.h"
+#include "tools/bench/svg.h"
+#include "tools/bench/table.h"
+#include "tools/cli/command.h"
+#include "tools/cli/internal.h"
+#include "tools/cli/progress_line.h"
+#include "tools/files/atomic_file.h"
+
+namespace pj::cli {
+namespace {
+
+const char kUsage[] =
+    "patchjit bench (--shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
+    "                [--rates 1,R,C,1] --padding SAME|VALID | --suite)\n"
+    "               [--threads 1,2] [--min-time SECONDS] [--repetitions N] [--json FILE] [--svg FILE]\n"
+    "  Times every backend against the peers (the golden loops, a careful im2col, Eigen as\n"
+    "  TensorFlow calls it) and the store floor, every output checked identical, as a table.\n"
+    "  --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar chart.\n"
+    "  --min-time: seconds per implementation and shape (0.2); --repetitions: median of N (5);\n"
+    "  --threads: the thread counts to run the backends with (1). Warns when the machine is busy\n"
+    "  (load average above the CPU count) or repetitions spread over 10%; marks rows with more\n"
+    "  threads that are slower than one.\n"
+    "  exit status: 0 ok, 1 an error of the signature or a wrong output, 2 a usage error\n";
+
+// Test hook: PATCHJIT_TEST_CORRUPT=<row name> flips one output byte of that implementation
+// after it runs, to prove that the check catches a wrong result.
+const char kCorruptVariable[] = "PATCHJIT_TEST_CORRUPT";
+
+struct Options {
+  std::vector<SuiteShape> shapes;
+  ShapeBenchOptions measure;  // --threads, --min-time, --repetitions
+  std::string json_path, svg_path;
+};
+
+// Restores the ISA cap and the cache limits the run found, however it ends.
+class ApiStateGuard {
+ public:
+  ApiStateGuard() : isa_(pj_max_isa()) { pj_cache_get_stats(&stats_); }
+  ~ApiStateGuard() {
+    pj_set_max_isa(isa_);
+    pj_cache_set_limits(stats_.max_entries, stats_.max_code_bytes);
+  }
+  pj_isa initial_isa() const { return isa_; }
+
+ private:
+  pj_isa isa_;
+  pj_cache_stats stats_{};
+};
+
+std::optional<Failure> parse_thread_list(const std::string& text, std::vector<int>* out) {
+  out->clear();
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    int t = 0;
+    if (auto f = parse_threads(item, &t)) return f;
+    if (std::find(out->begin(), out->end(), t) != out->end()) return usage_error("--threads lists " + item + " twice");
+    out->push_back(t);
+  }
+  if (out->empty() || text.back() == ',') return usage_error("--threads must be a comma-separated list, got '" + text + "'");
+  return std::nullopt;
+}
+
+std::optional<Failure> parse_options(const Flags& flags, Options* o) {
+  if (flags.has("threads")) {
+    if (auto f = parse_thread_list(flags.get("threads"), &o->measure.threads)) return f;
+  }
+  if (flags.has("min-time")) {
+    if (auto f = parse_seconds("min-time", flags.get("min-time"), 3600, &o->measure.min_time)) return f;
+  }
+  if (flags.has("repetitions")) {
+    int64_t n = 0;
+    if (auto f = parse_positive_count("repetitions", flags.get("repetitions"), 1000, &n)) return f;
+    o->measure.repetitions = static_cast<int>(n);
+  }
+  if (const char* corrupt = std::getenv(kCorruptVariable)) o->measure.corrupt = corrupt;
+  if (flags.has("json")) o->json_path = flags.get("json");
+  if (flags.has("svg")) o->svg_path = flags.get("svg");
+
+  if (flags.on("suite")) {
+    for (const std::string& name : signature_flags(true).values) {
+      if (flags.has(name)) return usage_error("--suite takes no --" + name + ": it has its own shapes");
+    }
+    o->shapes = benchmark_suite();
+    return std::nullopt;
+  }
+  if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes) or --suite");
+  pj_spec spec{};
+  if (auto f = parse_signature(flags, &spec)) return f;
+  Spec s = from_c(spec);
+  o->shapes.push_back({shape_name(s), s, ""});
+  return std::nullopt;
+}
+
+// Fails now, not after minutes of measuring, when an output file cannot be written.
+std::optional<Failure> check_writable(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  const std::string directory = files::directory_of(path);
+  if (access(directory.c_str(), W_OK | X_OK) != 0) {
+    return data_error("cannot write " + path + ": " + directory + ": " + std::strerror(errno));
+  }
+  return std::nullopt;
+}
+
+double load_average() {
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? load[0] : 0;
+}
+
+// A warning when the machine was busy or the repetitions spread widely: the numbers are then
+// less than they could be.
+std::string warnings(const BenchResults& r) {
+  std::string text;
+  const double load = std::max(r.load_average, load_average());
+  if (load > r.machine.num_cpus) {
+    text += "warning: load average " + std::to_string(load).substr(0, 4) + " above the " +
+            std::to_string(r.machine.num_cpus) + " cpus: other work shared the machine; times are likely slow\n";
+  }
+  size_t wide = 0;
+  const Row* worst = nullptr;
+  const ShapeResult* worst_shape = nullptr;
+  for (const ShapeResult& shape : r.shapes) {
+    for (const Row& row : shape.rows) {
+      // The rows the table shows a spread for (creation times are noisy by nature).
+      if (row.kind == RowKind::kCompile || row.kind == RowKind::kCreateHit || row.measurement.spread() <= kWideSpread) continue;
+      ++wide;
+      if (!worst || row.measurement.spread() > worst->measurement.spread()) worst = &row, worst_shape = &shape;
+    }
+  }
+  if (worst) {
+    text += "warning: " + std::to_string(wide) + " row" + (wide == 1 ? "" : "s") + " spread over " +
+            std::to_string(static_cast<int>(kWideSpread * 100)) + "% between repetitions (widest: " + worst->name +
+            " on " + worst_shape->name + ", " + std::to_string(static_cast<int>(worst->measurement.spread() * 100 + 0.5)) +
+            "%); rerun on a quiet machine or with more --min-time\n";
+  }
+  return text;
+}
+
+std::optional<Failure> bench(const Flags& flags) {
+  Options o;
+  if (auto f = parse_options(flags, &o)) return f;
+  for (const std::string& path : {o.json_path, o.svg_path}) {
+    if (auto f = check_writable(path)) return f;
+  }
+  // Every signature is validated before anything runs: TensorFlow's message, exit 1.
+  std::vector<Geometry> geometries;
+  for (const SuiteShape& shape : o.shapes) {
+    Expected<Geometry> g = make_geometry(shape.spec);
+    if (!g.ok()) return data_error(g.status().message());
+    if (g->empty()) return data_error(shape.name + " has an empty output: nothing to measure");
+    geometries.push_back(*g);
+  }
+
+  ApiStateGuard api_state;
+  // Honour a cap the user set (PATCHJIT_MAX_ISA), so the AVX2 path alone can be measured.
+  const pj_isa top = std::min(pj_host_isa(), api_state.initial_isa());
+  std::vector<std::string> skipped;
+  const std::vector<bench::BackendVariant> variants = bench::backend_variants(top, &skipped);
+
+  BenchResults results;
+  results.machine = describe_machine();
+  results.machine.host_isa = pj_isa_name(top);
+  results.machine.peers = peer_compiler();
+  results.load_average = load_average();
+  results.min_time = o.measure.min_time;
+  results.repetitions = o.measure.repetitions;
+  results.threads = o.measure.threads;
+  std::fputs(format_header(results).c_str(), stdout);
+  for (const std::string& s : skipped) std::printf("not measured: backend %s\n", s.c_str());
+  std::fflush(stdout);
+
+  const ProgressLine progress;
+  for (size_t i = 0; i < o.shapes.size(); ++i) {
+    ShapeResult result;
+    const auto show = [&](const std::string& what) { progress.show(i, o.shapes.size(), o.shapes[i].name + ": " + what + "..."); };
+    std::optional<Failure> f = bench_shape(o.shapes[i], geometries[i], variants, o.measure, show, &result);
+    progress.clear();
+    if (f) return f;
+    std::fputs(format_shape(result).c_str(), stdout);
+    std::fflush(stdout);
+    results.shapes.push_back(std::move(result));
+  }
+  std::fputs(format_summary(results).c_str(), stdout);
+  std::fputs(warnings(results).c_str(), stdout);
+
+  if (!o.json_path.empty()) {
+    if (std::string e = files::write_atomically(o.json_path, {to_benchmark_json(results, "patchjit bench")}); !e.empty()) {
+      return data_error(e);
+    }
+  }
+  if (!o.svg_path.empty()) {
+    if (std::string e = files::write_atomically(o.svg_path, {to_svg(results)}); !e.empty()) return data_error(e);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Command bench_command() { return {"bench", kUsage, bench_flags(), bench}; }
+
+}  // namespace pj::cli

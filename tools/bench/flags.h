@@ -1,0 +1,14 @@
+// The flags of `patchjit bench`, for the command and for its stand-in in builds without Eigen.
+#pragma once
+
+#include "tools/cli/flags.h"
+
+namespace pj::cli {
+
+inline FlagSet bench_flags() {
+  FlagSet flags{{"threads", "json", "svg", "min-time", "repetitions"}, {"suite"}, {}};
+  flags += signature_flags(true);
+  return flags;
+}
+
+}  // namespace pj::cli

@@ -1,0 +1,180 @@
+// patchjit extract: .npy in, patches out, optionally verified against the golden loops.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "patchjit/patchjit.hpp"
+#include "reference/compare.h"
+#include "tools/cli/command.h"
+#include "tools/cli/internal.h"
+#include "tools/cli/resources.h"
+#include "tools/npy/npy.h"
+
+namespace pj::cli {
+namespace {
+
+const char kUsage[] =
+    "patchjit extract --input IN.npy --output OUT.npy --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
+    "                 [--rates 1,R,C,1] --padding SAME|VALID [--dtype NAME]\n"
+    "                 [--backend auto|reference|interp|xbyak|llvm] [--threads N] [--verify]\n"
+    "  Extracts patches of a 4-D NHWC .npy array; the output keeps the input's descr.\n"
+    "  --input - / --output -: standard input / output (.npy bytes; the summary then goes to stderr).\n"
+    "  --sizes is another name for --ksizes; --strides and --rates default to 1,1,1,1.\n"
+    "  --dtype reads 2-byte data as bfloat16 (numpy has none); otherwise it must match the file.\n"
+    "  --threads: 0 (the default) lets the library choose. --verify also runs the golden\n"
+    "  reference and fails on any difference, naming the first differing element.\n"
+    "  An output that cannot fit in memory or in the free space of its filesystem is refused\n"
+    "  before anything runs; outputs over 1 GiB are announced first.\n"
+    "  exit status: 0 ok, 1 an error of the data (file, signature, backend), 2 a usage error\n";
+
+constexpr uint64_t kAnnounceBytes = uint64_t{1} << 30;
+
+// The dtype of a descr ("<f4" -> float32), ignoring the byte-order character the reader has
+// already checked.
+std::optional<pj_dtype> dtype_of_descr(const std::string& descr) {
+  static const std::map<std::string, pj_dtype> kByCode = {
+      {"f4", PJ_FLOAT32}, {"f8", PJ_FLOAT64},   {"i4", PJ_INT32},        {"i8", PJ_INT64}, {"u1", PJ_UINT8},
+      {"i2", PJ_INT16},   {"i1", PJ_INT8},      {"u2", PJ_UINT16},       {"f2", PJ_HALF},  {"c8", PJ_COMPLEX64},
+      {"c16", PJ_COMPLEX128}, {"b1", PJ_BOOL}, {"u4", PJ_UINT32},       {"u8", PJ_UINT64}};
+  auto it = kByCode.find(descr.substr(1));
+  if (it == kByCode.end()) return std::nullopt;
+  return it->second;
+}
+
+// The dtype to run: the descr's, or --dtype where it names the same type, or bfloat16 for any
+// 2-byte data (numpy has no bfloat16).
+std::optional<Failure> choose_dtype(const Flags& flags, const npy::Header& header, pj_dtype* out) {
+  std::optional<pj_dtype> from_descr = dtype_of_descr(header.descr);
+  if (!flags.has("dtype")) {
+    if (!from_descr) {
+      return data_error("the input's descr '" + header.descr +
+                        "' has no dtype of its own: pass --dtype bfloat16 to read it as bfloat16");
+    }
+    *out = *from_descr;
+    return std::nullopt;
+  }
+  pj_dtype asked;
+  if (auto f = parse_dtype(flags.get("dtype"), &asked)) return f;
+  if (asked == PJ_BFLOAT16 && header.item_size == 2) {
+    *out = asked;
+    return std::nullopt;
+  }
+  if (!from_descr || *from_descr != asked) {
+    return data_error("--dtype " + flags.get("dtype") + " does not match the input's descr '" + header.descr + "'" +
+                      (from_descr ? std::string(" (") + pj_dtype_name(*from_descr) + ")" : "") +
+                      (asked == PJ_BFLOAT16 ? ": bfloat16 needs 2-byte data" : ""));
+  }
+  *out = asked;
+  return std::nullopt;
+}
+
+// What served the call, from pj_kernel_describe: "xbyak (avx512)", and when that is not what was
+// asked for, why each backend before it was passed over.
+std::string served_by(const patchjit::Kernel& kernel, pj_backend asked) {
+  std::istringstream lines(kernel.describe());
+  std::string line, served = pj_backend_name(kernel.backend()), passed;
+  while (std::getline(lines, line)) {
+    if (line.rfind("backend ", 0) == 0) served = line.substr(8);
+    if (line.rfind("  passed over ", 0) == 0) passed += (passed.empty() ? "" : "; ") + line.substr(14);
+  }
+  if (asked == PJ_BACKEND_AUTO || asked == kernel.backend()) return served;
+  return served + " (asked for " + pj_backend_name(asked) + (passed.empty() ? "" : ", passed over: " + passed) + ")";
+}
+
+std::optional<Failure> read_input(const std::string& path, npy::Array* input) {
+  const std::string e = path == "-" ? npy::read_stream(STDIN_FILENO, "standard input", input)
+                                    : npy::read_file(path, input);
+  if (!e.empty()) return data_error(e);
+  return std::nullopt;
+}
+
+std::optional<Failure> extract(const Flags& flags) {
+  const auto start = std::chrono::steady_clock::now();
+  if (auto f = require(flags, {"input", "output"})) return f;
+  pj_backend backend = PJ_BACKEND_AUTO;
+  int threads = 0;
+  if (flags.has("backend")) {
+    if (auto f = parse_backend(flags.get("backend"), &backend)) return f;
+  }
+  if (flags.has("threads")) {
+    if (auto f = parse_threads(flags.get("threads"), &threads)) return f;
+  }
+  if (flags.has("dtype")) {
+    pj_dtype unused;
+    if (auto f = parse_dtype(flags.get("dtype"), &unused)) return f;  // a usage error before any reading
+  }
+  pj_spec spec{};
+  if (auto f = parse_op_attributes(flags, &spec)) return f;
+  const std::string& output_path = flags.get("output");
+  const bool to_stdout = output_path == "-";
+  if (to_stdout && isatty(STDOUT_FILENO)) {
+    return usage_error("--output - writes .npy bytes to standard output, which is a terminal: redirect it");
+  }
+
+  npy::Array input;
+  if (auto f = read_input(flags.get("input"), &input)) return f;
+  const std::vector<int64_t>& shape = input.header.shape;
+  if (shape.size() != 4) return data_error(not_4d_message(shape));
+  if (auto f = choose_dtype(flags, input.header, &spec.dtype)) return f;
+  for (int i = 0; i < 4; ++i) spec.input_shape[i] = shape[i];
+
+  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(spec, backend);
+  if (!kernel) return data_error(kernel.status().message);
+  const patchjit::Shape out_shape = kernel->output_shape();
+  const std::string what = "the output " + format_shape(out_shape.data());
+  const size_t output_bytes = kernel->output_bytes();
+  const std::string header = npy::format_header(input.header.descr, {out_shape[0], out_shape[1], out_shape[2], out_shape[3]});
+  const uint64_t file_bytes = header.size() + uint64_t{output_bytes};
+  if (file_bytes > kAnnounceBytes) {
+    std::fprintf(stderr, "patchjit extract: %s is %s\n", what.c_str(), format_size(file_bytes).c_str());
+  }
+  if (!to_stdout) {
+    if (auto e = check_fits_on_disk(file_bytes, output_path, what + " as " + output_path)) return data_error(*e);
+  }
+  if (auto e = check_fits_in_memory(output_bytes, what)) return data_error(*e);
+
+  std::vector<uint8_t> output(output_bytes);
+  const auto run_start = std::chrono::steady_clock::now();
+  patchjit::Status run = kernel->try_run(input.data.data(), output.data(), threads);
+  const double kernel_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start).count();
+  if (!run) return data_error(run.message);
+
+  std::string verified;
+  if (flags.on("verify")) {
+    patchjit::Kernel reference = patchjit::Kernel::create(spec, PJ_BACKEND_REFERENCE);
+    std::vector<uint8_t> expected(output.size());
+    reference.run(input.data.data(), expected.data(), 1);
+    const Geometry g = *geometry_of(spec);
+    if (auto m = first_mismatch(g, expected.data(), output.data())) {
+      return data_error(std::string("verify: backend ") + pj_backend_name(kernel->backend()) +
+                        " differs from the reference at " + describe(g, *m, expected.data(), output.data()));
+    }
+    verified = ", verified against the reference";
+  }
+  const std::vector<int64_t> dims = {out_shape[0], out_shape[1], out_shape[2], out_shape[3]};
+  const std::string e = to_stdout ? npy::write_stream(STDOUT_FILENO, "standard output", input.header.descr, dims,
+                                                      output.data(), output.size())
+                                  : npy::write_file(output_path, input.header.descr, dims, output.data(), output.size());
+  if (!e.empty()) return data_error(e);
+  const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(to_stdout ? stderr : stdout, "%s: %s %s, %zu bytes; kernel time %.3f ms on %s%s; wall time %.1f ms\n",
+               to_stdout ? "standard output" : output_path.c_str(), pj_dtype_name(spec.dtype),
+               format_shape(out_shape.data()).c_str(), output.size(), kernel_ms, served_by(*kernel, backend).c_str(),
+               verified.c_str(), wall_ms);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Command extract_command() {
+  FlagSet flags{{"input", "output", "backend", "threads"}, {"verify"}, {}};
+  flags += signature_flags(false);
+  return {"extract", kUsage, flags, extract};
+}
+
+}  // namespace pj::cli

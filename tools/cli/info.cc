@@ -1,0 +1,80 @@
+// patchjit info: output shape, padding and plan of a signature, without running it; on request
+// the kernel's machine code (--dump-code FILE) and the kernel cache's statistics (--stats).
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "patchjit/patchjit.hpp"
+#include "tools/cli/command.h"
+#include "tools/files/atomic_file.h"
+
+namespace pj::cli {
+namespace {
+
+const char kUsage[] =
+    "patchjit info --shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
+    "              [--rates 1,R,C,1] --padding SAME|VALID [--backend B] [--dump-code FILE] [--stats]\n"
+    "  Prints the signature, the input and output sizes and pj_kernel_describe: the backend that\n"
+    "  serves it (and why others were passed over), the output shape, the padding and the plan;\n"
+    "  nothing runs. --dtype defaults to float32; --sizes is another name for --ksizes; --strides\n"
+    "  and --rates default to 1,1,1,1.\n"
+    "  --dump-code FILE writes the JIT kernel's machine code (objdump -D -b binary -mi386:x86-64 FILE);\n"
+    "  --stats prints the kernel cache's statistics after the kernel is made.\n"
+    "  exit status: 0 ok, 1 an error of the signature or backend, 2 a usage error\n";
+
+std::optional<Failure> dump_code(const patchjit::Kernel& kernel, const std::string& path) {
+  const void* code = nullptr;
+  const size_t size = pj_kernel_code(kernel.get(), &code);
+  if (size == 0) {
+    return data_error(std::string("backend ") + pj_backend_name(kernel.backend()) +
+                      " has no machine code to dump (use --backend xbyak)");
+  }
+  if (std::string e = files::write_atomically(path, {std::string_view(static_cast<const char*>(code), size)}); !e.empty()) {
+    return data_error(e);
+  }
+  std::printf("wrote %zu bytes of machine code to %s (objdump -D -b binary -mi386:x86-64 %s)\n", size, path.c_str(),
+              path.c_str());
+  return std::nullopt;
+}
+
+void print_stats() {
+  pj_cache_stats s;
+  pj_cache_get_stats(&s);
+  std::printf("kernel cache: %llu entries of %llu, %llu bytes of code of %llu; %llu hits, %llu misses, "
+              "%llu evictions, %llu failures; %.1f us compiling\n",
+              (unsigned long long)s.entries, (unsigned long long)s.max_entries, (unsigned long long)s.code_bytes,
+              (unsigned long long)s.max_code_bytes, (unsigned long long)s.hits, (unsigned long long)s.misses,
+              (unsigned long long)s.evictions, (unsigned long long)s.failures, s.compile_seconds * 1e6);
+}
+
+std::optional<Failure> info(const Flags& flags) {
+  pj_backend backend = PJ_BACKEND_AUTO;
+  if (flags.has("backend")) {
+    if (auto f = parse_backend(flags.get("backend"), &backend)) return f;
+  }
+  pj_spec spec{};
+  if (auto f = parse_signature(flags, &spec)) return f;
+  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(spec, backend);
+  if (!kernel) return data_error(kernel.status().message);
+  std::printf("signature %s input %s ksizes %s strides %s rates %s %s\n", pj_dtype_name(spec.dtype),
+              format_shape(spec.input_shape).c_str(), format_shape(spec.ksizes).c_str(),
+              format_shape(spec.strides).c_str(), format_shape(spec.rates).c_str(),
+              spec.padding == PJ_PADDING_SAME ? "SAME" : "VALID");
+  std::printf("input %zu bytes, output %zu bytes\n", kernel->input_bytes(), kernel->output_bytes());
+  std::fputs(kernel->describe().c_str(), stdout);
+  if (flags.has("dump-code")) {
+    if (auto f = dump_code(*kernel, flags.get("dump-code"))) return f;
+  }
+  if (flags.on("stats")) print_stats();
+  return std::nullopt;
+}
+
+}  // namespace
+
+Command info_command() {
+  FlagSet flags{{"backend", "dump-code"}, {"stats"}, {}};
+  flags += signature_flags(true);
+  return {"info", kUsage, flags, info};
+}
+
+}  // namespace pj::cli
