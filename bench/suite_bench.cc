@@ -1,4 +1,4 @@
-// The developers' harness: every backend and every peer on the suite of DESIGN.md, in one run,
+// The developers' harness: every backend and every peer on the suite (bench/peers/suite.h), in one run,
 // timed by Google Benchmark. What runs and under which name is bench/harness/candidates.h, as
 // for `patchjit bench`: names are "<row>/<shape>"; bench/summarize.py turns the JSON into ratios.
 //   build/bin/pj_suite_bench --benchmark_repetitions=5 --benchmark_out=suite.json

@@ -14,6 +14,7 @@ packages=(
   python3-scipy                                           # compare.py (patchjit bench JSON, two runs)
   clang-19 libclang-rt-19-dev                             # libFuzzer, and the ASan/UBSan build
   valgrind                                                # the AVX2 kernels under memcheck
+  pkgconf                                                 # the install test checks patchjit.pc
 )
 
 missing=()

@@ -1,4 +1,4 @@
-// The benchmark suite of DESIGN.md, in one place for bench/ and `patchjit bench`.
+// The benchmark suite (README "Speed"), in one place for bench/ and `patchjit bench`.
 #pragma once
 
 #include <string>

@@ -9,7 +9,15 @@
  *
  * Errors: every call that can fail returns a pj_status; PJ_OK is 0. The message, in
  * TensorFlow's words where TensorFlow has them, is pj_last_error() on the calling thread
- * until that thread's next patchjit call. */
+ * until that thread's next patchjit call.
+ *
+ * Threads: every function may be called from any thread at any time. A kernel runs from any
+ * number of threads at once (pj_kernel_run, _run_rows, _run_range). The global settings
+ * (pj_set_max_isa, pj_set_kernel_code_limit, pj_cache_set_limits) are atomic: a change affects
+ * kernels created after it, never one already created; a create running at the same moment
+ * builds with the old or the new value (the ISA cap is read once per create). Batch sizes: a kernel serves one batch size; kernels of the same signature with
+ * other batch sizes share its compiled code through the kernel cache, so creating one per batch
+ * size costs a cache hit, not a compile. */
 #ifndef PATCHJIT_PATCHJIT_H_
 #define PATCHJIT_PATCHJIT_H_
 
@@ -30,7 +38,7 @@ extern "C" {
 #define PJ_VERSION_MINOR 1
 #define PJ_VERSION_PATCH 0
 
-/* TensorFlow's error classes (SEMANTICS.md): Unimplemented, OutOfRange, InvalidArgument. */
+/* TensorFlow's error classes (docs/SEMANTICS.md §2): Unimplemented, OutOfRange, InvalidArgument. */
 typedef enum pj_status {
   PJ_OK = 0,
   PJ_INVALID_ARGUMENT,

@@ -15,3 +15,12 @@ cmake -S "$source/examples/consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work
 cmake --build "$work/build" >/dev/null
 "$work/build/consumer_c"
 "$work/build/consumer_cpp"
+# The same C program through pkg-config, and the documents the headers cite.
+pc_dir=$(dirname "$(find "$work/prefix" -name patchjit.pc -print -quit)")
+[[ -d "$pc_dir" ]] || { echo "patchjit.pc was not installed" >&2; exit 1; }
+flags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs patchjit)
+cc -std=c99 "$source/examples/consumer/main.c" $flags -o "$work/consumer_pkgconfig"
+"$work/consumer_pkgconfig"
+for doc in SEMANTICS.md ARCHITECTURE.md; do
+  [[ -f "$work/prefix/share/doc/patchjit/$doc" ]] || { echo "docs/$doc was not installed" >&2; exit 1; }
+done

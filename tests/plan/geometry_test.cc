@@ -1,4 +1,4 @@
-// Geometry and validation against every example of SEMANTICS.md, in TensorFlow's words.
+// Geometry and validation against every example of docs/SEMANTICS.md, in TensorFlow's words.
 #include <gtest/gtest.h>
 
 #include <limits>
