@@ -6,13 +6,7 @@ namespace pj {
 namespace {
 
 SuiteShape shape(DType type, Vec4 input, int64_t k, int64_t s, int64_t r, Padding p, std::string note) {
-  Spec spec;
-  spec.dtype = type;
-  spec.image_shape = input;
-  spec.ksizes = {1, k, k, 1};
-  spec.strides = {1, s, s, 1};
-  spec.rates = {1, r, r, 1};
-  spec.padding = p;
+  const Spec spec = square_spec(type, input, k, s, r, p);
   return {shape_name(spec), spec, std::move(note)};
 }
 

@@ -70,4 +70,16 @@ struct Spec {
   FoldMode mode = FoldMode::kSum;  // fold only
 };
 
+// TensorFlow's op with square windows: ksizes [1,k,k,1], strides [1,s,s,1], rates [1,r,r,1].
+inline Spec square_spec(DType dtype, Vec4 image_shape, int64_t k, int64_t s, int64_t r, Padding padding) {
+  Spec spec;
+  spec.dtype = dtype;
+  spec.image_shape = image_shape;
+  spec.ksizes = {1, k, k, 1};
+  spec.strides = {1, s, s, 1};
+  spec.rates = {1, r, r, 1};
+  spec.padding = padding;
+  return spec;
+}
+
 }  // namespace pj

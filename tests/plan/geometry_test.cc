@@ -9,14 +9,7 @@ namespace pj {
 namespace {
 
 Spec make(Vec4 shape, int64_t k, int64_t s, int64_t r, Padding p, DType t = DType::kFloat32) {
-  Spec spec;
-  spec.dtype = t;
-  spec.image_shape = shape;
-  spec.ksizes = {1, k, k, 1};
-  spec.strides = {1, s, s, 1};
-  spec.rates = {1, r, r, 1};
-  spec.padding = p;
-  return spec;
+  return square_spec(t, shape, k, s, r, p);
 }
 
 // One axis through the whole kernel path: rows of a [1, in, 1, 1] input.

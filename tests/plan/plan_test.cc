@@ -12,14 +12,7 @@ namespace pj {
 namespace {
 
 Geometry geometry(Vec4 shape, int64_t k, int64_t s, int64_t r, Padding p, DType t = DType::kFloat32) {
-  Spec spec;
-  spec.dtype = t;
-  spec.image_shape = shape;
-  spec.ksizes = {1, k, k, 1};
-  spec.strides = {1, s, s, 1};
-  spec.rates = {1, r, r, 1};
-  spec.padding = p;
-  Expected<Geometry> g = make_geometry(spec);
+  Expected<Geometry> g = make_geometry(square_spec(t, shape, k, s, r, p));
   EXPECT_TRUE(g.ok()) << g.status().message();
   return *g;
 }

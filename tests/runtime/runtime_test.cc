@@ -14,6 +14,7 @@
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
+#include "tests/support/api_case.h"
 #include "tests/support/random_spec.h"
 
 namespace {
@@ -27,25 +28,9 @@ pj::Spec conv_spec(int64_t batch, int64_t hw, int64_t depth, int64_t k) {
   return spec;
 }
 
-struct Case {
-  pj::Spec spec;
-  pj::Geometry g;
-  std::vector<uint8_t> input, expected;
-};
-
-Case make_case(const pj::Spec& spec, std::mt19937_64& rng) {
-  Case c{spec, *pj::make_geometry(spec), {}, {}};
-  c.input = pj::testing::random_bytes(rng, c.g.input_bytes());
-  c.expected.resize(c.g.output_bytes());
-  pj::golden_extract(c.g, c.input.data(), c.expected.data());
-  return c;
-}
-
-std::string describe(const pj_kernel* k) {
-  std::string text(pj_kernel_describe(k, nullptr, 0), '\0');
-  pj_kernel_describe(k, text.data(), text.size() + 1);
-  return text;
-}
+using pj::testing::Case;
+using pj::testing::describe;
+using pj::testing::make_case;
 
 // Restores the process-wide settings a test changes.
 class Runtime : public ::testing::Test {
