@@ -1,0 +1,625 @@
+// patchjit._patchjit: the Python binding of patchjit's public C++ API (patchjit.hpp) only.
+//
+// Arrays cross as they are: a numpy array's buffer, or a CPU torch tensor's through
+// Tensor.numpy() (which shares its memory), is handed to pj_kernel_run; the output is a new
+// array of the caller's kind (numpy for numpy, torch for torch) or the caller's `out`. The GIL
+// is released while a kernel is created and while it runs. Errors carry the library's message
+// (TensorFlow's words) in TensorFlow's classes: InvalidArgumentError, OutOfRangeError,
+// UnimplementedError (ValueError subclasses), ResourceExhaustedError (MemoryError),
+// InternalError (RuntimeError); a Python value of the wrong type is a TypeError.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "patchjit/patchjit.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+// ---- Errors ------------------------------------------------------------------------------
+
+struct ErrorTypes {
+  PyObject* base = nullptr;  // patchjit.Error
+  PyObject* by_status[PJ_INTERNAL + 1] = {};
+};
+ErrorTypes error_types;
+
+[[noreturn]] void raise_status(pj_status code, const std::string& message) {
+  PyObject* type = code > PJ_OK && code <= PJ_INTERNAL ? error_types.by_status[code] : error_types.base;
+  PyErr_SetString(type, message.c_str());
+  throw py::error_already_set();
+}
+
+// The failure the last patchjit call on this thread reported.
+[[noreturn]] void raise_last(pj_status code) { raise_status(code, pj_last_error()); }
+
+[[noreturn]] void raise_invalid(const std::string& message) { raise_status(PJ_INVALID_ARGUMENT, message); }
+
+std::string type_name(py::handle object) { return Py_TYPE(object.ptr())->tp_name; }
+
+std::string shape_text(const int64_t* shape, size_t rank, const char* open = "[", const char* close = "]") {
+  std::string text = open;
+  for (size_t i = 0; i < rank; ++i) {
+    if (i) text += ',';
+    text += std::to_string(shape[i]);
+  }
+  return text + close;
+}
+
+// ---- torch, without importing it ---------------------------------------------------------
+
+// torch.Tensor when torch has been imported, else nullptr (then no argument can be a tensor).
+PyObject* torch_tensor_type() {
+  static PyObject* tensor_type = nullptr;  // torch is never unloaded once imported
+  if (tensor_type) return tensor_type;
+  PyObject* torch = PyDict_GetItemString(PyImport_GetModuleDict(), "torch");  // borrowed
+  if (!torch) return nullptr;
+  PyObject* type = PyObject_GetAttrString(torch, "Tensor");
+  if (!type) {
+    PyErr_Clear();
+    return nullptr;
+  }
+  tensor_type = type;  // kept for the life of the process
+  return tensor_type;
+}
+
+bool is_torch_tensor(py::handle object) {
+  PyObject* type = torch_tensor_type();
+  return type && PyObject_IsInstance(object.ptr(), type) == 1;
+}
+
+py::object torch_attr(const char* name) { return py::module_::import("torch").attr(name); }
+
+// ---- dtypes ------------------------------------------------------------------------------
+
+// The pj_dtype of a numpy dtype, if patchjit has one (float16 is half; bfloat16 has no numpy
+// dtype and is asked for by name).
+std::optional<pj_dtype> dtype_of_numpy(const py::dtype& d) {
+  const char kind = d.kind();
+  const auto size = d.itemsize();
+  switch (kind) {
+    case 'b': if (size == 1) return PJ_BOOL; break;
+    case 'i':
+      if (size == 1) return PJ_INT8;
+      if (size == 2) return PJ_INT16;
+      if (size == 4) return PJ_INT32;
+      if (size == 8) return PJ_INT64;
+      break;
+    case 'u':
+      if (size == 1) return PJ_UINT8;
+      if (size == 2) return PJ_UINT16;
+      if (size == 4) return PJ_UINT32;
+      if (size == 8) return PJ_UINT64;
+      break;
+    case 'f':
+      if (size == 2) return PJ_HALF;
+      if (size == 4) return PJ_FLOAT32;
+      if (size == 8) return PJ_FLOAT64;
+      break;
+    case 'c':
+      if (size == 8) return PJ_COMPLEX64;
+      if (size == 16) return PJ_COMPLEX128;
+      break;
+  }
+  return std::nullopt;
+}
+
+const char* kDtypeList =
+    "float32, float64, float16 (half), bfloat16 (uint16 or int16 data with dtype=\"bfloat16\"), int8, int16, int32, "
+    "int64, uint8, uint16, uint32, uint64, complex64, complex128, bool";
+
+// A dtype argument: None, a name ("float32", "half", "bfloat16", ...), a numpy dtype or scalar
+// type, or a torch dtype.
+std::optional<pj_dtype> parse_dtype(py::handle value, const char* what) {
+  if (value.is_none()) return std::nullopt;
+  if (py::isinstance<py::str>(value)) {
+    std::string name = value.cast<std::string>();
+    pj_dtype d;
+    if (pj_dtype_from_name(name.c_str(), &d) != PJ_OK) {
+      throw py::type_error(std::string(what) + " \"" + name + "\" is not a patchjit type; the types are " + kDtypeList);
+    }
+    return d;
+  }
+  if (PyObject* torch = PyDict_GetItemString(PyImport_GetModuleDict(), "torch")) {
+    py::object torch_dtype = py::reinterpret_borrow<py::object>(torch).attr("dtype");
+    if (py::isinstance(value, torch_dtype)) {
+      std::string name = py::str(value);  // "torch.float32"
+      if (name.rfind("torch.", 0) == 0) name = name.substr(6);
+      pj_dtype d;
+      if (pj_dtype_from_name(name.c_str(), &d) != PJ_OK) {
+        throw py::type_error(std::string(what) + " torch." + name + " is not a patchjit type; the types are " +
+                             kDtypeList);
+      }
+      return d;
+    }
+  }
+  py::dtype d;
+  try {
+    d = py::dtype::from_args(py::reinterpret_borrow<py::object>(value));
+  } catch (py::error_already_set&) {
+    throw py::type_error(std::string(what) + " must be a type name, a numpy dtype or a torch dtype, got " +
+                         std::string(py::repr(value)));
+  }
+  std::optional<pj_dtype> pj = dtype_of_numpy(d);
+  if (!pj) {
+    throw py::type_error(std::string(what) + " " + std::string(py::str(d)) + " is not a patchjit type; the types are " +
+                         kDtypeList);
+  }
+  return pj;
+}
+
+// ---- Arrays ------------------------------------------------------------------------------
+
+// The caller's images or out, seen as a numpy array sharing its memory.
+struct ArrayArg {
+  py::array array;       // numpy view of the data
+  bool torch = false;    // the caller passed a torch tensor
+  bool bfloat16 = false; // a torch.bfloat16 tensor (viewed as int16)
+};
+
+ArrayArg as_array(py::handle object, const char* what, bool writable) {
+  ArrayArg arg;
+  if (py::isinstance<py::array>(object)) {
+    arg.array = py::reinterpret_borrow<py::array>(object);
+  } else if (is_torch_tensor(object)) {
+    arg.torch = true;
+    py::object tensor = py::reinterpret_borrow<py::object>(object);
+    py::object device_type = tensor.attr("device").attr("type");
+    if (!py::str(device_type).equal(py::str("cpu"))) {
+      throw py::type_error(std::string(what) + " must be a CPU tensor; patchjit runs on the CPU, got a tensor on " +
+                           std::string(py::str(tensor.attr("device"))));
+    }
+    py::object layout = tensor.attr("layout"), dtype = tensor.attr("dtype");
+    if (!layout.equal(torch_attr("strided"))) {
+      throw py::type_error(std::string(what) + " must be a dense (strided) tensor, got layout " +
+                           std::string(py::str(tensor.attr("layout"))));
+    }
+    if (dtype.equal(torch_attr("bfloat16"))) {
+      arg.bfloat16 = true;
+      tensor = tensor.attr("view")(torch_attr("int16"));  // the same memory, as numpy can see it
+    }
+    if (writable) {
+      // Writing through numpy(force=True) could write into a copy (conjugate or negative bit)
+      // or behind autograd's back: refuse those outputs instead.
+      if (tensor.attr("requires_grad").cast<bool>()) {
+        raise_invalid(std::string(what) + " requires grad: patchjit cannot write into a tensor autograd tracks");
+      }
+      try {
+        arg.array = tensor.attr("numpy")();
+      } catch (py::error_already_set& e) {
+        raise_invalid(std::string(what) + " cannot be written in place: " + e.what());
+      }
+    } else {
+      arg.array = tensor.attr("numpy")(py::arg("force") = true);  // detach; zero copy on the CPU
+    }
+  } else {
+    throw py::type_error(std::string(what) + " must be a numpy.ndarray or a torch.Tensor, got " + type_name(object));
+  }
+  return arg;
+}
+
+// The element type of `arg`, given the optional requested type (bfloat16 needs 2-byte
+// integer data).
+pj_dtype element_type(const ArrayArg& arg, std::optional<pj_dtype> requested, const char* what) {
+  py::dtype d = arg.array.dtype();
+  if (arg.bfloat16) {
+    if (requested && *requested != PJ_BFLOAT16) {
+      throw py::type_error(std::string(what) + " is a torch.bfloat16 tensor but dtype is " +
+                           pj_dtype_name(*requested));
+    }
+    return PJ_BFLOAT16;
+  }
+  std::optional<pj_dtype> natural = dtype_of_numpy(d);
+  if (requested && *requested == PJ_BFLOAT16) {
+    if ((d.kind() == 'u' || d.kind() == 'i') && d.itemsize() == 2) return PJ_BFLOAT16;
+    throw py::type_error(std::string(what) + " must hold bfloat16 as uint16 or int16 data, got " +
+                         std::string(py::str(d)));
+  }
+  if (!natural) {
+    throw py::type_error(std::string(what) + " has dtype " + std::string(py::str(d)) +
+                         ", which is not a patchjit type; the types are " + kDtypeList);
+  }
+  if (requested && *requested != *natural) {
+    throw py::type_error(std::string(what) + " has dtype " + std::string(py::str(d)) + " but dtype is " +
+                         pj_dtype_name(*requested));
+  }
+  return *natural;
+}
+
+// [lowest, highest byte + 1) that an array's elements occupy.
+std::pair<uintptr_t, uintptr_t> byte_extent(const py::array& a) {
+  auto begin = reinterpret_cast<uintptr_t>(a.data());
+  if (a.size() == 0) return {begin, begin};
+  uintptr_t end = begin + a.itemsize();
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    py::ssize_t step = a.strides(i) * (a.shape(i) - 1);
+    if (step < 0) begin += step; else end += step;
+  }
+  return {begin, end};
+}
+
+bool overlap(const py::array& a, const py::array& b) {
+  auto [a0, a1] = byte_extent(a);
+  auto [b0, b1] = byte_extent(b);
+  return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
+}
+
+bool c_contiguous(const py::array& a) {
+  return (a.flags() & py::array::c_style) != 0;
+}
+
+// The output: a new array of the caller's kind, or `out` checked against it.
+struct Output {
+  py::object result;  // what the call returns
+  py::array array;    // where the kernel writes
+};
+
+Output make_output(const ArrayArg& images, const py::array& source, const int64_t shape[4], py::handle out) {
+  Output output;
+  if (out.is_none()) {
+    std::vector<py::ssize_t> dims(shape, shape + 4);
+    output.array = py::array(source.dtype(), dims);
+    if (images.torch) {
+      py::object tensor = torch_attr("from_numpy")(output.array);
+      if (images.bfloat16) tensor = tensor.attr("view")(torch_attr("bfloat16"));
+      output.result = tensor;
+    } else {
+      output.result = output.array;
+    }
+    return output;
+  }
+  ArrayArg arg = as_array(out, "out", true);
+  if (arg.bfloat16 != images.bfloat16 || !arg.array.dtype().equal(source.dtype())) {
+    auto name = [](const ArrayArg& a) {
+      return a.bfloat16 ? std::string("torch.bfloat16") : std::string(py::str(a.array.dtype()));
+    };
+    throw py::type_error("out has dtype " + name(arg) + " but the patches have dtype " + name(images));
+  }
+  bool same_shape = arg.array.ndim() == 4;
+  for (int i = 0; same_shape && i < 4; ++i) same_shape = arg.array.shape(i) == shape[i];
+  if (!same_shape) {
+    std::vector<int64_t> given(arg.array.shape(), arg.array.shape() + arg.array.ndim());
+    raise_invalid("out has shape " + shape_text(given.data(), given.size()) + " but the output shape is " +
+                  shape_text(shape, 4));
+  }
+  if (!arg.array.writeable()) raise_invalid("out is read-only");
+  if (!c_contiguous(arg.array)) raise_invalid("out must be C-contiguous (a dense tensor)");
+  output.array = arg.array;
+  output.result = py::reinterpret_borrow<py::object>(out);
+  return output;
+}
+
+// ---- Attributes --------------------------------------------------------------------------
+
+// An attribute list (ksizes, strides, rates) as TensorFlow takes it: any sequence of integers.
+// Length errors are reported later, in TensorFlow's order.
+std::vector<int64_t> int_list(py::handle value, const char* name) {
+  if (py::isinstance<py::str>(value) || py::isinstance<py::bytes>(value) || !PySequence_Check(value.ptr())) {
+    if (!(py::isinstance<py::array>(value) && py::array(py::reinterpret_borrow<py::array>(value)).ndim() == 1)) {
+      throw py::type_error(std::string(name) + " must be a list of 4 integers, got " + type_name(value));
+    }
+  }
+  py::sequence seq = py::reinterpret_borrow<py::sequence>(value);
+  std::vector<int64_t> values;
+  values.reserve(seq.size());
+  for (py::handle item : seq) {
+    PyObject* index = PyNumber_Index(item.ptr());
+    if (!index) {
+      PyErr_Clear();
+      throw py::type_error(std::string(name) + " must be a list of integers, but an entry is " + type_name(item) +
+                           " " + std::string(py::repr(item)));
+    }
+    py::object owned = py::reinterpret_steal<py::object>(index);
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+    if (overflow != 0) {
+      // TensorFlow's int32 check (the library's first attribute rule), for values int64 cannot hold.
+      raise_invalid(std::string("Attr ") + name + " has value " + std::string(py::str(owned)) +
+                    " out of range for an int32");
+    }
+    values.push_back(v);
+  }
+  return values;
+}
+
+void check_length(const char* name, const std::vector<int64_t>& values) {
+  if (values.size() == 4) return;
+  // TensorFlow's shape function says "stride" (singular) for the strides attribute.
+  std::string word = std::string(name) == "strides" ? "stride" : name;
+  raise_invalid("ExtractImagePatches requires the " + word + " attribute to contain 4 values, but got: " +
+                std::to_string(values.size()));
+}
+
+pj_padding parse_padding(py::handle value) {
+  if (!py::isinstance<py::str>(value)) {
+    throw py::type_error("padding must be \"SAME\" or \"VALID\", got " + type_name(value));
+  }
+  std::string p = value.cast<std::string>();
+  if (p == "SAME") return PJ_PADDING_SAME;
+  if (p == "VALID") return PJ_PADDING_VALID;
+  raise_invalid("Value for attr 'padding' of \"" + p + "\" is not in the list of allowed values: \"SAME\", \"VALID\"");
+}
+
+pj_backend parse_backend(py::handle value) {
+  if (!py::isinstance<py::str>(value)) throw py::type_error("backend must be a string, got " + type_name(value));
+  std::string name = value.cast<std::string>();
+  pj_backend backend;
+  if (pj_backend_from_name(name.c_str(), &backend) != PJ_OK) raise_last(PJ_INVALID_ARGUMENT);
+  return backend;
+}
+
+int parse_threads(py::handle value) {
+  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+    throw py::type_error("threads must be an integer, got " + type_name(value));
+  }
+  int overflow = 0;
+  long v = PyLong_AsLongAndOverflow(value.ptr(), &overflow);
+  if (overflow || v < INT32_MIN || v > INT32_MAX) {
+    raise_invalid("threads must be >= 0 (0 chooses) and fit an int, but got " + std::string(py::str(value)));
+  }
+  return static_cast<int>(v);
+}
+
+struct Attributes {
+  std::vector<int64_t> ksizes, strides, rates;
+};
+
+// TensorFlow's argument checks that the C API's fixed arrays cannot express (SEMANTICS.md §2.3
+// step 1): the input's rank, then the attributes' lengths in the order ksizes, strides, rates.
+Attributes check_lists(const std::vector<int64_t>& shape, py::handle ksizes, py::handle strides, py::handle rates) {
+  if (shape.size() != 4) raise_invalid("input must be 4-dimensional" + shape_text(shape.data(), shape.size()));
+  Attributes a{int_list(ksizes, "ksizes"), int_list(strides, "strides"), int_list(rates, "rates")};
+  check_length("ksizes", a.ksizes);
+  check_length("strides", a.strides);
+  check_length("rates", a.rates);
+  return a;
+}
+
+patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, const Attributes& a, py::handle padding) {
+  patchjit::Spec spec(dtype, patchjit::Shape{shape[0], shape[1], shape[2], shape[3]});
+  for (int i = 0; i < 4; ++i) {
+    spec.pj_spec::ksizes[i] = a.ksizes[i];
+    spec.pj_spec::strides[i] = a.strides[i];
+    spec.pj_spec::rates[i] = a.rates[i];
+  }
+  spec.pj_spec::padding = parse_padding(padding);
+  return spec;
+}
+
+std::vector<int64_t> shape_of(const py::array& a) { return {a.shape(), a.shape() + a.ndim()}; }
+
+// ---- Kernels -----------------------------------------------------------------------------
+
+patchjit::Kernel create_kernel(const patchjit::Spec& spec, pj_backend backend) {
+  std::optional<patchjit::Result<patchjit::Kernel>> kernel;
+  {
+    py::gil_scoped_release release;  // a cold compile takes microseconds (xbyak) to milliseconds (llvm)
+    kernel.emplace(patchjit::Kernel::try_create(spec, backend));  // the status is read on this thread
+  }
+  if (!*kernel) raise_status(kernel->status().code, kernel->status().message);
+  return std::move(*kernel).value();
+}
+
+// Runs `kernel` on images (already checked to match it) into a new or the caller's output.
+py::object run_kernel(const pj_kernel* kernel, const ArrayArg& images, const int64_t out_shape[4], py::handle out,
+                      int threads) {
+  py::array input = images.array;
+  bool copied = false;
+  if (!c_contiguous(input)) {
+    input = py::array::ensure(input, py::array::c_style);  // strided input: a dense copy for now
+    if (!input) throw py::error_already_set();
+    copied = true;
+  }
+  Output output = make_output(images, input, out_shape, out);
+  if (copied && overlap(images.array, output.array)) {
+    raise_invalid("images and out overlap: they must be separate buffers");
+  }
+  const void* in_ptr = input.data();
+  void* out_ptr = output.array.mutable_data();
+  pj_status code;
+  {
+    py::gil_scoped_release release;
+    code = pj_kernel_run(kernel, in_ptr, out_ptr, threads);
+  }
+  if (code != PJ_OK) raise_last(code);
+  return output.result;
+}
+
+// patchjit.Kernel: one signature compiled once, called many times.
+class PyKernel {
+ public:
+  PyKernel(py::handle dtype, py::handle shape, py::handle ksizes, py::handle strides, py::handle rates,
+           py::handle padding, py::handle backend)
+      : dtype_(*require_dtype(dtype)),
+        spec_(make_spec(dtype_, int_list(shape, "shape"), check_lists(int_list(shape, "shape"), ksizes, strides, rates),
+                        padding)),
+        kernel_(create_kernel(spec_, parse_backend(backend))),
+        output_shape_(kernel_.output_shape()) {}
+
+  py::object call(py::handle images, py::handle out, py::handle threads) const {
+    ArrayArg arg = as_array(images, "images", false);
+    pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
+                                 "images");
+    if (type != dtype_) {
+      throw py::type_error(std::string("images has dtype ") + pj_dtype_name(type) + " but the kernel's dtype is " +
+                           pj_dtype_name(dtype_));
+    }
+    bool same = arg.array.ndim() == 4;
+    for (int i = 0; same && i < 4; ++i) same = arg.array.shape(i) == spec_.input_shape[i];
+    if (!same) {
+      std::vector<int64_t> given = shape_of(arg.array);
+      raise_invalid("images has shape " + shape_text(given.data(), given.size()) + " but the kernel's input shape is " +
+                    shape_text(spec_.input_shape, 4));
+    }
+    return run_kernel(kernel_.get(), arg, output_shape_.data(), out, parse_threads(threads));
+  }
+
+  py::tuple output_shape() const { return tuple_of(output_shape_.data()); }
+  py::tuple input_shape() const { return tuple_of(spec_.input_shape); }
+  std::string dtype() const { return pj_dtype_name(dtype_); }
+  std::string backend() const { return pj_backend_name(kernel_.backend()); }
+  std::string describe() const { return kernel_.describe(); }
+  std::string repr() const {
+    return std::string("patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.input_shape, 4) +
+           ", ksizes=" + shape_text(spec_.pj_spec::ksizes, 4) + ", strides=" + shape_text(spec_.pj_spec::strides, 4) +
+           ", rates=" + shape_text(spec_.pj_spec::rates, 4) + ", padding=" +
+           (spec_.pj_spec::padding == PJ_PADDING_SAME ? "SAME" : "VALID") + ", backend=" + backend() + ")";
+  }
+
+ private:
+  static std::optional<pj_dtype> require_dtype(py::handle dtype) {
+    if (dtype.is_none()) throw py::type_error("dtype must be given: a type name, numpy dtype or torch dtype");
+    return parse_dtype(dtype, "dtype");
+  }
+  static py::tuple tuple_of(const int64_t* v) { return py::make_tuple(v[0], v[1], v[2], v[3]); }
+
+  pj_dtype dtype_;
+  patchjit::Spec spec_;
+  patchjit::Kernel kernel_;
+  patchjit::Shape output_shape_;
+};
+
+// extract_image_patches / extract_patches: a kernel per call (a cache hit after the first).
+py::object extract(py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
+                   py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+  ArrayArg arg = as_array(images, "images", false);
+  std::vector<int64_t> shape = shape_of(arg.array);
+  std::optional<pj_dtype> requested = parse_dtype(dtype, "dtype");
+  // TensorFlow's order: the input's rank and the attributes' lengths, then the element type.
+  Attributes lists = check_lists(shape, ksizes, strides, rates);
+  pj_dtype type = element_type(arg, requested, "images");
+  patchjit::Spec spec = make_spec(type, shape, lists, padding);
+  const pj_backend b = parse_backend(backend);
+  const int n = parse_threads(threads);
+  patchjit::Kernel kernel = create_kernel(spec, b);
+  const patchjit::Shape out_shape = kernel.output_shape();
+  return run_kernel(kernel.get(), arg, out_shape.data(), out, n);
+}
+
+const char* kExtractDoc = R"(extract_image_patches(images, ksizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
+
+TensorFlow's tf.compat.v1.extract_image_patches, bit-exact: every ksizes[1] x ksizes[2] window
+of the NHWC images, flattened along the last axis (patch row, patch column, channel).
+
+images   numpy array or CPU torch tensor [batch, rows, cols, depth] of a patchjit type (float16
+         is half; bfloat16 as uint16/int16 data with dtype="bfloat16", or a torch.bfloat16 tensor)
+ksizes, strides, rates   four integers each, [1, rows, cols, 1]
+padding  "SAME" or "VALID"
+name     accepted and ignored (TensorFlow's)
+out      optional C-contiguous array of the output's shape and dtype, written and returned
+backend  "auto", "xbyak", "llvm", "interp" or "reference"
+threads  0 chooses from the output size; N >= 1 uses at most N threads
+dtype    None (from images) or "bfloat16"
+
+Returns [batch, out_rows, out_cols, ksize_rows*ksize_cols*depth], numpy for numpy and torch for
+torch. Errors: InvalidArgumentError, OutOfRangeError, UnimplementedError (TensorFlow's words);
+TypeError for arguments of the wrong Python type.)";
+
+const char* kExtractPatchesDoc = R"(extract_patches(images, sizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
+
+TensorFlow 2's tf.image.extract_patches: extract_image_patches with `sizes` for `ksizes`. The
+messages still say "ksizes", as TensorFlow's do (the op's attribute is named so).)";
+
+const char* kKernelDoc = R"(Kernel(dtype, shape, ksizes, strides, rates, padding, *, backend="auto")
+
+One signature compiled once, to call many times: kernel(images, *, out=None, threads=0).
+
+dtype    a type name ("float32", "half", "bfloat16", ...), numpy dtype or torch dtype
+shape    the NHWC input shape [batch, rows, cols, depth]; calls must pass exactly this shape
+ksizes, strides, rates, padding   as in extract_image_patches
+
+Properties: output_shape, input_shape, dtype, backend (the one "auto" chose); describe() prints
+the signature and the plan. Compiled code is shared through patchjit's kernel cache.)";
+
+const char* kCallDoc = R"(__call__(images, *, out=None, threads=0)
+
+Runs the kernel: images must have the kernel's shape and dtype; returns the patches (numpy for
+numpy, torch for torch) or `out`.)";
+
+}  // namespace
+
+PYBIND11_MODULE(_patchjit, m) {
+  m.doc() = "patchjit's compiled core; use the patchjit package.";
+  py::options options;
+  options.disable_function_signatures();  // the docstrings give them with their defaults
+
+  // Exception classes, TensorFlow's names.
+  py::object value_error = py::reinterpret_borrow<py::object>(PyExc_ValueError);
+  auto make = [&](const char* name, PyObject* bases, const char* doc) {
+    std::string qualified = std::string("patchjit.") + name;
+    PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
+    if (!type) throw py::error_already_set();
+    m.add_object(name, py::reinterpret_borrow<py::object>(type));
+    return type;
+  };
+  error_types.base = make("Error", PyExc_Exception, "Base class of the errors patchjit reports (pj_status != PJ_OK).");
+  auto bases = [](PyObject* a, PyObject* b) { return py::make_tuple(py::handle(a), py::handle(b)).release().ptr(); };
+  error_types.by_status[PJ_INVALID_ARGUMENT] =
+      make("InvalidArgumentError", bases(error_types.base, PyExc_ValueError),
+           "TensorFlow's InvalidArgument (PJ_INVALID_ARGUMENT): an argument breaks a rule; the message says which.");
+  error_types.by_status[PJ_OUT_OF_RANGE] =
+      make("OutOfRangeError", bases(error_types.base, PyExc_ValueError),
+           "TensorFlow's OutOfRange (PJ_OUT_OF_RANGE): an attribute entry below 1.");
+  error_types.by_status[PJ_UNIMPLEMENTED] =
+      make("UnimplementedError", bases(error_types.base, PyExc_ValueError),
+           "TensorFlow's Unimplemented (PJ_UNIMPLEMENTED): batch/depth attribute entries other than 1, or a "
+           "backend this build or CPU cannot run.");
+  error_types.by_status[PJ_RESOURCE_EXHAUSTED] =
+      make("ResourceExhaustedError", bases(error_types.base, PyExc_MemoryError),
+           "PJ_RESOURCE_EXHAUSTED: memory (or a similar resource) ran out.");
+  error_types.by_status[PJ_INTERNAL] =
+      make("InternalError", bases(error_types.base, PyExc_RuntimeError),
+           "PJ_INTERNAL: a patchjit bug (an unexpected failure inside); please report it.");
+
+  py::class_<PyKernel>(m, "Kernel", kKernelDoc)
+      .def(py::init<py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle>(),
+           py::arg("dtype"), py::arg("shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
+           py::arg("padding"), py::kw_only(), py::arg("backend") = "auto")
+      .def("__call__", &PyKernel::call, py::arg("images"), py::kw_only(), py::arg("out") = py::none(),
+           py::arg("threads") = 0, kCallDoc)
+      .def_property_readonly("output_shape", &PyKernel::output_shape, "The output shape, a 4-tuple.")
+      .def_property_readonly("input_shape", &PyKernel::input_shape, "The input shape the kernel takes.")
+      .def_property_readonly("dtype", &PyKernel::dtype, "The element type's name (\"float32\", ...).")
+      .def_property_readonly("backend", &PyKernel::backend, "The backend that runs it (\"auto\" resolved).")
+      .def("describe", &PyKernel::describe, "describe() -> str: the signature, padding and plan.")
+      .def("__repr__", &PyKernel::repr);
+
+  auto ext = [](py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
+                py::handle /*name*/, py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+    return extract(images, ksizes, strides, rates, padding, out, backend, threads, dtype);
+  };
+  m.def("extract_image_patches", ext, py::arg("images"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
+        py::arg("padding"), py::arg("name") = py::none(), py::kw_only(), py::arg("out") = py::none(),
+        py::arg("backend") = "auto", py::arg("threads") = 0, py::arg("dtype") = py::none(), kExtractDoc);
+  m.def("extract_patches", ext, py::arg("images"), py::arg("sizes"), py::arg("strides"), py::arg("rates"),
+        py::arg("padding"), py::arg("name") = py::none(), py::kw_only(), py::arg("out") = py::none(),
+        py::arg("backend") = "auto", py::arg("threads") = 0, py::arg("dtype") = py::none(), kExtractPatchesDoc);
+
+  m.def("backend_available", [](py::handle name) {
+    pj_backend b = parse_backend(name);
+    return pj_backend_available(b) == PJ_OK;
+  }, py::arg("backend"), "backend_available(backend) -> bool: whether this build and CPU can run it.");
+  m.def("host_isa", [] { return std::string(pj_isa_name(pj_host_isa())); },
+        "host_isa() -> str: the instruction set the xbyak backend targets here (\"avx512\", \"avx2\", \"none\").");
+  m.def("cache_stats", [] {
+    pj_cache_stats s;
+    pj_cache_get_stats(&s);
+    py::dict d;
+    d["hits"] = s.hits, d["misses"] = s.misses, d["evictions"] = s.evictions, d["failures"] = s.failures;
+    d["uncached"] = s.uncached, d["entries"] = s.entries, d["code_bytes"] = s.code_bytes;
+    d["max_entries"] = s.max_entries, d["max_code_bytes"] = s.max_code_bytes;
+    d["compile_seconds"] = s.compile_seconds;
+    return d;
+  }, "cache_stats() -> dict: the kernel cache's counters (hits, misses, entries, ...).");
+  m.def("cache_clear", [] { pj_cache_clear(); }, "cache_clear(): empties the kernel cache.");
+  m.attr("__version__") = std::to_string(PJ_VERSION_MAJOR) + "." + std::to_string(PJ_VERSION_MINOR) + "." +
+                          std::to_string(PJ_VERSION_PATCH);
+}
