@@ -310,7 +310,7 @@ std::vector<int64_t> int_list(py::handle value, const char* name) {
   py::sequence seq = py::reinterpret_borrow<py::sequence>(value);
   std::vector<int64_t> values;
   values.reserve(seq.size());
-  for (py::handle item : seq) {
+  for (py::object item : seq) {  // owned: a numpy array makes each item anew
     PyObject* index = PyNumber_Index(item.ptr());
     if (!index) {
       PyErr_Clear();
