@@ -76,7 +76,18 @@ bool is_torch_tensor(py::handle object) {
   return type && PyObject_IsInstance(object.ptr(), type) == 1;
 }
 
-py::object torch_attr(const char* name) { return py::module_::import("torch").attr(name); }
+// torch's objects the binding uses, looked up once (after torch_tensor_type() found torch).
+struct TorchNames {
+  py::object strided, bfloat16, int16, from_numpy;
+};
+const TorchNames& torch_names() {
+  static const TorchNames* names = [] {
+    py::module_ torch = py::module_::import("torch");
+    return new TorchNames{torch.attr("strided"), torch.attr("bfloat16"), torch.attr("int16"),
+                          torch.attr("from_numpy")};  // kept for the life of the process
+  }();
+  return *names;
+}
 
 // ---- dtypes ------------------------------------------------------------------------------
 
@@ -171,6 +182,14 @@ ArrayArg as_array(py::handle object, const char* what, bool writable) {
     arg.array = py::reinterpret_borrow<py::array>(object);
   } else if (is_torch_tensor(object)) {
     arg.torch = true;
+    // The common case first: Tensor.numpy() shares the memory of a CPU tensor that needs no
+    // grad, has no conjugate or negative bit and has a dtype numpy knows.
+    if (PyObject* array = PyObject_CallMethod(object.ptr(), "numpy", nullptr)) {
+      arg.array = py::reinterpret_steal<py::array>(array);
+      return arg;
+    }
+    PyErr_Clear();
+    const TorchNames& torch = torch_names();
     py::object tensor = py::reinterpret_borrow<py::object>(object);
     py::object device_type = tensor.attr("device").attr("type");
     if (!py::str(device_type).equal(py::str("cpu"))) {
@@ -178,13 +197,13 @@ ArrayArg as_array(py::handle object, const char* what, bool writable) {
                            std::string(py::str(tensor.attr("device"))));
     }
     py::object layout = tensor.attr("layout"), dtype = tensor.attr("dtype");
-    if (!layout.equal(torch_attr("strided"))) {
+    if (!layout.equal(torch.strided)) {
       throw py::type_error(std::string(what) + " must be a dense (strided) tensor, got layout " +
-                           std::string(py::str(tensor.attr("layout"))));
+                           std::string(py::str(layout)));
     }
-    if (dtype.equal(torch_attr("bfloat16"))) {
+    if (dtype.equal(torch.bfloat16)) {
       arg.bfloat16 = true;
-      tensor = tensor.attr("view")(torch_attr("int16"));  // the same memory, as numpy can see it
+      tensor = tensor.attr("view")(torch.int16);  // the same memory, as numpy can see it
     }
     if (writable) {
       // Writing through numpy(force=True) could write into a copy (conjugate or negative bit)
@@ -198,7 +217,7 @@ ArrayArg as_array(py::handle object, const char* what, bool writable) {
         raise_invalid(std::string(what) + " cannot be written in place: " + e.what());
       }
     } else {
-      arg.array = tensor.attr("numpy")(py::arg("force") = true);  // detach; zero copy on the CPU
+      arg.array = tensor.attr("numpy")(py::arg("force") = true);  // detach, resolve conj: no copy otherwise
     }
   } else {
     throw py::type_error(std::string(what) + " must be a numpy.ndarray or a torch.Tensor, got " + type_name(object));
@@ -268,8 +287,8 @@ Output make_output(const ArrayArg& images, const py::array& source, const int64_
     std::vector<py::ssize_t> dims(shape, shape + 4);
     output.array = py::array(source.dtype(), dims);
     if (images.torch) {
-      py::object tensor = torch_attr("from_numpy")(output.array);
-      if (images.bfloat16) tensor = tensor.attr("view")(torch_attr("bfloat16"));
+      py::object tensor = torch_names().from_numpy(output.array);
+      if (images.bfloat16) tensor = tensor.attr("view")(torch_names().bfloat16);
       output.result = tensor;
     } else {
       output.result = output.array;
