@@ -376,13 +376,16 @@ pj_backend parse_backend(py::handle value) {
 }
 
 int parse_threads(py::handle value) {
-  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+  PyObject* index = PyBool_Check(value.ptr()) ? nullptr : PyNumber_Index(value.ptr());
+  if (!index) {
+    PyErr_Clear();
     throw py::type_error("threads must be an integer, got " + type_name(value));
   }
+  py::object owned = py::reinterpret_steal<py::object>(index);
   int overflow = 0;
-  long v = PyLong_AsLongAndOverflow(value.ptr(), &overflow);
+  long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
   if (overflow || v < INT32_MIN || v > INT32_MAX) {
-    raise_invalid("threads must be >= 0 (0 chooses) and fit an int, but got " + std::string(py::str(value)));
+    raise_invalid("threads must be >= 0 (0 chooses) and fit an int, but got " + std::string(py::str(owned)));
   }
   return static_cast<int>(v);
 }
@@ -458,8 +461,7 @@ class PyKernel {
   PyKernel(py::handle dtype, py::handle shape, py::handle ksizes, py::handle strides, py::handle rates,
            py::handle padding, py::handle backend)
       : dtype_(*require_dtype(dtype)),
-        spec_(make_spec(dtype_, int_list(shape, "shape"), check_lists(int_list(shape, "shape"), ksizes, strides, rates),
-                        padding)),
+        spec_(kernel_spec(dtype_, int_list(shape, "shape"), ksizes, strides, rates, padding)),
         kernel_(create_kernel(spec_, parse_backend(backend))),
         output_shape_(kernel_.output_shape()) {}
 
@@ -494,6 +496,10 @@ class PyKernel {
   }
 
  private:
+  static patchjit::Spec kernel_spec(pj_dtype dtype, const std::vector<int64_t>& shape, py::handle ksizes,
+                                    py::handle strides, py::handle rates, py::handle padding) {
+    return make_spec(dtype, shape, check_lists(shape, ksizes, strides, rates), padding);
+  }
   static std::optional<pj_dtype> require_dtype(py::handle dtype) {
     if (dtype.is_none()) throw py::type_error("dtype must be given: a type name, numpy dtype or torch dtype");
     return parse_dtype(dtype, "dtype");
