@@ -52,13 +52,17 @@ class Kernel:
         ksizes: IntList,
         strides: IntList,
         rates: IntList,
-        padding: str,
+        padding: Union[str, Sequence[SupportsIndex]],
         *,
         backend: str = "auto",
+        pad_value: Optional[bytes] = None,
+        layout: str = "nhwc",
+        patch_order: str = "hwc",
+        patches: str = "rows",
     ) -> None: ...
     def __call__(self, images: ArrayT, *, out: Optional[ArrayT] = None, threads: int = 0) -> ArrayT: ...
     @property
-    def output_shape(self) -> Tuple[int, int, int, int]: ...
+    def output_shape(self) -> Tuple[int, ...]: ...
     @property
     def input_shape(self) -> Tuple[int, int, int, int]: ...
     @property
@@ -67,6 +71,21 @@ class Kernel:
     def backend(self) -> str: ...
     def describe(self) -> str: ...
 
+def _extract_ex(
+    images: ArrayT,
+    ksizes: IntList,
+    strides: IntList,
+    rates: IntList,
+    padding: Union[str, Sequence[SupportsIndex]],
+    pad_value: Optional[bytes],
+    layout: str,
+    patch_order: str,
+    patches: str,
+    out: Optional[ArrayT],
+    backend: str,
+    threads: int,
+    dtype: Optional[DTypeLike],
+) -> ArrayT: ...
 def backend_available(backend: str) -> bool: ...
 def host_isa() -> str: ...
 def cache_stats() -> dict[str, float]: ...

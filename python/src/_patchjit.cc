@@ -11,7 +11,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -281,10 +283,13 @@ struct Output {
   py::array array;    // where the kernel writes
 };
 
-Output make_output(const ArrayArg& images, const py::array& source, const int64_t shape[4], py::handle out) {
+// A new output array of the caller's kind, or `out` checked against the output's shape (rank 4
+// for rows, 3 for columns), dtype and layout.
+Output make_output(const ArrayArg& images, const py::array& source, const patchjit::Shape& shape, int rank,
+                   py::handle out) {
   Output output;
   if (out.is_none()) {
-    std::vector<py::ssize_t> dims(shape, shape + 4);
+    std::vector<py::ssize_t> dims(shape.begin(), shape.begin() + rank);
     output.array = py::array(source.dtype(), dims);
     if (images.torch) {
       py::object tensor = torch_names().from_numpy(output.array);
@@ -302,18 +307,44 @@ Output make_output(const ArrayArg& images, const py::array& source, const int64_
     };
     throw py::type_error("out has dtype " + name(arg) + " but the patches have dtype " + name(images));
   }
-  bool same_shape = arg.array.ndim() == 4;
-  for (int i = 0; same_shape && i < 4; ++i) same_shape = arg.array.shape(i) == shape[i];
+  bool same_shape = arg.array.ndim() == rank;
+  for (int i = 0; same_shape && i < rank; ++i) same_shape = arg.array.shape(i) == shape[i];
   if (!same_shape) {
     std::vector<int64_t> given(arg.array.shape(), arg.array.shape() + arg.array.ndim());
     raise_invalid("out has shape " + shape_text(given.data(), given.size()) + " but the output shape is " +
-                  shape_text(shape, 4));
+                  shape_text(shape.data(), rank));
   }
   if (!arg.array.writeable()) raise_invalid("out is read-only");
   if (!c_contiguous(arg.array)) raise_invalid("out must be C-contiguous (a dense tensor)");
   output.array = arg.array;
   output.result = py::reinterpret_borrow<py::object>(out);
   return output;
+}
+
+// The images' strides in elements as pj_spec_ex takes them (image, outer, inner; 0 = dense,
+// all 0 for a dense array), or nullopt when the library cannot read the array where it lies:
+// the innermost dimension not contiguous, a negative, zero (broadcast) or unaligned stride, or
+// dimensions out of nesting order (a transposed view). Such arrays are copied.
+std::optional<std::array<int64_t, 3>> library_strides(const py::array& a) {
+  std::array<int64_t, 3> strides{0, 0, 0};
+  if (a.size() == 0) return strides;
+  const int64_t e = a.itemsize();
+  if (a.shape(3) > 1 && a.strides(3) != e) return std::nullopt;
+  int64_t dense = a.shape(3);  // the dense stride of the dimension being looked at
+  bool all_dense = true;
+  for (int i = 2; i >= 0; --i) {
+    int64_t resolved = dense;
+    if (a.shape(i) > 1) {
+      if (a.strides(i) <= 0 || a.strides(i) % e != 0) return std::nullopt;
+      const int64_t v = a.strides(i) / e;
+      if (v < dense) return std::nullopt;
+      strides[i] = resolved = v;
+      all_dense = all_dense && v == dense;
+    }
+    if (__builtin_mul_overflow(resolved, static_cast<int64_t>(a.shape(i)), &dense)) return std::nullopt;
+  }
+  if (all_dense) strides = {0, 0, 0};  // the dense kernel: shared with dense callers in the cache
+  return strides;
 }
 
 // ---- Attributes --------------------------------------------------------------------------
@@ -357,14 +388,31 @@ void check_length(const char* name, const std::vector<int64_t>& values) {
                 std::to_string(values.size()));
 }
 
-pj_padding parse_padding(py::handle value) {
-  if (!py::isinstance<py::str>(value)) {
-    throw py::type_error("padding must be \"SAME\" or \"VALID\", got " + type_name(value));
+struct Padding {
+  pj_padding mode = PJ_PADDING_SAME;
+  std::vector<int64_t> pads;  // top, bottom, left, right with PJ_PADDING_EXPLICIT
+};
+
+// "SAME" or "VALID" (TensorFlow's words for others), or with `explicit_pads` four pads.
+Padding parse_padding(py::handle value, bool explicit_pads) {
+  if (py::isinstance<py::str>(value)) {
+    std::string p = value.cast<std::string>();
+    if (p == "SAME") return {PJ_PADDING_SAME, {}};
+    if (p == "VALID") return {PJ_PADDING_VALID, {}};
+    raise_invalid("Value for attr 'padding' of \"" + p +
+                  "\" is not in the list of allowed values: \"SAME\", \"VALID\"");
   }
-  std::string p = value.cast<std::string>();
-  if (p == "SAME") return PJ_PADDING_SAME;
-  if (p == "VALID") return PJ_PADDING_VALID;
-  raise_invalid("Value for attr 'padding' of \"" + p + "\" is not in the list of allowed values: \"SAME\", \"VALID\"");
+  if (!explicit_pads) throw py::type_error("padding must be \"SAME\" or \"VALID\", got " + type_name(value));
+  if (!PySequence_Check(value.ptr()) || py::isinstance<py::bytes>(value)) {
+    throw py::type_error("padding must be \"SAME\", \"VALID\" or (top, bottom, left, right), got " +
+                         type_name(value));
+  }
+  Padding padding{PJ_PADDING_EXPLICIT, int_list(value, "padding")};
+  if (padding.pads.size() != 4) {
+    raise_invalid("padding must be \"SAME\", \"VALID\" or 4 pads (top, bottom, left, right), but got " +
+                  std::to_string(padding.pads.size()) + " values");
+  }
+  return padding;
 }
 
 pj_backend parse_backend(py::handle value) {
@@ -390,6 +438,51 @@ int parse_threads(py::handle value) {
   return static_cast<int>(v);
 }
 
+// One of a few names (layout, patch_order, patches).
+template <typename Enum, size_t N>
+Enum parse_choice(py::handle value, const char* option, const std::array<std::pair<const char*, Enum>, N>& choices) {
+  std::string allowed;
+  for (const auto& [name, e] : choices) allowed += std::string(allowed.empty() ? "\"" : " or \"") + name + "\"";
+  if (!py::isinstance<py::str>(value)) {
+    throw py::type_error(std::string(option) + " must be " + allowed + ", got " + type_name(value));
+  }
+  std::string text = value.cast<std::string>();
+  for (const auto& [name, e] : choices) {
+    if (text == name) return e;
+  }
+  raise_invalid(std::string(option) + " must be " + allowed + ", but got \"" + text + "\"");
+}
+
+// The engine formats of pj_spec_ex (SEMANTICS.md §6-§9), TensorFlow's op by default.
+struct Format {
+  pj_layout layout = PJ_LAYOUT_NHWC;
+  pj_patch_order patch_order = PJ_PATCH_ORDER_HWC;
+  pj_patches patches = PJ_PATCHES_ROWS;
+  std::array<unsigned char, 16> pad_value{};  // one element's bytes, in the array's byte order
+  size_t pad_value_size = 0;                  // 0: all zero, TensorFlow's
+};
+
+Format parse_format(py::handle layout, py::handle patch_order, py::handle patches, py::handle pad_value) {
+  Format f;
+  f.layout = parse_choice(layout, "layout",
+                          std::array{std::pair{"nhwc", PJ_LAYOUT_NHWC}, std::pair{"nchw", PJ_LAYOUT_NCHW}});
+  f.patch_order = parse_choice(patch_order, "patch_order", std::array{std::pair{"hwc", PJ_PATCH_ORDER_HWC},
+                                                                      std::pair{"chw", PJ_PATCH_ORDER_CHW}});
+  f.patches = parse_choice(patches, "patches", std::array{std::pair{"rows", PJ_PATCHES_ROWS},
+                                                          std::pair{"columns", PJ_PATCHES_COLUMNS}});
+  if (!pad_value.is_none()) {
+    if (!py::isinstance<py::bytes>(pad_value)) {
+      throw py::type_error("pad_value must be bytes here (patchjit.extract converts numbers), got " +
+                           type_name(pad_value));
+    }
+    std::string bytes = pad_value.cast<std::string>();
+    if (bytes.size() > f.pad_value.size()) raise_invalid("pad_value has more than 16 bytes");
+    std::copy(bytes.begin(), bytes.end(), f.pad_value.begin());
+    f.pad_value_size = bytes.size();
+  }
+  return f;
+}
+
 struct Attributes {
   std::vector<int64_t> ksizes, strides, rates;
 };
@@ -405,14 +498,25 @@ Attributes check_lists(const std::vector<int64_t>& shape, py::handle ksizes, py:
   return a;
 }
 
-patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, const Attributes& a, py::handle padding) {
+patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, const Attributes& a,
+                         const Padding& padding, const Format& format) {
   patchjit::Spec spec(dtype, patchjit::Shape{shape[0], shape[1], shape[2], shape[3]});
   for (int i = 0; i < 4; ++i) {
-    spec.pj_spec::ksizes[i] = a.ksizes[i];
-    spec.pj_spec::strides[i] = a.strides[i];
-    spec.pj_spec::rates[i] = a.rates[i];
+    spec.base.ksizes[i] = a.ksizes[i];
+    spec.base.strides[i] = a.strides[i];
+    spec.base.rates[i] = a.rates[i];
   }
-  spec.pj_spec::padding = parse_padding(padding);
+  spec.padding(padding.mode);
+  if (padding.mode == PJ_PADDING_EXPLICIT) spec.pads(padding.pads[0], padding.pads[1], padding.pads[2], padding.pads[3]);
+  spec.layout(format.layout).patch_order(format.patch_order).patches(format.patches);
+  if (format.pad_value_size != 0) {
+    const size_t size = pj_dtype_size(dtype);
+    if (format.pad_value_size != size) {
+      raise_invalid("pad_value: " + std::to_string(format.pad_value_size) + " bytes given, but one " +
+                    pj_dtype_name(dtype) + " element has " + std::to_string(size));
+    }
+    std::copy(format.pad_value.begin(), format.pad_value.end(), spec.pj_spec_ex::pad_value);
+  }
   return spec;
 }
 
@@ -420,27 +524,35 @@ std::vector<int64_t> shape_of(const py::array& a) { return {a.shape(), a.shape()
 
 // ---- Kernels -----------------------------------------------------------------------------
 
-patchjit::Kernel create_kernel(const patchjit::Spec& spec, pj_backend backend) {
+std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec, pj_backend backend) {
   std::optional<patchjit::Result<patchjit::Kernel>> kernel;
   {
     py::gil_scoped_release release;  // a cold compile takes microseconds (xbyak) to milliseconds (llvm)
     kernel.emplace(patchjit::Kernel::try_create(spec, backend));  // the status is read on this thread
   }
   if (!*kernel) raise_status(kernel->status().code, kernel->status().message);
-  return std::move(*kernel).value();
+  return std::make_shared<const patchjit::Kernel>(std::move(*kernel).value());
 }
 
-// Runs `kernel` on images (already checked to match it) into a new or the caller's output.
-py::object run_kernel(const pj_kernel* kernel, const ArrayArg& images, const int64_t out_shape[4], py::handle out,
-                      int threads) {
-  py::array input = images.array;
-  bool copied = false;
-  if (!c_contiguous(input)) {
-    input = py::array::ensure(input, py::array::c_style);  // strided input: a dense copy for now
-    if (!input) throw py::error_already_set();
-    copied = true;
+// The input as the kernel reads it: the caller's array where the library can read it through
+// strides (*strides set), else a dense copy (*strides all 0, *copied).
+py::array readable_input(const py::array& images, std::array<int64_t, 3>* strides, bool* copied) {
+  std::optional<std::array<int64_t, 3>> s = library_strides(images);
+  *copied = !s;
+  if (s) {
+    *strides = *s;
+    return images;
   }
-  Output output = make_output(images, input, out_shape, out);
+  *strides = {0, 0, 0};
+  py::array dense = py::array::ensure(images, py::array::c_style);
+  if (!dense) throw py::error_already_set();
+  return dense;
+}
+
+// Runs `kernel` on `input` (the images as the kernel reads them) into a new or the caller's output.
+py::object run_kernel(const patchjit::Kernel& kernel, const ArrayArg& images, const py::array& input, bool copied,
+                      py::handle out, int threads) {
+  Output output = make_output(images, input, kernel.output_shape(), kernel.output_rank(), out);
   if (copied && overlap(images.array, output.array)) {
     raise_invalid("images and out overlap: they must be separate buffers");
   }
@@ -449,23 +561,34 @@ py::object run_kernel(const pj_kernel* kernel, const ArrayArg& images, const int
   pj_status code;
   {
     py::gil_scoped_release release;
-    code = pj_kernel_run(kernel, in_ptr, out_ptr, threads);
+    code = pj_kernel_run(kernel.get(), in_ptr, out_ptr, threads);
   }
   if (code != PJ_OK) raise_last(code);
   return output.result;
 }
 
-// patchjit.Kernel: one signature compiled once, called many times.
+const char* padding_name(const patchjit::Spec& spec) {
+  switch (spec.base.padding) {
+    case PJ_PADDING_SAME: return "SAME";
+    case PJ_PADDING_VALID: return "VALID";
+    default: return "EXPLICIT";
+  }
+}
+
+// patchjit.Kernel: one signature compiled once, called many times. A strided view is read
+// through a second kernel for its strides (kept for the next call), else copied.
 class PyKernel {
  public:
   PyKernel(py::handle dtype, py::handle shape, py::handle ksizes, py::handle strides, py::handle rates,
-           py::handle padding, py::handle backend)
+           py::handle padding, py::handle backend, py::handle pad_value, py::handle layout, py::handle patch_order,
+           py::handle patches)
       : dtype_(*require_dtype(dtype)),
-        spec_(kernel_spec(dtype_, int_list(shape, "shape"), ksizes, strides, rates, padding)),
-        kernel_(create_kernel(spec_, parse_backend(backend))),
-        output_shape_(kernel_.output_shape()) {}
+        backend_(parse_backend(backend)),
+        spec_(kernel_spec(dtype_, int_list(shape, "shape"), ksizes, strides, rates, padding,
+                          parse_format(layout, patch_order, patches, pad_value))),
+        kernel_(create_kernel(spec_, backend_)) {}
 
-  py::object call(py::handle images, py::handle out, py::handle threads) const {
+  py::object call(py::handle images, py::handle out, py::handle threads) {
     ArrayArg arg = as_array(images, "images", false);
     pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
                                  "images");
@@ -474,59 +597,91 @@ class PyKernel {
                            pj_dtype_name(dtype_));
     }
     bool same = arg.array.ndim() == 4;
-    for (int i = 0; same && i < 4; ++i) same = arg.array.shape(i) == spec_.input_shape[i];
+    for (int i = 0; same && i < 4; ++i) same = arg.array.shape(i) == spec_.base.input_shape[i];
     if (!same) {
       std::vector<int64_t> given = shape_of(arg.array);
       raise_invalid("images has shape " + shape_text(given.data(), given.size()) + " but the kernel's input shape is " +
-                    shape_text(spec_.input_shape, 4));
+                    shape_text(spec_.base.input_shape, 4));
     }
-    return run_kernel(kernel_.get(), arg, output_shape_.data(), out, parse_threads(threads));
+    const int n = parse_threads(threads);
+    std::array<int64_t, 3> strides;
+    bool copied;
+    py::array input = readable_input(arg.array, &strides, &copied);
+    std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
+    if (strides != std::array<int64_t, 3>{0, 0, 0}) {
+      if (!strided_ || strided_key_ != strides) {
+        patchjit::Spec spec = spec_;
+        spec.input_strides(strides[0], strides[1], strides[2]);
+        std::shared_ptr<const patchjit::Kernel> made = create_kernel(spec, backend_);
+        strided_ = made, strided_key_ = strides;
+      }
+      kernel = strided_;
+    }
+    return run_kernel(*kernel, arg, input, copied, out, n);
   }
 
-  py::tuple output_shape() const { return tuple_of(output_shape_.data()); }
-  py::tuple input_shape() const { return tuple_of(spec_.input_shape); }
+  py::tuple output_shape() const {
+    patchjit::Shape s = kernel_->output_shape();
+    return kernel_->output_rank() == 3 ? py::make_tuple(s[0], s[1], s[2]) : py::make_tuple(s[0], s[1], s[2], s[3]);
+  }
+  py::tuple input_shape() const {
+    const int64_t* s = spec_.base.input_shape;
+    return py::make_tuple(s[0], s[1], s[2], s[3]);
+  }
   std::string dtype() const { return pj_dtype_name(dtype_); }
-  std::string backend() const { return pj_backend_name(kernel_.backend()); }
-  std::string describe() const { return kernel_.describe(); }
+  std::string backend() const { return pj_backend_name(kernel_->backend()); }
+  std::string describe() const { return kernel_->describe(); }
   std::string repr() const {
-    return std::string("patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.input_shape, 4) +
-           ", ksizes=" + shape_text(spec_.pj_spec::ksizes, 4) + ", strides=" + shape_text(spec_.pj_spec::strides, 4) +
-           ", rates=" + shape_text(spec_.pj_spec::rates, 4) + ", padding=" +
-           (spec_.pj_spec::padding == PJ_PADDING_SAME ? "SAME" : "VALID") + ", backend=" + backend() + ")";
+    std::string padding = padding_name(spec_);
+    if (spec_.base.padding == PJ_PADDING_EXPLICIT) padding = shape_text(spec_.pj_spec_ex::pads, 4, "(", ")");
+    return std::string("patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.base.input_shape, 4) +
+           ", ksizes=" + shape_text(spec_.base.ksizes, 4) + ", strides=" + shape_text(spec_.base.strides, 4) +
+           ", rates=" + shape_text(spec_.base.rates, 4) + ", padding=" + padding +
+           (spec_.pj_spec_ex::layout == PJ_LAYOUT_NCHW ? ", layout=nchw" : "") +
+           (spec_.pj_spec_ex::patch_order == PJ_PATCH_ORDER_CHW ? ", patch_order=chw" : "") +
+           (spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS ? ", patches=columns" : "") + ", backend=" + backend() +
+           ")";
   }
 
  private:
   static patchjit::Spec kernel_spec(pj_dtype dtype, const std::vector<int64_t>& shape, py::handle ksizes,
-                                    py::handle strides, py::handle rates, py::handle padding) {
-    return make_spec(dtype, shape, check_lists(shape, ksizes, strides, rates), padding);
+                                    py::handle strides, py::handle rates, py::handle padding, const Format& format) {
+    Attributes a = check_lists(shape, ksizes, strides, rates);
+    return make_spec(dtype, shape, a, parse_padding(padding, true), format);
   }
   static std::optional<pj_dtype> require_dtype(py::handle dtype) {
     if (dtype.is_none()) throw py::type_error("dtype must be given: a type name, numpy dtype or torch dtype");
     return parse_dtype(dtype, "dtype");
   }
-  static py::tuple tuple_of(const int64_t* v) { return py::make_tuple(v[0], v[1], v[2], v[3]); }
 
   pj_dtype dtype_;
+  pj_backend backend_;
   patchjit::Spec spec_;
-  patchjit::Kernel kernel_;
-  patchjit::Shape output_shape_;
+  std::shared_ptr<const patchjit::Kernel> kernel_;
+  std::shared_ptr<const patchjit::Kernel> strided_;  // for the last strided view's strides
+  std::array<int64_t, 3> strided_key_{};
 };
 
-// extract_image_patches / extract_patches: a kernel per call (a cache hit after the first).
-py::object extract(py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
-                   py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+// Every functional form: a kernel per call (a cache hit after the first), for the images'
+// strides.
+py::object extract(py::handle images, py::handle ksizes, py::handle strides, py::handle rates, const Padding* padding,
+                   py::handle padding_value, const Format& format, py::handle out, py::handle backend,
+                   py::handle threads, py::handle dtype) {
   ArrayArg arg = as_array(images, "images", false);
   std::vector<int64_t> shape = shape_of(arg.array);
   std::optional<pj_dtype> requested = parse_dtype(dtype, "dtype");
   // TensorFlow's order: the input's rank and the attributes' lengths, then the element type.
   Attributes lists = check_lists(shape, ksizes, strides, rates);
   pj_dtype type = element_type(arg, requested, "images");
-  patchjit::Spec spec = make_spec(type, shape, lists, padding);
+  patchjit::Spec spec = make_spec(type, shape, lists, padding ? *padding : parse_padding(padding_value, false), format);
   const pj_backend b = parse_backend(backend);
   const int n = parse_threads(threads);
-  patchjit::Kernel kernel = create_kernel(spec, b);
-  const patchjit::Shape out_shape = kernel.output_shape();
-  return run_kernel(kernel.get(), arg, out_shape.data(), out, n);
+  std::array<int64_t, 3> input_strides;
+  bool copied;
+  py::array input = readable_input(arg.array, &input_strides, &copied);
+  spec.input_strides(input_strides[0], input_strides[1], input_strides[2]);
+  std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b);
+  return run_kernel(*kernel, arg, input, copied, out, n);
 }
 
 const char* kExtractDoc = R"(extract_image_patches(images, ksizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
@@ -605,12 +760,15 @@ PYBIND11_MODULE(_patchjit, m) {
            "PJ_INTERNAL: a patchjit bug (an unexpected failure inside); please report it.");
 
   py::class_<PyKernel>(m, "Kernel", kKernelDoc)
-      .def(py::init<py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle>(),
+      .def(py::init<py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle,
+                    py::handle, py::handle, py::handle>(),
            py::arg("dtype"), py::arg("shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
-           py::arg("padding"), py::kw_only(), py::arg("backend") = "auto")
+           py::arg("padding"), py::kw_only(), py::arg("backend") = "auto", py::arg("pad_value") = py::none(),
+           py::arg("layout") = "nhwc", py::arg("patch_order") = "hwc", py::arg("patches") = "rows")
       .def("__call__", &PyKernel::call, py::arg("images"), py::kw_only(), py::arg("out") = py::none(),
            py::arg("threads") = 0, kCallDoc)
-      .def_property_readonly("output_shape", &PyKernel::output_shape, "The output shape, a 4-tuple.")
+      .def_property_readonly("output_shape", &PyKernel::output_shape,
+                             "The output shape: [N, OH, OW, K] for rows, [N, K, OH*OW] for columns.")
       .def_property_readonly("input_shape", &PyKernel::input_shape, "The input shape the kernel takes.")
       .def_property_readonly("dtype", &PyKernel::dtype, "The element type's name (\"float32\", ...).")
       .def_property_readonly("backend", &PyKernel::backend, "The backend that runs it (\"auto\" resolved).")
@@ -619,7 +777,7 @@ PYBIND11_MODULE(_patchjit, m) {
 
   auto ext = [](py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
                 py::handle /*name*/, py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
-    return extract(images, ksizes, strides, rates, padding, out, backend, threads, dtype);
+    return extract(images, ksizes, strides, rates, nullptr, padding, Format{}, out, backend, threads, dtype);
   };
   m.def("extract_image_patches", ext, py::arg("images"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
         py::arg("padding"), py::arg("name") = py::none(), py::kw_only(), py::arg("out") = py::none(),
@@ -628,6 +786,20 @@ PYBIND11_MODULE(_patchjit, m) {
         py::arg("padding"), py::arg("name") = py::none(), py::kw_only(), py::arg("out") = py::none(),
         py::arg("backend") = "auto", py::arg("threads") = 0, py::arg("dtype") = py::none(), kExtractPatchesDoc);
 
+  // The general form's core; patchjit.extract and patchjit.unfold (Python) normalize its arguments.
+  m.def("_extract_ex",
+        [](py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
+           py::handle pad_value, py::handle layout, py::handle patch_order, py::handle patches, py::handle out,
+           py::handle backend, py::handle threads, py::handle dtype) {
+          const Padding p = parse_padding(padding, true);
+          const Format f = parse_format(layout, patch_order, patches, pad_value);
+          return extract(images, ksizes, strides, rates, &p, padding, f, out, backend, threads, dtype);
+        },
+        py::arg("images"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"), py::arg("padding"),
+        py::arg("pad_value"), py::arg("layout"), py::arg("patch_order"), py::arg("patches"), py::arg("out"),
+        py::arg("backend"), py::arg("threads"), py::arg("dtype"),
+        "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
+        "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
   m.def("backend_available", [](py::handle name) {
     pj_backend b = parse_backend(name);
     return pj_backend_available(b) == PJ_OK;
