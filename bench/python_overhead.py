@@ -9,7 +9,8 @@ For a few of the suite's shapes (DESIGN.md), one thread each, it times:
   extract_image_patches   the functional API: a kernel per call (a kernel-cache hit)
   F.unfold            torch.nn.functional.unfold on the NCHW tensor (torch's own format; the
                       same bytes in another arrangement; torch pads both sides alike, so for
-                      SAME with uneven pads it pads the larger side on both: the same size)
+                      SAME with uneven pads it pads the smaller side on both)
+  patchjit.unfold     the same call through patchjit, and a cached Kernel of format "torch"
 and prints each as time per call, microseconds above the C API and ratio to it.
 
   /usr/bin/python3 bench/python_overhead.py [--build build] [--min-time 0.3] [--shapes tiny,conv,stem]
@@ -113,15 +114,19 @@ def main():
             pad = max(0, ((oh - 1) * s + k - shape[1] + 1) // 2)
             times.append(("F.unfold (torch format)", per_call(
                 lambda: F.unfold(nchw, kernel_size=k, padding=pad, stride=s), args.min_time)))
+            times.append(("patchjit.unfold (torch format)", per_call(
+                lambda: patchjit.unfold(nchw, k, padding=pad, stride=s, threads=1), args.min_time)))
+            unfold_kernel = patchjit.Kernel(torch.float32, tuple(nchw.shape), k, s, 1, (pad,) * 4, format="torch")
+            times.append(("Kernel, torch format", per_call(lambda: unfold_kernel(nchw, threads=1), args.min_time)))
         rows.append((label, times))
 
     print("patchjit from Python: time per call, 1 thread (median of 5 batches; C API: patchjit bench median)")
-    print(f"{'shape / call':<34}{'time':>12}{'above C':>12}{'x C':>8}")
+    print(f"{'shape / call':<36}{'time':>12}{'above C':>12}{'x C':>8}")
     for label, times in rows:
         print(label)
         c = times[0][1]
         for what, t in times:
-            print(f"  {what:<32}{fmt(t):>12}{fmt(t - c) if t is not c else '':>12}{t / c:>7.2f}x")
+            print(f"  {what:<34}{fmt(t):>12}{fmt(t - c) if t is not c else '':>12}{t / c:>7.2f}x")
 
 
 def fmt(seconds):

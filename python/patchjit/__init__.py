@@ -164,10 +164,11 @@ def extract(images, ksizes, strides=1, rates=1, padding="VALID", pad_value=None,
     input strides); other views are copied first.
     """
     layout, patch_order, patches = _formats(format, layout, patch_order, patches)
-    numpy_dtype, bfloat16 = _images_dtype(images, dtype)
+    if pad_value is not None:
+        pad_value = _pad_bytes(pad_value, *_images_dtype(images, dtype))
     return _patchjit._extract_ex(images, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),
-                                 _attribute(rates, "rates"), padding, _pad_bytes(pad_value, numpy_dtype, bfloat16),
-                                 layout, patch_order, patches, out, backend, threads, dtype)
+                                 _attribute(rates, "rates"), padding, pad_value, layout, patch_order, patches, out,
+                                 backend, threads, dtype)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, backend="auto", threads=0, dtype=None):
@@ -196,7 +197,6 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, bac
                 f"Given input with spatial size ({shape[2]}, {shape[3]}), kernel_size=({kh}, {kw}), "
                 f"dilation=({dh}, {dw}), padding=({ph}, {pw}), calculated shape of the array of sliding blocks as "
                 f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
-    numpy_dtype, bfloat16 = _images_dtype(input, dtype)
     result = _patchjit._extract_ex(input, [1, kh, kw, 1], [1, sh, sw, 1], [1, dh, dw, 1], (ph, ph, pw, pw), None,
                                    "nchw", "chw", "columns", out, backend, threads, dtype)
     return result[0] if unbatched else result
