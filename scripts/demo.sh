@@ -52,5 +52,40 @@ echo "== 4. Warm timings of the same layer against the generic implementations (
 $patchjit bench --shape 1,56,56,64 --dtype float32 --ksizes 1,3,3,1 --strides 1,1,1,1 \
   --rates 1,1,1,1 --padding SAME --min-time 0.05 --repetitions 3 2>&1 | sed 's/^/   /'
 echo
+echo "== 5. From Python (build/python): the seed's call on a numpy image and on a torch tensor"
+if [[ -d build/python/patchjit ]]; then
+  PYTHONPATH=build/python $py - "$demo/conv.npy" <<'PY' 2>&1 | sed 's/^/   /'
+import sys, time, numpy as np, patchjit
+image = np.load(sys.argv[1])
+patches = patchjit.extract_image_patches(image, ksizes=[1, 3, 3, 1], strides=[1, 1, 1, 1],
+                                         rates=[1, 1, 1, 1], padding="SAME")
+cli = np.load(sys.argv[1].replace("conv.npy", "conv_auto.npy"))
+print(f"numpy {image.shape} -> {type(patches).__name__} {patches.shape}; same bytes as the CLI's:",
+      patches.tobytes() == cli.tobytes())
+try:
+    import torch
+    t = patchjit.extract_patches(torch.from_numpy(image), sizes=[1, 3, 3, 1], strides=[1, 1, 1, 1],
+                                 rates=[1, 1, 1, 1], padding="SAME")
+    print(f"torch {tuple(image.shape)} -> {type(t).__module__}.{type(t).__name__} {tuple(t.shape)}; equal:",
+          bool((t.numpy() == patches).all()))
+except ImportError:
+    print("(torch is not installed: skipped)")
+try:
+    patchjit.extract_image_patches(image, ksizes=[1, 0, 3, 1], strides=[1, 1, 1, 1], rates=[1, 1, 1, 1],
+                                   padding="SAME")
+except patchjit.OutOfRangeError as e:
+    print(f"ksizes [1,0,3,1] -> patchjit.OutOfRangeError: {e}")
+kernel = patchjit.Kernel("float32", image.shape, [1, 3, 3, 1], [1, 1, 1, 1], [1, 1, 1, 1], "SAME")
+out = np.empty(kernel.output_shape, np.float32)
+kernel(image, out=out, threads=1)
+n, t0 = 2000, time.perf_counter()
+for _ in range(n):
+    kernel(image, out=out, threads=1)
+print(f"{kernel!r}: {(time.perf_counter() - t0) / n * 1e6:.0f} us per warm call")
+PY
+else
+  echo "   (the Python package was not built: pybind11 or numpy missing)"
+fi
+echo
 echo "demo: done. Times in parts 1 and 2 are single cold runs (first touch of the output included);"
 echo "part 4 gives medians of warm runs. Full suite: build/bin/patchjit bench --suite"

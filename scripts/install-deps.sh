@@ -11,6 +11,8 @@ packages=(
   libbenchmark-dev libbenchmark-tools                     # benchmarks and compare.py
   libeigen3-dev                                           # the Eigen peer (TensorFlow's CPU kernel)
   python3 python3-numpy                                   # .npy files in the CLI tests and the demo
+  python3-dev pybind11-dev python3-pybind11 python3-pytest  # the Python package (python/) and its tests
+  python3-torch                                           # torch interop and F.unfold as a test oracle
   python3-scipy                                           # compare.py (patchjit bench JSON, two runs)
   clang-19 libclang-rt-19-dev                             # libFuzzer, and the ASan/UBSan build
   valgrind                                                # the AVX2 kernels under memcheck

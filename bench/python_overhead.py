@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""What the Python package costs above the C API, and how it compares with torch's unfold.
+
+For a few of the suite's shapes (DESIGN.md), one thread each, it times:
+  C API               pj_kernel_run, from `patchjit bench --json` (Google Benchmark, median)
+  Kernel, out=        a cached patchjit.Kernel writing into a preallocated numpy array
+  Kernel              the same, allocating its output
+  Kernel, torch       torch tensor in, torch tensor out
+  extract_image_patches   the functional API: a kernel per call (a kernel-cache hit)
+  F.unfold            torch.nn.functional.unfold on the NCHW tensor (torch's own format; the
+                      same bytes in another arrangement; torch pads both sides alike, so for
+                      SAME with uneven pads it pads the smaller side on both)
+  patchjit.unfold     the same call through patchjit, and a cached Kernel of format "torch"
+and prints each as time per call, microseconds above the C API and ratio to it.
+
+  /usr/bin/python3 bench/python_overhead.py [--build build] [--min-time 0.3] [--shapes tiny,conv,stem]
+
+Run from the source tree with the build's package (PYTHONPATH=build/python is set for you).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SHAPES = {  # name: (NHWC shape, k, stride, padding)
+    "tiny": ((1, 10, 10, 3), 3, 1, "SAME"),
+    "conv": ((1, 56, 56, 64), 3, 1, "SAME"),
+    "stem": ((1, 224, 224, 3), 7, 2, "SAME"),
+    "deep": ((8, 28, 28, 128), 3, 1, "SAME"),
+}
+
+
+def per_call(fn, min_time):
+    """Median over 5 batches of the time per call, each batch at least min_time/5 seconds."""
+    fn()
+    n, elapsed = 1, 0.0
+    while True:  # calibrate
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_time / 10:
+            break
+        n *= 2
+    n = max(1, int(n * (min_time / 5) / elapsed))
+    batches = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        batches.append((time.perf_counter() - t0) / n)
+    return statistics.median(batches)
+
+
+def c_api_time(patchjit_cli, shape, k, s, padding, backend, min_time):
+    """pj_kernel_run's median time (seconds) for `backend` from `patchjit bench --json`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        subprocess.run([patchjit_cli, "bench", "--shape", ",".join(map(str, shape)), "--ksizes", f"1,{k},{k},1",
+                        "--strides", f"1,{s},{s},1", "--rates", "1,1,1,1", "--padding", padding,
+                        "--min-time", str(min_time), "--repetitions", "5", "--threads", "1", "--json", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            benchmarks = json.load(f)["benchmarks"]
+    for b in benchmarks:
+        if b["name"].startswith(backend + "/") and b.get("aggregate_name") == "median":
+            scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+            return b["real_time"] * scale
+    raise RuntimeError(f"no median for {backend} in patchjit bench's output")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser.add_argument("--build", default=os.path.join(root, "build"))
+    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
+    parser.add_argument("--shapes", default="tiny,conv,stem", help=",".join(SHAPES))
+    args = parser.parse_args()
+    sys.path.insert(0, os.path.join(args.build, "python"))
+
+    import numpy as np
+    import patchjit
+    try:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(1)
+    except ImportError:
+        torch = None
+
+    rows = []
+    for name in args.shapes.split(","):
+        shape, k, s, padding = SHAPES[name]
+        attrs = ([1, k, k, 1], [1, s, s, 1], [1, 1, 1, 1], padding)
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        kernel = patchjit.Kernel(np.float32, shape, *attrs)
+        backend = kernel.backend if kernel.backend != "xbyak" else "xbyak_" + patchjit.host_isa()
+        out = np.empty(kernel.output_shape, np.float32)
+        label = f"{name} {'x'.join(map(str, shape))} k{k} s{s} {padding}"
+        c = c_api_time(os.path.join(args.build, "bin", "patchjit"), shape, k, s, padding, backend, args.min_time)
+        times = [("C API (" + backend + ")", c),
+                 ("Kernel, out=", per_call(lambda: kernel(x, out=out, threads=1), args.min_time)),
+                 ("Kernel", per_call(lambda: kernel(x, threads=1), args.min_time)),
+                 ("extract_image_patches", per_call(
+                     lambda: patchjit.extract_image_patches(x, *attrs, threads=1), args.min_time))]
+        if torch is not None:
+            t = torch.from_numpy(x)
+            times.append(("Kernel, torch", per_call(lambda: kernel(t, threads=1), args.min_time)))
+            nchw = t.permute(0, 3, 1, 2).contiguous()
+            oh = -(-shape[1] // s)
+            pad = max(0, ((oh - 1) * s + k - shape[1] + 1) // 2)
+            times.append(("F.unfold (torch format)", per_call(
+                lambda: F.unfold(nchw, kernel_size=k, padding=pad, stride=s), args.min_time)))
+            times.append(("patchjit.unfold (torch format)", per_call(
+                lambda: patchjit.unfold(nchw, k, padding=pad, stride=s, threads=1), args.min_time)))
+            unfold_kernel = patchjit.Kernel(torch.float32, tuple(nchw.shape), k, s, 1, (pad,) * 4, format="torch")
+            times.append(("Kernel, torch format", per_call(lambda: unfold_kernel(nchw, threads=1), args.min_time)))
+        rows.append((label, times))
+
+    print("patchjit from Python: time per call, 1 thread (median of 5 batches; C API: patchjit bench median)")
+    print(f"{'shape / call':<36}{'time':>12}{'above C':>12}{'x C':>8}")
+    for label, times in rows:
+        print(label)
+        c = times[0][1]
+        for what, t in times:
+            print(f"  {what:<34}{fmt(t):>12}{fmt(t - c) if t is not c else '':>12}{t / c:>7.2f}x")
+
+
+def fmt(seconds):
+    if abs(seconds) < 1e-6:
+        return f"{seconds * 1e9:.0f} ns"
+    if abs(seconds) < 1e-3:
+        return f"{seconds * 1e6:.2f} us"
+    return f"{seconds * 1e3:.3f} ms"
+
+
+if __name__ == "__main__":
+    main()

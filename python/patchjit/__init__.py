@@ -1,0 +1,202 @@
+"""patchjit: TensorFlow's ExtractImagePatches, bit-exact, as JIT-compiled kernels.
+
+    import numpy as np, patchjit
+    images = np.random.rand(1, 56, 56, 64).astype(np.float32)
+    patches = patchjit.extract_image_patches(images, ksizes=[1, 3, 3, 1], strides=[1, 1, 1, 1],
+                                             rates=[1, 1, 1, 1], padding="SAME")  # (1, 56, 56, 576)
+
+The functions take numpy arrays or CPU torch tensors and return the same kind (or write into
+`out=`). The input is read where it lies, strided views too (through the library's input
+strides) when their innermost dimension is contiguous; other views are copied first. The output
+is a new array, or `out`. `extract` has every option of the engine (explicit pads, a pad value,
+NCHW, torch's patch order, patches as columns); `unfold` is torch.nn.functional.unfold. `Kernel` compiles one signature once
+for calls in a loop. Errors are TensorFlow's classes with TensorFlow's words:
+InvalidArgumentError, OutOfRangeError and UnimplementedError (each a ValueError),
+ResourceExhaustedError (a MemoryError) and InternalError (a RuntimeError), all subclasses of
+patchjit.Error; an argument of the wrong Python type is a TypeError.
+
+The exact rules are docs/SEMANTICS.md in the source tree.
+"""
+import numpy as _np
+
+from . import _patchjit
+from ._patchjit import (
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    OutOfRangeError,
+    ResourceExhaustedError,
+    UnimplementedError,
+    __version__,
+    backend_available,
+    cache_clear,
+    cache_stats,
+    extract_image_patches,
+    extract_patches,
+    host_isa,
+)
+
+__all__ = [
+    "Error",
+    "InternalError",
+    "InvalidArgumentError",
+    "Kernel",
+    "OutOfRangeError",
+    "ResourceExhaustedError",
+    "UnimplementedError",
+    "__version__",
+    "backend_available",
+    "cache_clear",
+    "cache_stats",
+    "extract",
+    "extract_image_patches",
+    "extract_patches",
+    "host_isa",
+    "unfold",
+]
+
+_FORMATS = {"tf": ("nhwc", "hwc", "rows"), "torch": ("nchw", "chw", "columns")}
+
+
+def _formats(format, layout, patch_order, patches):
+    """(layout, patch_order, patches): a named format's, each overridden where given."""
+    if format is None:
+        format = "tf"
+    if format not in _FORMATS:
+        raise InvalidArgumentError(f'format must be "tf" or "torch", but got {format!r}')
+    named = _FORMATS[format]
+    return tuple(named[i] if v is None else v for i, v in enumerate((layout, patch_order, patches)))
+
+
+def _attribute(value, name):
+    """An int or (rows, cols) as TensorFlow's [1, rows, cols, 1]; any other list as it is (the
+    binding reports TensorFlow's length error)."""
+    if isinstance(value, (int, _np.integer)) and not isinstance(value, bool):
+        return [1, int(value), int(value), 1]
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return [1, value[0], value[1], 1]
+    return value
+
+
+def _pair(value, name):
+    """torch's int-or-pair argument."""
+    if isinstance(value, (int, _np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise InvalidArgumentError(f"It is expected {name} equals to 2, but got size {len(value)}")
+        return tuple(value)
+    raise TypeError(f"{name} must be an int or a pair of ints, got {type(value).__name__}")
+
+
+def _numpy_dtype(dtype):
+    """(numpy dtype, is bfloat16) of a dtype argument: a name, a numpy or a torch dtype."""
+    name = str(dtype)
+    if name in ("bfloat16", "torch.bfloat16"):
+        return _np.dtype(_np.uint16), True
+    if name.startswith("torch."):
+        name = name[6:]
+    return _np.dtype({"half": "float16"}.get(name, name) if isinstance(dtype, str) or str(dtype).startswith("torch.")
+                     else dtype), False
+
+
+def _images_dtype(images, dtype):
+    if dtype is not None:
+        numpy_dtype, bfloat16 = _numpy_dtype(dtype)
+        if bfloat16 and isinstance(images, _np.ndarray):
+            return images.dtype, True
+        return numpy_dtype, bfloat16
+    if isinstance(images, _np.ndarray):
+        return images.dtype, False
+    return _numpy_dtype(getattr(images, "dtype", None))
+
+
+def _pad_bytes(pad_value, dtype, bfloat16):
+    """One element of `dtype` as bytes in memory order: bytes as given; a number converted
+    (integers must fit; bfloat16 rounds from float32 to nearest even, as TensorFlow's)."""
+    if pad_value is None or isinstance(pad_value, bytes):
+        return pad_value
+    if bfloat16:
+        f = _np.array(pad_value, dtype=_np.float32)
+        bits = int(f.view(_np.uint32))
+        half = (bits >> 16) | 0x40 if _np.isnan(f) else (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+        return _np.array(half & 0xFFFF, dtype=dtype.str.replace("i", "u")).tobytes()
+    if dtype.kind in "biu":
+        if not isinstance(pad_value, (int, _np.integer, bool, _np.bool_)):
+            raise TypeError(f"pad_value for {dtype} must be an integer, got {type(pad_value).__name__}")
+        low, high = (0, 1) if dtype.kind == "b" else (_np.iinfo(dtype).min, _np.iinfo(dtype).max)
+        if not low <= int(pad_value) <= high:
+            raise InvalidArgumentError(f"pad_value {int(pad_value)} does not fit {dtype} [{low}, {high}]")
+    return _np.array(pad_value, dtype=dtype).tobytes()
+
+
+class Kernel(_patchjit.Kernel):
+    __doc__ = _patchjit.Kernel.__doc__
+
+    def __init__(self, dtype, shape, ksizes, strides, rates, padding, *, backend="auto", pad_value=None,
+                 layout=None, patch_order=None, patches=None, format=None):
+        layout, patch_order, patches = _formats(format, layout, patch_order, patches)
+        pad = None
+        if pad_value is not None:
+            numpy_dtype, bfloat16 = _numpy_dtype(dtype)
+            pad = _pad_bytes(pad_value, numpy_dtype, bfloat16)
+        super().__init__(dtype, shape, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),
+                         _attribute(rates, "rates"), padding, backend=backend, pad_value=pad, layout=layout,
+                         patch_order=patch_order, patches=patches)
+
+
+def extract(images, ksizes, strides=1, rates=1, padding="VALID", pad_value=None, layout=None, patch_order=None,
+            patches=None, format=None, *, out=None, backend="auto", threads=0, dtype=None):
+    """Patch extraction with every option of the engine (docs/SEMANTICS.md §6-§9).
+
+    ksizes, strides, rates   an int, (rows, cols) or TensorFlow's [1, rows, cols, 1]
+    padding      "SAME", "VALID" or explicit pads (top, bottom, left, right)
+    pad_value    written where a tap falls outside the image: a number of the images' dtype (an
+                 integer must fit it) or its bytes; None is zero bytes, TensorFlow's
+    format       "tf" (nhwc, hwc, rows; the default) or "torch" (nchw, chw, columns): the
+                 defaults of the three below, each of which overrides it where given
+    layout       "nhwc" [N, H, W, C] or "nchw" [N, C, H, W]: the images'
+    patch_order  "hwc" (TensorFlow) or "chw" (torch, Caffe, ONNX): where tap (i, j), channel c sits
+    patches      "rows" [N, OH, OW, K] or "columns" [N, K, OH*OW]
+    out, backend, threads, dtype   as in extract_image_patches
+
+    Strided views whose innermost dimension is contiguous are read in place (the library's
+    input strides); other views are copied first.
+    """
+    layout, patch_order, patches = _formats(format, layout, patch_order, patches)
+    if pad_value is not None:
+        pad_value = _pad_bytes(pad_value, *_images_dtype(images, dtype))
+    return _patchjit._extract_ex(images, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),
+                                 _attribute(rates, "rates"), padding, pad_value, layout, patch_order, patches, out,
+                                 backend, threads, dtype)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, backend="auto", threads=0, dtype=None):
+    """torch.nn.functional.unfold: [N, C, H, W] (or unbatched [C, H, W]) to
+    [N, C*kh*kw, L] (or [C*kh*kw, L]), bit-exact, with torch's shapes.
+
+    kernel_size, dilation, padding, stride: an int or a pair, as torch takes them (padding pads
+    both sides). Numpy arrays and CPU torch tensors of every patchjit type; out, backend,
+    threads and dtype as in extract_image_patches. Errors are patchjit's classes: the library's
+    words for bad sizes, torch's when a dimension would have no block.
+    """
+    (kh, kw), (dh, dw) = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
+    (ph, pw), (sh, sw) = _pair(padding, "padding"), _pair(stride, "stride")
+    shape = tuple(input.shape)
+    unbatched = len(shape) == 3
+    if unbatched:
+        input = input[None]
+        if out is not None:
+            out = out[None]
+        shape = (1,) + shape
+    if len(shape) == 4 and min(kh, kw, dh, dw, sh, sw) >= 1 and min(ph, pw) >= 0:
+        blocks = [(shape[2 + a] + 2 * p - (d * (k - 1) + 1)) // s + 1
+                  for a, (k, d, p, s) in enumerate(((kh, dh, ph, sh), (kw, dw, pw, sw)))]
+        if min(blocks) < 1:
+            raise InvalidArgumentError(
+                f"Given input with spatial size ({shape[2]}, {shape[3]}), kernel_size=({kh}, {kw}), "
+                f"dilation=({dh}, {dw}), padding=({ph}, {pw}), calculated shape of the array of sliding blocks as "
+                f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
+    result = _patchjit._extract_ex(input, [1, kh, kw, 1], [1, sh, sw, 1], [1, dh, dw, 1], (ph, ph, pw, pw), None,
+                                   "nchw", "chw", "columns", out, backend, threads, dtype)
+    return result[0] if unbatched else result

@@ -1,0 +1,73 @@
+"""out=: written in place and returned; its shape, dtype, layout and memory are checked."""
+import re
+
+import numpy as np
+import pytest
+
+import patchjit
+import reference
+from conftest import random_image
+from reference import assert_same
+
+ARGS = ([1, 3, 3, 1], [1, 2, 1, 1], [1, 1, 1, 1], "SAME")
+
+
+def test_out_is_written_and_returned(rng):
+    images = random_image(rng, (2, 9, 7, 3), np.float32)
+    want = reference.extract(images, *ARGS)
+    out = np.full(want.shape, 7, np.float32)
+    got = patchjit.extract_image_patches(images, *ARGS, out=out)
+    assert got is out
+    assert_same(out, want)
+    out2 = np.empty_like(want)
+    kernel = patchjit.Kernel(np.float32, images.shape, *ARGS)
+    assert kernel(images, out=out2) is out2
+    assert_same(out2, want)
+
+
+def test_out_can_be_a_contiguous_view_into_a_bigger_buffer(rng):
+    images = random_image(rng, (1, 6, 6, 2), np.uint8)
+    want = reference.extract(images, *ARGS)
+    buffer = np.zeros((3,) + want.shape[1:], np.uint8)
+    got = patchjit.extract_image_patches(images, *ARGS, out=buffer[1:2])
+    assert_same(buffer[1:2], want)
+    assert not buffer[0].any() and not buffer[2].any()  # nothing outside `out` is written
+    assert got.base is buffer
+
+
+def test_out_wrong_shape_dtype_layout():
+    images = np.zeros((1, 6, 6, 2), np.float32)
+    with pytest.raises(patchjit.InvalidArgumentError,
+                       match=re.escape("out has shape [1,3,6,17] but the output shape is [1,3,6,18]")):
+        patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 17), np.float32))
+    with pytest.raises(patchjit.InvalidArgumentError, match="out has shape"):
+        patchjit.extract_image_patches(images, *ARGS, out=np.zeros((3, 6, 18), np.float32))
+    with pytest.raises(TypeError, match="out has dtype float64 but the patches have dtype float32"):
+        patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 18), np.float64))
+    with pytest.raises(patchjit.InvalidArgumentError, match="C-contiguous"):
+        patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 36), np.float32)[..., ::2])
+    readonly = np.zeros((1, 3, 6, 18), np.float32)
+    readonly.flags.writeable = False
+    with pytest.raises(patchjit.InvalidArgumentError, match="read-only"):
+        patchjit.extract_image_patches(images, *ARGS, out=readonly)
+    with pytest.raises(TypeError, match="out must be a numpy.ndarray or a torch.Tensor, got list"):
+        patchjit.extract_image_patches(images, *ARGS, out=[])
+
+
+def test_out_overlapping_images_is_refused():
+    buffer = np.zeros(1000, np.float32)
+    images = buffer[:72].reshape(1, 6, 6, 2)
+    out = buffer[50:50 + 324].reshape(1, 3, 6, 18)
+    with pytest.raises(patchjit.InvalidArgumentError, match="overlap"):
+        patchjit.extract_image_patches(images, *ARGS, out=out)
+    # Also when the images are a strided view (copied before the run).
+    strided = buffer[:144].reshape(1, 6, 6, 4)[..., ::2]
+    with pytest.raises(patchjit.InvalidArgumentError, match="overlap"):
+        patchjit.extract_image_patches(strided, *ARGS, out=buffer[100:100 + 324].reshape(1, 3, 6, 18))
+    assert not buffer.any()  # nothing was written
+
+
+def test_empty_out():
+    images = np.zeros((0, 6, 6, 2), np.float32)
+    out = np.zeros((0, 3, 6, 18), np.float32)
+    assert patchjit.extract_image_patches(images, *ARGS, out=out) is out
