@@ -21,6 +21,16 @@ pc_dir=$(dirname "$(find "$work/prefix" -name patchjit.pc -print -quit)")
 flags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs patchjit)
 cc -std=c99 "$source/examples/consumer/main.c" $flags -o "$work/consumer_pkgconfig"
 "$work/consumer_pkgconfig"
+# Statically linked, when the build made libpatchjit.a: no libpatchjit.so needed at run time.
+if [[ -e "$build/lib/libpatchjit.a" ]]; then
+  static_flags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs patchjit-static)
+  cc -std=c99 "$source/examples/consumer/main.c" $static_flags -o "$work/consumer_static"
+  deps=$(ldd "$work/consumer_static")   # set -e: a failing ldd fails the test
+  if grep -q libpatchjit <<<"$deps"; then
+    echo "consumer_static still needs libpatchjit.so" >&2; exit 1
+  fi
+  "$work/consumer_static"
+fi
 for doc in SEMANTICS.md ARCHITECTURE.md; do
   [[ -f "$work/prefix/share/doc/patchjit/$doc" ]] || { echo "docs/$doc was not installed" >&2; exit 1; }
 done
