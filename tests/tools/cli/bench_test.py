@@ -215,6 +215,23 @@ class BenchTest(unittest.TestCase):
         self.assertIn("f16_1x9x7x2_k2x3s1x2r2x1_valid: half [1,9,7,2]", stdout)
         self.assertIn("eigen", table_rows(stdout))
 
+    def test_engine_formats(self):
+        # torch's unfold with padding 1: the TensorFlow-only peers are left out, the rest checked.
+        code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch",
+                                "--pads", "1,1,1,1", "--pad-value", "-inf", *FAST)
+        self.assertEqual(code, 0, err)
+        self.assertIn("f32_1x3x9x9_k3s1_pad1x1x1x1_torch_padvalue: float32 [1,3,9,9]", stdout)
+        rows = table_rows(stdout)
+        self.assertIn("naive", rows)
+        self.assertNotIn("im2col", rows)
+        self.assertNotIn("eigen", rows)
+        code, _, err = run(*SIGNATURE[:-2], "--format", "torch", "--patches", "rows", "--padding", "SAME", *FAST)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--patches rows contradicts --format torch", err)
+        code, _, err = run("--suite", "--layout", "nchw", *FAST)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--suite takes no --layout", err)
+
     def test_a_wrong_output_exits_1_and_names_it(self):
         json_path = os.path.join(self.tmp.name, "never.json")
         for impl in ("im2col", "eigen", "interp"):
