@@ -225,13 +225,7 @@ std::optional<Failure> parse_signature(const Flags& flags, pj_spec* spec) {
   return shape;
 }
 
-std::string not_4d_message(const std::vector<int64_t>& shape) {
-  std::ostringstream out;
-  out << "input must be 4-dimensional[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
-  out << "]";
-  return out.str();
-}
+std::string not_4d_message(const std::vector<int64_t>& shape) { return "input must be 4-dimensional" + format_dims(shape); }
 
 std::string format_dims(const std::vector<int64_t>& dims) {
   std::ostringstream out;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace pj::cli {
 namespace {
@@ -44,6 +45,21 @@ std::optional<Failure> parse_unsigned(const std::string& text, pj_dtype dtype, u
   const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
   if (!whole(text, end) || errno == ERANGE || v > hi) return bad(text, dtype, rule);
   *out = v;
+  return std::nullopt;
+}
+
+// An integer of type T, exactly: its text within T's range.
+template <typename T>
+std::optional<Failure> parse_integer(const std::string& text, pj_dtype dtype, unsigned char bytes[16]) {
+  if constexpr (std::is_signed_v<T>) {
+    int64_t v = 0;
+    if (auto f = parse_signed(text, dtype, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), &v)) return f;
+    put(static_cast<T>(v), bytes);
+  } else {
+    uint64_t v = 0;
+    if (auto f = parse_unsigned(text, dtype, std::numeric_limits<T>::max(), &v)) return f;
+    put(static_cast<T>(v), bytes);
+  }
   return std::nullopt;
 }
 
@@ -84,42 +100,16 @@ std::optional<uint16_t> round_to_small_float(double value, int exponent_bits, in
 
 std::optional<Failure> parse_pad_value(const std::string& text, pj_dtype dtype, unsigned char bytes[16]) {
   std::memset(bytes, 0, 16);
-  int64_t s = 0;
-  uint64_t u = 0;
   double d = 0;
   switch (dtype) {
-    case PJ_INT8:
-      if (auto f = parse_signed(text, dtype, INT8_MIN, INT8_MAX, &s)) return f;
-      put(static_cast<int8_t>(s), bytes);
-      return std::nullopt;
-    case PJ_INT16:
-      if (auto f = parse_signed(text, dtype, INT16_MIN, INT16_MAX, &s)) return f;
-      put(static_cast<int16_t>(s), bytes);
-      return std::nullopt;
-    case PJ_INT32:
-      if (auto f = parse_signed(text, dtype, INT32_MIN, INT32_MAX, &s)) return f;
-      put(static_cast<int32_t>(s), bytes);
-      return std::nullopt;
-    case PJ_INT64:
-      if (auto f = parse_signed(text, dtype, INT64_MIN, INT64_MAX, &s)) return f;
-      put(s, bytes);
-      return std::nullopt;
-    case PJ_UINT8:
-      if (auto f = parse_unsigned(text, dtype, UINT8_MAX, &u)) return f;
-      put(static_cast<uint8_t>(u), bytes);
-      return std::nullopt;
-    case PJ_UINT16:
-      if (auto f = parse_unsigned(text, dtype, UINT16_MAX, &u)) return f;
-      put(static_cast<uint16_t>(u), bytes);
-      return std::nullopt;
-    case PJ_UINT32:
-      if (auto f = parse_unsigned(text, dtype, UINT32_MAX, &u)) return f;
-      put(static_cast<uint32_t>(u), bytes);
-      return std::nullopt;
-    case PJ_UINT64:
-      if (auto f = parse_unsigned(text, dtype, UINT64_MAX, &u)) return f;
-      put(u, bytes);
-      return std::nullopt;
+    case PJ_INT8: return parse_integer<int8_t>(text, dtype, bytes);
+    case PJ_INT16: return parse_integer<int16_t>(text, dtype, bytes);
+    case PJ_INT32: return parse_integer<int32_t>(text, dtype, bytes);
+    case PJ_INT64: return parse_integer<int64_t>(text, dtype, bytes);
+    case PJ_UINT8: return parse_integer<uint8_t>(text, dtype, bytes);
+    case PJ_UINT16: return parse_integer<uint16_t>(text, dtype, bytes);
+    case PJ_UINT32: return parse_integer<uint32_t>(text, dtype, bytes);
+    case PJ_UINT64: return parse_integer<uint64_t>(text, dtype, bytes);
     case PJ_BOOL:
       if (text != "0" && text != "1") return bad(text, dtype, "0 or 1");
       bytes[0] = text == "1";
