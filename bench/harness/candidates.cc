@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bench/peers/im2col.h"
+#include "bench/peers/im2col_nchw.h"
 #include "bench/peers/peers.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
@@ -47,6 +48,8 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
   if (tf_peers_apply(b.g)) {
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }});
     candidates.push_back({"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }});
+  } else if (im2col_nchw_applies(b.g)) {  // the torch format: Caffe's and ONNX Runtime's loops
+    candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_nchw(*g, in, out); }});
   }
   return candidates;
 }

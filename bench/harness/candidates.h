@@ -59,6 +59,8 @@ struct Candidate {
 bool tf_peers_apply(const Geometry& g);
 
 // The floors and the peers that compute the shape's geometry, in the order rows show them.
+// "im2col" is the careful im2col of the shape's format: NHWC rows for TensorFlow's op, the
+// NCHW one (bench/peers/im2col_nchw.h) for the torch format.
 std::vector<Candidate> baseline_candidates(ShapeBuffers& buffers);
 
 // A backend as rows name it: xbyak once per ISA ("xbyak_avx512", "xbyak_avx2"), the others once.

@@ -46,6 +46,16 @@ std::string shape_name(const Spec& s) {
   return name;
 }
 
+SuiteShape in_format(const SuiteShape& shape, const Format& format) {
+  Spec s = shape.spec;
+  const bool was_nhwc = s.format.layout == Layout::kNhwc;
+  const Vec4& d = s.image_shape;
+  const int64_t n = d[0], h = was_nhwc ? d[1] : d[2], w = was_nhwc ? d[2] : d[3], c = was_nhwc ? d[3] : d[1];
+  s.format = format;
+  s.image_shape = format.layout == Layout::kNhwc ? Vec4{n, h, w, c} : Vec4{n, c, h, w};
+  return {shape_name(s), s, shape.note};
+}
+
 const std::vector<SuiteShape>& benchmark_suite() {
   using D = DType;
   const Padding S = Padding::kSame, V = Padding::kValid;
