@@ -48,12 +48,12 @@
 
 #include "codegen/llvm/emitter.h"
 #include "codegen/plan/kernel_abi.h"
+#include "jit/aot_signature.h"
 #include "patchjit/patchjit_aot.h"
 
 namespace pj {
 namespace {
 
-static_assert(sizeof(pj_aot_kernel) == 19 * 8, "the table's LLVM type below has 19 eight-byte fields");
 
 std::vector<std::string> enabled_features(const llvm::MCSubtargetInfo& subtarget) {
   std::vector<std::string> names;
@@ -197,9 +197,13 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
   llvm::Type* ptr = llvm::PointerType::get(context, 0);
-  // pj_aot_kernel: abi_version, the signature's 11 fields, out_rows/cols/depth, function, name,
-  // cpu, required_features.
-  std::vector<llvm::Type*> fields(15, i64);
+  // pj_aot_kernel, flat: abi_version, the signature (11 attributes, 4 pads, the 16-byte pad
+  // value, layout, patch order, patches, 3 input and 2 output strides), out_rows/cols/depth,
+  // function, name, cpu, required_features.
+  llvm::ArrayType* bytes16 = llvm::ArrayType::get(llvm::Type::getInt8Ty(context), 16);
+  std::vector<llvm::Type*> fields(16, i64);
+  fields.push_back(bytes16);
+  fields.insert(fields.end(), 11, i64);
   fields.insert(fields.end(), {ptr, ptr, ptr, i64});
   llvm::StructType* entry_type = llvm::StructType::create(context, fields, "pj_aot_kernel");
   if (module.getDataLayout().getTypeAllocSize(entry_type) != sizeof(pj_aot_kernel)) {
@@ -212,11 +216,17 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
     const Geometry& g = plans[i].geometry;
     llvm::Function* function = module.getFunction(symbols[i]);
     if (function == nullptr) return Internal("kernel ", symbols[i], " is missing from the object");
+    // The signature the runtime looks kernels up by (jit/aot_signature.h), field by field.
+    const pj_aot_signature s = aot_signature_of(g);
     std::vector<llvm::Constant*> values = {
-        int64(PJ_AOT_ABI_VERSION), int64(g.elem_size),    int64(g.rows.in),       int64(g.cols.in),
-        int64(g.depth),            int64(g.rows.ksize),   int64(g.cols.ksize),    int64(g.rows.stride),
-        int64(g.cols.stride),      int64(g.rows.rate),    int64(g.cols.rate),
-        int64(g.padding == Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID),
+        int64(PJ_AOT_ABI_VERSION), int64(s.element_size), int64(s.rows),        int64(s.cols),
+        int64(s.depth),            int64(s.ksize_rows),   int64(s.ksize_cols),  int64(s.stride_rows),
+        int64(s.stride_cols),      int64(s.rate_rows),    int64(s.rate_cols),   int64(s.padding),
+        int64(s.pads[0]),          int64(s.pads[1]),      int64(s.pads[2]),     int64(s.pads[3]),
+        llvm::ConstantDataArray::get(context, llvm::ArrayRef<uint8_t>(s.pad_value, sizeof s.pad_value)),
+        int64(s.layout),           int64(s.patch_order),  int64(s.patches),
+        int64(s.input_strides[0]), int64(s.input_strides[1]), int64(s.input_strides[2]),
+        int64(s.output_strides[0]), int64(s.output_strides[1]),
         int64(g.rows.out),         int64(g.cols.out),     int64(g.patch_depth),
         function,                  string_constant(module, symbols[i]), cpu,
         int64(static_cast<int64_t>(target_.required_features))};

@@ -4,6 +4,7 @@
 #include <deque>
 #include <atomic>
 #include <bit>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "codegen/plan/kernel_abi.h"
+#include "jit/aot_signature.h"
 #include "jit/cpu.h"
 #include "runtime/availability.h"
 
@@ -26,17 +28,13 @@ static_assert(offsetof(pj_aot_args, input) == offsetof(KernelArgs, input) &&
               offsetof(pj_aot_args, row_end) == offsetof(KernelArgs, row_end));
 static_assert(PJ_AOT_FEATURE_COUNT <= 64);
 
-using SignatureKey = std::array<int64_t, 11>;
+// The canonical signature's bytes (jit/aot_signature.h): one kernel, one key.
+using SignatureKey = std::array<unsigned char, sizeof(pj_aot_signature)>;
 
 SignatureKey key_of(const pj_aot_signature& s) {
-  return {s.element_size, s.rows,        s.cols,      s.depth,     s.ksize_rows, s.ksize_cols,
-          s.stride_rows,  s.stride_cols, s.rate_rows, s.rate_cols, s.padding};
-}
-
-SignatureKey key_of(const Geometry& g) {
-  return {g.elem_size,    g.rows.in,     g.cols.in,    g.depth,      g.rows.ksize,
-          g.cols.ksize,   g.rows.stride, g.cols.stride, g.rows.rate, g.cols.rate,
-          g.padding == Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID};
+  SignatureKey key;
+  std::memcpy(key.data(), &s, sizeof s);
+  return key;
 }
 
 struct Registry {
@@ -52,37 +50,13 @@ Registry& registry() {
   return *r;
 }
 
-// Any int64 in the entry's signature can come from a caller; make_geometry checks them all.
-Expected<Geometry> geometry_of(const pj_aot_signature& s) {
-  Spec spec;
-  switch (s.element_size) {
-    case 1: spec.dtype = DType::kUInt8; break;
-    case 2: spec.dtype = DType::kHalf; break;
-    case 4: spec.dtype = DType::kFloat32; break;
-    case 8: spec.dtype = DType::kFloat64; break;
-    case 16: spec.dtype = DType::kComplex128; break;
-    default: return InvalidArgument("element_size ", s.element_size, " is not 1, 2, 4, 8 or 16");
-  }
-  if (s.padding != PJ_AOT_PADDING_SAME && s.padding != PJ_AOT_PADDING_VALID) {
-    return InvalidArgument("padding ", s.padding, " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID");
-  }
-  spec.padding = s.padding == PJ_AOT_PADDING_SAME ? Padding::kSame : Padding::kValid;
-  spec.image_shape = {1, s.rows, s.cols, s.depth};
-  spec.ksizes = {1, s.ksize_rows, s.ksize_cols, 1};
-  spec.strides = {1, s.stride_rows, s.stride_cols, 1};
-  spec.rates = {1, s.rate_rows, s.rate_cols, 1};
-  return make_geometry(spec);
-}
-
+// Every field of an entry (any int64 can come from a caller; make_geometry checks them all).
 Status check_entry(const pj_aot_kernel& k) {
-  if (k.abi_version != PJ_AOT_ABI_VERSION) {
-    return InvalidArgument("abi_version is ", k.abi_version, " but this patchjit reads version ", PJ_AOT_ABI_VERSION,
-                           ": make the object again with this patchjit's `patchjit aot`");
-  }
   if (k.function == nullptr) return InvalidArgument("its function is NULL");
   if (k.name == nullptr || k.cpu == nullptr) return InvalidArgument("its name or cpu is NULL");
   Expected<Geometry> g = geometry_of(k.signature);
   if (!g.ok()) return g.status();
+  if (Status canonical = check_canonical(k.signature, *g); !canonical.ok()) return canonical;
   if (g->empty()) return InvalidArgument("its output is empty: such signatures need no kernel");
   if (g->rows.out != k.out_rows || g->cols.out != k.out_cols || g->patch_depth != k.out_depth) {
     return InvalidArgument("its output is ", k.out_rows, " x ", k.out_cols, " x ", k.out_depth,
@@ -98,22 +72,46 @@ uint64_t aot_usable_features() { return features_under(host_features(), isa_cap(
 Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
   if (count == 0) return Status::Ok();
   if (kernels == nullptr) return InvalidArgument("kernels is NULL but count is ", count);
-  std::vector<const pj_aot_kernel*> checked;
+  // Every version starts with its number; the first entry's says how long the entries are.
+  int64_t version = 0;
+  std::memcpy(&version, kernels, sizeof version);
+  if (version != 1 && version != PJ_AOT_ABI_VERSION) {
+    return InvalidArgument("ahead-of-time kernel 0: abi_version is ", version, " but this patchjit reads versions 1 and ",
+                           PJ_AOT_ABI_VERSION, ": make the object again with this patchjit's `patchjit aot`");
+  }
+  std::vector<pj_aot_kernel> checked;
   for (size_t i = 0; i < count; ++i) {
-    const pj_aot_kernel& k = kernels[i];
-    if (Status s = check_entry(k); !s.ok()) {
+    pj_aot_kernel k;
+    Status s = Status::Ok();
+    if (version == 1) {
+      const AotKernelV1& old = reinterpret_cast<const AotKernelV1*>(static_cast<const void*>(kernels))[i];
+      k = upgrade(old);
+      if (old.abi_version != 1) {
+        s = InvalidArgument("abi_version is ", old.abi_version, " in a table of version 1 (the first entry's)");
+      } else if (old.signature.padding != PJ_AOT_PADDING_SAME && old.signature.padding != PJ_AOT_PADDING_VALID) {
+        s = InvalidArgument("padding ", old.signature.padding, " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID",
+                            " (version 1)");
+      }
+    } else {
+      k = kernels[i];
+      if (k.abi_version != version) {
+        s = InvalidArgument("abi_version is ", k.abi_version, " in a table of version ", version, " (the first entry's)");
+      }
+    }
+    if (s.ok()) s = check_entry(k);
+    if (!s.ok()) {
       // The entry is the bad argument, whatever class TensorFlow gives its signature's problem.
-      const bool named = k.abi_version == PJ_AOT_ABI_VERSION && k.name != nullptr;
+      const bool named = k.name != nullptr && s.message().find("abi_version") == std::string::npos;
       return InvalidArgument("ahead-of-time kernel ", i, named ? cat(" (", k.name, ")") : std::string(), ": ",
                              s.message());
     }
-    checked.push_back(&k);
+    checked.push_back(k);
   }
   Registry& r = registry();
   std::unique_lock<std::shared_mutex> lock(r.mutex);
-  for (const pj_aot_kernel* k : checked) {
-    r.entries.push_back(*k);
-    r.kernels[key_of(k->signature)].push_back(&r.entries.back());
+  for (const pj_aot_kernel& k : checked) {
+    r.entries.push_back(k);
+    r.kernels[key_of(k.signature)].push_back(&r.entries.back());
   }
   r.any.store(true);
   return Status::Ok();
@@ -124,15 +122,11 @@ bool aot_kernels_registered() { return registry().any.load(); }
 const pj_aot_kernel* find_aot_kernel(const Geometry& geometry) {
   Registry& r = registry();
   if (!r.any.load()) return nullptr;
-  // Tables hold TensorFlow's op only: dense NHWC rows, SAME or VALID, zero padding.
-  const Geometry& g = geometry;
-  if (!g.extract() || !(g.format == kTfFormat) || g.padding == Padding::kExplicit || !g.zero_pad() ||
-      !g.dense_image() || !g.dense_patches()) {
-    return nullptr;
-  }
+  if (!geometry.extract()) return nullptr;  // tables hold extract kernels
   const uint64_t usable = aot_usable_features();
+  const SignatureKey key = key_of(aot_signature_of(geometry));
   std::shared_lock<std::shared_mutex> lock(r.mutex);
-  auto it = r.kernels.find(key_of(geometry));
+  auto it = r.kernels.find(key);
   if (it == r.kernels.end()) return nullptr;
   const pj_aot_kernel* best = nullptr;
   for (const pj_aot_kernel* candidate : it->second) {

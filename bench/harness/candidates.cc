@@ -6,6 +6,7 @@
 #include <random>
 
 #include "bench/peers/im2col.h"
+#include "bench/peers/im2col_nchw.h"
 #include "bench/peers/peers.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
@@ -28,19 +29,29 @@ ShapeBuffers::ShapeBuffers(const Geometry& geometry)
   golden_extract(g, input.data(), expected.data());
 }
 
+bool tf_peers_apply(const Geometry& g) {
+  return g.extract() && g.format == kTfFormat && g.padding != Padding::kExplicit && g.zero_pad() && g.dense_image() &&
+         g.dense_patches();
+}
+
 std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
   const size_t bytes = static_cast<size_t>(b.g.output_bytes());
   uint8_t* out = b.output.data();
   const uint8_t* in = b.input.data();
   const Geometry* g = &b.g;
-  return {
+  std::vector<Candidate> candidates = {
       {"floor_memset", RowKind::kFloor, [=] { floor_memset(out, bytes); }},
       {"floor_vector", RowKind::kFloor, [=] { floor_vector_stores(out, bytes); }},
       {"floor_memcpy16k", RowKind::kFloor, [=] { floor_memcpy_hot(out, bytes); }},
       {"naive", RowKind::kPeer, [=] { golden_extract(*g, in, out); }},
-      {"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }},
-      {"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }},
   };
+  if (tf_peers_apply(b.g)) {
+    candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }});
+    candidates.push_back({"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }});
+  } else if (im2col_nchw_applies(b.g)) {  // the torch format: Caffe's and ONNX Runtime's loops
+    candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_nchw(*g, in, out); }});
+  }
+  return candidates;
 }
 
 std::vector<BackendVariant> backend_variants(pj_isa top, std::vector<std::string>* skipped) {
@@ -72,10 +83,10 @@ std::string compile_name(const BackendVariant& variant) { return "compile_" + va
 
 std::string create_hit_name(const BackendVariant& variant) { return "create_hit_" + variant.name; }
 
-std::unique_ptr<VariantKernel> make_kernel(const pj_spec& spec, const BackendVariant& variant, std::string* error) {
+std::unique_ptr<VariantKernel> make_kernel(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error) {
   pj_set_max_isa(variant.isa);
   pj_kernel* k = nullptr;
-  if (pj_kernel_create(&spec, variant.backend, &k) != PJ_OK) {
+  if (pj_kernel_create_ex(&spec, variant.backend, &k) != PJ_OK) {
     *error = pj_last_error();
     return nullptr;
   }
@@ -102,10 +113,10 @@ std::optional<std::string> check(const Candidate& c, ShapeBuffers& b, bool corru
   return std::nullopt;
 }
 
-std::function<void()> create_destroy(const pj_spec& spec, const BackendVariant& variant, std::string* error) {
+std::function<void()> create_destroy(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error) {
   return [spec, variant, error] {
     pj_kernel* k = nullptr;
-    if (pj_kernel_create(&spec, variant.backend, &k) != PJ_OK && error->empty()) *error = pj_last_error();
+    if (pj_kernel_create_ex(&spec, variant.backend, &k) != PJ_OK && error->empty()) *error = pj_last_error();
     pj_kernel_destroy(k);
   };
 }

@@ -54,7 +54,13 @@ struct Candidate {
   std::function<void()> run;
 };
 
-// The floors and the peers, in the order rows show them.
+// Whether the im2col and Eigen peers compute this geometry: TensorFlow's op (dense NHWC rows,
+// SAME or VALID, zero padding). The golden loops compute every geometry.
+bool tf_peers_apply(const Geometry& g);
+
+// The floors and the peers that compute the shape's geometry, in the order rows show them.
+// "im2col" is the careful im2col of the shape's format: NHWC rows for TensorFlow's op, the
+// NCHW one (bench/peers/im2col_nchw.h) for the torch format.
 std::vector<Candidate> baseline_candidates(ShapeBuffers& buffers);
 
 // A backend as rows name it: xbyak once per ISA ("xbyak_avx512", "xbyak_avx2"), the others once.
@@ -87,7 +93,7 @@ struct VariantKernel {
   ~VariantKernel() { pj_kernel_destroy(kernel); }
 };
 // The kernel, or pj_last_error's message.
-std::unique_ptr<VariantKernel> make_kernel(const pj_spec& spec, const BackendVariant& variant, std::string* error);
+std::unique_ptr<VariantKernel> make_kernel(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error);
 Candidate backend_candidate(const VariantKernel& kernel, int threads, ShapeBuffers& buffers);
 
 // Runs the candidate into an output holding the complement of the expected bytes (so every byte
@@ -99,7 +105,7 @@ std::optional<std::string> check(const Candidate& candidate, ShapeBuffers& buffe
 // pj_kernel_create + pj_kernel_destroy of `spec` on a variant, whose ISA cap the caller has set
 // (make_kernel sets it); the first failure's message is kept in *error. With the cache off (CacheOff) each call compiles; with a kernel of the
 // signature held, each is a cache hit.
-std::function<void()> create_destroy(const pj_spec& spec, const BackendVariant& variant, std::string* error);
+std::function<void()> create_destroy(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error);
 
 // Turns the kernel cache off while alive, so that every pj_kernel_create compiles; then
 // restores its limits.

@@ -24,7 +24,30 @@ std::string shape_name(const Spec& s) {
     name += cat("r", s.rates[1]);
     if (s.rates[2] != s.rates[1]) name += cat("x", s.rates[2]);
   }
-  return name + (s.padding == Padding::kSame ? "_same" : "_valid");
+  if (s.padding == Padding::kExplicit) {
+    name += cat("_pad", s.pads[0], "x", s.pads[1], "x", s.pads[2], "x", s.pads[3]);
+  } else {
+    name += s.padding == Padding::kSame ? "_same" : "_valid";
+  }
+  // The engine formats (docs/SEMANTICS.md §7-§9), when not TensorFlow's.
+  if (s.format == kTorchFormat) {
+    name += "_torch";
+  } else if (!(s.format == kTfFormat)) {
+    name += cat("_", layout_name(s.format.layout), "_", order_name(s.format.order), "_", patches_name(s.format.patches));
+  }
+  if (s.pad_value != PadValue{}) name += "_padvalue";
+  if (s.image_strides != std::array<int64_t, 3>{} || s.patch_strides != std::array<int64_t, 2>{}) name += "_strided";
+  return name;
+}
+
+SuiteShape in_format(const SuiteShape& shape, const Format& format) {
+  Spec s = shape.spec;
+  const bool was_nhwc = s.format.layout == Layout::kNhwc;
+  const Vec4& d = s.image_shape;
+  const int64_t n = d[0], h = was_nhwc ? d[1] : d[2], w = was_nhwc ? d[2] : d[3], c = was_nhwc ? d[3] : d[1];
+  s.format = format;
+  s.image_shape = format.layout == Layout::kNhwc ? Vec4{n, h, w, c} : Vec4{n, c, h, w};
+  return {shape_name(s), s, shape.note};
 }
 
 const std::vector<SuiteShape>& benchmark_suite() {

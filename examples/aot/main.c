@@ -103,7 +103,10 @@ static int check(const pj_aot_kernel* k, int64_t batch) {
 
 int main(void) {
   const uint64_t features = pj_aot_host_features(); /* CPUID: once */
-  const pj_aot_signature layer = {4, 56, 56, 64, 3, 3, 1, 1, 1, 1, PJ_AOT_PADDING_SAME};
+  /* Fields not named are 0: TensorFlow's format, zero padding, dense buffers. */
+  const pj_aot_signature layer = {.element_size = 4, .rows = 56, .cols = 56, .depth = 64, .ksize_rows = 3,
+                                  .ksize_cols = 3, .stride_rows = 1, .stride_cols = 1, .rate_rows = 1,
+                                  .rate_cols = 1, .padding = PJ_AOT_PADDING_SAME};
   const pj_aot_kernel* found = example_kernels_find(&layer);
   int failures = 0, skipped = 0;
   size_t i;

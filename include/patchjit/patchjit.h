@@ -240,6 +240,10 @@ PJ_API void pj_cache_clear(void);
  * registered. Entries are copied; the functions and strings they point to must outlive every
  * kernel that uses them (those of a linked object do). Registering again adds entries; of several
  * for one signature, the one needing the most CPU features (all of which this CPU has) serves.
+ * A signature is every attribute of a pj_spec_ex but dtype and batch (formats, pads, pad value,
+ * strides); tiles (pj_kernel_run_range) run whole rows on the kernel and partial rows on the
+ * plan interpreter. Tables of ABI version 1 (patchjit_aot.h) are still read, as TensorFlow's op;
+ * the version of a table is that of its first entry, and every entry must have it.
  * Thread-safe; also in builds without LLVM or Xbyak. */
 struct pj_aot_kernel;
 PJ_API pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t count);

@@ -3,8 +3,10 @@
  * patchjit's runtime (pj_register_aot_kernels in patchjit.h).
  *
  * A kernel fills output rows [row_begin, row_end) of the flattened (image, output row) range of
- * one signature, row = image * out_rows + out_row; `input` and `output` point at the whole NHWC
- * tensors. Batch is a run-time argument: one kernel serves every batch size, and row ranges
+ * one signature, row = image * out_rows + out_row; `input` and `output` point at the whole
+ * tensors, in the signature's layout and with its strides (docs/SEMANTICS.md §6-§9: explicit
+ * pads, a pad value, NHWC or NCHW, HWC or CHW patch order, patches as rows or columns, strided
+ * buffers). Batch is a run-time argument: one kernel serves every batch size, and row ranges
  * split the work between threads. Buffers need no alignment and must not overlap.
  *
  * C99, usable from C++. Everything here is a type or a static inline function. */
@@ -25,11 +27,20 @@
 extern "C" {
 #endif
 
-/* The layout of pj_aot_kernel; bumped whenever it changes. The runtime refuses other versions. */
-#define PJ_AOT_ABI_VERSION 1
+/* The layout of pj_aot_kernel; bumped whenever it changes. Version 2 added the engine formats
+ * (the fields of pj_aot_signature after `padding`). The runtime reads tables of versions 1 (as
+ * TensorFlow's op) and 2, and refuses others. */
+#define PJ_AOT_ABI_VERSION 2
 
 #define PJ_AOT_PADDING_SAME 0 /* the values of pj_padding */
 #define PJ_AOT_PADDING_VALID 1
+#define PJ_AOT_PADDING_EXPLICIT 2
+#define PJ_AOT_LAYOUT_NHWC 0 /* the values of pj_layout, pj_patch_order, pj_patches */
+#define PJ_AOT_LAYOUT_NCHW 1
+#define PJ_AOT_PATCH_ORDER_HWC 0
+#define PJ_AOT_PATCH_ORDER_CHW 1
+#define PJ_AOT_PATCHES_ROWS 0
+#define PJ_AOT_PATCHES_COLUMNS 1
 
 /* The argument of every kernel (the layout of the JIT kernels' arguments). */
 typedef struct pj_aot_args {
@@ -41,17 +52,30 @@ typedef struct pj_aot_args {
 
 typedef void (*pj_aot_function)(const pj_aot_args* args);
 
-/* What a kernel is for. The op only moves bytes: every dtype of one size shares a kernel. */
+/* What a kernel is for. The op only moves bytes: every dtype of one size shares a kernel.
+ * Its form is canonical, so that one kernel has one signature and lookups compare every field:
+ * an initializer that stops after `padding` (zeros after it) is TensorFlow's op. */
 typedef struct pj_aot_signature {
   int64_t element_size;           /* bytes: 1, 2, 4, 8 or 16 */
-  int64_t rows, cols, depth;      /* the input image, H x W x C (any batch) */
+  int64_t rows, cols, depth;      /* the input image, H x W x C (any batch), whatever the layout */
   int64_t ksize_rows, ksize_cols; /* ksizes [1, ksize_rows, ksize_cols, 1] */
   int64_t stride_rows, stride_cols;
   int64_t rate_rows, rate_cols;
-  int64_t padding; /* PJ_AOT_PADDING_SAME or PJ_AOT_PADDING_VALID */
+  int64_t padding; /* PJ_AOT_PADDING_SAME, _VALID or _EXPLICIT */
+  /* Since version 2. */
+  int64_t pads[4];              /* EXPLICIT: top, bottom, left, right; all 0 for SAME and VALID */
+  unsigned char pad_value[16];  /* element_size bytes in memory order, the rest 0; all 0: T(0) */
+  int64_t layout;               /* PJ_AOT_LAYOUT_* */
+  int64_t patch_order;          /* PJ_AOT_PATCH_ORDER_* */
+  int64_t patches;              /* PJ_AOT_PATCHES_* */
+  /* Strides in elements as pj_spec_ex takes them, resolved (never 0), or all three (both) 0
+   * when that buffer is dense. Input: between images, rows, pixels (NHWC) or images, channels,
+   * rows (NCHW). Output: the leading dimension, then between images. */
+  int64_t input_strides[3];
+  int64_t output_strides[2];
 } pj_aot_signature;
 
-/* One entry of a generated table. Every field is 8 bytes: no padding anywhere. */
+/* One entry of a generated table. Every field is 8 bytes (the pad value 16): no padding anywhere. */
 typedef struct pj_aot_kernel {
   int64_t abi_version; /* PJ_AOT_ABI_VERSION */
   pj_aot_signature signature;
@@ -180,10 +204,17 @@ static inline int pj_aot_kernel_supported(const pj_aot_kernel* kernel, uint64_t 
 }
 
 static inline int pj_aot_same_signature(const pj_aot_signature* a, const pj_aot_signature* b) {
-  return a->element_size == b->element_size && a->rows == b->rows && a->cols == b->cols &&
-         a->depth == b->depth && a->ksize_rows == b->ksize_rows && a->ksize_cols == b->ksize_cols &&
-         a->stride_rows == b->stride_rows && a->stride_cols == b->stride_cols &&
-         a->rate_rows == b->rate_rows && a->rate_cols == b->rate_cols && a->padding == b->padding;
+  int i;
+  int same = a->element_size == b->element_size && a->rows == b->rows && a->cols == b->cols &&
+             a->depth == b->depth && a->ksize_rows == b->ksize_rows && a->ksize_cols == b->ksize_cols &&
+             a->stride_rows == b->stride_rows && a->stride_cols == b->stride_cols &&
+             a->rate_rows == b->rate_rows && a->rate_cols == b->rate_cols && a->padding == b->padding &&
+             a->layout == b->layout && a->patch_order == b->patch_order && a->patches == b->patches;
+  for (i = 0; i < 4; ++i) same = same && a->pads[i] == b->pads[i];
+  for (i = 0; i < 16; ++i) same = same && a->pad_value[i] == b->pad_value[i];
+  for (i = 0; i < 3; ++i) same = same && a->input_strides[i] == b->input_strides[i];
+  for (i = 0; i < 2; ++i) same = same && a->output_strides[i] == b->output_strides[i];
+  return same;
 }
 
 /* The entry of `table` for `signature`, or NULL. */

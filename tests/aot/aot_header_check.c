@@ -10,7 +10,9 @@ static void copy_rows(const pj_aot_args* args) { (void)args; }
 int main(void) {
   const uint64_t features = pj_aot_host_features();
   pj_aot_kernel table[2];
-  pj_aot_signature wanted = {4, 8, 8, 3, 3, 3, 1, 1, 1, 1, PJ_AOT_PADDING_SAME};
+  pj_aot_signature wanted = {.element_size = 4, .rows = 8, .cols = 8, .depth = 3, .ksize_rows = 3, .ksize_cols = 3,
+                             .stride_rows = 1, .stride_cols = 1, .rate_rows = 1, .rate_cols = 1,
+                             .padding = PJ_AOT_PADDING_SAME};
   int bit;
   memset(table, 0, sizeof table);
   table[0].signature = wanted;
@@ -18,8 +20,19 @@ int main(void) {
   table[1].signature = wanted;
   table[1].function = copy_rows;
   table[1].required_features = features;
-  if (sizeof(pj_aot_kernel) != 19 * 8 || sizeof(pj_aot_args) != 32) return 1;
+  if (sizeof(pj_aot_kernel) != 33 * 8 || sizeof(pj_aot_args) != 32 || PJ_AOT_ABI_VERSION != 2) return 1;
   if (pj_aot_find(table, 2, &wanted) != &table[1] || pj_aot_find(table, 1, &wanted) != NULL) return 2;
+  /* Every field of version 2 counts: another format, pad value or stride is another kernel. */
+  wanted.layout = PJ_AOT_LAYOUT_NCHW;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 7;
+  wanted.layout = PJ_AOT_LAYOUT_NHWC;
+  wanted.pad_value[3] = 0x80;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 8;
+  wanted.pad_value[3] = 0;
+  wanted.output_strides[0] = 40;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 9;
+  wanted.output_strides[0] = 0;
+  if (pj_aot_find(table, 2, &wanted) != &table[1]) return 10;
   if (!pj_aot_kernel_supported(&table[1], features)) return 3;
   table[1].required_features |= (uint64_t)1 << 63; /* no CPU has this one */
   if (pj_aot_kernel_supported(&table[1], features)) return 4;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codegen/plan/geometry.h"
+#include "jit/aot_signature.h"
 #include "patchjit/patchjit.h"
 #include "patchjit/patchjit_aot.h"
 #include "reference/golden.h"
@@ -25,7 +26,7 @@ namespace {
 
 using pj::Geometry;
 
-constexpr int kKernels = 16;
+constexpr int kKernels = 24;
 std::array<Geometry, kKernels> geometries;  // of the kernel with that id (batch 64: any row range)
 std::array<std::atomic<int>, kKernels> calls;
 
@@ -63,9 +64,11 @@ pj_aot_kernel entry(int id, const pj_spec& spec, uint64_t features, const char* 
   const Geometry& g = geometries[id];
   pj_aot_kernel k{};
   k.abi_version = PJ_AOT_ABI_VERSION;
-  k.signature = {g.elem_size,   g.rows.in,     g.cols.in,     g.depth,      g.rows.ksize, g.cols.ksize,
-                 g.rows.stride, g.cols.stride, g.rows.rate,   g.cols.rate,
-                 g.padding == pj::Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID};
+  pj_aot_signature& sig = k.signature;  // the rest 0: TensorFlow's format, zero padding, dense
+  sig.element_size = g.elem_size, sig.rows = g.rows.in, sig.cols = g.cols.in, sig.depth = g.depth;
+  sig.ksize_rows = g.rows.ksize, sig.ksize_cols = g.cols.ksize, sig.stride_rows = g.rows.stride;
+  sig.stride_cols = g.cols.stride, sig.rate_rows = g.rows.rate, sig.rate_cols = g.cols.rate;
+  sig.padding = g.padding == pj::Padding::kSame ? PJ_AOT_PADDING_SAME : PJ_AOT_PADDING_VALID;
   k.out_rows = g.rows.out;
   k.out_cols = g.cols.out;
   k.out_depth = g.patch_depth;
@@ -194,14 +197,22 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
     const char* message;
   };
   const Case cases[] = {
-      {"abi", [](pj_aot_kernel* k) { k->abi_version = 2; },
-       "ahead-of-time kernel 1: abi_version is 2 but this patchjit reads version 1"},
+      {"abi", [](pj_aot_kernel* k) { k->abi_version = 1; },
+       "ahead-of-time kernel 1: abi_version is 1 in a table of version 2 (the first entry's)"},
       {"function", [](pj_aot_kernel* k) { k->function = nullptr; }, "ahead-of-time kernel 1 (bad): its function is NULL"},
       {"name", [](pj_aot_kernel* k) { k->cpu = nullptr; }, "ahead-of-time kernel 1 (bad): its name or cpu is NULL"},
       {"size", [](pj_aot_kernel* k) { k->signature.element_size = 3; },
        "ahead-of-time kernel 1 (bad): element_size 3 is not 1, 2, 4, 8 or 16"},
       {"padding", [](pj_aot_kernel* k) { k->signature.padding = 7; },
-       "ahead-of-time kernel 1 (bad): padding 7 is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID"},
+       "ahead-of-time kernel 1 (bad): padding 7 is not one of 0..2"},
+      {"layout", [](pj_aot_kernel* k) { k->signature.layout = -1; },
+       "ahead-of-time kernel 1 (bad): layout -1 is not one of 0..1"},
+      {"pads", [](pj_aot_kernel* k) { k->signature.pads[1] = 1; },
+       "ahead-of-time kernel 1 (bad): pads: the bottom padding is 1 but padding is SAME"},
+      {"pad value", [](pj_aot_kernel* k) { k->signature.pad_value[4] = 1; },
+       "ahead-of-time kernel 1 (bad): pad_value's bytes past element_size must be 0"},
+      {"dense strides", [](pj_aot_kernel* k) { k->signature.input_strides[2] = 7; },
+       "ahead-of-time kernel 1 (bad): strides must be all 0 for a dense buffer, and the resolved strides otherwise"},
       {"rule", [](pj_aot_kernel* k) { k->signature.stride_rows = 0; },
        "ahead-of-time kernel 1 (bad): strides is out of range."},
       {"output", [](pj_aot_kernel* k) { k->out_cols = 5; },
@@ -219,9 +230,123 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
   // The good entry came first, and was not registered either.
   EXPECT_EQ(create_and_check(spec, PJ_BACKEND_AUTO).find("ahead-of-time kernel"), std::string::npos);
   EXPECT_EQ(calls[9], 0);
+  // A version this patchjit does not know: its entries' length is unknown, so nothing is read.
+  pj_aot_kernel future = good;
+  future.abi_version = 3;
+  EXPECT_EQ(pj_register_aot_kernels(&future, 1), PJ_INVALID_ARGUMENT);
+  EXPECT_STREQ(pj_last_error(), "ahead-of-time kernel 0: abi_version is 3 but this patchjit reads versions 1 and 2: "
+                                "make the object again with this patchjit's `patchjit aot`");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 3), PJ_INVALID_ARGUMENT);
   EXPECT_STREQ(pj_last_error(), "kernels is NULL but count is 3");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 0), PJ_OK);
+}
+
+// Objects made before the engine formats hold version 1 tables (19 eight-byte fields an entry):
+// they are read as TensorFlow's op, entry by entry at their own length.
+TEST(AotRegistry, VersionOneTablesStillServe) {
+  const pj_spec specs[2] = {spec_of(PJ_FLOAT32, 1, 7, 5, 3, 2, PJ_PADDING_VALID), spec_of(PJ_INT16, 1, 6, 9, 2, 3)};
+  const char* names[2] = {"v1_e4_7x5x3", "v1_e2_6x9x2"};
+  pj::AotKernelV1 table[2];
+  for (int i = 0; i < 2; ++i) {
+    const pj_aot_kernel v2 = entry(16 + i, specs[i], 0, names[i]);
+    const pj_aot_signature& s = v2.signature;
+    table[i] = {1,
+                {s.element_size, s.rows, s.cols, s.depth, s.ksize_rows, s.ksize_cols, s.stride_rows, s.stride_cols,
+                 s.rate_rows, s.rate_cols, s.padding},
+                v2.out_rows, v2.out_cols, v2.out_depth, v2.function, v2.name, v2.cpu, v2.required_features};
+  }
+  pj::AotKernelV1 bad = table[1];
+  bad.signature.padding = PJ_AOT_PADDING_EXPLICIT;  // version 1 has no pads to go with it
+  const pj::AotKernelV1 with_bad[2] = {table[0], bad};
+  ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(with_bad), 2), PJ_INVALID_ARGUMENT);
+  EXPECT_STREQ(pj_last_error(), "ahead-of-time kernel 1 (v1_e2_6x9x2): padding 2 is neither PJ_AOT_PADDING_SAME nor "
+                                "PJ_AOT_PADDING_VALID (version 1)");
+
+  ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(table), 2), PJ_OK) << pj_last_error();
+  for (int i = 0; i < 2; ++i) {
+    pj_spec spec = specs[i];
+    spec.input_shape[0] = 3;
+    const int before = calls[16 + i];
+    const std::string text = create_and_check(spec, PJ_BACKEND_AUTO);
+    EXPECT_NE(text.find(std::string("ahead-of-time kernel ") + names[i]), std::string::npos) << text;
+    EXPECT_GT(calls[16 + i], before);
+  }
+}
+
+// Version 2 entries serve every format: here torch's unfold with explicit pads, a uint8 pad
+// value (a zero point) and a GEMM leading dimension, whole and in tiles that split rows.
+TEST(AotRegistry, ServesEngineFormatsPadsPadValuesAndStrides) {
+  pj_spec_ex ex;
+  pj_spec_ex_init(&ex, nullptr);
+  ex.base = spec_of(PJ_UINT8, 64, 0, 0, 0, 1);
+  const int64_t nchw[4] = {64, 3, 6, 7};
+  for (int i = 0; i < 4; ++i) ex.base.input_shape[i] = nchw[i];
+  ex.base.ksizes[1] = 3, ex.base.ksizes[2] = 2;
+  ex.base.padding = PJ_PADDING_EXPLICIT;
+  const int64_t pads[4] = {1, 0, 2, 1};
+  for (int i = 0; i < 4; ++i) ex.pads[i] = pads[i];
+  ex.pad_value[0] = 128;
+  ex.layout = PJ_LAYOUT_NCHW, ex.patch_order = PJ_PATCH_ORDER_CHW, ex.patches = PJ_PATCHES_COLUMNS;
+  ex.output_strides[0] = 50;  // OH*OW = 5*9 = 45 positions a row of the [K, 45] matrix
+  constexpr int kId = 18;
+  geometries[kId] = *pj::make_geometry(pj::from_c(ex));
+  const Geometry& g = geometries[kId];
+  ASSERT_EQ(g.positions, 45);
+  ASSERT_EQ(g.patch_depth, 18);
+
+  // The signature as a C program writes it: canonical, the resolved output strides.
+  pj_aot_kernel k{};
+  k.abi_version = PJ_AOT_ABI_VERSION;
+  pj_aot_signature& s = k.signature;
+  s.element_size = 1, s.rows = 6, s.cols = 7, s.depth = 3, s.ksize_rows = 3, s.ksize_cols = 2;
+  s.stride_rows = s.stride_cols = s.rate_rows = s.rate_cols = 1;
+  s.padding = PJ_AOT_PADDING_EXPLICIT;
+  for (int i = 0; i < 4; ++i) s.pads[i] = pads[i];
+  s.pad_value[0] = 128;
+  s.layout = PJ_AOT_LAYOUT_NCHW, s.patch_order = PJ_AOT_PATCH_ORDER_CHW, s.patches = PJ_AOT_PATCHES_COLUMNS;
+  s.output_strides[0] = 50, s.output_strides[1] = 18 * 50;
+  k.out_rows = 5, k.out_cols = 9, k.out_depth = 18;
+  k.function = kFunctions[kId];
+  k.name = "test_unfold_u8";
+  k.cpu = "test-cpu";
+  pj_aot_kernel unresolved = k;  // the image stride left 0: not the canonical form
+  unresolved.signature.output_strides[1] = 0;
+  ASSERT_EQ(pj_register_aot_kernels(&unresolved, 1), PJ_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(pj_last_error()).find("(input 0,0,0; output 50,900)"), std::string::npos) << pj_last_error();
+  ASSERT_EQ(pj_register_aot_kernels(&k, 1), PJ_OK) << pj_last_error();
+
+  for (int64_t batch : {1, 3}) {
+    ex.base.input_shape[0] = batch;
+    pj_kernel* kernel = nullptr;
+    ASSERT_EQ(pj_kernel_create_ex(&ex, PJ_BACKEND_AUTO, &kernel), PJ_OK) << pj_last_error();
+    EXPECT_NE(describe(kernel).find("ahead-of-time kernel test_unfold_u8"), std::string::npos) << describe(kernel);
+    const Geometry run_g = *pj::make_geometry(pj::from_c(ex));
+    std::mt19937_64 rng(batch);
+    std::vector<uint8_t> input = pj::testing::random_bytes(rng, pj_kernel_input_bytes(kernel));
+    for (uint8_t fill : {uint8_t{0xa5}, uint8_t{0x5a}}) {
+      std::vector<uint8_t> output(pj_kernel_output_bytes(kernel), fill), expected(output.size(), fill);
+      pj::golden_extract(run_g, input.data(), expected.data());
+      const int before = calls[kId];
+      if (fill == 0xa5) {
+        EXPECT_EQ(pj_kernel_run(kernel, input.data(), output.data(), 2), PJ_OK) << pj_last_error();
+      } else {  // tiles that start and end inside rows: whole rows on the kernel, the rest interpreted
+        const int64_t end = pj_kernel_positions(kernel);
+        const int64_t cuts[] = {0, 4, 22, end / 2 + 1, end};
+        for (int c = 0; c + 1 < 5; ++c) {
+          EXPECT_EQ(pj_kernel_run_range(kernel, input.data(), output.data(), cuts[c], cuts[c + 1]), PJ_OK);
+        }
+      }
+      EXPECT_GT(calls[kId], before);
+      EXPECT_TRUE(output == expected) << "batch " << batch << " fill " << int{fill};
+    }
+    pj_kernel_destroy(kernel);
+  }
+  // Another pad value is another kernel: the JIT serves it.
+  ex.pad_value[0] = 127;
+  pj_kernel* other = nullptr;
+  ASSERT_EQ(pj_kernel_create_ex(&ex, PJ_BACKEND_AUTO, &other), PJ_OK);
+  EXPECT_EQ(describe(other).find("ahead-of-time kernel"), std::string::npos);
+  pj_kernel_destroy(other);
 }
 
 TEST(AotRegistry, RegisteringAndCreatingFromSeveralThreads) {

@@ -5,13 +5,16 @@
 // kernels that need AVX-512 must be refused.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "aot_formats.h"
 #include "aot_suite.h"
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 #include "tests/support/random_spec.h"
 
 namespace {
@@ -85,7 +88,10 @@ std::string create_and_check(const pj_spec& spec, uint64_t seed) {
 }
 
 TEST(AotRuntime, TheGeneratedHeaderFindsAndRunsKernelsWithoutTheLibrary) {
-  const pj_aot_signature layer = {4, 56, 56, 64, 3, 3, 1, 1, 1, 1, PJ_AOT_PADDING_SAME};
+  pj_aot_signature layer{};  // the fields not set: TensorFlow's format, zero padding, dense
+  layer.element_size = 4, layer.rows = 56, layer.cols = 56, layer.depth = 64, layer.ksize_rows = 3, layer.ksize_cols = 3;
+  layer.stride_rows = layer.stride_cols = layer.rate_rows = layer.rate_cols = 1;
+  layer.padding = PJ_AOT_PADDING_SAME;
   const pj_aot_kernel* k = aot_suite_find(&layer);
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k, &aot_suite_kernels[1]);
@@ -135,6 +141,63 @@ TEST(AotRuntime, RegisteredKernelsServeCreatesUnlessThisCpuLacksTheirFeatures) {
   }
   std::printf("%d of %d creates served by kernels compiled for %s (ISA cap %s)\n", served,
               2 * AOT_SUITE_KERNEL_COUNT, aot_suite_kernels[0].cpu, pj_isa_name(pj_max_isa()));
+}
+
+// The extended spec a version 2 signature stands for (its strides are the resolved ones).
+pj_spec_ex spec_ex_of(const pj_aot_kernel& k, int64_t batch) {
+  const pj_aot_signature& s = k.signature;
+  pj_spec_ex ex;
+  pj_spec_ex_init(&ex, nullptr);
+  ex.base = spec_of(k, batch);
+  const bool nhwc = s.layout == PJ_AOT_LAYOUT_NHWC;
+  const int64_t shape[4] = {batch, nhwc ? s.rows : s.depth, nhwc ? s.cols : s.rows, nhwc ? s.depth : s.cols};
+  for (int i = 0; i < 4; ++i) ex.base.input_shape[i] = shape[i], ex.pads[i] = s.pads[i];
+  ex.base.padding = static_cast<pj_padding>(s.padding);
+  std::memcpy(ex.pad_value, s.pad_value, sizeof ex.pad_value);
+  ex.layout = static_cast<pj_layout>(s.layout);
+  ex.patch_order = static_cast<pj_patch_order>(s.patch_order);
+  ex.patches = static_cast<pj_patches>(s.patches);
+  for (int i = 0; i < 3; ++i) ex.input_strides[i] = s.input_strides[i];
+  for (int i = 0; i < 2; ++i) ex.output_strides[i] = s.output_strides[i];
+  return ex;
+}
+
+// tests/aot/aot_formats.manifest: torch's unfold, NCHW with a zero point, CHW order with a -inf
+// half pad value, strided inputs and outputs. Each is served by its ahead-of-time kernel (when
+// this CPU can run it) and writes exactly the reference's bytes, gaps of strided outputs
+// untouched, whole and in tiles that split rows.
+TEST(AotRuntime, EngineFormatsAreServedByTheirAheadOfTimeKernels) {
+  ASSERT_EQ(AOT_FORMATS_KERNEL_COUNT, 5);
+  ASSERT_EQ(pj_register_aot_kernels(aot_formats_kernels, AOT_FORMATS_KERNEL_COUNT), PJ_OK) << pj_last_error();
+  const uint64_t usable = usable_features();
+  for (const pj_aot_kernel& k : aot_formats_kernels) {
+    const bool runs_here = pj_aot_kernel_supported(&k, usable);
+    for (int64_t batch : {2, 3}) {
+      const pj_spec_ex ex = spec_ex_of(k, batch);
+      pj_kernel* kernel = nullptr;
+      ASSERT_EQ(pj_kernel_create_ex(&ex, PJ_BACKEND_AUTO, &kernel), PJ_OK) << k.name << ": " << pj_last_error();
+      const std::string text = describe(kernel);
+      EXPECT_EQ(text.find(std::string("ahead-of-time kernel ") + k.name) != std::string::npos, runs_here) << text;
+      const pj::Geometry g = *pj::make_geometry(pj::from_c(ex));
+      std::mt19937_64 rng(batch);
+      std::vector<uint8_t> input = pj::testing::random_bytes(rng, pj_kernel_input_bytes(kernel));
+      for (uint8_t fill : {uint8_t{0xa5}, uint8_t{0x5a}}) {
+        std::vector<uint8_t> output(pj_kernel_output_bytes(kernel), fill), expected(output.size(), fill);
+        pj::golden_extract(g, input.data(), expected.data());
+        if (fill == 0xa5) {
+          EXPECT_EQ(pj_kernel_run(kernel, input.data(), output.data(), 2), PJ_OK) << pj_last_error();
+        } else {
+          const int64_t end = pj_kernel_positions(kernel);
+          const int64_t cuts[] = {0, 3, end / 3 + 1, end / 2 - 1, end};
+          for (int c = 0; c + 1 < 5; ++c) {
+            EXPECT_EQ(pj_kernel_run_range(kernel, input.data(), output.data(), cuts[c], cuts[c + 1]), PJ_OK);
+          }
+        }
+        EXPECT_TRUE(output == expected) << k.name << " batch " << batch << " fill " << int{fill} << "\n" << text;
+      }
+      pj_kernel_destroy(kernel);
+    }
+  }
 }
 
 }  // namespace

@@ -55,11 +55,21 @@ std::string kernel_declarations(const std::string& name, const ManifestKernel& k
   const Geometry& g = k.geometry;
   const std::string symbol = aot_symbol(name, g);
   std::string out = "/*\n";
-  out += comment_lines(cat("Input [N,", g.rows.in, ",", g.cols.in, ",", g.depth, "], ksizes [1,", g.rows.ksize, ",",
-                           g.cols.ksize, ",1], strides [1,", g.rows.stride, ",", g.cols.stride, ",1], rates [1,",
-                           g.rows.rate, ",", g.cols.rate, ",1], ", padding_name(g.padding), " -> output [N,",
-                           g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]; any dtype of ", g.elem_size,
-                           " byte", g.elem_size == 1 ? "" : "s", ": ", served(k), "."));
+  const bool nhwc = g.format.layout == Layout::kNhwc, rows = g.format.patches == PatchesAs::kRows;
+  const std::string padding = g.padding == Padding::kExplicit
+                                  ? cat("pads ", g.rows.pad_before, ",", g.rows.pad_after, ",", g.cols.pad_before, ",",
+                                        g.cols.pad_after)
+                                  : std::string(padding_name(g.padding));
+  out += comment_lines(cat(
+      "Input ", nhwc ? cat("[N,", g.rows.in, ",", g.cols.in, ",", g.depth, "]") : cat("[N,", g.depth, ",", g.rows.in, ",", g.cols.in, "]"),
+      " (", layout_name(g.format.layout), "), ksizes [1,", g.rows.ksize, ",", g.cols.ksize, ",1], strides [1,",
+      g.rows.stride, ",", g.cols.stride, ",1], rates [1,", g.rows.rate, ",", g.cols.rate, ",1], ", padding,
+      g.zero_pad() ? "" : ", a pad value", " -> output ",
+      rows ? cat("[N,", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
+           : cat("[N,", g.patch_depth, ",", g.positions, "]"),
+      " (", order_name(g.format.order), " order, as ", patches_name(g.format.patches), ")",
+      g.dense_image() && g.dense_patches() ? "" : ", strided buffers (see the table's signature)", "; any dtype of ",
+      g.elem_size, " byte", g.elem_size == 1 ? "" : "s", ": ", served(k), "."));
   out += " */\n";
   out += cat("void ", symbol, "(const pj_aot_args* args);\n");
   out += cat("static inline void ", symbol, "_run(const void* input, void* output,\n",
@@ -98,7 +108,8 @@ std::string aot_header_text(const AotHeader& h) {
   out += comment_lines(cat("Link ", h.name, ".o: it holds the kernels and their table and needs nothing else (no "
                            "patchjit, LLVM or C library), only this header and patchjit/patchjit_aot.h. A kernel "
                            "fills output rows [row_begin, row_end) of the flattened (image, output row) range, row "
-                           "= image * out_rows + out_row, of whole NHWC tensors (any batch; no alignment needed); "
+                           "= image * out_rows + out_row, of whole tensors in the signature's layout and strides (any "
+                           "batch; no alignment needed); "
                            "its _run convenience fills them all. Every dtype of one element size shares a kernel."));
   out += " *\n";
   out += comment_lines(cat("The kernels need a CPU with: ", features_text(h.required_features),

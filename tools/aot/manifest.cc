@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tools/cli/flags.h"
+#include "tools/cli/format_flags.h"
 #include "tools/cli/internal.h"
 
 namespace pj::cli {
@@ -29,9 +30,11 @@ Expected<ManifestLine> parse_line(const std::vector<std::string>& words, int num
   std::vector<char*> argv;
   for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   Flags flags;
-  std::optional<Failure> f = parse_flags(static_cast<int>(argv.size()), argv.data(), 0, signature_flags(true), &flags);
-  pj_spec spec{};
-  if (!f) f = parse_signature(flags, &spec);
+  FlagSet known = signature_flags(true);
+  known += format_flags(true);
+  std::optional<Failure> f = parse_flags(static_cast<int>(argv.size()), argv.data(), 0, known, &flags);
+  pj_spec_ex spec;
+  if (!f) f = parse_signature_ex(flags, &spec);
   if (f) return InvalidArgument(f->message);
   ManifestLine line{number, from_c(spec), {}};
   Expected<Geometry> geometry = make_geometry(line.spec);
@@ -77,24 +80,22 @@ Expected<std::vector<ManifestLine>> read_manifest(const std::string& path) {
 }
 
 ManifestKernels kernels_of(const std::vector<ManifestLine>& lines) {
-  using Key = std::array<int64_t, 11>;  // everything but batch and dtype
-  std::map<Key, size_t> index;
+  std::map<std::string, size_t> index;  // by signature_name: everything but batch and dtype
   ManifestKernels result;
   std::vector<ManifestKernel>& kernels = result.kernels;
   for (const ManifestLine& line : lines) {
-    // The kernel's geometry is that of one image: a line of batch 0 still names a kernel.
+    // A line of batch 0 still names a kernel. Kernels take batch at run time; a geometry of
+    // two images keeps the image strides a line gives (one image never uses them), and a
+    // kernel made from it serves every batch of two or more.
     Spec one = line.spec;
-    one.image_shape[0] = 1;
+    one.image_shape[0] = line.spec.image_shape[0] >= 2 ? 2 : 1;
     Expected<Geometry> image = make_geometry(one);
     if (!image.ok() || image->empty()) {  // empty whatever the batch
       result.empty.push_back(&line);
       continue;
     }
     const Geometry& g = *image;
-    const Key key{g.elem_size,   g.rows.in,     g.cols.in,     g.depth,     g.rows.ksize,
-                  g.cols.ksize,  g.rows.stride, g.cols.stride, g.rows.rate, g.cols.rate,
-                  static_cast<int64_t>(g.padding)};
-    auto [it, added] = index.emplace(key, kernels.size());
+    auto [it, added] = index.emplace(signature_name(g), kernels.size());
     if (added) kernels.push_back({g, {}});
     kernels[it->second].lines.push_back(&line);
   }

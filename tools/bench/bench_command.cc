@@ -23,6 +23,7 @@
 #include "tools/bench/svg.h"
 #include "tools/bench/table.h"
 #include "tools/cli/command.h"
+#include "tools/cli/format_flags.h"
 #include "tools/cli/internal.h"
 #include "tools/cli/progress_line.h"
 #include "tools/files/atomic_file.h"
@@ -32,10 +33,16 @@ namespace {
 
 const char kUsage[] =
     "patchjit bench (--shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
-    "                [--rates 1,R,C,1] --padding SAME|VALID | --suite)\n"
+    "                [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
+    "                [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
+    "                [--patches rows|columns] | --suite [--format tf|torch])\n"
     "               [--threads 1,2] [--min-time SECONDS] [--repetitions N] [--json FILE] [--svg FILE]\n"
     "  Times every backend against the peers (the golden loops, a careful im2col, Eigen as\n"
     "  TensorFlow calls it) and the store floor, every output checked identical, as a table.\n"
+    "  Format flags as for info (docs/SEMANTICS.md §6-§8). Eigen computes TensorFlow's op only; for\n"
+    "  the torch format im2col is a careful NCHW im2col (one memcpy per channel, tap and output\n"
+    "  row); other formats have the golden loops as their only peer. --suite --format torch runs\n"
+    "  the suite's shapes in the torch format.\n"
     "  --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar chart.\n"
     "  --min-time: seconds per implementation and shape (0.2); --repetitions: median of N (5);\n"
     "  --threads: the thread counts to run the backends with (1). Warns when the machine is busy\n"
@@ -99,15 +106,24 @@ std::optional<Failure> parse_options(const Flags& flags, Options* o) {
   if (flags.has("svg")) o->svg_path = flags.get("svg");
 
   if (flags.on("suite")) {
-    for (const std::string& name : signature_flags(true).values) {
-      if (flags.has(name)) return usage_error("--suite takes no --" + name + ": it has its own shapes");
+    FlagSet signature = signature_flags(true);
+    signature += format_flags(false);
+    for (const std::string& name : signature.values) {
+      if (flags.has(name) && name != "format") return usage_error("--suite takes no --" + name + ": it has its own shapes");
     }
-    o->shapes = benchmark_suite();
+    // --suite --format torch: the suite's shapes in the torch format (NCHW in, columns out).
+    pj_spec_ex format;
+    pj_spec_ex_init(&format, nullptr);
+    if (auto f = parse_format(flags, &format)) return f;
+    const Spec as = from_c(format);
+    for (const SuiteShape& shape : benchmark_suite()) {
+      o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
+    }
     return std::nullopt;
   }
   if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes) or --suite");
-  pj_spec spec{};
-  if (auto f = parse_signature(flags, &spec)) return f;
+  pj_spec_ex spec;
+  if (auto f = parse_signature_ex(flags, &spec)) return f;
   Spec s = from_c(spec);
   o->shapes.push_back({shape_name(s), s, ""});
   return std::nullopt;

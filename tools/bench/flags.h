@@ -2,12 +2,14 @@
 #pragma once
 
 #include "tools/cli/flags.h"
+#include "tools/cli/format_flags.h"
 
 namespace pj::cli {
 
 inline FlagSet bench_flags() {
   FlagSet flags{{"threads", "json", "svg", "min-time", "repetitions"}, {"suite"}, {}};
   flags += signature_flags(true);
+  flags += format_flags(false);
   return flags;
 }
 

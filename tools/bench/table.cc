@@ -81,7 +81,8 @@ std::string format_header(const BenchResults& r) {
                         m.mhz, m.host_name.c_str(), m.host_isa.c_str());
   text += "peers, built with " + m.peers + ":\n"
           "  naive = the golden loops (TensorFlow's rule, element by element), im2col = careful\n"
-          "  memcpy/memset im2col, eigen = Eigen's extract_image_patches as TensorFlow's CPU kernel calls it\n";
+          "  memcpy/memset im2col (for the torch format: NCHW, one memcpy per channel, tap and output row),\n"
+          "  eigen = Eigen's extract_image_patches as TensorFlow's CPU kernel calls it\n";
   text += "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
           "  16 KiB buffer); x floor = time / the fastest of them; over P = P's time / this time\n";
   text += printf_string("timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"

@@ -11,7 +11,9 @@
 #include "patchjit/patchjit.hpp"
 #include "reference/compare.h"
 #include "tools/cli/command.h"
+#include "tools/cli/format_flags.h"
 #include "tools/cli/internal.h"
+#include "tools/cli/pad_value.h"
 #include "tools/cli/resources.h"
 #include "tools/npy/npy.h"
 
@@ -20,9 +22,17 @@ namespace {
 
 const char kUsage[] =
     "patchjit extract --input IN.npy --output OUT.npy --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
-    "                 [--rates 1,R,C,1] --padding SAME|VALID [--dtype NAME]\n"
+    "                 [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
+    "                 [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
+    "                 [--patches rows|columns] [--dtype NAME]\n"
     "                 [--backend auto|reference|interp|xbyak|llvm] [--threads N] [--verify]\n"
-    "  Extracts patches of a 4-D NHWC .npy array; the output keeps the input's descr.\n"
+    "  Extracts patches of a 4-D .npy array (NHWC, or NCHW with --layout nchw); the output keeps\n"
+    "  the input's descr and is [N,OH,OW,K] (--patches rows) or [N,K,OH*OW] (--patches columns).\n"
+    "  --format tf = nhwc,hwc,rows (the default); torch = nchw,chw,columns (torch's unfold); an\n"
+    "  explicit flag that contradicts --format is an error. --pads: explicit padding (top, bottom,\n"
+    "  left, right; not with --padding). --pad-value: a number in the input's dtype (integers\n"
+    "  exact and in range, floats also inf, -inf, nan; bool 0 or 1), written where a tap falls\n"
+    "  outside the image (docs/SEMANTICS.md §6-§8).\n"
     "  --input - / --output -: standard input / output (.npy bytes; the summary then goes to stderr).\n"
     "  --sizes is another name for --ksizes; --strides and --rates default to 1,1,1,1.\n"
     "  --dtype reads 2-byte data as bfloat16 (numpy has none); otherwise it must match the file.\n"
@@ -108,8 +118,13 @@ std::optional<Failure> extract(const Flags& flags) {
     pj_dtype unused;
     if (auto f = parse_dtype(flags.get("dtype"), &unused)) return f;  // a usage error before any reading
   }
-  pj_spec spec{};
+  pj_spec_ex ex;
+  pj_spec_ex_init(&ex, nullptr);
+  pj_spec& spec = ex.base;
   if (auto f = parse_op_attributes(flags, &spec)) return f;
+  Flags but_pad_value = flags;  // the pad value needs the file's dtype
+  but_pad_value.values.erase("pad-value");
+  if (auto f = parse_format(but_pad_value, &ex)) return f;
   const std::string& output_path = flags.get("output");
   const bool to_stdout = output_path == "-";
   if (to_stdout && isatty(STDOUT_FILENO)) {
@@ -121,14 +136,20 @@ std::optional<Failure> extract(const Flags& flags) {
   const std::vector<int64_t>& shape = input.header.shape;
   if (shape.size() != 4) return data_error(not_4d_message(shape));
   if (auto f = choose_dtype(flags, input.header, &spec.dtype)) return f;
+  if (flags.has("pad-value")) {
+    if (auto f = parse_pad_value(flags.get("pad-value"), spec.dtype, ex.pad_value)) return f;
+  }
   for (int i = 0; i < 4; ++i) spec.input_shape[i] = shape[i];
 
-  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(spec, backend);
+  int64_t out_shape[4] = {0, 0, 0, 0};
+  int rank = 4;
+  if (pj_output_shape_ex(&ex, out_shape, &rank) != PJ_OK) return data_error(pj_last_error());
+  const std::vector<int64_t> dims(out_shape, out_shape + rank);
+  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(ex, backend);
   if (!kernel) return data_error(kernel.status().message);
-  const patchjit::Shape out_shape = kernel->output_shape();
-  const std::string what = "the output " + format_shape(out_shape.data());
+  const std::string what = "the output " + format_dims(dims);
   const size_t output_bytes = kernel->output_bytes();
-  const std::string header = npy::format_header(input.header.descr, {out_shape[0], out_shape[1], out_shape[2], out_shape[3]});
+  const std::string header = npy::format_header(input.header.descr, dims);
   const uint64_t file_bytes = header.size() + uint64_t{output_bytes};
   if (file_bytes > kAnnounceBytes) {
     std::fprintf(stderr, "patchjit extract: %s is %s\n", what.c_str(), format_size(file_bytes).c_str());
@@ -146,17 +167,16 @@ std::optional<Failure> extract(const Flags& flags) {
 
   std::string verified;
   if (flags.on("verify")) {
-    patchjit::Kernel reference = patchjit::Kernel::create(spec, PJ_BACKEND_REFERENCE);
+    patchjit::Kernel reference = patchjit::Kernel::create(ex, PJ_BACKEND_REFERENCE);
     std::vector<uint8_t> expected(output.size());
     reference.run(input.data.data(), expected.data(), 1);
-    const Geometry g = *geometry_of(spec);
+    const Geometry g = *geometry_of(ex);
     if (auto m = first_mismatch(g, expected.data(), output.data())) {
       return data_error(std::string("verify: backend ") + pj_backend_name(kernel->backend()) +
                         " differs from the reference at " + describe(g, *m, expected.data(), output.data()));
     }
     verified = ", verified against the reference";
   }
-  const std::vector<int64_t> dims = {out_shape[0], out_shape[1], out_shape[2], out_shape[3]};
   const std::string e = to_stdout ? npy::write_stream(STDOUT_FILENO, "standard output", input.header.descr, dims,
                                                       output.data(), output.size())
                                   : npy::write_file(output_path, input.header.descr, dims, output.data(), output.size());
@@ -164,7 +184,7 @@ std::optional<Failure> extract(const Flags& flags) {
   const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(to_stdout ? stderr : stdout, "%s: %s %s, %zu bytes; kernel time %.3f ms on %s%s; wall time %.1f ms\n",
                to_stdout ? "standard output" : output_path.c_str(), pj_dtype_name(spec.dtype),
-               format_shape(out_shape.data()).c_str(), output.size(), kernel_ms, served_by(*kernel, backend).c_str(),
+               format_dims(dims).c_str(), output.size(), kernel_ms, served_by(*kernel, backend).c_str(),
                verified.c_str(), wall_ms);
   return std::nullopt;
 }
@@ -174,6 +194,7 @@ std::optional<Failure> extract(const Flags& flags) {
 Command extract_command() {
   FlagSet flags{{"input", "output", "backend", "threads"}, {"verify"}, {}};
   flags += signature_flags(false);
+  flags += format_flags(false);
   return {"extract", kUsage, flags, extract};
 }
 

@@ -40,7 +40,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return d[a.size()][b.size()];
 }
 
-// A comma-separated list of integers (any length).
+}  // namespace
+
 std::optional<Failure> parse_list(const std::string& flag, const std::string& text, std::vector<int64_t>* values) {
   const Failure bad = usage_error("--" + flag + " must be comma-separated integers, got '" + text + "'");
   if (text.empty() || text.back() == ',') return bad;
@@ -52,8 +53,6 @@ std::optional<Failure> parse_list(const std::string& flag, const std::string& te
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 FlagSet& FlagSet::operator+=(const FlagSet& more) {
   values.insert(values.end(), more.values.begin(), more.values.end());
@@ -185,7 +184,11 @@ std::optional<Failure> parse_seconds(const std::string& flag, const std::string&
 }
 
 std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec) {
-  if (auto f = require(flags, {"ksizes", "padding"})) return f;
+  if (auto f = require(flags, {"ksizes"})) return f;
+  if (flags.has("pads") && flags.has("padding")) {
+    return usage_error("--pads and --padding exclude each other: --pads T,B,L,R is explicit padding");
+  }
+  if (!flags.has("pads") && !flags.has("padding")) return usage_error("missing --padding (SAME or VALID, or --pads T,B,L,R)");
   const char* names[3] = {"ksizes", "strides", "rates"};
   int64_t* targets[3] = {spec->ksizes, spec->strides, spec->rates};
   std::vector<int64_t> values[3];
@@ -196,8 +199,10 @@ std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec) {
       return f;
     }
   }
-  pj_padding padding;
-  if (auto f = parse_padding(flags.get("padding"), &padding)) return f;
+  pj_padding padding = PJ_PADDING_EXPLICIT;  // --pads (tools/cli/format_flags.h reads them)
+  if (flags.has("padding")) {
+    if (auto f = parse_padding(flags.get("padding"), &padding)) return f;
+  }
   for (int a = 0; a < 3; ++a) {
     Status length = check_attribute_length(names[a], values[a].size());
     if (!length.ok()) return data_error(length.message());
@@ -220,11 +225,13 @@ std::optional<Failure> parse_signature(const Flags& flags, pj_spec* spec) {
   return shape;
 }
 
-std::string not_4d_message(const std::vector<int64_t>& shape) {
+std::string not_4d_message(const std::vector<int64_t>& shape) { return "input must be 4-dimensional" + format_dims(shape); }
+
+std::string format_dims(const std::vector<int64_t>& dims) {
   std::ostringstream out;
-  out << "input must be 4-dimensional[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
-  out << "]";
+  out << '[';
+  for (size_t i = 0; i < dims.size(); ++i) out << (i ? "," : "") << dims[i];
+  out << ']';
   return out.str();
 }
 

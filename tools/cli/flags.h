@@ -50,6 +50,10 @@ std::optional<Failure> require(const Flags& flags, const std::vector<std::string
 // (default 1,1,1,1), --padding.
 FlagSet signature_flags(bool with_shape);
 
+// A comma-separated list of integers of any length, each fitting int64; else a usage error
+// naming --flag.
+std::optional<Failure> parse_list(const std::string& flag, const std::string& text, std::vector<int64_t>* values);
+
 // Every value that does not parse, or is not one of the allowed, is a usage error (exit 2);
 // a value TensorFlow's rules reject (a list of the wrong length, a shape that is not 4-D) is an
 // error of the data (exit 1), in TensorFlow's words.
@@ -63,7 +67,7 @@ std::optional<Failure> parse_positive_count(const std::string& flag, const std::
 std::optional<Failure> parse_seconds(const std::string& flag, const std::string& text, double max, double* out);
 
 // --ksizes (required), --strides and --rates ("1,3,3,1"; all ones when absent) and --padding
-// (required). Unparseable lists are reported before TensorFlow's length rule.
+// (required unless --pads is given, which it excludes; with --pads the padding is EXPLICIT). Unparseable lists are reported before TensorFlow's length rule.
 std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec);
 
 // The whole signature of info, bench and the manifest: --shape, --dtype (float32 by default)
@@ -75,5 +79,7 @@ std::string not_4d_message(const std::vector<int64_t>& shape);
 
 // "[1,2,3,4]"
 std::string format_shape(const int64_t shape[4]);
+// "[1,27,16]": any rank
+std::string format_dims(const std::vector<int64_t>& dims);
 
 }  // namespace pj::cli

@@ -6,6 +6,7 @@
 
 #include "patchjit/patchjit.hpp"
 #include "tools/cli/command.h"
+#include "tools/cli/format_flags.h"
 #include "tools/files/atomic_file.h"
 
 namespace pj::cli {
@@ -13,11 +14,17 @@ namespace {
 
 const char kUsage[] =
     "patchjit info --shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
-    "              [--rates 1,R,C,1] --padding SAME|VALID [--backend B] [--dump-code FILE] [--stats]\n"
+    "              [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
+    "              [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
+    "              [--patches rows|columns] [--input-strides A,B,C] [--output-strides LD,IMG]\n"
+    "              [--backend B] [--dump-code FILE] [--stats]\n"
     "  Prints the signature, the input and output sizes and pj_kernel_describe: the backend that\n"
-    "  serves it (and why others were passed over), the output shape, the padding and the plan;\n"
-    "  nothing runs. --dtype defaults to float32; --sizes is another name for --ksizes; --strides\n"
-    "  and --rates default to 1,1,1,1.\n"
+    "  serves it (and why others were passed over), the output shape, the padding, the format and\n"
+    "  the plan; nothing runs. --dtype defaults to float32; --sizes is another name for --ksizes;\n"
+    "  --strides and --rates default to 1,1,1,1. --shape is in the layout's order (N,C,H,W for nchw).\n"
+    "  Formats (docs/SEMANTICS.md §6-§9): --format tf = nhwc,hwc,rows (the default), torch =\n"
+    "  nchw,chw,columns (torch.nn.functional.unfold); --pad-value is a number in the dtype;\n"
+    "  buffer strides are in elements, 0 dense.\n"
     "  --dump-code FILE writes the JIT kernel's machine code (objdump -D -b binary -mi386:x86-64 FILE);\n"
     "  --stats prints the kernel cache's statistics after the kernel is made.\n"
     "  exit status: 0 ok, 1 an error of the signature or backend, 2 a usage error\n";
@@ -52,14 +59,17 @@ std::optional<Failure> info(const Flags& flags) {
   if (flags.has("backend")) {
     if (auto f = parse_backend(flags.get("backend"), &backend)) return f;
   }
-  pj_spec spec{};
-  if (auto f = parse_signature(flags, &spec)) return f;
-  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(spec, backend);
+  pj_spec_ex ex;
+  if (auto f = parse_signature_ex(flags, &ex)) return f;
+  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(ex, backend);
   if (!kernel) return data_error(kernel.status().message);
+  const pj_spec& spec = ex.base;
   std::printf("signature %s input %s ksizes %s strides %s rates %s %s\n", pj_dtype_name(spec.dtype),
               format_shape(spec.input_shape).c_str(), format_shape(spec.ksizes).c_str(),
               format_shape(spec.strides).c_str(), format_shape(spec.rates).c_str(),
-              spec.padding == PJ_PADDING_SAME ? "SAME" : "VALID");
+              spec.padding == PJ_PADDING_SAME    ? "SAME"
+              : spec.padding == PJ_PADDING_VALID ? "VALID"
+                                                 : ("pads " + format_shape(ex.pads)).c_str());
   std::printf("input %zu bytes, output %zu bytes\n", kernel->input_bytes(), kernel->output_bytes());
   std::fputs(kernel->describe().c_str(), stdout);
   if (flags.has("dump-code")) {
@@ -74,6 +84,7 @@ std::optional<Failure> info(const Flags& flags) {
 Command info_command() {
   FlagSet flags{{"backend", "dump-code"}, {"stats"}, {}};
   flags += signature_flags(true);
+  flags += format_flags(true);
   return {"info", kUsage, flags, info};
 }
 

@@ -20,5 +20,6 @@ namespace pj::cli {
 
 // The geometry of a signature, or TensorFlow's message for why it has none.
 inline Expected<Geometry> geometry_of(const pj_spec& spec) { return make_geometry(from_c(spec)); }
+inline Expected<Geometry> geometry_of(const pj_spec_ex& spec) { return make_geometry(from_c(spec)); }
 
 }  // namespace pj::cli

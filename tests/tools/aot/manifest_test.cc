@@ -127,6 +127,46 @@ TEST(AotManifest, BatchAndSameSizeDtypesShareAKernelAndEmptyOutputsNeedNone) {
   EXPECT_EQ(k.empty[1]->line, 6);
 }
 
+// The engine formats in the words of the tool's flags; every attribute but batch and dtype makes
+// another kernel, and image strides count for lines of two or more images.
+TEST(AotManifest, EngineFormatsAreKernelsOfTheirOwn) {
+  const std::string text =
+      "--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"                  // kernel 0
+      "--shape 4,3,8,8 --dtype int32 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"    // kernel 0 again
+      "--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1 --pad-value -1\n"  // kernel 1: a pad value
+      "--shape 1,8,8,3 --dtype uint8 --ksizes 1,3,3,1 --padding SAME --pad-value 128\n"  // kernel 2
+      "--shape 2,8,8,3 --ksizes 1,3,3,1 --padding VALID --input-strides 0,0,5 --output-strides 30,0\n";  // 3
+  Expected<std::vector<ManifestLine>> lines = parse_manifest(text, "m.txt");
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  EXPECT_EQ((*lines)[0].geometry.output_shape(), (Dims{3, {1, 27, 64, 0}}));
+  const ManifestKernels k = kernels_of(*lines);
+  ASSERT_EQ(k.kernels.size(), 4u);
+  EXPECT_EQ(k.kernels[0].lines.size(), 2u);
+  EXPECT_EQ(aot_symbol("k", k.kernels[0].geometry), "k_e4_8x8x3_k3x3_s1x1_r1x1_pad1x1x1x1_nchw_chw_cols");
+  EXPECT_EQ(aot_symbol("k", k.kernels[1].geometry), "k_e4_8x8x3_k3x3_s1x1_r1x1_pad1x1x1x1_vbf800000_nchw_chw_cols");
+  EXPECT_EQ(aot_symbol("k", k.kernels[2].geometry), "k_e1_8x8x3_k3x3_s1x1_r1x1_same_v80");
+  EXPECT_EQ(k.kernels[3].geometry.batch, 2);  // keeps the image stride the strides give
+  EXPECT_EQ(aot_symbol("k", k.kernels[3].geometry), "k_e4_8x8x3_k3x3_s1x1_r1x1_valid_is320x40x5_ps30x1080");
+
+  const BadLine kBad[] = {
+      {"--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --layout nhwc --padding SAME",
+       "--layout nhwc contradicts --format torch (nchw, chw, columns): give one or the other"},
+      {"--shape 1,3,8,8 --ksizes 1,3,3,1 --pads 1,1,1,1 --padding SAME",
+       "--pads and --padding exclude each other"},
+      {"--shape 1,3,8,8 --dtype uint8 --ksizes 1,3,3,1 --padding SAME --pad-value 256",
+       "--pad-value for uint8 must be an integer from 0 to 255, got '256'"},
+      {"--shape 1,3,8,8 --ksizes 1,3,3,1 --padding SAME --patches cols",
+       "--patches must be rows or columns, got 'cols'"},
+      {"--shape 2,8,8,3 --ksizes 1,3,3,1 --padding SAME --input-strides 0,0,2",
+       "image strides make elements overlap"},
+  };
+  for (const BadLine& bad : kBad) {
+    Expected<std::vector<ManifestLine>> bad_lines = parse_manifest("\n\n" + bad.text + "\n", "m.txt");
+    ASSERT_FALSE(bad_lines.ok()) << bad.text;
+    EXPECT_EQ(bad_lines.status().message().substr(0, 9 + bad.error.size()), "m.txt:3: " + bad.error) << bad.text;
+  }
+}
+
 TEST(AotHeader, NamesAreCIdentifiers) {
   EXPECT_TRUE(is_c_identifier("patchjit_kernels"));
   EXPECT_TRUE(is_c_identifier("_K9"));

@@ -215,6 +215,41 @@ class BenchTest(unittest.TestCase):
         self.assertIn("f16_1x9x7x2_k2x3s1x2r2x1_valid: half [1,9,7,2]", stdout)
         self.assertIn("eigen", table_rows(stdout))
 
+    def test_engine_formats(self):
+        # torch's unfold with padding 1: the careful NCHW im2col is the im2col peer (checked
+        # against the golden loops like every row), Eigen (TensorFlow's op only) is left out.
+        for flags in (["--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--pads", "1,1,1,1", "--pad-value", "-inf"],
+                      ["--shape", "2,2,11,10", "--dtype", "uint8", "--ksizes", "1,3,2,1", "--strides", "1,2,3,1",
+                       "--rates", "1,1,2,1", "--pads", "2,0,1,3", "--pad-value", "7"],
+                      ["--shape", "1,4,6,7", "--dtype", "half", "--ksizes", "1,2,2,1", "--padding", "SAME"]):
+            code, stdout, err = run(*flags, "--format", "torch", *FAST)
+            self.assertEqual(code, 0, f"{flags}: {err}")
+            rows = table_rows(stdout)
+            self.assertIn("naive", rows)
+            self.assertIn("im2col", rows)
+            self.assertNotIn("eigen", rows)
+        code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch",
+                                "--pads", "1,1,1,1", "--pad-value", "-inf", *FAST)
+        self.assertIn("f32_1x3x9x9_k3s1_pad1x1x1x1_torch_padvalue: float32 [1,3,9,9]", stdout)
+        # A format with no careful peer of its own: the golden loops only.
+        code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--layout", "nchw",
+                                "--padding", "SAME", *FAST)
+        self.assertEqual(code, 0, err)
+        rows = table_rows(stdout)
+        self.assertIn("naive", rows)
+        self.assertNotIn("im2col", rows)
+        self.assertNotIn("eigen", rows)
+        code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch",
+                                "--padding", "VALID", *FAST, env={"PATCHJIT_TEST_CORRUPT": "im2col"})
+        self.assertEqual(code, 1, err)
+        self.assertIn("im2col differs from the golden loops", err)
+        code, _, err = run(*SIGNATURE[:-2], "--format", "torch", "--patches", "rows", "--padding", "SAME", *FAST)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--patches rows contradicts --format torch", err)
+        code, _, err = run("--suite", "--layout", "nchw", *FAST)
+        self.assertEqual(code, 2, err)
+        self.assertIn("--suite takes no --layout", err)
+
     def test_a_wrong_output_exits_1_and_names_it(self):
         json_path = os.path.join(self.tmp.name, "never.json")
         for impl in ("im2col", "eigen", "interp"):
@@ -241,6 +276,8 @@ class BenchTest(unittest.TestCase):
             (*SIGNATURE[:-1], "same"): "Value for attr 'padding' of \"same\"",
             (*SIGNATURE, "--repetition", "3"): "unknown flag --repetition (did you mean --repetitions?)",
             ("--shape", "1,2,x,4", *SIGNATURE[2:]): "--shape must be comma-separated integers",
+            ("--suite", "--format", "pytorch"): "--format must be tf or torch, got 'pytorch'",
+            ("--suite", "--patches", "columns"): "--suite takes no --patches",
         }
         for args, message in cases.items():
             code, stdout, err = run(*args)

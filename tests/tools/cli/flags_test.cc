@@ -2,10 +2,15 @@
 // usage errors (exit 2) and which are TensorFlow's rules (exit 1).
 #include "tools/cli/flags.h"
 
+#include <cmath>
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "tools/cli/pad_value.h"
 
 namespace pj::cli {
 namespace {
@@ -92,6 +97,53 @@ TEST(Flags, NumbersAreCheckedWhole) {
   EXPECT_TRUE(parse_seconds("min-time", "nan", 3600, &s));
   EXPECT_FALSE(parse_seconds("min-time", "0.5", 3600, &s));
   EXPECT_EQ(s, 0.5);
+}
+
+// Half and bfloat16 pad values: round to nearest even from the double, subnormals included.
+TEST(PadValue, SmallFloatsRoundToNearestEven) {
+  EXPECT_EQ(round_to_small_float(1.0, 5, 10), 0x3c00);
+  EXPECT_EQ(round_to_small_float(-2.0, 5, 10), 0xc000);
+  EXPECT_EQ(round_to_small_float(65504.0, 5, 10), 0x7bff);
+  EXPECT_EQ(round_to_small_float(65519.99, 5, 10), 0x7bff);
+  EXPECT_EQ(round_to_small_float(65520.0, 5, 10), std::nullopt);  // the tie rounds to 2^16: beyond half
+  EXPECT_EQ(round_to_small_float(1.0 + std::ldexp(1.0, -11), 5, 10), 0x3c00);      // tie, to even
+  EXPECT_EQ(round_to_small_float(1.0 + 3 * std::ldexp(1.0, -11), 5, 10), 0x3c02);  // tie, to even
+  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -24), 5, 10), 0x0001);  // the smallest subnormal
+  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -25), 5, 10), 0x0000);  // its half: a tie, to zero
+  EXPECT_EQ(round_to_small_float(std::ldexp(1023.5, -24), 5, 10), 0x0400);  // rounds up to the smallest normal
+  EXPECT_EQ(round_to_small_float(-0.0, 5, 10), 0x8000);
+  EXPECT_EQ(round_to_small_float(-INFINITY, 5, 10), 0xfc00);
+  EXPECT_EQ(round_to_small_float(NAN, 5, 10), 0x7e00);
+  EXPECT_EQ(round_to_small_float(1.0, 8, 7), 0x3f80);
+  EXPECT_EQ(round_to_small_float(1.0 + std::ldexp(1.0, -8), 8, 7), 0x3f80);
+  EXPECT_EQ(round_to_small_float(-INFINITY, 8, 7), 0xff80);
+  EXPECT_EQ(round_to_small_float(NAN, 8, 7), 0x7fc0);
+  EXPECT_EQ(round_to_small_float(3.4e38, 8, 7), std::nullopt);
+}
+
+TEST(PadValue, IntegersAreExactAndInRange) {
+  unsigned char bytes[16];
+  ASSERT_FALSE(parse_pad_value("-9223372036854775808", PJ_INT64, bytes));
+  int64_t v;
+  std::memcpy(&v, bytes, 8);
+  EXPECT_EQ(v, INT64_MIN);
+  ASSERT_FALSE(parse_pad_value("9007199254740993", PJ_UINT64, bytes));  // 2^53 + 1: not a double
+  uint64_t u;
+  std::memcpy(&u, bytes, 8);
+  EXPECT_EQ(u, 9007199254740993u);
+  std::optional<Failure> f = parse_pad_value("256", PJ_UINT8, bytes);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->exit_code, kExitUsage);
+  EXPECT_EQ(f->message, "--pad-value for uint8 must be an integer from 0 to 255, got '256'");
+  EXPECT_TRUE(parse_pad_value("-1", PJ_UINT32, bytes));
+  EXPECT_TRUE(parse_pad_value(" 1", PJ_INT32, bytes));
+  EXPECT_TRUE(parse_pad_value("1 ", PJ_INT32, bytes));
+  EXPECT_TRUE(parse_pad_value("", PJ_FLOAT32, bytes));
+  ASSERT_FALSE(parse_pad_value("-2.5", PJ_COMPLEX64, bytes));
+  float parts[2];
+  std::memcpy(parts, bytes, 8);
+  EXPECT_EQ(parts[0], -2.5f);
+  EXPECT_EQ(parts[1], 0.0f);
 }
 
 }  // namespace
