@@ -15,6 +15,8 @@ import sys
 import tempfile
 import unittest
 
+from temp_dir_test import TempDirTest
+
 PATCHJIT = None
 SOURCE = None
 CC = os.environ.get("CC", "cc")
@@ -35,16 +37,7 @@ def shell(*args, cwd=None):
     return p.stdout
 
 
-class AotTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, *names):
-        return os.path.join(self.dir, *names)
+class AotTest(TempDirTest):
 
     def write(self, name, text):
         with open(self.path(name), "w") as f:

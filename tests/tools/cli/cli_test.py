@@ -13,6 +13,8 @@ import unittest
 
 import numpy as np
 
+from temp_dir_test import TempDirTest
+
 PATCHJIT = None
 
 
@@ -57,16 +59,7 @@ NUMPY_DTYPES = ["float32", "float64", "int32", "int64", "uint8", "int16", "int8"
                 "float16", "complex64", "complex128", "bool", "uint32", "uint64"]
 
 
-class CliTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class CliTest(TempDirTest):
 
     def save(self, name, array):
         np.save(self.path(name), array)

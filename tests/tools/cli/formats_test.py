@@ -15,6 +15,8 @@ import unittest
 
 import numpy as np
 
+from temp_dir_test import TempDirTest
+
 PATCHJIT = None
 
 
@@ -52,16 +54,7 @@ def torch_available():
         return False
 
 
-class FormatsTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class FormatsTest(TempDirTest):
 
     def extract(self, x, *flags):
         src = self.path("in.npy")
