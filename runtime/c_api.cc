@@ -170,14 +170,15 @@ pj_status output_shape_of(const CSpec* spec, int64_t output_shape[4], int* rank)
   });
 }
 
+// `backend` as the int the caller stored (raw()): copying an invalid pj_backend is undefined.
 template <typename CSpec>
-pj_status create_kernel(const CSpec* spec, pj_backend backend, pj_kernel** kernel) {
+pj_status create_kernel(const CSpec* spec, int backend, pj_kernel** kernel) {
   return guarded([&]() -> Status {
     if (kernel == nullptr) return InvalidArgument("kernel (the pointer to receive it) is NULL");
     *kernel = nullptr;
     if (spec == nullptr) return InvalidArgument("spec is NULL");
-    if (!valid_backend(raw(backend))) return InvalidArgument("backend ", raw(backend), " is not a valid pj_backend");
-    const auto requested = static_cast<Backend>(raw(backend));
+    if (!valid_backend(backend)) return InvalidArgument("backend ", backend, " is not a valid pj_backend");
+    const auto requested = static_cast<Backend>(backend);
     Expected<Geometry> g = geometry_of(spec);
     if (!g.ok()) return g.status();
     const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
@@ -229,11 +230,11 @@ void pj_spec_ex_init(pj_spec_ex* spec, const pj_spec* base) {
 }
 
 pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_kernel** kernel) {
-  return create_kernel(spec, backend, kernel);
+  return create_kernel(spec, raw(backend), kernel);
 }
 
 pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend, pj_kernel** kernel) {
-  return create_kernel(spec, backend, kernel);
+  return create_kernel(spec, raw(backend), kernel);
 }
 
 pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output, int num_threads) {
