@@ -25,4 +25,17 @@ inline void golden_extract(const Geometry& g, const void* input, void* output) {
   golden_extract(g, input, output, 0, g.batch * g.rows.out);
 }
 
+// Fold (§12): image element (b, h, w, c) is +0 plus, for kernel rows i and then columns j in
+// descending order (ascending output position), every patch element extract copied from it,
+// each add rounded in the dtype (codegen/plan/element_add.h); mode mean then divides by how many
+// there were. Pixels [col_begin, col_end) of image rows [row_begin, row_end) of the flattened
+// (image, row) range; `input` is the patches, `output` the image.
+void golden_fold(const Geometry& g, const void* input, void* output, int64_t row_begin, int64_t row_end,
+                 int64_t col_begin, int64_t col_end);
+
+// The whole image.
+inline void golden_fold(const Geometry& g, const void* input, void* output) {
+  golden_fold(g, input, output, 0, g.batch * g.rows.in, 0, g.cols.in);
+}
+
 }  // namespace pj

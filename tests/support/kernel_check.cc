@@ -34,7 +34,11 @@ bool has_pixel_groups(const Plan& plan) {
 ExpectedOutput expected_output(const Geometry& g, const uint8_t* input, std::mt19937_64& rng) {
   ExpectedOutput out;
   out.expected = random_bytes(rng, static_cast<size_t>(g.output_bytes()));
-  if (g.extract()) golden_extract(g, input, out.expected.data());
+  if (g.extract()) {
+    golden_extract(g, input, out.expected.data());
+  } else {
+    golden_fold(g, input, out.expected.data());
+  }
   out.poison = out.expected;
   const int64_t e = g.elem_size;
   for_each_output_element(g, [&](int64_t offset) {

@@ -21,7 +21,7 @@ PlanOptions random_options(std::mt19937_64& rng, PlanOptions options);
 // Whether some region of `plan` writes pixel groups (what the AVX-512 kernels do with them).
 bool has_pixel_groups(const Plan& plan);
 
-// An output buffer's expected bytes (the golden loops' elements, random bytes between them)
+// An output buffer's expected bytes (the golden loops' elements, extract's or fold's, random bytes between them)
 // and its poison: the same with every element byte complemented, so that an element left
 // unwritten differs, and a byte between elements written over differs too.
 struct ExpectedOutput {

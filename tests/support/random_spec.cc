@@ -75,6 +75,42 @@ Spec random_spec(std::mt19937_64& rng, const RandomSpecOptions& o) {
   }
 }
 
+Spec random_fold_spec(std::mt19937_64& rng, const RandomSpecOptions& o) {
+  RandomSpecOptions options = o;
+  options.pad_value_fraction = 0;
+  for (;;) {
+    Spec spec = random_spec(rng, options);
+    spec.op = Op::kFold;
+    if (spec.dtype == DType::kBool) spec.dtype = DType::kInt8;
+    const bool floating_type = spec.dtype == DType::kFloat32 || spec.dtype == DType::kFloat64 ||
+                               spec.dtype == DType::kHalf || spec.dtype == DType::kBFloat16 ||
+                               spec.dtype == DType::kComplex64 || spec.dtype == DType::kComplex128;
+    spec.mode = floating_type && chance(rng, 0.3) ? FoldMode::kMean : FoldMode::kSum;
+    if (make_geometry(spec).ok()) return spec;
+  }
+}
+
+std::vector<uint8_t> random_fold_data(std::mt19937_64& rng, DType dtype, size_t bytes) {
+  std::vector<uint8_t> data = random_bytes(rng, bytes);
+  // The exponent field's bits, its most significant byte last (little-endian): clear one of
+  // them so the exponent is never all ones.
+  auto tame = [&](size_t element, size_t part, size_t top_byte, uint8_t bit) {
+    for (size_t at = 0; at + element <= data.size(); at += element) {
+      for (size_t p = 0; p < element; p += part) data[at + p + top_byte] &= static_cast<uint8_t>(~bit);
+    }
+  };
+  switch (dtype) {
+    case DType::kFloat32: tame(4, 4, 3, 0x40); break;
+    case DType::kComplex64: tame(8, 4, 3, 0x40); break;
+    case DType::kFloat64: tame(8, 8, 7, 0x40); break;
+    case DType::kComplex128: tame(16, 8, 7, 0x40); break;
+    case DType::kHalf: tame(2, 2, 1, 0x40); break;
+    case DType::kBFloat16: tame(2, 2, 1, 0x40); break;
+    default: break;
+  }
+  return data;
+}
+
 std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n) {
   std::vector<uint8_t> bytes(n);
   size_t i = 0;

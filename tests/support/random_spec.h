@@ -40,6 +40,15 @@ inline RandomSpecOptions tf_only(RandomSpecOptions o = {}) {
 // A random valid spec whose geometry passes make_geometry and fits the options.
 Spec random_spec(std::mt19937_64& rng, const RandomSpecOptions& options = {});
 
+// A random valid fold (docs/SEMANTICS.md §12): a random_spec's attributes and format with a
+// numeric dtype, no pad value, mode sum or (floating and complex types) mean.
+Spec random_fold_spec(std::mt19937_64& rng, const RandomSpecOptions& options = {});
+
+// Elements of `dtype` that fold may add without NaN payloads deciding the result: random bits,
+// but floating elements never NaN or infinite (sums may still overflow to infinity, and
+// infinity minus infinity gives the one default NaN whichever way round it is added).
+std::vector<uint8_t> random_fold_data(std::mt19937_64& rng, DType dtype, size_t bytes);
+
 // Bytes filled from `rng`.
 std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n);
 

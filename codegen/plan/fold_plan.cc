@@ -1,0 +1,77 @@
+#include "codegen/plan/fold_plan.h"
+
+#include <algorithm>
+
+
+namespace pj {
+namespace {
+
+using Wide = __int128;
+
+Wide floor_div(Wide a, Wide b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+Wide ceil_div(Wide a, Wide b) { return -floor_div(-a, b); }
+
+}  // namespace
+
+TapRange tap_range(const Axis& axis, int64_t x) {
+  if (axis.out <= 0) return {};
+  // 0 <= x + pad - k*rate <= (out - 1)*stride, 0 <= k < ksize.
+  const Wide reach = Wide{x} + axis.pad_before;
+  const Wide first = std::max<Wide>(0, ceil_div(reach - Wide{axis.out - 1} * axis.stride, axis.rate));
+  const Wide last = std::min<Wide>(axis.ksize - 1, floor_div(reach, axis.rate));
+  return {static_cast<int64_t>(first), static_cast<int64_t>(std::max<Wide>(last, first - 1))};
+}
+
+Expected<FoldPlan> make_fold_plan(const Geometry& g) {
+  if (g.extract()) return Internal("make_fold_plan: the geometry is extract's");
+  FoldPlan p;
+  p.geometry = g;
+  const Axis& cols = g.cols;
+  // Kernel columns that reach some image column, descending; each one's output columns whose
+  // pixel w = ow*stride - pad + j*rate lies in [0, in).
+  if (cols.out > 0 && cols.in > 0) {
+    // j*rate = w + pad - ow*stride for some w in [0, in), ow in [0, out).
+    const Wide pad = cols.pad_before;
+    const int64_t j_hi = static_cast<int64_t>(std::min<Wide>(cols.ksize - 1, floor_div(Wide{cols.in} - 1 + pad, cols.rate)));
+    const int64_t j_lo = static_cast<int64_t>(std::max<Wide>(0, ceil_div(pad - Wide{cols.out - 1} * cols.stride, cols.rate)));
+    for (int64_t j = j_hi; j >= j_lo; --j) {
+      const Wide offset = Wide{j} * cols.rate - cols.pad_before;  // w = ow*stride + offset
+      const Wide begin = std::max<Wide>(0, ceil_div(-offset, cols.stride));
+      const Wide end = std::min<Wide>(cols.out, floor_div(Wide{cols.in} - 1 - offset, cols.stride) + 1);
+      if (begin < end) p.passes.push_back({j, static_cast<int64_t>(begin), static_cast<int64_t>(end)});
+    }
+  }
+  const int64_t e = g.elem_size;
+  const bool hwc = g.format.order == PatchOrder::kHwc;
+  p.patch_channel_step = g.patch_steps.element * (hwc ? 1 : g.rows.ksize * g.cols.ksize);
+  p.image_column_step = g.image_steps.pixel * cols.stride;
+  const bool channels_contiguous = p.patch_channel_step == e && g.image_steps.channel == e;
+  const bool columns_contiguous = g.patch_steps.position == e && p.image_column_step == e;
+  p.channels_inner = channels_contiguous || !columns_contiguous;
+  if (g.mode == FoldMode::kMean) {
+    p.column_counts.assign(static_cast<size_t>(cols.in), 0);
+    for (const ColumnPass& pass : p.passes) {
+      for (int64_t ow = pass.ow_begin; ow < pass.ow_end; ++ow) {
+        ++p.column_counts[static_cast<size_t>(ow * cols.stride - cols.pad_before + pass.j * cols.rate)];
+      }
+    }
+  }
+  return p;
+}
+
+std::string to_string(const FoldPlan& p) {
+  const Geometry& g = p.geometry;
+  std::string text = cat("fold plan ", signature_name(g), ": image rows gather their taps in ascending (oh, ow), ",
+                         "each add rounded in ", dtype_name(g.dtype), "\n");
+  text += cat("  column passes (kernel column: output columns):");
+  constexpr size_t kShown = 16;
+  for (size_t n = 0; n < p.passes.size() && n < kShown; ++n) {
+    text += cat(" ", p.passes[n].j, ":[", p.passes[n].ow_begin, ",", p.passes[n].ow_end, ")");
+  }
+  if (p.passes.size() > kShown) text += cat(" ... (", p.passes.size(), " in all)");
+  text += cat("\n  innermost loop over ", p.channels_inner ? "channels" : "output columns", "\n");
+  if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
+  return text;
+}
+
+}  // namespace pj

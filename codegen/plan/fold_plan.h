@@ -1,0 +1,73 @@
+// Fold's plan (docs/SEMANTICS.md §12): patches -> image by gathering, never scattering. Each
+// image element is computed once, from +0, adding the patch elements that extract copied from
+// it in ascending output position (oh, ow), which is what makes the result bit-identical to
+// TensorFlow's gradient for any thread count.
+//
+// A kernel walks image rows (b, h). For one row the taps are the pairs (oh, i) with
+// oh*stride - pad_top + i*rate = h, ascending in oh (row_taps); for every one of them it runs the
+// column passes, kernel columns j in descending order (so ascending ow for each pixel): pass j
+// adds patch (oh, ow) tap (i, j) to pixel w = ow*stride - pad_left + j*rate for the output
+// columns ow whose w lies in the image. Pixel (h, w) thus receives its adds in (oh, ow) order.
+// Passes only name output columns inside the image, so no padding position is ever read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/plan/geometry.h"
+#include "codegen/plan/status.h"
+
+namespace pj {
+
+// One tap of an image coordinate: output index (oh or ow) and kernel index (i or j).
+struct FoldTap {
+  int64_t out = 0, k = 0;
+};
+
+// Kernel column j adds output columns [ow_begin, ow_end) to pixels ow*stride - pad + j*rate.
+struct ColumnPass {
+  int64_t j = 0;
+  int64_t ow_begin = 0, ow_end = 0;
+};
+
+struct FoldPlan {
+  Geometry geometry;
+  std::vector<ColumnPass> passes;  // kernel columns in descending order; none empty
+  // The innermost loop: over channels (both the image's and the patches' channels contiguous, as
+  // in the tf format) or else over a pass's output columns (torch's format at stride 1: contiguous
+  // in both).
+  bool channels_inner = true;
+  // mode mean: how many patch elements each image column receives per row tap (the pixel's count
+  // is this times the row's tap count).
+  std::vector<int64_t> column_counts;
+
+  // Byte steps of one channel in the patches and of one output column in the image.
+  int64_t patch_channel_step = 0;
+  int64_t image_column_step = 0;  // stride * the image's pixel step
+};
+
+// The kernel indices that may reach image coordinate x on `axis`: [first, last], with an output
+// index in [0, axis.out) (the rest of the kernel reads other coordinates).
+struct TapRange {
+  int64_t first = 0, last = -1;
+};
+TapRange tap_range(const Axis& axis, int64_t x);
+
+// Calls f(FoldTap{oh, i}) for each tap of image coordinate x on `axis` (rows: kernel rows i whose
+// output row oh reads row x), ascending in the output index.
+template <typename F>
+void for_each_tap(const Axis& axis, int64_t x, F&& f) {
+  const TapRange r = tap_range(axis, x);
+  for (int64_t k = r.last; k >= r.first; --k) {
+    const int64_t t = (x - k * axis.rate) + axis.pad_before;  // in [0, (out-1)*stride] (tap_range)
+    if (t % axis.stride == 0) f(FoldTap{t / axis.stride, k});
+  }
+}
+
+Expected<FoldPlan> make_fold_plan(const Geometry& g);
+
+// What `patchjit info` prints.
+std::string to_string(const FoldPlan& plan);
+
+}  // namespace pj

@@ -1,0 +1,133 @@
+#include "interp/fold.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "codegen/plan/element_add.h"
+
+namespace pj {
+namespace {
+
+// dst[x*dst_step] = add(dst[x*dst_step], src[x*src_step]) for x in [0, n); elements by memcpy
+// (buffers need no alignment), the contiguous case apart so the compiler vectorizes it.
+template <typename E>
+void add_run(uint8_t* __restrict dst, int64_t dst_step, const uint8_t* __restrict src, int64_t src_step, int64_t n) {
+  using S = typename E::Storage;
+  constexpr int64_t kSize = sizeof(S);
+  if (dst_step == kSize && src_step == kSize) {
+    for (int64_t x = 0; x < n; ++x) {
+      S a, b;
+      std::memcpy(&a, dst + x * kSize, kSize);
+      std::memcpy(&b, src + x * kSize, kSize);
+      a = E::add(a, b);
+      std::memcpy(dst + x * kSize, &a, kSize);
+    }
+    return;
+  }
+  for (int64_t x = 0; x < n; ++x) {
+    S a, b;
+    std::memcpy(&a, dst + x * dst_step, kSize);
+    std::memcpy(&b, src + x * src_step, kSize);
+    a = E::add(a, b);
+    std::memcpy(dst + x * dst_step, &a, kSize);
+  }
+}
+
+// Output columns of `pass` whose pixel lies in [col_begin, col_end).
+void clip(const Axis& cols, const ColumnPass& pass, int64_t col_begin, int64_t col_end, int64_t* begin, int64_t* end) {
+  const int64_t offset = pass.j * cols.rate - cols.pad_before;  // pixel = ow*stride + offset, inside the image
+  *begin = pass.ow_begin;
+  *end = pass.ow_end;
+  if (col_begin > 0) {
+    const int64_t need = col_begin - offset;  // ow*stride >= need
+    *begin = std::max(*begin, need <= 0 ? int64_t{0} : (need + cols.stride - 1) / cols.stride);
+  }
+  if (col_end < cols.in) {
+    const int64_t limit = col_end - offset;  // ow*stride < limit
+    *end = std::min(*end, limit <= 0 ? int64_t{0} : (limit + cols.stride - 1) / cols.stride);
+  }
+}
+
+// +0 in every element of `pixels` pixels of one image row (all-zero bits are +0 in every dtype),
+// leaving the gaps of a strided image as they are.
+void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
+  const ImageSteps& is = g.image_steps;
+  const int64_t e = g.elem_size, C = g.depth;
+  if (is.channel == e && is.pixel == C * e) {
+    std::memset(first, 0, static_cast<size_t>(pixels * C * e));
+  } else if (is.channel == e) {
+    for (int64_t w = 0; w < pixels; ++w) std::memset(first + w * is.pixel, 0, static_cast<size_t>(C * e));
+  } else if (is.pixel == e) {
+    for (int64_t c = 0; c < C; ++c) std::memset(first + c * is.channel, 0, static_cast<size_t>(pixels * e));
+  } else {
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t w = 0; w < pixels; ++w) std::memset(first + c * is.channel + w * is.pixel, 0, static_cast<size_t>(e));
+    }
+  }
+}
+
+template <typename E>
+void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_begin, int64_t row_end,
+               int64_t col_begin, int64_t col_end) {
+  using S = typename E::Storage;
+  const Geometry& g = p.geometry;
+  const ImageSteps& is = g.image_steps;
+  const PatchSteps& ps = g.patch_steps;
+  const int64_t C = g.depth, kw = g.cols.ksize;
+  const bool chw = g.format.order == PatchOrder::kChw;
+  const int64_t pixels = col_end - col_begin;
+  for (int64_t t = row_begin; t < row_end; ++t) {
+    const int64_t b = t / g.rows.in, h = t % g.rows.in;
+    uint8_t* row = out + b * is.image + h * is.row;
+    zero_pixels(g, row + col_begin * is.pixel, pixels);
+    int64_t row_count = 0;
+    for_each_tap(g.rows, h, [&](FoldTap tap) {
+      ++row_count;
+      const uint8_t* patch_row = in + b * ps.image + tap.out * g.cols.out * ps.position;
+      for (const ColumnPass& pass : p.passes) {
+        int64_t begin, end;
+        clip(g.cols, pass, col_begin, col_end, &begin, &end);
+        if (begin >= end) continue;
+        const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
+        const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
+        uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
+        if (p.channels_inner) {
+          for (int64_t ow = 0; ow < end - begin; ++ow) {
+            add_run<E>(dst + ow * p.image_column_step, is.channel, src + ow * ps.position, p.patch_channel_step, C);
+          }
+        } else {
+          for (int64_t c = 0; c < C; ++c) {
+            add_run<E>(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position,
+                       end - begin);
+          }
+        }
+      }
+    });
+    if constexpr (kDivides<E>) {
+      if (g.mode != FoldMode::kMean || row_count == 0) continue;
+      for (int64_t w = col_begin; w < col_end; ++w) {
+        const int64_t count = row_count * p.column_counts[static_cast<size_t>(w)];
+        if (count <= 1) continue;
+        for (int64_t c = 0; c < C; ++c) {
+          uint8_t* at = row + w * is.pixel + c * is.channel;
+          S sum;
+          std::memcpy(&sum, at, sizeof sum);
+          sum = E::divide(sum, count);
+          std::memcpy(at, &sum, sizeof sum);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void run_fold(const FoldPlan& plan, const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end,
+              int64_t col_begin, int64_t col_end) {
+  if (col_begin >= col_end) return;
+  with_element(plan.geometry.dtype, [&](auto tag) {
+    fold_rows<typename decltype(tag)::type>(plan, input, output, row_begin, row_end, col_begin, col_end);
+  });
+}
+
+}  // namespace pj

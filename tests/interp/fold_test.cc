@@ -1,0 +1,108 @@
+// Fold's loops (interp/fold.h) byte for byte against fold's golden loops: random folds of every
+// numeric dtype, format, padding, stride and mode, buffers against guard pages, the image
+// poisoned (and the gaps of a strided image left as they were), rows split at random and tiles
+// of partial rows.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "codegen/plan/fold_plan.h"
+#include "interp/fold.h"
+#include "reference/compare.h"
+#include "reference/golden.h"
+#include "tests/support/guarded_buffer.h"
+#include "tests/support/kernel_check.h"
+#include "tests/support/random_spec.h"
+
+namespace pj {
+namespace {
+
+using testing::GuardedBuffer;
+
+TEST(Fold, MatchesGoldenOnRandomFolds) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  int mean = 0, columns_inner = 0, tiled = 0;
+  for (int64_t n = 0, count = testing::scaled(1500); n < count; ++n) {
+    const Spec spec = testing::random_fold_spec(rng);
+    const Geometry g = *make_geometry(spec);
+    const Expected<FoldPlan> plan = make_fold_plan(g);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    mean += g.mode == FoldMode::kMean;
+    columns_inner += !plan->channels_inner;
+
+    GuardedBuffer in(static_cast<size_t>(g.patches_bytes), rng() % 2 ? GuardedBuffer::Placement::kStart
+                                                                       : GuardedBuffer::Placement::kEnd);
+    GuardedBuffer out(static_cast<size_t>(g.image_bytes), rng() % 2 ? GuardedBuffer::Placement::kStart
+                                                                     : GuardedBuffer::Placement::kEnd);
+    const std::vector<uint8_t> data = testing::random_fold_data(rng, g.dtype, in.size());
+    if (!data.empty()) std::memcpy(in.data(), data.data(), data.size());
+    const testing::ExpectedOutput want = testing::expected_output(g, in.data(), rng);
+    if (!want.poison.empty()) std::memcpy(out.data(), want.poison.data(), want.poison.size());
+
+    const int64_t rows = g.total_rows();
+    if (rng() % 3 == 0 && rows > 0 && g.cols.in > 0) {  // every row in two tiles, split at random
+      ++tiled;
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(g.cols.in + 1));
+        run_fold(*plan, in.data(), out.data(), r, r + 1, cut, g.cols.in);
+        run_fold(*plan, in.data(), out.data(), r, r + 1, 0, cut);
+      }
+    } else {
+      const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+      run_fold(*plan, in.data(), out.data(), cut, rows, 0, g.cols.in);
+      run_fold(*plan, in.data(), out.data(), 0, cut, 0, g.cols.in);
+    }
+    const auto m = first_mismatch(g, want.expected.data(), out.data());
+    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << "\n"
+                    << to_string(*plan) << describe(g, *m, want.expected.data(), out.data());
+  }
+  EXPECT_GT(mean, 0);
+  EXPECT_GT(columns_inner, 0);
+  EXPECT_GT(tiled, 0);
+}
+
+// torch.nn.functional.fold's worked example: [1, 1*2*2, 4] columns of ones folded into a 3x3
+// image by a 2x2 kernel count how many windows cover each pixel.
+TEST(Fold, CountsCoverageOfOnes) {
+  Spec spec;
+  spec.op = Op::kFold;
+  spec.format = kTorchFormat;
+  spec.image_shape = {1, 1, 3, 3};
+  spec.ksizes = {1, 2, 2, 1};
+  spec.padding = Padding::kValid;
+  const Geometry g = *make_geometry(spec);
+  ASSERT_EQ(to_string(g.patches_shape), "[1,4,4]");
+  const std::vector<float> ones(16, 1.0f);
+  std::vector<float> image(9, -1.0f);
+  run_fold(*make_fold_plan(g), reinterpret_cast<const uint8_t*>(ones.data()), reinterpret_cast<uint8_t*>(image.data()),
+           0, 3, 0, 3);
+  EXPECT_EQ(image, (std::vector<float>{1, 2, 1, 2, 4, 2, 1, 2, 1}));
+  spec.mode = FoldMode::kMean;
+  run_fold(*make_fold_plan(*make_geometry(spec)), reinterpret_cast<const uint8_t*>(ones.data()),
+           reinterpret_cast<uint8_t*>(image.data()), 0, 3, 0, 3);
+  EXPECT_EQ(image, std::vector<float>(9, 1.0f));
+}
+
+// Pixels no patch reads (a stride beyond the kernel) are +0, in sum and mean mode.
+TEST(Fold, UncoveredPixelsAreZero) {
+  Spec spec;
+  spec.op = Op::kFold;
+  spec.dtype = DType::kFloat64;
+  spec.image_shape = {1, 1, 5, 1};
+  spec.strides = {1, 1, 3, 1};
+  spec.padding = Padding::kValid;
+  spec.mode = FoldMode::kMean;
+  const Geometry g = *make_geometry(spec);
+  const std::vector<double> patches{7.0, 9.0};
+  std::vector<double> image(5, -1.0);
+  run_fold(*make_fold_plan(g), reinterpret_cast<const uint8_t*>(patches.data()),
+           reinterpret_cast<uint8_t*>(image.data()), 0, 1, 0, 5);
+  EXPECT_EQ(image, (std::vector<double>{7, 0, 0, 9, 0}));
+  EXPECT_FALSE(std::signbit(image[1]));
+}
+
+}  // namespace
+}  // namespace pj
