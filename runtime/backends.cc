@@ -3,8 +3,10 @@
 #include <mutex>
 #include <utility>
 
+#include "codegen/plan/fold_plan.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
+#include "interp/fold.h"
 #include "interp/interpreter.h"
 #include "reference/golden.h"
 #include "runtime/aot_registry.h"
@@ -162,6 +164,49 @@ Expected<std::shared_ptr<const Executor>> llvm(const Candidate& c, const Geometr
       std::make_shared<KernelExecutor>(std::move(k.owner), k.function, k.code, std::move(k.description), std::move(k.plan), g));
 }
 
+// Fold (docs/SEMANTICS.md §12): image rows, each pixel gathering its taps.
+class FoldReferenceExecutor final : public Executor {
+ public:
+  explicit FoldReferenceExecutor(const Geometry& g) : geometry_(g) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    golden_fold(geometry_, input, output, row_begin, row_end, 0, geometry_.cols.in);
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+    golden_fold(geometry_, input, output, row, row + 1, col_begin, col_end);
+  }
+  bool splittable() const override { return false; }
+  std::string describe() const override { return "golden loops (fold's element rule, docs/SEMANTICS.md §12)\n"; }
+
+ private:
+  Geometry geometry_;
+};
+
+class FoldExecutor final : public Executor {
+ public:
+  explicit FoldExecutor(FoldPlan plan) : plan_(std::move(plan)) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    run_fold(plan_, input, output, row_begin, row_end, 0, plan_.geometry.cols.in);
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+    run_fold(plan_, input, output, row, row + 1, col_begin, col_end);
+  }
+  std::string describe() const override { return to_string(plan_); }
+
+ private:
+  FoldPlan plan_;
+};
+
+Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometry& g) {
+  if (c.backend == Backend::kReference) return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
+  if (c.backend != Backend::kInterp || c.aot) {
+    return Unimplemented("fold has no ", c.aot ? "ahead-of-time kernels" : c.name() + " emitter",
+                         " yet (the interpreter's fold loops run it)");
+  }
+  Expected<FoldPlan> plan = make_fold_plan(g);
+  if (!plan.ok()) return plan.status();
+  return std::shared_ptr<const Executor>(std::make_shared<FoldExecutor>(std::move(plan).value()));
+}
+
 Expected<std::shared_ptr<const Executor>> aot(const Geometry& g) {
   const pj_aot_kernel* kernel = find_aot_kernel(g);
   if (kernel == nullptr) return Unimplemented("none registered for this signature and CPU");
@@ -182,6 +227,7 @@ std::string Candidate::name() const {
 }
 
 Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geometry& g) {
+  if (!g.extract()) return fold(c, g);
   if (c.aot) return aot(g);
   switch (c.backend) {
     case Backend::kReference: return std::shared_ptr<const Executor>(std::make_shared<ReferenceExecutor>(g));

@@ -154,6 +154,21 @@ Expected<Geometry> geometry_of(const pj_spec_ex* spec) {
   return make_geometry(from_c(*spec));
 }
 
+// A fold of the extract `spec` describes (pj_fold_kernel_create); the mode as the int stored.
+struct FoldOf {
+  const pj_spec_ex* spec;
+  int mode;
+};
+
+Expected<Geometry> geometry_of(const FoldOf* fold) {
+  Expected<Geometry> forward = geometry_of(fold->spec);  // the spec's own errors first
+  if (!forward.ok()) return forward.status();
+  Spec s = from_c(*fold->spec);
+  s.op = Op::kFold;
+  s.mode = static_cast<FoldMode>(fold->mode);  // make_geometry checks it
+  return make_geometry(s);
+}
+
 void write_shape(const Dims& shape, int64_t output_shape[4], int* rank) {
   for (int i = 0; i < 4; ++i) output_shape[i] = i < shape.rank ? shape.d[i] : 0;
   if (rank != nullptr) *rank = shape.rank;
@@ -237,6 +252,12 @@ pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend, pj_ker
   return create_kernel(spec, raw(backend), kernel);
 }
 
+pj_status pj_fold_kernel_create(const pj_spec_ex* spec, pj_fold_mode mode, pj_backend backend, pj_kernel** kernel) {
+  if (spec == nullptr) return create_kernel(static_cast<const FoldOf*>(nullptr), raw(backend), kernel);
+  const FoldOf fold{spec, raw(mode)};
+  return create_kernel(&fold, raw(backend), kernel);
+}
+
 pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output, int num_threads) {
   return guarded([&]() -> Status {
     PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
@@ -256,8 +277,8 @@ pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* o
     PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
     const int64_t rows = kernel->geometry.total_rows();
     if (row_begin < 0 || row_begin > row_end || row_end > rows) {
-      return InvalidArgument("rows [", row_begin, ", ", row_end,
-                             ") must lie within [0, batch * out_rows) = [0, ", rows, ")");
+      return InvalidArgument("rows [", row_begin, ", ", row_end, ") must lie within [0, ",
+                             kernel->geometry.extract() ? "batch * out_rows" : "batch * image rows", ") = [0, ", rows, ")");
     }
     if (kernel->selection.executor && row_begin < row_end) {
       kernel->executor_for(output).run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
@@ -270,10 +291,12 @@ pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* o
 pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output, int64_t begin, int64_t end) {
   return guarded([&]() -> Status {
     PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
-    const int64_t positions = kernel->geometry.batch * kernel->geometry.positions;
+    const Geometry& g = kernel->geometry;
+    const int64_t positions = g.total_positions();
     if (begin < 0 || begin > end || end > positions) {
-      return InvalidArgument("output positions [", begin, ", ", end,
-                             ") must lie within [0, batch * out_rows * out_cols) = [0, ", positions, ")");
+      return InvalidArgument("output positions [", begin, ", ", end, ") must lie within [0, ",
+                             g.extract() ? "batch * out_rows * out_cols" : "batch * image rows * image cols",
+                             ") = [0, ", positions, ")");
     }
     if (kernel->selection.executor) {
       run_positions(kernel->executor_for(output), kernel->geometry, static_cast<const uint8_t*>(input),
@@ -284,7 +307,7 @@ pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* 
 }
 
 int64_t pj_kernel_positions(const pj_kernel* kernel) {
-  return kernel ? kernel->geometry.batch * kernel->geometry.positions : 0;
+  return kernel ? kernel->geometry.total_positions() : 0;
 }
 
 int64_t pj_kernel_rows(const pj_kernel* kernel) { return kernel ? kernel->geometry.total_rows() : 0; }
@@ -327,6 +350,7 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text += cat("output shape ", to_string(g.output_shape()), "\n", "padding ", padding_name(g.padding), ": rows ",
                   g.rows.pad_before, " before, ", g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
                   g.cols.pad_after, " after\n");
+      if (!g.extract()) text += cat("fold (", mode_name(g.mode), "): patches ", to_string(g.patches_shape), " -> image\n");
       text += format_lines(g);
       text += sel.executor ? sel.executor->describe() : "empty output: nothing to run\n";
       if (kernel->streaming) {

@@ -29,7 +29,7 @@ int auto_threads(const Geometry& geometry, bool worker_awake) {
   // waking a sleeping worker costs about 200 us, which only outputs of some 16 MB repay;
   // outputs that stream to DRAM (64 MiB and more) gain nothing from a second core.
   constexpr int64_t kAwakeFrom = int64_t{1} << 20, kAsleepFrom = int64_t{16} << 20, kUpTo = int64_t{64} << 20;
-  const int64_t bytes = geometry.output_bytes();
+  const int64_t bytes = geometry.patches_bytes;  // the work: extract writes them, fold reads them
   if (bytes >= kUpTo) return 1;
   return bytes >= (worker_awake ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
 }
@@ -49,7 +49,7 @@ void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t*
 
 void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input,
                    uint8_t* output, int64_t begin, int64_t end) {
-  const int64_t width = geometry.cols.out;
+  const int64_t width = geometry.cols_per_row();
   if (begin >= end || width == 0) return;
   int64_t row = begin / width, col = begin % width;
   const int64_t last_row = end / width, last_col = end % width;

@@ -83,6 +83,9 @@ struct Geometry {
   // Rows kernels take work by: output rows (extract) or image rows (fold) of all images.
   int64_t rows_per_image() const { return extract() ? rows.out : rows.in; }
   int64_t total_rows() const { return batch * rows_per_image(); }
+  // Tiles take work by positions: output pixels (extract) or image pixels (fold) of all images.
+  int64_t cols_per_row() const { return extract() ? cols.out : cols.in; }
+  int64_t total_positions() const { return total_rows() * cols_per_row(); }
   // Whether every byte of the pad value is zero (TensorFlow's T(0)).
   bool zero_pad() const;
 };

@@ -166,9 +166,27 @@ PJ_API pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend,
  * tiles of one call may run at once. `input` and `output` point at the whole tensors. */
 PJ_API pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output,
                                      int64_t begin, int64_t end);
-/* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows). */
+/* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows); for fold batch * H * W and batch * H. */
 PJ_API int64_t pj_kernel_positions(const pj_kernel* kernel);
 PJ_API int64_t pj_kernel_rows(const pj_kernel* kernel);
+
+/* ---- Fold (docs/SEMANTICS.md §12): patches -> image; col2im; the gradient of extract ----
+ * A fold kernel runs with pj_kernel_run(kernel, patches, image, num_threads): its input is the
+ * patches of the extract that `spec` describes (the shape pj_output_shape_ex gives, in the spec's
+ * format), its output that extract's image (spec->base.input_shape, in the spec's layout). Each
+ * image element is +0 plus every patch element extract copied from it (padding positions are
+ * dropped), added in ascending output position, each add rounded in the dtype: bit-identical to
+ * TensorFlow's gradient of ExtractImagePatches, for any thread count. Integers wrap. bool has no
+ * sum and a pad value makes no sense here: both are PJ_INVALID_ARGUMENT. In a fold spec
+ * input_strides still describe the image and output_strides the patches. Rows
+ * (pj_kernel_run_rows) and positions (pj_kernel_run_range) count image rows and image pixels. */
+typedef enum pj_fold_mode {
+  PJ_FOLD_SUM,  /* the sum: the gradient */
+  PJ_FOLD_MEAN  /* the sum over the number of contributions (0 where none): floating, complex */
+} pj_fold_mode;
+
+PJ_API pj_status pj_fold_kernel_create(const pj_spec_ex* spec, pj_fold_mode mode, pj_backend backend,
+                                       pj_kernel** kernel);
 
 /* Releases the kernel. NULL is ignored. */
 PJ_API void pj_kernel_destroy(pj_kernel* kernel);

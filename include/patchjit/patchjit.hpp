@@ -14,6 +14,9 @@
 //   unfold.format(patchjit::Format::kTorch).ksizes(3, 3).pads(1, 1, 1, 1);
 //   patchjit::Kernel::create(unfold).run_range(input, output, begin, end);
 //
+// Fold, the gradient: patches of that extract back into its image's shape.
+//   patchjit::Kernel::fold(spec).run(patches, patches_bytes, image, image_bytes);
+//
 // Thread safety: a Kernel may run from any number of threads at once; creating and destroying
 // kernels is thread-safe. One kernel serves one batch size; kernels of other batch sizes share
 // its compiled code through the library's cache.
@@ -219,6 +222,19 @@ class Kernel {
   }
   static Kernel create(const pj_spec& spec, pj_backend backend = PJ_BACKEND_AUTO) {
     return try_create(spec, backend).value();
+  }
+  // Fold (docs/SEMANTICS.md §12): a kernel whose input is the patches of the extract `spec`
+  // describes and whose output is its image, each element the sum (or mean) of its patch
+  // elements, bit-identical to TensorFlow's gradient. run(patches, image).
+  static Result<Kernel> try_fold(const pj_spec_ex& spec, pj_fold_mode mode = PJ_FOLD_SUM,
+                                 pj_backend backend = PJ_BACKEND_AUTO) {
+    pj_kernel* k = nullptr;
+    pj_status code = pj_fold_kernel_create(&spec, mode, backend, &k);
+    if (code != PJ_OK) return Status::from(code);
+    return Kernel(k);
+  }
+  static Kernel fold(const pj_spec_ex& spec, pj_fold_mode mode = PJ_FOLD_SUM, pj_backend backend = PJ_BACKEND_AUTO) {
+    return try_fold(spec, mode, backend).value();
   }
 
   Kernel() = default;
