@@ -25,6 +25,7 @@ int run_command(const Command& command, int argc, char** argv);
 
 // The tool's commands (their files: tools/cli/extract.cc, info.cc, tools/bench/, tools/aot/).
 Command extract_command();
+Command fold_command();  // tools/cli/extract.cc
 Command info_command();
 Command bench_command();
 Command aot_command();

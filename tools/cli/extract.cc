@@ -1,4 +1,5 @@
-// patchjit extract: .npy in, patches out, optionally verified against the golden loops.
+// patchjit extract (.npy image in, patches out) and patchjit fold (patches in, image out): one
+// flow, optionally verified against the golden loops.
 #include <unistd.h>
 
 #include <chrono>
@@ -40,6 +41,21 @@ const char kUsage[] =
     "  reference and fails on any difference, naming the first differing element.\n"
     "  An output that cannot fit in memory or in the free space of its filesystem is refused\n"
     "  before anything runs; outputs over 1 GiB are announced first.\n"
+    "  exit status: 0 ok, 1 an error of the data (file, signature, backend), 2 a usage error\n";
+
+const char kFoldUsage[] =
+    "patchjit fold --input PATCHES.npy --output IMAGE.npy --image-shape N,H,W,C --ksizes 1,R,C,1\n"
+    "              [--strides 1,R,C,1] [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R)\n"
+    "              [--mode sum|mean] [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
+    "              [--patches rows|columns] [--dtype NAME]\n"
+    "              [--backend auto|reference|interp|xbyak|llvm] [--threads N] [--verify]\n"
+    "  Folds patches back into the image they were extracted from (col2im; the gradient of\n"
+    "  extract): each image element is the sum of every patch element extract copies from it,\n"
+    "  added in ascending output position and rounded in the dtype, bit-identical to TensorFlow's\n"
+    "  gradient (docs/SEMANTICS.md §11). --mode mean divides each sum by its count (floating and\n"
+    "  complex dtypes). --image-shape is the image in the layout's order (N,C,H,W with --layout\n"
+    "  nchw or --format torch); the patches must have the shape extract gives for it, [N,OH,OW,K]\n"
+    "  or [N,K,OH*OW]. Other flags as for extract; bool has no sum and there is no pad value.\n"
     "  exit status: 0 ok, 1 an error of the data (file, signature, backend), 2 a usage error\n";
 
 constexpr uint64_t kAnnounceBytes = uint64_t{1} << 30;
@@ -103,9 +119,13 @@ std::optional<Failure> read_input(const std::string& path, npy::Array* input) {
   return std::nullopt;
 }
 
-std::optional<Failure> extract(const Flags& flags) {
+// Extract (fold false) or fold the .npy file --input into --output.
+std::optional<Failure> run_op(const Flags& flags, bool fold) {
   const auto start = std::chrono::steady_clock::now();
-  if (auto f = require(flags, {"input", "output"})) return f;
+  if (auto f = require(flags, fold ? std::vector<std::string>{"input", "output", "image-shape"}
+                                   : std::vector<std::string>{"input", "output"})) {
+    return f;
+  }
   pj_backend backend = PJ_BACKEND_AUTO;
   int threads = 0;
   if (flags.has("backend")) {
@@ -117,6 +137,16 @@ std::optional<Failure> extract(const Flags& flags) {
   if (flags.has("dtype")) {
     pj_dtype unused;
     if (auto f = parse_dtype(flags.get("dtype"), &unused)) return f;  // a usage error before any reading
+  }
+  pj_fold_mode mode = PJ_FOLD_SUM;
+  int64_t image_shape[4] = {0, 0, 0, 0};
+  if (fold) {
+    if (auto f = parse_shape(flags.get("image-shape"), image_shape)) return f;
+    if (flags.has("mode")) {
+      const std::string& m = flags.get("mode");
+      if (m != "sum" && m != "mean") return usage_error("--mode must be sum or mean, not '" + m + "'");
+      mode = m == "mean" ? PJ_FOLD_MEAN : PJ_FOLD_SUM;
+    }
   }
   pj_spec_ex ex;
   pj_spec_ex_init(&ex, nullptr);
@@ -134,25 +164,35 @@ std::optional<Failure> extract(const Flags& flags) {
   npy::Array input;
   if (auto f = read_input(flags.get("input"), &input)) return f;
   const std::vector<int64_t>& shape = input.header.shape;
-  if (shape.size() != 4) return data_error(not_4d_message(shape));
+  if (!fold && shape.size() != 4) return data_error(not_4d_message(shape));
   if (auto f = choose_dtype(flags, input.header, &spec.dtype)) return f;
   if (flags.has("pad-value")) {
     if (auto f = parse_pad_value(flags.get("pad-value"), spec.dtype, ex.pad_value)) return f;
   }
-  for (int i = 0; i < 4; ++i) spec.input_shape[i] = shape[i];
+  for (int i = 0; i < 4; ++i) spec.input_shape[i] = fold ? image_shape[i] : shape[i];
 
-  int64_t out_shape[4] = {0, 0, 0, 0};
+  int64_t patches_shape[4] = {0, 0, 0, 0};
   int rank = 4;
-  if (pj_output_shape_ex(&ex, out_shape, &rank) != PJ_OK) return data_error(pj_last_error());
-  const std::vector<int64_t> dims(out_shape, out_shape + rank);
-  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(ex, backend);
+  if (pj_output_shape_ex(&ex, patches_shape, &rank) != PJ_OK) return data_error(pj_last_error());
+  const std::vector<int64_t> patches_dims(patches_shape, patches_shape + rank);
+  if (fold && shape != patches_dims) {
+    return data_error("the patches " + format_dims(shape) + " in " + flags.get("input") + " are not the " +
+                      format_dims(patches_dims) + " that extract gives for the image " + format_shape(image_shape) +
+                      " with these attributes and format");
+  }
+  const std::vector<int64_t> dims = fold ? std::vector<int64_t>(image_shape, image_shape + 4) : patches_dims;
+  auto make = [&](pj_backend b) {
+    return fold ? patchjit::Kernel::try_fold(ex, mode, b) : patchjit::Kernel::try_create(ex, b);
+  };
+  patchjit::Result<patchjit::Kernel> kernel = make(backend);
   if (!kernel) return data_error(kernel.status().message);
   const std::string what = "the output " + format_dims(dims);
   const size_t output_bytes = kernel->output_bytes();
   const std::string header = npy::format_header(input.header.descr, dims);
   const uint64_t file_bytes = header.size() + uint64_t{output_bytes};
   if (file_bytes > kAnnounceBytes) {
-    std::fprintf(stderr, "patchjit extract: %s is %s\n", what.c_str(), format_size(file_bytes).c_str());
+    std::fprintf(stderr, "patchjit %s: %s is %s\n", fold ? "fold" : "extract", what.c_str(),
+                 format_size(file_bytes).c_str());
   }
   if (!to_stdout) {
     if (auto e = check_fits_on_disk(file_bytes, output_path, what + " as " + output_path)) return data_error(*e);
@@ -167,10 +207,12 @@ std::optional<Failure> extract(const Flags& flags) {
 
   std::string verified;
   if (flags.on("verify")) {
-    patchjit::Kernel reference = patchjit::Kernel::create(ex, PJ_BACKEND_REFERENCE);
+    patchjit::Kernel reference = std::move(make(PJ_BACKEND_REFERENCE)).value();
     std::vector<uint8_t> expected(output.size());
     reference.run(input.data.data(), expected.data(), 1);
-    const Geometry g = *geometry_of(ex);
+    Spec op = from_c(ex);
+    if (fold) op.op = Op::kFold, op.mode = mode == PJ_FOLD_MEAN ? FoldMode::kMean : FoldMode::kSum;
+    const Geometry g = *make_geometry(op);
     if (auto m = first_mismatch(g, expected.data(), output.data())) {
       return data_error(std::string("verify: backend ") + pj_backend_name(kernel->backend()) +
                         " differs from the reference at " + describe(g, *m, expected.data(), output.data()));
@@ -195,7 +237,14 @@ Command extract_command() {
   FlagSet flags{{"input", "output", "backend", "threads"}, {"verify"}, {}};
   flags += signature_flags(false);
   flags += format_flags(false);
-  return {"extract", kUsage, flags, extract};
+  return {"extract", kUsage, flags, [](const Flags& f) { return run_op(f, false); }};
+}
+
+Command fold_command() {
+  FlagSet flags{{"input", "output", "backend", "threads", "image-shape", "mode"}, {"verify"}, {}};
+  flags += signature_flags(false);
+  flags += format_flags(false);
+  return {"fold", kFoldUsage, flags, [](const Flags& f) { return run_op(f, true); }};
 }
 
 }  // namespace pj::cli

@@ -12,6 +12,7 @@ namespace {
 const char kOverview[] =
     "usage: patchjit COMMAND [FLAGS]       (patchjit COMMAND --help: that command's flags)\n"
     "  extract  patches of a 4-D NHWC .npy array, into a .npy file\n"
+    "  fold     patches back into their image (col2im, the gradient of extract), into a .npy file\n"
     "  info     the output shape, padding, backend and plan of a signature, without running it\n"
     "  bench    every backend against the peers and the store floor\n"
     "  aot      kernels compiled ahead of time into an object file and a C header\n"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     std::printf("patchjit %d.%d.%d\n", PJ_VERSION_MAJOR, PJ_VERSION_MINOR, PJ_VERSION_PATCH);
     return kExitOk;
   }
-  const std::vector<Command> commands = {extract_command(), info_command(), bench_command(), aot_command()};
+  const std::vector<Command> commands = {extract_command(), fold_command(), info_command(), bench_command(), aot_command()};
   std::vector<std::string> names;
   for (const Command& command : commands) {
     if (command.name == name) return run_command(command, argc, argv);
