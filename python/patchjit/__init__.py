@@ -9,8 +9,10 @@ The functions take numpy arrays or CPU torch tensors and return the same kind (o
 `out=`). The input is read where it lies, strided views too (through the library's input
 strides) when their innermost dimension is contiguous; other views are copied first. The output
 is a new array, or `out`. `extract` has every option of the engine (explicit pads, a pad value,
-NCHW, torch's patch order, patches as columns); `unfold` is torch.nn.functional.unfold. `Kernel` compiles one signature once
-for calls in a loop. Errors are TensorFlow's classes with TensorFlow's words:
+NCHW, torch's patch order, patches as columns); `unfold` is torch.nn.functional.unfold. Fold goes
+back, patches to images, bit-identical to TensorFlow's gradient: `extract_image_patches_grad`
+(TensorFlow's), `fold` (torch.nn.functional.fold's shapes) and `fold_patches` (every option,
+mode "sum" or "mean"). `Kernel` and `FoldKernel` compile one signature once for calls in a loop. Errors are TensorFlow's classes with TensorFlow's words:
 InvalidArgumentError, OutOfRangeError and UnimplementedError (each a ValueError),
 ResourceExhaustedError (a MemoryError) and InternalError (a RuntimeError), all subclasses of
 patchjit.Error; an argument of the wrong Python type is a TypeError.
@@ -38,6 +40,7 @@ from ._patchjit import (
 
 __all__ = [
     "Error",
+    "FoldKernel",
     "InternalError",
     "InvalidArgumentError",
     "Kernel",
@@ -51,6 +54,9 @@ __all__ = [
     "extract",
     "extract_image_patches",
     "extract_patches",
+    "extract_image_patches_grad",
+    "fold",
+    "fold_patches",
     "host_isa",
     "unfold",
 ]
@@ -199,4 +205,101 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, bac
                 f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
     result = _patchjit._extract_ex(input, [1, kh, kw, 1], [1, sh, sw, 1], [1, dh, dw, 1], (ph, ph, pw, pw), None,
                                    "nchw", "chw", "columns", out, backend, threads, dtype)
+    return result[0] if unbatched else result
+
+
+class FoldKernel(_patchjit.Kernel):
+    """FoldKernel(dtype, image_shape, ksizes, strides, rates, padding, *, mode="sum", backend="auto",
+    layout=None, patch_order=None, patches=None, format=None)
+
+    The fold of one extract signature (the image shape and attributes it had), compiled once:
+    kernel(patches, *, out=None, threads=0) returns the image. input_shape is the patches' shape,
+    output_shape the image's. Options as in fold_patches.
+    """
+
+    def __init__(self, dtype, image_shape, ksizes, strides, rates, padding, *, mode="sum", backend="auto",
+                 layout=None, patch_order=None, patches=None, format=None):
+        layout, patch_order, patches = _formats(format, layout, patch_order, patches)
+        super().__init__(dtype, image_shape, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),
+                         _attribute(rates, "rates"), padding, backend=backend, layout=layout,
+                         patch_order=patch_order, patches=patches, mode=mode)
+
+
+def fold_patches(input, image_shape, ksizes, strides=1, rates=1, padding="VALID", layout=None, patch_order=None,
+                 patches=None, format=None, mode="sum", *, out=None, backend="auto", threads=0, dtype=None):
+    """Patches back into the image they were extracted from (col2im; docs/SEMANTICS.md §11).
+
+    input        the patches, exactly as extract gives them for `image_shape` and these options
+    image_shape  the image's shape in the layout's order ([N, H, W, C] or [N, C, H, W])
+    mode         "sum": each image element is the sum of every patch element extract copied
+                 from it, added in ascending output position and rounded in the dtype, so it is
+                 bit-identical to TensorFlow's gradient; "mean": that sum over the number of
+                 contributions (floating and complex types; 0 where none)
+    ksizes, strides, rates, padding, layout, patch_order, patches, format   as in extract (there
+                 is no pad value: padding positions are dropped)
+    out, backend, threads, dtype   as in extract_image_patches (out receives the image)
+
+    Patches that are not C-contiguous are copied first.
+    """
+    layout, patch_order, patches = _formats(format, layout, patch_order, patches)
+    return _patchjit._fold_ex(input, image_shape, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),
+                              _attribute(rates, "rates"), padding, layout, patch_order, patches, mode, out, backend,
+                              threads, dtype)
+
+
+def extract_image_patches_grad(grad, image_shape, ksizes, strides, rates, padding, name=None, *, out=None,
+                               backend="auto", threads=0, dtype=None):
+    """The gradient of extract_image_patches with respect to its images, bit-identical to
+    TensorFlow's (_ExtractImagePatchesGrad): grad [N, OH, OW, K] -> [N, H, W, C] = image_shape.
+    Arguments as extract_image_patches took them; `name` is accepted and ignored.
+    """
+    return _patchjit._fold_ex(grad, list(image_shape), ksizes, strides, rates, padding, "nhwc", "hwc", "rows", "sum",
+                              out, backend, threads, dtype)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1, *, out=None, backend="auto", threads=0,
+         dtype=None):
+    """torch.nn.functional.fold: [N, C*kh*kw, L] (or unbatched [C*kh*kw, L]) to [N, C, H, W]
+    (or [C, H, W]) with (H, W) = output_size, each pixel the sum of its blocks' elements.
+
+    The sums are added in TensorFlow's order (ascending block), each rounded in the dtype; torch
+    adds in another order, so floating results agree with torch's to rounding (exactly when
+    every partial sum is exact). Numpy arrays and CPU torch tensors of every patchjit type
+    except bool; out, backend, threads and dtype as in extract_image_patches. Shape errors are
+    torch's words, as InvalidArgumentError.
+    """
+    (kh, kw), (dh, dw) = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
+    (ph, pw), (sh, sw) = _pair(padding, "padding"), _pair(stride, "stride")
+    (oh, ow) = _pair(output_size, "output_size")
+    shape = tuple(input.shape)
+    if len(shape) not in (2, 3) or 0 in shape[-2:]:
+        raise InvalidArgumentError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and "
+                                   f"non-zero dimensions for input, but got: {list(shape)}")
+    unbatched = len(shape) == 2
+    if unbatched:
+        input = input[None]
+        if out is not None:
+            out = out[None]
+        shape = (1,) + shape
+    if min(kh, kw, dh, dw, sh, sw) >= 1 and min(ph, pw) >= 0:
+        if shape[1] % (kh * kw) != 0:
+            raise InvalidArgumentError("Expected size of input's dimension 1 to be divisible by the product of "
+                                       f"kernel_size, but got input.size(1)={shape[1]} and kernel_size=({kh}, {kw}).")
+        blocks = [(size + 2 * p - (d * (k - 1) + 1)) // s + 1
+                  for size, k, d, p, s in ((oh, kh, dh, ph, sh), (ow, kw, dw, pw, sw))]
+        if min(blocks) < 1:
+            raise InvalidArgumentError(
+                f"Given output_size=({oh}, {ow}), kernel_size=({kh}, {kw}), dilation=({dh}, {dw}), "
+                f"padding=({ph}, {pw}), stride=({sh}, {sw}), calculated shape of the array of sliding blocks as "
+                f"({blocks[0]}, {blocks[1]}), which is too small (non-positive)")
+        if shape[2] != blocks[0] * blocks[1]:
+            raise InvalidArgumentError(
+                f"Given output_size=({oh}, {ow}), kernel_size=({kh}, {kw}), dilation=({dh}, {dw}), "
+                f"padding=({ph}, {pw}), stride=({sh}, {sw}), expected size of input's dimension 2 to match the "
+                f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+                f"input.size(2)={shape[2]}.")
+    channels = shape[1] // (kh * kw) if kh * kw > 0 else 0
+    result = _patchjit._fold_ex(input, [shape[0], channels, oh, ow], [1, kh, kw, 1], [1, sh, sw, 1],
+                                [1, dh, dw, 1], (ph, ph, pw, pw), "nchw", "chw", "columns", "sum", out, backend,
+                                threads, dtype)
     return result[0] if unbatched else result

@@ -59,12 +59,15 @@ class Kernel:
         layout: str = "nhwc",
         patch_order: str = "hwc",
         patches: str = "rows",
+        mode: Optional[str] = None,
     ) -> None: ...
     def __call__(self, images: ArrayT, *, out: Optional[ArrayT] = None, threads: int = 0) -> ArrayT: ...
     @property
     def output_shape(self) -> Tuple[int, ...]: ...
     @property
-    def input_shape(self) -> Tuple[int, int, int, int]: ...
+    def input_shape(self) -> Tuple[int, ...]: ...
+    @property
+    def mode(self) -> Optional[str]: ...
     @property
     def dtype(self) -> str: ...
     @property
@@ -81,6 +84,22 @@ def _extract_ex(
     layout: str,
     patch_order: str,
     patches: str,
+    out: Optional[ArrayT],
+    backend: str,
+    threads: int,
+    dtype: Optional[DTypeLike],
+) -> ArrayT: ...
+def _fold_ex(
+    patches: ArrayT,
+    image_shape: IntList,
+    ksizes: IntList,
+    strides: IntList,
+    rates: IntList,
+    padding: Union[str, Sequence[SupportsIndex]],
+    layout: str,
+    patch_order: str,
+    patches_as: str,
+    mode: str,
     out: Optional[ArrayT],
     backend: str,
     threads: int,

@@ -305,7 +305,7 @@ Output make_output(const ArrayArg& images, const py::array& source, const patchj
     auto name = [](const ArrayArg& a) {
       return a.bfloat16 ? std::string("torch.bfloat16") : std::string(py::str(a.array.dtype()));
     };
-    throw py::type_error("out has dtype " + name(arg) + " but the patches have dtype " + name(images));
+    throw py::type_error("out has dtype " + name(arg) + " but the output has dtype " + name(images));
   }
   bool same_shape = arg.array.ndim() == rank;
   for (int i = 0; same_shape && i < rank; ++i) same_shape = arg.array.shape(i) == shape[i];
@@ -524,11 +524,14 @@ std::vector<int64_t> shape_of(const py::array& a) { return {a.shape(), a.shape()
 
 // ---- Kernels -----------------------------------------------------------------------------
 
-std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec, pj_backend backend) {
+// Extract's kernel for `spec`, or with `fold` the fold of that extract (patches -> image).
+std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec, pj_backend backend,
+                                                      std::optional<pj_fold_mode> fold = std::nullopt) {
   std::optional<patchjit::Result<patchjit::Kernel>> kernel;
   {
     py::gil_scoped_release release;  // a cold compile takes microseconds (xbyak) to milliseconds (llvm)
-    kernel.emplace(patchjit::Kernel::try_create(spec, backend));  // the status is read on this thread
+    // The status is read on this thread.
+    kernel.emplace(fold ? patchjit::Kernel::try_fold(spec, *fold, backend) : patchjit::Kernel::try_create(spec, backend));
   }
   if (!*kernel) raise_status(kernel->status().code, kernel->status().message);
   return std::make_shared<const patchjit::Kernel>(std::move(*kernel).value());
@@ -567,6 +570,58 @@ py::object run_kernel(const patchjit::Kernel& kernel, const ArrayArg& images, co
   return output.result;
 }
 
+// ---- Fold --------------------------------------------------------------------------------
+
+pj_fold_mode parse_mode(py::handle value) {
+  return parse_choice(value, "mode", std::array{std::pair{"sum", PJ_FOLD_SUM}, std::pair{"mean", PJ_FOLD_MEAN}});
+}
+
+// The patches' shape for fold: what extract gives for the spec's image (rank 4 rows, 3 columns).
+std::vector<int64_t> patches_shape(const patchjit::Spec& spec) {
+  int64_t shape[4];
+  int rank = 4;
+  if (pj_status code = pj_output_shape_ex(&spec, shape, &rank); code != PJ_OK) raise_last(code);
+  return {shape, shape + rank};
+}
+
+void check_patches(const patchjit::Spec& spec, const std::vector<int64_t>& want, const py::array& patches,
+                   const char* what) {
+  const std::vector<int64_t> given = shape_of(patches);
+  if (given == want) return;
+  raise_invalid(std::string(what) + " has shape " + shape_text(given.data(), given.size()) + " but extract gives " +
+                shape_text(want.data(), want.size()) + " for the image shape " + shape_text(spec.base.input_shape, 4) +
+                " with these attributes and format");
+}
+
+// The patches as a fold kernel reads them: dense (a view that is not is copied).
+py::array dense_input(const py::array& a, bool* copied) {
+  *copied = !c_contiguous(a);
+  if (!*copied) return a;
+  py::array dense = py::array::ensure(a, py::array::c_style);
+  if (!dense) throw py::error_already_set();
+  return dense;
+}
+
+// Every functional fold: a kernel per call (a cache hit after the first).
+py::object fold(py::handle patches, py::handle image_shape, py::handle ksizes, py::handle strides, py::handle rates,
+                const Padding& padding, const Format& format, pj_fold_mode mode, py::handle out, py::handle backend,
+                py::handle threads, py::handle dtype) {
+  ArrayArg arg = as_array(patches, "patches", false);
+  std::optional<pj_dtype> requested = parse_dtype(dtype, "dtype");
+  std::vector<int64_t> shape = int_list(image_shape, "image_shape");
+  if (shape.size() != 4) raise_invalid("image_shape must have 4 dimensions" + shape_text(shape.data(), shape.size()));
+  Attributes lists = check_lists(shape, ksizes, strides, rates);
+  pj_dtype type = element_type(arg, requested, "patches");
+  patchjit::Spec spec = make_spec(type, shape, lists, padding, format);
+  const pj_backend b = parse_backend(backend);
+  const int n = parse_threads(threads);
+  check_patches(spec, patches_shape(spec), arg.array, "patches");
+  bool copied;
+  py::array input = dense_input(arg.array, &copied);
+  std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b, mode);
+  return run_kernel(*kernel, arg, input, copied, out, n);
+}
+
 const char* padding_name(const patchjit::Spec& spec) {
   switch (spec.base.padding) {
     case PJ_PADDING_SAME: return "SAME";
@@ -581,14 +636,17 @@ class PyKernel {
  public:
   PyKernel(py::handle dtype, py::handle shape, py::handle ksizes, py::handle strides, py::handle rates,
            py::handle padding, py::handle backend, py::handle pad_value, py::handle layout, py::handle patch_order,
-           py::handle patches)
+           py::handle patches, py::handle mode)
       : dtype_(*require_dtype(dtype)),
         backend_(parse_backend(backend)),
+        fold_(mode.is_none() ? std::nullopt : std::optional<pj_fold_mode>(parse_mode(mode))),
         spec_(kernel_spec(dtype_, int_list(shape, "shape"), ksizes, strides, rates, padding,
                           parse_format(layout, patch_order, patches, pad_value))),
-        kernel_(create_kernel(spec_, backend_)) {}
+        input_shape_(fold_ ? patches_shape(spec_) : std::vector<int64_t>(spec_.base.input_shape, spec_.base.input_shape + 4)),
+        kernel_(create_kernel(spec_, backend_, fold_)) {}
 
   py::object call(py::handle images, py::handle out, py::handle threads) {
+    if (fold_) return call_fold(images, out, threads);
     ArrayArg arg = as_array(images, "images", false);
     pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
                                  "images");
@@ -620,13 +678,35 @@ class PyKernel {
     return run_kernel(*kernel, arg, input, copied, out, n);
   }
 
+  // A fold kernel's call: dense patches of exactly the kernel's input shape (views copied).
+  py::object call_fold(py::handle patches, py::handle out, py::handle threads) {
+    ArrayArg arg = as_array(patches, "patches", false);
+    pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
+                                 "patches");
+    if (type != dtype_) {
+      throw py::type_error(std::string("patches has dtype ") + pj_dtype_name(type) + " but the kernel's dtype is " +
+                           pj_dtype_name(dtype_));
+    }
+    check_patches(spec_, input_shape_, arg.array, "patches");
+    const int n = parse_threads(threads);
+    bool copied;
+    py::array input = dense_input(arg.array, &copied);
+    std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
+    return run_kernel(*kernel, arg, input, copied, out, n);
+  }
+
   py::tuple output_shape() const {
     patchjit::Shape s = kernel_->output_shape();
     return kernel_->output_rank() == 3 ? py::make_tuple(s[0], s[1], s[2]) : py::make_tuple(s[0], s[1], s[2], s[3]);
   }
   py::tuple input_shape() const {
-    const int64_t* s = spec_.base.input_shape;
-    return py::make_tuple(s[0], s[1], s[2], s[3]);
+    py::tuple t(input_shape_.size());
+    for (size_t i = 0; i < input_shape_.size(); ++i) t[i] = input_shape_[i];
+    return t;
+  }
+  py::object mode() const {
+    if (!fold_) return py::none();
+    return py::str(*fold_ == PJ_FOLD_MEAN ? "mean" : "sum");
   }
   std::string dtype() const { return pj_dtype_name(dtype_); }
   std::string backend() const { return pj_backend_name(kernel_->backend()); }
@@ -634,13 +714,14 @@ class PyKernel {
   std::string repr() const {
     std::string padding = padding_name(spec_);
     if (spec_.base.padding == PJ_PADDING_EXPLICIT) padding = shape_text(spec_.pj_spec_ex::pads, 4, "(", ")");
-    return std::string("patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.base.input_shape, 4) +
+    return std::string(fold_ ? "patchjit.FoldKernel(" : "patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.base.input_shape, 4) +
            ", ksizes=" + shape_text(spec_.base.ksizes, 4) + ", strides=" + shape_text(spec_.base.strides, 4) +
            ", rates=" + shape_text(spec_.base.rates, 4) + ", padding=" + padding +
            (spec_.pj_spec_ex::layout == PJ_LAYOUT_NCHW ? ", layout=nchw" : "") +
            (spec_.pj_spec_ex::patch_order == PJ_PATCH_ORDER_CHW ? ", patch_order=chw" : "") +
-           (spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS ? ", patches=columns" : "") + ", backend=" + backend() +
-           ")";
+           (spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS ? ", patches=columns" : "") +
+           (fold_ ? std::string(", mode=") + (*fold_ == PJ_FOLD_MEAN ? "mean" : "sum") : std::string()) +
+           ", backend=" + backend() + ")";
   }
 
  private:
@@ -656,7 +737,9 @@ class PyKernel {
 
   pj_dtype dtype_;
   pj_backend backend_;
+  std::optional<pj_fold_mode> fold_;  // a fold kernel (patches -> image) in this mode
   patchjit::Spec spec_;
+  std::vector<int64_t> input_shape_;  // the images' shape, or a fold kernel's patches'
   std::shared_ptr<const patchjit::Kernel> kernel_;
   std::shared_ptr<const patchjit::Kernel> strided_;  // for the last strided view's strides
   std::array<int64_t, 3> strided_key_{};
@@ -761,15 +844,18 @@ PYBIND11_MODULE(_patchjit, m) {
 
   py::class_<PyKernel>(m, "Kernel", kKernelDoc)
       .def(py::init<py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle, py::handle,
-                    py::handle, py::handle, py::handle>(),
+                    py::handle, py::handle, py::handle, py::handle>(),
            py::arg("dtype"), py::arg("shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
            py::arg("padding"), py::kw_only(), py::arg("backend") = "auto", py::arg("pad_value") = py::none(),
-           py::arg("layout") = "nhwc", py::arg("patch_order") = "hwc", py::arg("patches") = "rows")
+           py::arg("layout") = "nhwc", py::arg("patch_order") = "hwc", py::arg("patches") = "rows",
+           py::arg("mode") = py::none())
       .def("__call__", &PyKernel::call, py::arg("images"), py::kw_only(), py::arg("out") = py::none(),
            py::arg("threads") = 0, kCallDoc)
       .def_property_readonly("output_shape", &PyKernel::output_shape,
                              "The output shape: [N, OH, OW, K] for rows, [N, K, OH*OW] for columns.")
-      .def_property_readonly("input_shape", &PyKernel::input_shape, "The input shape the kernel takes.")
+      .def_property_readonly("input_shape", &PyKernel::input_shape,
+                             "The input shape the kernel takes (a fold kernel's: the patches').")
+      .def_property_readonly("mode", &PyKernel::mode, "A fold kernel's mode (\"sum\" or \"mean\"); None for extract.")
       .def_property_readonly("dtype", &PyKernel::dtype, "The element type's name (\"float32\", ...).")
       .def_property_readonly("backend", &PyKernel::backend, "The backend that runs it (\"auto\" resolved).")
       .def("describe", &PyKernel::describe, "describe() -> str: the signature, padding and plan.")
@@ -800,6 +886,22 @@ PYBIND11_MODULE(_patchjit, m) {
         py::arg("backend"), py::arg("threads"), py::arg("dtype"),
         "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
         "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
+  // Fold's core; patchjit.fold_patches, fold and extract_image_patches_grad (Python) normalize
+  // its arguments.
+  m.def("_fold_ex",
+        [](py::handle patches, py::handle image_shape, py::handle ksizes, py::handle strides, py::handle rates,
+           py::handle padding, py::handle layout, py::handle patch_order, py::handle patches_as, py::handle mode,
+           py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+          const Padding p = parse_padding(padding, true);
+          const Format f = parse_format(layout, patch_order, patches_as, py::none());
+          return fold(patches, image_shape, ksizes, strides, rates, p, f, parse_mode(mode), out, backend, threads,
+                      dtype);
+        },
+        py::arg("patches"), py::arg("image_shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
+        py::arg("padding"), py::arg("layout"), py::arg("patch_order"), py::arg("patches_as"), py::arg("mode"),
+        py::arg("out"), py::arg("backend"), py::arg("threads"), py::arg("dtype"),
+        "_fold_ex(patches, image_shape, ksizes, strides, rates, padding, layout, patch_order, patches_as, mode, out, "
+        "backend, threads, dtype): patchjit.fold_patches's core.");
   m.def("backend_available", [](py::handle name) {
     pj_backend b = parse_backend(name);
     return pj_backend_available(b) == PJ_OK;
