@@ -42,7 +42,7 @@ def test_out_wrong_shape_dtype_layout():
         patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 17), np.float32))
     with pytest.raises(patchjit.InvalidArgumentError, match="out has shape"):
         patchjit.extract_image_patches(images, *ARGS, out=np.zeros((3, 6, 18), np.float32))
-    with pytest.raises(TypeError, match="out has dtype float64 but the patches have dtype float32"):
+    with pytest.raises(TypeError, match="out has dtype float64 but the output has dtype float32"):
         patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 18), np.float64))
     with pytest.raises(patchjit.InvalidArgumentError, match="C-contiguous"):
         patchjit.extract_image_patches(images, *ARGS, out=np.zeros((1, 3, 6, 36), np.float32)[..., ::2])
