@@ -55,7 +55,7 @@ void add_candidate(ShapeData& d, Candidate c, pj_isa cap) {
 
 void register_shape(ShapeData& d, const std::vector<BackendVariant>& variants) {
   for (Candidate& c : baseline_candidates(*d.buffers)) add_candidate(d, std::move(c), pj_host_isa());
-  const pj_spec_ex spec = pj::to_c_ex(d.shape.spec);
+  const pj::Spec& spec = d.shape.spec;
   for (const BackendVariant& v : variants) {
     std::string error;
     std::unique_ptr<VariantKernel> k = make_kernel(spec, v, &error);

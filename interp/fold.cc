@@ -4,34 +4,10 @@
 #include <cstring>
 
 #include "codegen/plan/element_add.h"
+#include "interp/vector_adds.h"
 
 namespace pj {
 namespace {
-
-// dst[x*dst_step] = add(dst[x*dst_step], src[x*src_step]) for x in [0, n); elements by memcpy
-// (buffers need no alignment), the contiguous case apart so the compiler vectorizes it.
-template <typename E>
-void add_run(uint8_t* __restrict dst, int64_t dst_step, const uint8_t* __restrict src, int64_t src_step, int64_t n) {
-  using S = typename E::Storage;
-  constexpr int64_t kSize = sizeof(S);
-  if (dst_step == kSize && src_step == kSize) {
-    for (int64_t x = 0; x < n; ++x) {
-      S a, b;
-      std::memcpy(&a, dst + x * kSize, kSize);
-      std::memcpy(&b, src + x * kSize, kSize);
-      a = E::add(a, b);
-      std::memcpy(dst + x * kSize, &a, kSize);
-    }
-    return;
-  }
-  for (int64_t x = 0; x < n; ++x) {
-    S a, b;
-    std::memcpy(&a, dst + x * dst_step, kSize);
-    std::memcpy(&b, src + x * src_step, kSize);
-    a = E::add(a, b);
-    std::memcpy(dst + x * dst_step, &a, kSize);
-  }
-}
 
 // Output columns of `pass` whose pixel lies in [col_begin, col_end).
 void clip(const Axis& cols, const ColumnPass& pass, int64_t col_begin, int64_t col_end, int64_t* begin, int64_t* end) {
@@ -66,6 +42,9 @@ void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
   }
 }
 
+// Up to this many runs are summed in one call; more continue from the partial sums.
+constexpr int kBatch = 64;
+
 template <typename E>
 void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_begin, int64_t row_end,
                int64_t col_begin, int64_t col_end) {
@@ -73,47 +52,93 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   const Geometry& g = p.geometry;
   const ImageSteps& is = g.image_steps;
   const PatchSteps& ps = g.patch_steps;
-  const int64_t C = g.depth, kw = g.cols.ksize;
+  const int64_t e = g.elem_size, C = g.depth, kw = g.cols.ksize;
   const bool chw = g.format.order == PatchOrder::kChw;
+  const SumRuns sum = sum_runs(g.dtype, p.isa);
+  // Channels contiguous in the image and the patches (the tf format): each pixel's C channels
+  // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
+  // runs added into it.
+  const bool by_pixel = p.channels_inner && is.channel == e && p.patch_channel_step == e;
+  auto add = [&](uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t src_step, int64_t n) {
+    if (dst_step == e && src_step == e) {
+      sum(dst, &src, 1, n, true);
+    } else {
+      add_elements<E>(dst, dst_step, src, src_step, n);
+    }
+  };
   const int64_t pixels = col_end - col_begin;
   for (int64_t t = row_begin; t < row_end; ++t) {
     const int64_t b = t / g.rows.in, h = t % g.rows.in;
     uint8_t* row = out + b * is.image + h * is.row;
-    zero_pixels(g, row + col_begin * is.pixel, pixels);
+    const uint8_t* patches = in + b * ps.image;
     int64_t row_count = 0;
-    for_each_tap(g.rows, h, [&](FoldTap tap) {
-      ++row_count;
-      const uint8_t* patch_row = in + b * ps.image + tap.out * g.cols.out * ps.position;
-      for (const ColumnPass& pass : p.passes) {
-        int64_t begin, end;
-        clip(g.cols, pass, col_begin, col_end, &begin, &end);
-        if (begin >= end) continue;
-        const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
-        const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
-        uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
-        if (p.channels_inner) {
-          for (int64_t ow = 0; ow < end - begin; ++ow) {
-            add_run<E>(dst + ow * p.image_column_step, is.channel, src + ow * ps.position, p.patch_channel_step, C);
+    for_each_tap(g.rows, h, [&](FoldTap) { ++row_count; });
+    if (by_pixel) {
+      // The row's taps once (at most kBatch at a time), then each pixel's runs: row tap outer,
+      // column tap inner, which is ascending (oh, ow).
+      FoldTap row_taps[kBatch];
+      const uint8_t* runs[kBatch];
+      for (int64_t w = col_begin; w < col_end; ++w) {
+        const FoldTap* col = p.column_taps.data() + p.column_first[static_cast<size_t>(w)];
+        const int64_t col_n = p.column_count(w);
+        int n = 0, rows_held = 0;
+        bool started = false;
+        auto flush = [&] {
+          sum(row + w * is.pixel, runs, n, C, started);
+          started = true, n = 0;
+        };
+        auto add_row = [&](FoldTap r) {
+          const uint8_t* patch_row = patches + r.out * g.cols.out * ps.position + r.k * kw * C * ps.element;
+          for (int64_t c = 0; c < col_n; ++c) {
+            runs[n++] = patch_row + col[c].out * ps.position + col[c].k * C * ps.element;
+            if (n == kBatch) flush();
           }
-        } else {
-          for (int64_t c = 0; c < C; ++c) {
-            add_run<E>(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position,
-                       end - begin);
+        };
+        if (w == col_begin || row_count > kBatch) {
+          rows_held = 0;
+          for_each_tap(g.rows, h, [&](FoldTap r) {
+            if (row_count <= kBatch) row_taps[rows_held++] = r; else add_row(r);
+          });
+        }
+        if (row_count <= kBatch) {
+          for (int64_t r = 0; r < row_count; ++r) add_row(row_taps[r]);
+        }
+        if (n > 0 || !started) flush();
+      }
+    } else {
+      zero_pixels(g, row + col_begin * is.pixel, pixels);
+      for_each_tap(g.rows, h, [&](FoldTap tap) {
+        const uint8_t* patch_row = patches + tap.out * g.cols.out * ps.position;
+        for (const ColumnPass& pass : p.passes) {
+          int64_t begin, end;
+          clip(g.cols, pass, col_begin, col_end, &begin, &end);
+          if (begin >= end) continue;
+          const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
+          const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
+          uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
+          if (p.channels_inner) {
+            for (int64_t ow = 0; ow < end - begin; ++ow) {
+              add(dst + ow * p.image_column_step, is.channel, src + ow * ps.position, p.patch_channel_step, C);
+            }
+          } else {
+            for (int64_t c = 0; c < C; ++c) {
+              add(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position, end - begin);
+            }
           }
         }
-      }
-    });
+      });
+    }
     if constexpr (kDivides<E>) {
       if (g.mode != FoldMode::kMean || row_count == 0) continue;
       for (int64_t w = col_begin; w < col_end; ++w) {
-        const int64_t count = row_count * p.column_counts[static_cast<size_t>(w)];
+        const int64_t count = row_count * p.column_count(w);
         if (count <= 1) continue;
         for (int64_t c = 0; c < C; ++c) {
           uint8_t* at = row + w * is.pixel + c * is.channel;
-          S sum;
-          std::memcpy(&sum, at, sizeof sum);
-          sum = E::divide(sum, count);
-          std::memcpy(at, &sum, sizeof sum);
+          S value;
+          std::memcpy(&value, at, sizeof value);
+          value = E::divide(value, count);
+          std::memcpy(at, &value, sizeof value);
         }
       }
     }

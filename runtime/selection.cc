@@ -1,5 +1,8 @@
 #include "runtime/selection.h"
 
+#include <algorithm>
+
+#include "jit/cpu.h"
 #include "runtime/aot_registry.h"
 #include "runtime/availability.h"
 
@@ -10,6 +13,19 @@ std::vector<std::string> Selection::reasons() const {
   for (const auto& [candidate, why] : passed_over) lines.push_back(cat(candidate.name(), ": ", why.message()));
   return lines;
 }
+
+namespace {
+
+// The interpreter, with the vector instruction set of its fold adds (interp/vector_adds.h): the
+// host's, capped as the JIT is, whether or not the Xbyak backend is built.
+Candidate interp_candidate() {
+  Candidate c;
+  c.backend = Backend::kInterp;
+  c.isa = std::min(host_isa(), isa_cap());
+  return c;
+}
+
+}  // namespace
 
 Candidates candidates(Backend requested, Isa isa, bool nontemporal) {
   auto jit = [&](Backend backend, bool loops) {
@@ -26,13 +42,15 @@ Candidates candidates(Backend requested, Isa isa, bool nontemporal) {
   const bool tables = aot_kernels_registered();
   Candidates list;
   switch (requested) {
-    case Backend::kReference:
-    case Backend::kInterp: {
+    case Backend::kReference: {
       Candidate c;
       c.backend = requested;
       list.add(c);
       return list;
     }
+    case Backend::kInterp:
+      list.add(interp_candidate());
+      return list;
     case Backend::kXbyak:
       list.add(jit(Backend::kXbyak, false));
       list.add(jit(Backend::kXbyak, true));
@@ -54,9 +72,7 @@ Candidates candidates(Backend requested, Isa isa, bool nontemporal) {
       }
       break;
   }
-  Candidate interp;
-  interp.backend = Backend::kInterp;
-  list.add(interp);
+  list.add(interp_candidate());
   return list;
 }
 

@@ -5,11 +5,13 @@
 #include <new>
 #include <random>
 
+#include "bench/peers/fold_peers.h"
 #include "bench/peers/im2col.h"
 #include "bench/peers/im2col_nchw.h"
 #include "bench/peers/peers.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
+#include "runtime/c_spec.h"
 
 namespace pj::bench {
 
@@ -25,8 +27,15 @@ ShapeBuffers::ShapeBuffers(const Geometry& geometry)
     : g(geometry), input(static_cast<size_t>(g.input_bytes())), output(static_cast<size_t>(g.output_bytes())),
       expected(static_cast<size_t>(g.output_bytes())) {
   std::mt19937_64 rng(1);
-  for (int64_t i = 0; i < g.input_bytes(); ++i) input.data()[i] = static_cast<uint8_t>(rng() | 1);
-  golden_extract(g, input.data(), expected.data());
+  // Fold adds: its bytes stay below 0x40, so no floating element is NaN or infinite (whose
+  // payloads IEEE leaves open) and sums stay finite.
+  const uint8_t mask = g.extract() ? 0xFF : 0x3F;
+  for (int64_t i = 0; i < g.input_bytes(); ++i) input.data()[i] = static_cast<uint8_t>((rng() | 1) & mask);
+  if (g.extract()) {
+    golden_extract(g, input.data(), expected.data());
+  } else {
+    golden_fold(g, input.data(), expected.data());
+  }
 }
 
 bool tf_peers_apply(const Geometry& g) {
@@ -36,6 +45,7 @@ bool tf_peers_apply(const Geometry& g) {
 
 std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
   const size_t bytes = static_cast<size_t>(b.g.output_bytes());
+  const size_t in_bytes = static_cast<size_t>(b.g.input_bytes());
   uint8_t* out = b.output.data();
   const uint8_t* in = b.input.data();
   const Geometry* g = &b.g;
@@ -43,8 +53,19 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
       {"floor_memset", RowKind::kFloor, [=] { floor_memset(out, bytes); }},
       {"floor_vector", RowKind::kFloor, [=] { floor_vector_stores(out, bytes); }},
       {"floor_memcpy16k", RowKind::kFloor, [=] { floor_memcpy_hot(out, bytes); }},
-      {"naive", RowKind::kPeer, [=] { golden_extract(*g, in, out); }},
   };
+  if (!b.g.extract()) {  // fold reads every patch once: the read floor
+    candidates.push_back({"floor_read", RowKind::kFloor, [=] { floor_vector_loads(in, in_bytes); }});
+    candidates.push_back({"naive", RowKind::kPeer, [=] { golden_fold(*g, in, out); }});
+    if (tf_gradient_applies(b.g)) {
+      candidates.push_back({"tf_gradient", RowKind::kPeer, [=] { tf_gradient_fold(*g, in, out); }});
+    }
+    if (scatter_col2im_applies(b.g)) {
+      candidates.push_back({"scatter", RowKind::kPeer, [=] { scatter_col2im(*g, in, out); }});
+    }
+    return candidates;
+  }
+  candidates.push_back({"naive", RowKind::kPeer, [=] { golden_extract(*g, in, out); }});
   if (tf_peers_apply(b.g)) {
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }});
     candidates.push_back({"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }});
@@ -83,10 +104,18 @@ std::string compile_name(const BackendVariant& variant) { return "compile_" + va
 
 std::string create_hit_name(const BackendVariant& variant) { return "create_hit_" + variant.name; }
 
-std::unique_ptr<VariantKernel> make_kernel(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error) {
+pj_status create_kernel(const Spec& spec, pj_backend backend, pj_kernel** kernel) {
+  const pj_spec_ex c = to_c_ex(spec);
+  if (spec.op == Op::kFold) {
+    return pj_fold_kernel_create(&c, spec.mode == FoldMode::kMean ? PJ_FOLD_MEAN : PJ_FOLD_SUM, backend, kernel);
+  }
+  return pj_kernel_create_ex(&c, backend, kernel);
+}
+
+std::unique_ptr<VariantKernel> make_kernel(const Spec& spec, const BackendVariant& variant, std::string* error) {
   pj_set_max_isa(variant.isa);
   pj_kernel* k = nullptr;
-  if (pj_kernel_create_ex(&spec, variant.backend, &k) != PJ_OK) {
+  if (create_kernel(spec, variant.backend, &k) != PJ_OK) {
     *error = pj_last_error();
     return nullptr;
   }
@@ -113,10 +142,10 @@ std::optional<std::string> check(const Candidate& c, ShapeBuffers& b, bool corru
   return std::nullopt;
 }
 
-std::function<void()> create_destroy(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error) {
+std::function<void()> create_destroy(const Spec& spec, const BackendVariant& variant, std::string* error) {
   return [spec, variant, error] {
     pj_kernel* k = nullptr;
-    if (pj_kernel_create_ex(&spec, variant.backend, &k) != PJ_OK && error->empty()) *error = pj_last_error();
+    if (create_kernel(spec, variant.backend, &k) != PJ_OK && error->empty()) *error = pj_last_error();
     pj_kernel_destroy(k);
   };
 }

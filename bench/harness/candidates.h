@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codegen/plan/geometry.h"
+#include "codegen/plan/spec.h"
 #include "patchjit/patchjit.h"
 
 namespace pj::bench {
@@ -40,8 +41,9 @@ struct ShapeBuffers {
 
 // What a row is: the baselines a backend is judged against, a backend, or kernel creation.
 enum class RowKind {
-  kFloor,     // floor_memset, floor_vector, floor_memcpy16k: merely writing the output
-  kPeer,      // naive (the golden loops), im2col, eigen
+  kFloor,     // floor_memset, floor_vector, floor_memcpy16k: merely writing the output;
+              // floor_read (fold): merely reading the patches
+  kPeer,      // naive (the golden loops), im2col, eigen; fold's tf_gradient, scatter
   kBackend,   // interp, xbyak_avx512, xbyak_avx2, llvm; "_t2" etc. for more threads
   kCompile,   // compile_<variant>: cold pj_kernel_create of a JIT backend (cache off)
   kCreateHit  // create_hit_<variant>: pj_kernel_create + destroy of a signature already cached
@@ -92,8 +94,10 @@ struct VariantKernel {
   VariantKernel(BackendVariant v, pj_kernel* k) : variant(std::move(v)), kernel(k) {}
   ~VariantKernel() { pj_kernel_destroy(kernel); }
 };
+// pj_kernel_create_ex, or pj_fold_kernel_create for a fold spec.
+pj_status create_kernel(const Spec& spec, pj_backend backend, pj_kernel** kernel);
 // The kernel, or pj_last_error's message.
-std::unique_ptr<VariantKernel> make_kernel(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error);
+std::unique_ptr<VariantKernel> make_kernel(const Spec& spec, const BackendVariant& variant, std::string* error);
 Candidate backend_candidate(const VariantKernel& kernel, int threads, ShapeBuffers& buffers);
 
 // Runs the candidate into an output holding the complement of the expected bytes (so every byte
@@ -105,7 +109,7 @@ std::optional<std::string> check(const Candidate& candidate, ShapeBuffers& buffe
 // pj_kernel_create + pj_kernel_destroy of `spec` on a variant, whose ISA cap the caller has set
 // (make_kernel sets it); the first failure's message is kept in *error. With the cache off (CacheOff) each call compiles; with a kernel of the
 // signature held, each is a cache hit.
-std::function<void()> create_destroy(const pj_spec_ex& spec, const BackendVariant& variant, std::string* error);
+std::function<void()> create_destroy(const Spec& spec, const BackendVariant& variant, std::string* error);
 
 // Turns the kernel cache off while alive, so that every pj_kernel_create compiles; then
 // restores its limits.

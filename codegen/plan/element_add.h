@@ -109,6 +109,32 @@ struct ComplexElement {  // complex64 (T = float), complex128 (T = double)
   static Storage divide(Storage a, int64_t n) { return {a.re / static_cast<T>(n), a.im / static_cast<T>(n)}; }
 };
 
+// dst[x*dst_step] = add(dst[x*dst_step], src[x*src_step]) for x in [0, n), byte steps; elements
+// by memcpy (buffers need no alignment), the contiguous case apart so the compiler vectorizes it.
+template <typename E>
+void add_elements(uint8_t* __restrict dst, int64_t dst_step, const uint8_t* __restrict src, int64_t src_step,
+                  int64_t n) {
+  using S = typename E::Storage;
+  constexpr int64_t kSize = sizeof(S);
+  if (dst_step == kSize && src_step == kSize) {
+    for (int64_t x = 0; x < n; ++x) {
+      S a, b;
+      std::memcpy(&a, dst + x * kSize, kSize);
+      std::memcpy(&b, src + x * kSize, kSize);
+      a = E::add(a, b);
+      std::memcpy(dst + x * kSize, &a, kSize);
+    }
+    return;
+  }
+  for (int64_t x = 0; x < n; ++x) {
+    S a, b;
+    std::memcpy(&a, dst + x * dst_step, kSize);
+    std::memcpy(&b, src + x * src_step, kSize);
+    a = E::add(a, b);
+    std::memcpy(dst + x * dst_step, &a, kSize);
+  }
+}
+
 // Calls f(ElementTag<E>{}) with the element type E of `dtype` (bool, which has no sum, as uint8).
 template <typename E>
 struct ElementTag {

@@ -22,10 +22,11 @@ TapRange tap_range(const Axis& axis, int64_t x) {
   return {static_cast<int64_t>(first), static_cast<int64_t>(std::max<Wide>(last, first - 1))};
 }
 
-Expected<FoldPlan> make_fold_plan(const Geometry& g) {
+Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
   if (g.extract()) return Internal("make_fold_plan: the geometry is extract's");
   FoldPlan p;
   p.geometry = g;
+  p.isa = isa;
   const Axis& cols = g.cols;
   // Kernel columns that reach some image column, descending; each one's output columns whose
   // pixel w = ow*stride - pad + j*rate lies in [0, in).
@@ -48,14 +49,12 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g) {
   const bool channels_contiguous = p.patch_channel_step == e && g.image_steps.channel == e;
   const bool columns_contiguous = g.patch_steps.position == e && p.image_column_step == e;
   p.channels_inner = channels_contiguous || !columns_contiguous;
-  if (g.mode == FoldMode::kMean) {
-    p.column_counts.assign(static_cast<size_t>(cols.in), 0);
-    for (const ColumnPass& pass : p.passes) {
-      for (int64_t ow = pass.ow_begin; ow < pass.ow_end; ++ow) {
-        ++p.column_counts[static_cast<size_t>(ow * cols.stride - cols.pad_before + pass.j * cols.rate)];
-      }
-    }
+  p.column_first.reserve(static_cast<size_t>(cols.in) + 1);
+  for (int64_t w = 0; w < cols.in; ++w) {
+    p.column_first.push_back(static_cast<int64_t>(p.column_taps.size()));
+    for_each_tap(cols, w, [&](FoldTap tap) { p.column_taps.push_back(tap); });
   }
+  p.column_first.push_back(static_cast<int64_t>(p.column_taps.size()));
   return p;
 }
 
@@ -69,7 +68,8 @@ std::string to_string(const FoldPlan& p) {
     text += cat(" ", p.passes[n].j, ":[", p.passes[n].ow_begin, ",", p.passes[n].ow_end, ")");
   }
   if (p.passes.size() > kShown) text += cat(" ... (", p.passes.size(), " in all)");
-  text += cat("\n  innermost loop over ", p.channels_inner ? "channels" : "output columns", "\n");
+  text += cat("\n  innermost loop over ", p.channels_inner ? "channels" : "output columns", ", vectors ",
+              isa_name(p.isa), "\n");
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;
 }

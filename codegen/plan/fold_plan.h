@@ -17,6 +17,7 @@
 
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/status.h"
+#include "codegen/xbyak/isa.h"
 
 namespace pj {
 
@@ -38,9 +39,16 @@ struct FoldPlan {
   // in the tf format) or else over a pass's output columns (torch's format at stride 1: contiguous
   // in both).
   bool channels_inner = true;
-  // mode mean: how many patch elements each image column receives per row tap (the pixel's count
-  // is this times the row's tap count).
-  std::vector<int64_t> column_counts;
+  // The taps of every image column w, ascending in ow: column_taps[column_first[w] ..
+  // column_first[w + 1]). Their count times the row's is the pixel's number of contributions.
+  std::vector<int64_t> column_first;
+  std::vector<FoldTap> column_taps;
+  int64_t column_count(int64_t w) const {
+    return column_first[static_cast<size_t>(w) + 1] - column_first[static_cast<size_t>(w)];
+  }
+
+  // The instruction set of the contiguous adds (interp/vector_adds.h): the host's, capped.
+  Isa isa = Isa::kNone;
 
   // Byte steps of one channel in the patches and of one output column in the image.
   int64_t patch_channel_step = 0;
@@ -65,7 +73,7 @@ void for_each_tap(const Axis& axis, int64_t x, F&& f) {
   }
 }
 
-Expected<FoldPlan> make_fold_plan(const Geometry& g);
+Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa = Isa::kNone);
 
 // What `patchjit info` prints.
 std::string to_string(const FoldPlan& plan);

@@ -21,6 +21,14 @@ namespace {
 
 using testing::GuardedBuffer;
 
+int host_isa_for_test() {
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("bmi2")) {
+    return static_cast<int>(Isa::kAvx512);
+  }
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? static_cast<int>(Isa::kAvx2) : 0;
+}
+
 TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
@@ -28,7 +36,9 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   for (int64_t n = 0, count = testing::scaled(1500); n < count; ++n) {
     const Spec spec = testing::random_fold_spec(rng);
     const Geometry g = *make_geometry(spec);
-    const Expected<FoldPlan> plan = make_fold_plan(g);
+    // Every instruction set of the vector adds this CPU runs.
+    const Isa isa = static_cast<Isa>(rng() % (host_isa_for_test() + 1));
+    const Expected<FoldPlan> plan = make_fold_plan(g, isa);
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     mean += g.mode == FoldMode::kMean;
     columns_inner += !plan->channels_inner;
@@ -56,7 +66,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
       run_fold(*plan, in.data(), out.data(), 0, cut, 0, g.cols.in);
     }
     const auto m = first_mismatch(g, want.expected.data(), out.data());
-    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << "\n"
+    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << " vectors " << isa_name(isa) << "\n"
                     << to_string(*plan) << describe(g, *m, want.expected.data(), out.data());
   }
   EXPECT_GT(mean, 0);

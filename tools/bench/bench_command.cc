@@ -35,7 +35,7 @@ const char kUsage[] =
     "patchjit bench (--shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
     "                [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
     "                [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
-    "                [--patches rows|columns] | --suite [--format tf|torch])\n"
+    "                [--patches rows|columns] | --suite [--format tf|torch]) [--op extract|fold [--mode sum|mean]]\n"
     "               [--threads 1,2] [--min-time SECONDS] [--repetitions N] [--json FILE] [--svg FILE]\n"
     "  Times every backend against the peers (the golden loops, a careful im2col, Eigen as\n"
     "  TensorFlow calls it) and the store floor, every output checked identical, as a table.\n"
@@ -43,6 +43,10 @@ const char kUsage[] =
     "  the torch format im2col is a careful NCHW im2col (one memcpy per channel, tap and output\n"
     "  row); other formats have the golden loops as their only peer. --suite --format torch runs\n"
     "  the suite's shapes in the torch format.\n"
+    "  --op fold times fold (patches -> image, the gradient) of the signature or suite instead: its\n"
+    "  peers are the golden loops, TensorFlow's gradient algorithm (index image through Eigen,\n"
+    "  ordered segment sum) and a careful scatter col2im; its floor is the slower of writing the\n"
+    "  image and reading the patches (floor_read). The JIT backends have no fold emitter yet.\n"
     "  --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar chart.\n"
     "  --min-time: seconds per implementation and shape (0.2); --repetitions: median of N (5);\n"
     "  --threads: the thread counts to run the backends with (1). Warns when the machine is busy\n"
@@ -89,6 +93,29 @@ std::optional<Failure> parse_thread_list(const std::string& text, std::vector<in
   return std::nullopt;
 }
 
+// --op fold [--mode sum|mean]: each shape's fold instead of its extract.
+std::optional<Failure> parse_op(const Flags& flags, Options* o) {
+  const std::string op = flags.has("op") ? flags.get("op") : "extract";
+  if (op != "extract" && op != "fold") return usage_error("--op must be extract or fold, not '" + op + "'");
+  const std::string mode = flags.has("mode") ? flags.get("mode") : "sum";
+  if (mode != "sum" && mode != "mean") return usage_error("--mode must be sum or mean, not '" + mode + "'");
+  if (op == "extract") {
+    if (flags.has("mode")) return usage_error("--mode is fold's: give --op fold");
+    return std::nullopt;
+  }
+  std::vector<SuiteShape> folds;
+  for (SuiteShape shape : o->shapes) {
+    if (shape.spec.dtype == DType::kBool) continue;  // no sum: the suite has none, a --shape is refused below
+    shape.spec.op = Op::kFold;
+    shape.spec.mode = mode == "mean" ? FoldMode::kMean : FoldMode::kSum;
+    shape.name = "fold_" + shape.name + (mode == "mean" ? "_mean" : "");
+    folds.push_back(shape);
+  }
+  if (folds.empty() && !o->shapes.empty()) return data_error("fold: bool has no sum (use a numeric dtype)");
+  o->shapes = std::move(folds);
+  return std::nullopt;
+}
+
 std::optional<Failure> parse_options(const Flags& flags, Options* o) {
   if (flags.has("threads")) {
     if (auto f = parse_thread_list(flags.get("threads"), &o->measure.threads)) return f;
@@ -119,14 +146,14 @@ std::optional<Failure> parse_options(const Flags& flags, Options* o) {
     for (const SuiteShape& shape : benchmark_suite()) {
       o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
     }
-    return std::nullopt;
+    return parse_op(flags, o);
   }
   if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes) or --suite");
   pj_spec_ex spec;
   if (auto f = parse_signature_ex(flags, &spec)) return f;
   Spec s = from_c(spec);
   o->shapes.push_back({shape_name(s), s, ""});
-  return std::nullopt;
+  return parse_op(flags, o);
 }
 
 // Fails now, not after minutes of measuring, when an output file cannot be written.
@@ -192,7 +219,13 @@ std::optional<Failure> bench(const Flags& flags) {
   // Honour a cap the user set (PATCHJIT_MAX_ISA), so the AVX2 path alone can be measured.
   const pj_isa top = std::min(pj_host_isa(), api_state.initial_isa());
   std::vector<std::string> skipped;
-  const std::vector<bench::BackendVariant> variants = bench::backend_variants(top, &skipped);
+  std::vector<bench::BackendVariant> variants = bench::backend_variants(top, &skipped);
+  if (!o.shapes.empty() && o.shapes.front().spec.op == Op::kFold) {
+    std::erase_if(variants, [&](const bench::BackendVariant& v) {
+      if (v.jit) skipped.push_back(v.name + ": fold has no JIT emitter yet (the interpreter's fold loops run it)");
+      return v.jit;
+    });
+  }
 
   BenchResults results;
   results.machine = describe_machine();

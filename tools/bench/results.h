@@ -31,7 +31,8 @@ struct ShapeResult {
   std::vector<Row> rows;
 
   const Row* find(const std::string& row_name) const;
-  // The fastest of the floors measured in this run; null when none was.
+  // The floor measured in this run: the fastest store floor, or the read floor (fold) when that
+  // is slower; null when none was.
   const Row* floor() const;
 };
 
@@ -53,9 +54,6 @@ struct BenchResults {
   std::vector<int> threads;
   std::vector<ShapeResult> shapes;
 };
-
-// The peers every backend is compared with, as rows are named.
-inline constexpr const char* kPeerNames[] = {"naive", "im2col", "eigen"};
 
 // "1,2"; 0 (the library chooses) is "auto".
 std::string thread_list(const std::vector<int>& threads);

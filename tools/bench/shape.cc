@@ -11,7 +11,7 @@ namespace {
 using bench::BackendVariant;
 using bench::Candidate;
 
-std::optional<Failure> time_creation(const BackendVariant& v, const pj_spec_ex& spec, const SuiteShape& shape,
+std::optional<Failure> time_creation(const BackendVariant& v, const Spec& spec, const SuiteShape& shape,
                                      const ShapeBenchOptions& o, const ProgressCallback& progress,
                                      ShapeResult* result) {
   pj_set_max_isa(v.isa);
@@ -51,7 +51,7 @@ std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geom
   result->geometry = geometry;
 
   std::vector<Candidate> candidates = bench::baseline_candidates(buffers);
-  const pj_spec_ex spec = to_c_ex(shape.spec);
+  const Spec& spec = shape.spec;
   std::vector<std::unique_ptr<bench::VariantKernel>> kernels;
   for (const BackendVariant& v : variants) {
     std::string error;

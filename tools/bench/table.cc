@@ -82,9 +82,12 @@ std::string format_header(const BenchResults& r) {
   text += "peers, built with " + m.peers + ":\n"
           "  naive = the golden loops (TensorFlow's rule, element by element), im2col = careful\n"
           "  memcpy/memset im2col (for the torch format: NCHW, one memcpy per channel, tap and output row),\n"
-          "  eigen = Eigen's extract_image_patches as TensorFlow's CPU kernel calls it\n";
+          "  eigen = Eigen's extract_image_patches as TensorFlow's CPU kernel calls it; for fold:\n"
+          "  tf_gradient = TensorFlow's gradient algorithm (index image through Eigen, ordered segment sum),\n"
+          "  scatter = a careful scatter col2im (Caffe's and PyTorch's CPU loops)\n";
   text += "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
-          "  16 KiB buffer); x floor = time / the fastest of them; over P = P's time / this time\n";
+          "  16 KiB buffer), and for fold floor_read, merely reading the patches; x floor = time / the\n"
+          "  fastest store floor, or floor_read when slower; over P = P's time / this time\n";
   text += printf_string("timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"
                         "  every output checked byte for byte against the golden loops; spread = (slowest -\n"
                         "  fastest) / median of the repetitions, '!' over %.0f%%; load average %.2f on %d cpus\n",
@@ -92,20 +95,34 @@ std::string format_header(const BenchResults& r) {
   return text;
 }
 
+// The peers' row names in the order the rows show them, over every shape given.
+std::vector<std::string> peer_names(const std::vector<ShapeResult>& shapes) {
+  std::vector<std::string> names;
+  for (const ShapeResult& shape : shapes) {
+    for (const Row& row : shape.rows) {
+      if (row.kind == RowKind::kPeer && std::find(names.begin(), names.end(), row.name) == names.end()) {
+        names.push_back(row.name);
+      }
+    }
+  }
+  return names;
+}
+
 std::string format_shape(const ShapeResult& shape) {
+  const std::vector<std::string> peers = peer_names({shape});
   const Geometry& g = shape.geometry;
   std::string text = "\n" + shape.name + ": " + describe_signature(g) + " -> " + to_string(g.output_shape()) + ", " +
                      format_bytes(g.output_bytes()) + (shape.note.empty() ? "" : " (" + shape.note + ")") + "\n";
   const Row* floor = shape.floor();
   text += printf_string("  %-*s %10s %9s %9s", kNameWidth, "implementation", "time", "GB/s", "x floor");
-  for (const char* peer : kPeerNames) text += printf_string(" %12s", (std::string("over ") + peer).c_str());
+  for (const std::string& peer : peers) text += printf_string(" %12s", ("over " + peer).c_str());
   text += printf_string(" %7s\n", "spread");
   for (const Row& row : shape.rows) {
     if (row.kind != RowKind::kFloor && row.kind != RowKind::kPeer && row.kind != RowKind::kBackend) continue;
     text += printf_string("  %-*s %10s %9.2f %9s", kNameWidth, row.name.c_str(), format_seconds(seconds(row)).c_str(),
                           bytes_per_second(shape, row) / 1e9,
                           floor ? format_ratio(seconds(row) / seconds(*floor)).c_str() : "-");
-    for (const char* peer : kPeerNames) {
+    for (const std::string& peer : peers) {
       const Row* p = row.kind == RowKind::kBackend ? shape.find(peer) : nullptr;
       text += printf_string(" %12s", p ? format_ratio(seconds(*p) / seconds(row)).c_str() : "");
     }
@@ -135,6 +152,7 @@ std::string format_shape(const ShapeResult& shape) {
 
 std::string format_summary(const BenchResults& r) {
   if (r.shapes.size() < 2) return "";
+  const std::vector<std::string> peers = peer_names(r.shapes);
   // Per row name, in first-seen order: x floor, then the speed-up over each peer.
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::vector<double>>> ratios;
@@ -142,18 +160,18 @@ std::string format_summary(const BenchResults& r) {
     const Row* floor = shape.floor();
     for (const Row& row : shape.rows) {
       if (row.kind != RowKind::kPeer && row.kind != RowKind::kBackend) continue;
-      auto [it, added] = ratios.try_emplace(row.name, std::size(kPeerNames) + 1);
+      auto [it, added] = ratios.try_emplace(row.name, peers.size() + 1);
       if (added) order.push_back(row.name);
       if (floor) it->second[0].push_back(seconds(row) / seconds(*floor));
       if (row.kind != RowKind::kBackend) continue;
-      for (size_t p = 0; p < std::size(kPeerNames); ++p) {
-        if (const Row* peer = shape.find(kPeerNames[p])) it->second[p + 1].push_back(seconds(*peer) / seconds(row));
+      for (size_t p = 0; p < peers.size(); ++p) {
+        if (const Row* peer = shape.find(peers[p])) it->second[p + 1].push_back(seconds(*peer) / seconds(row));
       }
     }
   }
   std::string text = printf_string("\nover %zu shapes: geometric mean (worst)\n", r.shapes.size());
   text += printf_string("  %-*s %16s", kNameWidth, "implementation", "x floor");
-  for (const char* peer : kPeerNames) text += printf_string(" %16s", (std::string("over ") + peer).c_str());
+  for (const std::string& peer : peers) text += printf_string(" %16s", ("over " + peer).c_str());
   text += "\n";
   for (const std::string& name : order) {
     const std::vector<std::vector<double>>& v = ratios[name];
@@ -163,7 +181,7 @@ std::string format_summary(const BenchResults& r) {
       return format_ratio(geomean(xs)) + " (" + format_ratio(worst) + ")";
     };
     text += printf_string("  %-*s %16s", kNameWidth, name.c_str(), cell(v[0], true).c_str());
-    for (size_t p = 0; p < std::size(kPeerNames); ++p) text += printf_string(" %16s", cell(v[p + 1], false).c_str());
+    for (size_t p = 0; p < peers.size(); ++p) text += printf_string(" %16s", cell(v[p + 1], false).c_str());
     text += "\n";
   }
   return text;

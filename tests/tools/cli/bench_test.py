@@ -250,6 +250,39 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(code, 2, err)
         self.assertIn("--suite takes no --layout", err)
 
+    def test_fold(self):
+        # Fold's peers (the golden loops, TensorFlow's gradient algorithm, the careful scatter)
+        # and its read floor, every output checked against fold's golden loops; the JIT
+        # backends are named as not measured.
+        for flags in (["--shape", "2,7,6,5", "--ksizes", "1,3,2,1", "--strides", "1,2,1,1", "--padding", "SAME"],
+                      ["--shape", "1,6,6,8", "--dtype", "half", "--ksizes", "1,2,2,1", "--padding", "VALID"]):
+            code, stdout, err = run(*flags, "--op", "fold", *FAST)
+            self.assertEqual(code, 0, f"{flags}: {err}")
+            rows = table_rows(stdout)
+            self.assertTrue({"floor_read", "naive", "tf_gradient", "scatter", "interp"} <= set(rows), rows)
+            self.assertIn("over tf_gradient", stdout)
+            self.assertNotIn("eigen", rows)
+            self.assertIn("fold_", stdout)
+        code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch", "--pads", "1,1,1,1",
+                                "--op", "fold", "--mode", "mean", *FAST)
+        self.assertEqual(code, 0, err)
+        rows = table_rows(stdout)
+        self.assertIn("interp", rows)
+        self.assertNotIn("tf_gradient", rows)  # TensorFlow's gradient has no mean
+        code, stdout, err = run("--shape", "1,7,6,4", "--ksizes", "1,3,3,1", "--padding", "SAME", "--op", "fold",
+                                *FAST, env={"PATCHJIT_TEST_CORRUPT": "scatter"})
+        self.assertEqual(code, 1, err)
+        self.assertIn("scatter differs from the golden loops", err)
+        for args, message in {("--op", "unfold"): "--op must be extract or fold",
+                              ("--mode", "mean"): "--mode is fold's",
+                              ("--op", "fold", "--mode", "max"): "--mode must be sum or mean"}.items():
+            code, _, err = run(*SIGNATURE, *args, *FAST)
+            self.assertEqual(code, 2, f"{args}: {err}")
+            self.assertIn(message, err)
+        code, _, err = run(*SIGNATURE[:2], "--dtype", "bool", *SIGNATURE[2:], "--op", "fold", *FAST)
+        self.assertEqual(code, 1, err)
+        self.assertIn("bool has no sum", err)
+
     def test_a_wrong_output_exits_1_and_names_it(self):
         json_path = os.path.join(self.tmp.name, "never.json")
         for impl in ("im2col", "eigen", "interp"):

@@ -1,0 +1,247 @@
+#include "interp/vector_adds.h"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "codegen/plan/element_add.h"
+
+namespace pj {
+namespace {
+
+#define PJ_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,bmi2")))
+#define PJ_AVX2 __attribute__((target("avx2,f16c")))
+
+// The element loop: the rule itself, for any dtype, and for the vector loops' tails.
+template <typename E>
+void sum_scalar(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst) {
+  using S = typename E::Storage;
+  for (int64_t x = 0; x < n; ++x) {
+    S acc{};
+    if (from_dst) std::memcpy(&acc, dst + x * sizeof(S), sizeof(S));
+    for (int64_t t = 0; t < taps; ++t) {
+      S v;
+      std::memcpy(&v, src[t] + x * sizeof(S), sizeof(S));
+      acc = E::add(acc, v);
+    }
+    std::memcpy(dst + x * sizeof(S), &acc, sizeof(S));
+  }
+}
+
+// The lane types of a vector add; half and bfloat16 add in float lanes, rounding after each add.
+enum class Lane { kF32, kF64, kI8, kI16, kI32, kI64, kHalf, kBFloat16 };
+
+// ---- AVX-512: blocks of 64 bytes (half, bfloat16: 32 bytes, 16 elements), the tail masked ----
+
+PJ_AVX512 inline __m512 bf16_to_f32(__m256i h) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+// Rounded to nearest even as float_to_bfloat16; NaN is the quiet NaN 0x7fc0 with its sign.
+PJ_AVX512 inline __m256i f32_to_bf16(__m512 f) {
+  const __m512i u = _mm512_castps_si512(f);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan = _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
+  const __m512i quiet = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x8000)),
+                                        _mm512_set1_epi32(0x7fc0));
+  return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(r, nan, quiet));
+}
+
+template <Lane L>
+struct Avx512 {  // plain lanes: a block is one register
+  using Acc = __m512i;
+  static constexpr int64_t kBlock = 64;
+  PJ_AVX512 static Acc zero() { return _mm512_setzero_si512(); }
+  PJ_AVX512 static Acc load(const uint8_t* p) { return _mm512_loadu_si512(p); }
+  PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm512_storeu_si512(p, a); }
+  PJ_AVX512 static Acc load(const uint8_t* p, __mmask64 m) { return _mm512_maskz_loadu_epi8(m, p); }
+  PJ_AVX512 static void store(uint8_t* p, Acc a, __mmask64 m) { _mm512_mask_storeu_epi8(p, m, a); }
+  PJ_AVX512 static __mmask64 mask(int64_t bytes) { return _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(bytes)); }
+  PJ_AVX512 static Acc add(Acc a, Acc b) {
+    if constexpr (L == Lane::kF32) return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
+    if constexpr (L == Lane::kF64) return _mm512_castpd_si512(_mm512_add_pd(_mm512_castsi512_pd(a), _mm512_castsi512_pd(b)));
+    if constexpr (L == Lane::kI8) return _mm512_add_epi8(a, b);
+    if constexpr (L == Lane::kI16) return _mm512_add_epi16(a, b);
+    if constexpr (L == Lane::kI32) return _mm512_add_epi32(a, b);
+    if constexpr (L == Lane::kI64) return _mm512_add_epi64(a, b);
+  }
+};
+
+template <Lane L>  // half and bfloat16: 16 elements widened to float lanes
+struct Avx512Narrow {
+  using Acc = __m512;
+  static constexpr int64_t kBlock = 32;
+  PJ_AVX512 static Acc zero() { return _mm512_setzero_ps(); }
+  PJ_AVX512 static __mmask64 mask(int64_t bytes) { return _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(bytes / 2)); }
+  PJ_AVX512 static Acc widen(__m256i h) {
+    if constexpr (L == Lane::kHalf) return _mm512_cvtph_ps(h);
+    return bf16_to_f32(h);
+  }
+  PJ_AVX512 static __m256i narrow(Acc f) {
+    if constexpr (L == Lane::kHalf) return _mm512_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return f32_to_bf16(f);
+  }
+  PJ_AVX512 static Acc load(const uint8_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), narrow(a)); }
+  PJ_AVX512 static Acc load(const uint8_t* p, __mmask64 m) {
+    return widen(_mm256_maskz_loadu_epi16(static_cast<__mmask16>(m), p));
+  }
+  PJ_AVX512 static void store(uint8_t* p, Acc a, __mmask64 m) {
+    _mm256_mask_storeu_epi16(p, static_cast<__mmask16>(m), narrow(a));
+  }
+  // Rounded to the narrow type after every add.
+  PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm512_add_ps(a, b))); }
+};
+
+// Four blocks at a time (four independent add chains), then one, then the masked tail.
+template <typename V>
+PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, int64_t size,
+                          bool from_dst) {
+  using Acc = typename V::Acc;
+  constexpr int64_t B = V::kBlock;
+  const int64_t bytes = n * size;
+  int64_t i = 0;
+  for (; i + 4 * B <= bytes; i += 4 * B) {
+    Acc a0 = from_dst ? V::load(dst + i) : V::zero(), a1 = from_dst ? V::load(dst + i + B) : V::zero();
+    Acc a2 = from_dst ? V::load(dst + i + 2 * B) : V::zero(), a3 = from_dst ? V::load(dst + i + 3 * B) : V::zero();
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint8_t* s = src[t] + i;
+      a0 = V::add(a0, V::load(s)), a1 = V::add(a1, V::load(s + B));
+      a2 = V::add(a2, V::load(s + 2 * B)), a3 = V::add(a3, V::load(s + 3 * B));
+    }
+    V::store(dst + i, a0), V::store(dst + i + B, a1);
+    V::store(dst + i + 2 * B, a2), V::store(dst + i + 3 * B, a3);
+  }
+  for (; i + B <= bytes; i += B) {
+    Acc a = from_dst ? V::load(dst + i) : V::zero();
+    for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
+    V::store(dst + i, a);
+  }
+  if (i < bytes) {  // masked: no byte beyond the run is read or written
+    const __mmask64 m = V::mask(bytes - i);
+    Acc a = from_dst ? V::load(dst + i, m) : V::zero();
+    for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i, m));
+    V::store(dst + i, a, m);
+  }
+}
+
+template <typename V, int64_t kSize>
+PJ_AVX512 void sum_avx512_of(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst) {
+  sum_avx512<V>(dst, src, taps, n, kSize, from_dst);
+}
+
+// ---- AVX2: blocks of 32 bytes (half: 16 bytes), the tail by the element loop ----
+
+template <Lane L>
+struct Avx2 {
+  using Acc = __m256i;
+  static constexpr int64_t kBlock = 32;
+  PJ_AVX2 static Acc zero() { return _mm256_setzero_si256(); }
+  PJ_AVX2 static Acc load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  PJ_AVX2 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), a); }
+  PJ_AVX2 static Acc add(Acc a, Acc b) {
+    if constexpr (L == Lane::kF32) return _mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b)));
+    if constexpr (L == Lane::kF64) return _mm256_castpd_si256(_mm256_add_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b)));
+    if constexpr (L == Lane::kI8) return _mm256_add_epi8(a, b);
+    if constexpr (L == Lane::kI16) return _mm256_add_epi16(a, b);
+    if constexpr (L == Lane::kI32) return _mm256_add_epi32(a, b);
+    if constexpr (L == Lane::kI64) return _mm256_add_epi64(a, b);
+  }
+};
+
+struct Avx2Half {
+  using Acc = __m256;
+  static constexpr int64_t kBlock = 16;
+  PJ_AVX2 static Acc zero() { return _mm256_setzero_ps(); }
+  PJ_AVX2 static Acc load(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  PJ_AVX2 static __m128i narrow(Acc f) { return _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  PJ_AVX2 static void store(uint8_t* p, Acc a) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), narrow(a)); }
+  PJ_AVX2 static Acc add(Acc a, Acc b) { return _mm256_cvtph_ps(narrow(_mm256_add_ps(a, b))); }
+};
+
+template <typename V, typename E>
+PJ_AVX2 void sum_avx2(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst) {
+  using Acc = typename V::Acc;
+  constexpr int64_t B = V::kBlock, kSize = sizeof(typename E::Storage);
+  const int64_t bytes = n * kSize;
+  int64_t i = 0;
+  for (; i + 2 * B <= bytes; i += 2 * B) {
+    Acc a0 = from_dst ? V::load(dst + i) : V::zero(), a1 = from_dst ? V::load(dst + i + B) : V::zero();
+    for (int64_t t = 0; t < taps; ++t) a0 = V::add(a0, V::load(src[t] + i)), a1 = V::add(a1, V::load(src[t] + i + B));
+    V::store(dst + i, a0), V::store(dst + i + B, a1);
+  }
+  for (; i + B <= bytes; i += B) {
+    Acc a = from_dst ? V::load(dst + i) : V::zero();
+    for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
+    V::store(dst + i, a);
+  }
+  if (i == bytes) return;
+  // The tail: the same sums, element by element, 64 runs at a time.
+  const uint8_t* tail[64];
+  bool from = from_dst;
+  int64_t first = 0;
+  do {
+    const int64_t count = taps - first < 64 ? taps - first : 64;
+    for (int64_t t = 0; t < count; ++t) tail[t] = src[first + t] + i;
+    sum_scalar<E>(dst + i, tail, count, (bytes - i) / kSize, from);
+    from = true;
+    first += count;
+  } while (first < taps);
+}
+
+}  // namespace
+
+SumRuns sum_runs(DType dtype, Isa isa) {
+  struct Choice {
+    SumRuns avx512, avx2, scalar;
+  };
+  Choice c{};
+  switch (dtype) {
+    case DType::kFloat32:
+      c = {sum_avx512_of<Avx512<Lane::kF32>, 4>, sum_avx2<Avx2<Lane::kF32>, PlainElement<float>>,
+           sum_scalar<PlainElement<float>>};
+      break;
+    case DType::kFloat64:
+      c = {sum_avx512_of<Avx512<Lane::kF64>, 8>, sum_avx2<Avx2<Lane::kF64>, PlainElement<double>>,
+           sum_scalar<PlainElement<double>>};
+      break;
+    case DType::kComplex64:  // two float lanes per element, added apart
+      c = {sum_avx512_of<Avx512<Lane::kF32>, 8>, sum_avx2<Avx2<Lane::kF32>, ComplexElement<float>>,
+           sum_scalar<ComplexElement<float>>};
+      break;
+    case DType::kComplex128:
+      c = {sum_avx512_of<Avx512<Lane::kF64>, 16>, sum_avx2<Avx2<Lane::kF64>, ComplexElement<double>>,
+           sum_scalar<ComplexElement<double>>};
+      break;
+    case DType::kHalf:
+      c = {sum_avx512_of<Avx512Narrow<Lane::kHalf>, 2>, sum_avx2<Avx2Half, HalfElement>, sum_scalar<HalfElement>};
+      break;
+    case DType::kBFloat16:
+      c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2>, sum_scalar<BFloat16Element>, sum_scalar<BFloat16Element>};
+      break;
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kBool:
+      c = {sum_avx512_of<Avx512<Lane::kI8>, 1>, sum_avx2<Avx2<Lane::kI8>, WrappingElement<uint8_t>>,
+           sum_scalar<WrappingElement<uint8_t>>};
+      break;
+    case DType::kInt16:
+    case DType::kUInt16:
+      c = {sum_avx512_of<Avx512<Lane::kI16>, 2>, sum_avx2<Avx2<Lane::kI16>, WrappingElement<uint16_t>>,
+           sum_scalar<WrappingElement<uint16_t>>};
+      break;
+    case DType::kInt32:
+    case DType::kUInt32:
+      c = {sum_avx512_of<Avx512<Lane::kI32>, 4>, sum_avx2<Avx2<Lane::kI32>, WrappingElement<uint32_t>>,
+           sum_scalar<WrappingElement<uint32_t>>};
+      break;
+    case DType::kInt64:
+    case DType::kUInt64:
+      c = {sum_avx512_of<Avx512<Lane::kI64>, 8>, sum_avx2<Avx2<Lane::kI64>, WrappingElement<uint64_t>>,
+           sum_scalar<WrappingElement<uint64_t>>};
+      break;
+  }
+  return isa == Isa::kAvx512 ? c.avx512 : isa == Isa::kAvx2 ? c.avx2 : c.scalar;
+}
+
+}  // namespace pj

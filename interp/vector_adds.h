@@ -1,0 +1,22 @@
+// Fold's hot loop with the widest vectors the CPU has: for n contiguous elements,
+//   dst[x] = ((start + src[0][x]) + src[1][x]) + ... + src[taps-1][x],  start = +0 or dst[x],
+// each add exactly codegen/plan/element_add.h's (half through F16C's round-to-nearest-even,
+// bfloat16 rounded as Eigen rounds it, integers wrapping), the partial sums kept in registers.
+// The library is built for any x86-64; these loops are compiled for AVX-512 (F, BW, VL, with
+// BMI2's masks) and AVX2 (with F16C, which every AVX2 CPU has) and chosen by the plan's
+// instruction set.
+#pragma once
+
+#include <cstdint>
+
+#include "codegen/plan/dtype.h"
+#include "codegen/xbyak/isa.h"
+
+namespace pj {
+
+using SumRuns = void (*)(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst);
+
+// The loop for `dtype` in `isa`; Isa::kNone (or bool) gives element_add.h's scalar loop.
+SumRuns sum_runs(DType dtype, Isa isa);
+
+}  // namespace pj
