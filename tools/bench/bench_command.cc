@@ -94,21 +94,16 @@ std::optional<Failure> parse_thread_list(const std::string& text, std::vector<in
 }
 
 // --op fold [--mode sum|mean]: each shape's fold instead of its extract.
-std::optional<Failure> parse_op(const Flags& flags, Options* o) {
-  const std::string op = flags.has("op") ? flags.get("op") : "extract";
-  if (op != "extract" && op != "fold") return usage_error("--op must be extract or fold, not '" + op + "'");
-  const std::string mode = flags.has("mode") ? flags.get("mode") : "sum";
-  if (mode != "sum" && mode != "mean") return usage_error("--mode must be sum or mean, not '" + mode + "'");
-  if (op == "extract") {
-    if (flags.has("mode")) return usage_error("--mode is fold's: give --op fold");
-    return std::nullopt;
-  }
+std::optional<Failure> fold_shapes(const Flags& flags, Options* o) {
+  std::optional<pj_fold_mode> fold;
+  if (auto f = parse_op(flags, &fold)) return f;
+  if (!fold) return std::nullopt;
   std::vector<SuiteShape> folds;
   for (SuiteShape shape : o->shapes) {
     if (shape.spec.dtype == DType::kBool) continue;  // no sum: the suite has none, a --shape is refused below
     shape.spec.op = Op::kFold;
-    shape.spec.mode = mode == "mean" ? FoldMode::kMean : FoldMode::kSum;
-    shape.name = "fold_" + shape.name + (mode == "mean" ? "_mean" : "");
+    shape.spec.mode = *fold == PJ_FOLD_MEAN ? FoldMode::kMean : FoldMode::kSum;
+    shape.name = "fold_" + shape.name + (*fold == PJ_FOLD_MEAN ? "_mean" : "");
     folds.push_back(shape);
   }
   if (folds.empty() && !o->shapes.empty()) return data_error("fold: bool has no sum (use a numeric dtype)");
@@ -146,14 +141,14 @@ std::optional<Failure> parse_options(const Flags& flags, Options* o) {
     for (const SuiteShape& shape : benchmark_suite()) {
       o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
     }
-    return parse_op(flags, o);
+    return fold_shapes(flags, o);
   }
   if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes) or --suite");
   pj_spec_ex spec;
   if (auto f = parse_signature_ex(flags, &spec)) return f;
   Spec s = from_c(spec);
   o->shapes.push_back({shape_name(s), s, ""});
-  return parse_op(flags, o);
+  return fold_shapes(flags, o);
 }
 
 // Fails now, not after minutes of measuring, when an output file cannot be written.

@@ -225,6 +225,20 @@ std::optional<Failure> parse_signature(const Flags& flags, pj_spec* spec) {
   return shape;
 }
 
+std::optional<Failure> parse_op(const Flags& flags, std::optional<pj_fold_mode>* fold) {
+  const std::string op = flags.has("op") ? flags.get("op") : "extract";
+  if (op != "extract" && op != "fold") return usage_error("--op must be extract or fold, not '" + op + "'");
+  const std::string mode = flags.has("mode") ? flags.get("mode") : "sum";
+  if (mode != "sum" && mode != "mean") return usage_error("--mode must be sum or mean, not '" + mode + "'");
+  if (op == "extract") {
+    if (flags.has("mode")) return usage_error("--mode is fold's: give --op fold");
+    fold->reset();
+  } else {
+    *fold = mode == "mean" ? PJ_FOLD_MEAN : PJ_FOLD_SUM;
+  }
+  return std::nullopt;
+}
+
 std::string not_4d_message(const std::vector<int64_t>& shape) { return "input must be 4-dimensional" + format_dims(shape); }
 
 std::string format_dims(const std::vector<int64_t>& dims) {

@@ -74,6 +74,10 @@ std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec);
 // and the attributes.
 std::optional<Failure> parse_signature(const Flags& flags, pj_spec* spec);
 
+// --op extract|fold (default extract) and --mode sum|mean (fold's only): nullopt for extract,
+// else the fold's mode. Anything else is a usage error.
+std::optional<Failure> parse_op(const Flags& flags, std::optional<pj_fold_mode>* fold);
+
 // TensorFlow's message for a shape that is not 4-D: "input must be 4-dimensional[2,3,4]".
 std::string not_4d_message(const std::vector<int64_t>& shape);
 

@@ -17,7 +17,7 @@ const char kUsage[] =
     "              [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
     "              [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
     "              [--patches rows|columns] [--input-strides A,B,C] [--output-strides LD,IMG]\n"
-    "              [--backend B] [--dump-code FILE] [--stats]\n"
+    "              [--op extract|fold [--mode sum|mean]] [--backend B] [--dump-code FILE] [--stats]\n"
     "  Prints the signature, the input and output sizes and pj_kernel_describe: the backend that\n"
     "  serves it (and why others were passed over), the output shape, the padding, the format and\n"
     "  the plan; nothing runs. --dtype defaults to float32; --sizes is another name for --ksizes;\n"
@@ -27,6 +27,7 @@ const char kUsage[] =
     "  buffer strides are in elements, 0 dense.\n"
     "  --dump-code FILE writes the JIT kernel's machine code (objdump -D -b binary -mi386:x86-64 FILE);\n"
     "  --stats prints the kernel cache's statistics after the kernel is made.\n"
+    "  --op fold describes the fold of the signature (patches -> image, docs/SEMANTICS.md §11).\n"
     "  exit status: 0 ok, 1 an error of the signature or backend, 2 a usage error\n";
 
 std::optional<Failure> dump_code(const patchjit::Kernel& kernel, const std::string& path) {
@@ -61,7 +62,10 @@ std::optional<Failure> info(const Flags& flags) {
   }
   pj_spec_ex ex;
   if (auto f = parse_signature_ex(flags, &ex)) return f;
-  patchjit::Result<patchjit::Kernel> kernel = patchjit::Kernel::try_create(ex, backend);
+  std::optional<pj_fold_mode> fold;
+  if (auto f = parse_op(flags, &fold)) return f;
+  patchjit::Result<patchjit::Kernel> kernel =
+      fold ? patchjit::Kernel::try_fold(ex, *fold, backend) : patchjit::Kernel::try_create(ex, backend);
   if (!kernel) return data_error(kernel.status().message);
   const pj_spec& spec = ex.base;
   std::printf("signature %s input %s ksizes %s strides %s rates %s %s\n", pj_dtype_name(spec.dtype),
@@ -82,7 +86,7 @@ std::optional<Failure> info(const Flags& flags) {
 }  // namespace
 
 Command info_command() {
-  FlagSet flags{{"backend", "dump-code"}, {"stats"}, {}};
+  FlagSet flags{{"backend", "dump-code", "op", "mode"}, {"stats"}, {}};
   flags += signature_flags(true);
   flags += format_flags(true);
   return {"info", kUsage, flags, info};

@@ -139,6 +139,17 @@ class FoldTest(TempDirTest):
         code, _, err = run("fold", "--help")
         self.assertEqual(code, 0)
 
+    def test_info_describes_a_fold(self):
+        code, out, err = run("info", "--op", "fold", "--mode", "mean", "--shape", "1,5,5,2", "--ksizes", "1,3,3,1",
+                             "--padding", "SAME")
+        self.assertEqual(code, 0, err)
+        self.assertIn("fold (mean): patches [1,5,5,18] -> image", out)
+        self.assertIn("fold plan fold_f32_5x5x2", out)
+        self.assertIn("input 1800 bytes, output 200 bytes", out)
+        code, _, err = run("info", "--mode", "mean", "--shape", "1,5,5,2", "--ksizes", "1,3,3,1", "--padding", "SAME")
+        self.assertEqual(code, 2)
+        self.assertIn("--mode is fold's", err)
+
 
 if __name__ == "__main__":
     PATCHJIT = sys.argv.pop(1)
