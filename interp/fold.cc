@@ -54,14 +54,17 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   const PatchSteps& ps = g.patch_steps;
   const int64_t e = g.elem_size, C = g.depth, kw = g.cols.ksize;
   const bool chw = g.format.order == PatchOrder::kChw;
-  const SumRuns sum = sum_runs(g.dtype, p.isa);
+  // Runs shorter than a 32-byte vector go straight to the element loop.
+  const SumRuns vector_sum = sum_runs(g.dtype, p.isa), element_sum = sum_runs(g.dtype, Isa::kNone);
+  auto sum_for = [&](int64_t n) { return n * e >= 32 ? vector_sum : element_sum; };
+  const SumRuns sum = sum_for(C);  // every run of a pixel has C elements
   // Channels contiguous in the image and the patches (the tf format): each pixel's C channels
   // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
   // runs added into it.
   const bool by_pixel = p.channels_inner && is.channel == e && p.patch_channel_step == e;
   auto add = [&](uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t src_step, int64_t n) {
     if (dst_step == e && src_step == e) {
-      sum(dst, &src, 1, n, true);
+      sum_for(n)(dst, &src, 1, n, true);
     } else {
       add_elements<E>(dst, dst_step, src, src_step, n);
     }

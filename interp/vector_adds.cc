@@ -28,10 +28,23 @@ void sum_scalar(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n
   }
 }
 
+// f on the runs' elements from byte `offset` on (a vector loop's tail), 64 runs per call.
+void sum_from(SumRuns f, uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst,
+              int64_t offset) {
+  const uint8_t* moved[64];
+  int64_t first = 0;
+  do {
+    const int64_t count = taps - first < 64 ? taps - first : 64;
+    for (int64_t t = 0; t < count; ++t) moved[t] = src[first + t] + offset;
+    f(dst + offset, moved, count, n, from_dst || first > 0);
+    first += count;
+  } while (first < taps);
+}
+
 // The lane types of a vector add; half and bfloat16 add in float lanes, rounding after each add.
 enum class Lane { kF32, kF64, kI8, kI16, kI32, kI64, kHalf, kBFloat16 };
 
-// ---- AVX-512: blocks of 64 bytes (half, bfloat16: 32 bytes, 16 elements), the tail masked ----
+// ---- AVX-512: blocks of 64 bytes (half, bfloat16: 32 bytes, 16 elements) ----
 
 PJ_AVX512 inline __m512 bf16_to_f32(__m256i h) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
@@ -54,9 +67,6 @@ struct Avx512 {  // plain lanes: a block is one register
   PJ_AVX512 static Acc zero() { return _mm512_setzero_si512(); }
   PJ_AVX512 static Acc load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm512_storeu_si512(p, a); }
-  PJ_AVX512 static Acc load(const uint8_t* p, __mmask64 m) { return _mm512_maskz_loadu_epi8(m, p); }
-  PJ_AVX512 static void store(uint8_t* p, Acc a, __mmask64 m) { _mm512_mask_storeu_epi8(p, m, a); }
-  PJ_AVX512 static __mmask64 mask(int64_t bytes) { return _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(bytes)); }
   PJ_AVX512 static Acc add(Acc a, Acc b) {
     if constexpr (L == Lane::kF32) return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
     if constexpr (L == Lane::kF64) return _mm512_castpd_si512(_mm512_add_pd(_mm512_castsi512_pd(a), _mm512_castsi512_pd(b)));
@@ -72,7 +82,6 @@ struct Avx512Narrow {
   using Acc = __m512;
   static constexpr int64_t kBlock = 32;
   PJ_AVX512 static Acc zero() { return _mm512_setzero_ps(); }
-  PJ_AVX512 static __mmask64 mask(int64_t bytes) { return _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(bytes / 2)); }
   PJ_AVX512 static Acc widen(__m256i h) {
     if constexpr (L == Lane::kHalf) return _mm512_cvtph_ps(h);
     return bf16_to_f32(h);
@@ -83,20 +92,14 @@ struct Avx512Narrow {
   }
   PJ_AVX512 static Acc load(const uint8_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), narrow(a)); }
-  PJ_AVX512 static Acc load(const uint8_t* p, __mmask64 m) {
-    return widen(_mm256_maskz_loadu_epi16(static_cast<__mmask16>(m), p));
-  }
-  PJ_AVX512 static void store(uint8_t* p, Acc a, __mmask64 m) {
-    _mm256_mask_storeu_epi16(p, static_cast<__mmask16>(m), narrow(a));
-  }
   // Rounded to the narrow type after every add.
   PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm512_add_ps(a, b))); }
 };
 
-// Four blocks at a time (four independent add chains), then one, then the masked tail.
+// Four blocks at a time (four independent add chains), then one, then the tail.
 template <typename V>
 PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, int64_t size,
-                          bool from_dst) {
+                          bool from_dst, SumRuns tail) {
   using Acc = typename V::Acc;
   constexpr int64_t B = V::kBlock;
   const int64_t bytes = n * size;
@@ -117,17 +120,13 @@ PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps,
     for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
     V::store(dst + i, a);
   }
-  if (i < bytes) {  // masked: no byte beyond the run is read or written
-    const __mmask64 m = V::mask(bytes - i);
-    Acc a = from_dst ? V::load(dst + i, m) : V::zero();
-    for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i, m));
-    V::store(dst + i, a, m);
-  }
+  // The tail by the AVX2 loop: masked 512-bit loads and stores are slow on some CPUs (AMD's).
+  if (i < bytes) sum_from(tail, dst, src, taps, (bytes - i) / size, from_dst, i);
 }
 
-template <typename V, int64_t kSize>
+template <typename V, int64_t kSize, SumRuns kTail>
 PJ_AVX512 void sum_avx512_of(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst) {
-  sum_avx512<V>(dst, src, taps, n, kSize, from_dst);
+  sum_avx512<V>(dst, src, taps, n, kSize, from_dst, kTail);
 }
 
 // ---- AVX2: blocks of 32 bytes (half: 16 bytes), the tail by the element loop ----
@@ -175,19 +174,17 @@ PJ_AVX2 void sum_avx2(uint8_t* dst, const uint8_t* const* src, int64_t taps, int
     for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
     V::store(dst + i, a);
   }
-  if (i == bytes) return;
-  // The tail: the same sums, element by element, 64 runs at a time.
-  const uint8_t* tail[64];
-  bool from = from_dst;
-  int64_t first = 0;
-  do {
-    const int64_t count = taps - first < 64 ? taps - first : 64;
-    for (int64_t t = 0; t < count; ++t) tail[t] = src[first + t] + i;
-    sum_scalar<E>(dst + i, tail, count, (bytes - i) / kSize, from);
-    from = true;
-    first += count;
-  } while (first < taps);
+  if (i < bytes) sum_from(sum_scalar<E>, dst, src, taps, (bytes - i) / kSize, from_dst, i);
 }
+
+// One dtype's loops: AVX-512 over whole 64-byte blocks with the AVX2 loop for the tail, AVX2
+// over 32-byte blocks with the element loop for the tail, and the element loop.
+template <typename V512, int64_t kSize, typename V256, typename E>
+struct Loops {
+  static constexpr SumRuns kAvx2 = sum_avx2<V256, E>;
+  static constexpr SumRuns kAvx512 = sum_avx512_of<V512, kSize, kAvx2>;
+  static constexpr SumRuns kScalar = sum_scalar<E>;
+};
 
 }  // namespace
 
@@ -195,51 +192,32 @@ SumRuns sum_runs(DType dtype, Isa isa) {
   struct Choice {
     SumRuns avx512, avx2, scalar;
   };
+  auto of = [](auto loops) {
+    using L = decltype(loops);
+    return Choice{L::kAvx512, L::kAvx2, L::kScalar};
+  };
   Choice c{};
   switch (dtype) {
-    case DType::kFloat32:
-      c = {sum_avx512_of<Avx512<Lane::kF32>, 4>, sum_avx2<Avx2<Lane::kF32>, PlainElement<float>>,
-           sum_scalar<PlainElement<float>>};
-      break;
-    case DType::kFloat64:
-      c = {sum_avx512_of<Avx512<Lane::kF64>, 8>, sum_avx2<Avx2<Lane::kF64>, PlainElement<double>>,
-           sum_scalar<PlainElement<double>>};
-      break;
+    case DType::kFloat32: c = of(Loops<Avx512<Lane::kF32>, 4, Avx2<Lane::kF32>, PlainElement<float>>{}); break;
+    case DType::kFloat64: c = of(Loops<Avx512<Lane::kF64>, 8, Avx2<Lane::kF64>, PlainElement<double>>{}); break;
     case DType::kComplex64:  // two float lanes per element, added apart
-      c = {sum_avx512_of<Avx512<Lane::kF32>, 8>, sum_avx2<Avx2<Lane::kF32>, ComplexElement<float>>,
-           sum_scalar<ComplexElement<float>>};
+      c = of(Loops<Avx512<Lane::kF32>, 8, Avx2<Lane::kF32>, ComplexElement<float>>{});
       break;
-    case DType::kComplex128:
-      c = {sum_avx512_of<Avx512<Lane::kF64>, 16>, sum_avx2<Avx2<Lane::kF64>, ComplexElement<double>>,
-           sum_scalar<ComplexElement<double>>};
-      break;
-    case DType::kHalf:
-      c = {sum_avx512_of<Avx512Narrow<Lane::kHalf>, 2>, sum_avx2<Avx2Half, HalfElement>, sum_scalar<HalfElement>};
-      break;
-    case DType::kBFloat16:
-      c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2>, sum_scalar<BFloat16Element>, sum_scalar<BFloat16Element>};
+    case DType::kComplex128: c = of(Loops<Avx512<Lane::kF64>, 16, Avx2<Lane::kF64>, ComplexElement<double>>{}); break;
+    case DType::kHalf: c = of(Loops<Avx512Narrow<Lane::kHalf>, 2, Avx2Half, HalfElement>{}); break;
+    case DType::kBFloat16:  // no AVX2 loop: the element loop is its tail
+      c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2, sum_scalar<BFloat16Element>>, sum_scalar<BFloat16Element>,
+           sum_scalar<BFloat16Element>};
       break;
     case DType::kInt8:
     case DType::kUInt8:
-    case DType::kBool:
-      c = {sum_avx512_of<Avx512<Lane::kI8>, 1>, sum_avx2<Avx2<Lane::kI8>, WrappingElement<uint8_t>>,
-           sum_scalar<WrappingElement<uint8_t>>};
-      break;
+    case DType::kBool: c = of(Loops<Avx512<Lane::kI8>, 1, Avx2<Lane::kI8>, WrappingElement<uint8_t>>{}); break;
     case DType::kInt16:
-    case DType::kUInt16:
-      c = {sum_avx512_of<Avx512<Lane::kI16>, 2>, sum_avx2<Avx2<Lane::kI16>, WrappingElement<uint16_t>>,
-           sum_scalar<WrappingElement<uint16_t>>};
-      break;
+    case DType::kUInt16: c = of(Loops<Avx512<Lane::kI16>, 2, Avx2<Lane::kI16>, WrappingElement<uint16_t>>{}); break;
     case DType::kInt32:
-    case DType::kUInt32:
-      c = {sum_avx512_of<Avx512<Lane::kI32>, 4>, sum_avx2<Avx2<Lane::kI32>, WrappingElement<uint32_t>>,
-           sum_scalar<WrappingElement<uint32_t>>};
-      break;
+    case DType::kUInt32: c = of(Loops<Avx512<Lane::kI32>, 4, Avx2<Lane::kI32>, WrappingElement<uint32_t>>{}); break;
     case DType::kInt64:
-    case DType::kUInt64:
-      c = {sum_avx512_of<Avx512<Lane::kI64>, 8>, sum_avx2<Avx2<Lane::kI64>, WrappingElement<uint64_t>>,
-           sum_scalar<WrappingElement<uint64_t>>};
-      break;
+    case DType::kUInt64: c = of(Loops<Avx512<Lane::kI64>, 8, Avx2<Lane::kI64>, WrappingElement<uint64_t>>{}); break;
   }
   return isa == Isa::kAvx512 ? c.avx512 : isa == Isa::kAvx2 ? c.avx2 : c.scalar;
 }
