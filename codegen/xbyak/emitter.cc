@@ -402,9 +402,12 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     }
   }
 
-  // The pad pattern and the byte permutes, after the code.
+  // The pad pattern and the byte permutes, after the code, at a 64-byte offset: the code is
+  // copied to the start of executable pages, so the offset decides their alignment there, not
+  // the address of the buffer Xbyak writes into (which align() would use).
   void emit_constants() {
-    align(64);
+    if (L_.zero_pattern && L_.permutes.entries().empty()) return;
+    if (const size_t misaligned = getSize() % 64; misaligned != 0) nop(64 - misaligned);
     if (!L_.zero_pattern) {
       L(pattern_);
       for (uint8_t byte : L_.pattern) db(byte);
