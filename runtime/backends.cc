@@ -122,15 +122,16 @@ Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geomet
   if (!planned.ok()) return planned.status();
   auto plan = std::make_shared<const Plan>(std::move(planned).value());
   if (plan->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
-  // The planner's estimate judges kernels far beyond the limit before they are lowered; the
-  // walk's exact bound (emit_x86) judges the rest.
+  // The planner's estimate judges kernels far beyond the limit before they are lowered, and
+  // sizes the code buffer; the walk's exact bound (emit_x86) judges those near the limit.
   const size_t limit = kernel_code_limit();
-  if (const CodeEstimate e = estimate_code(*plan); static_cast<uint64_t>(e.bytes) > limit) {
+  const CodeEstimate e = estimate_code(*plan);
+  if (static_cast<uint64_t>(e.bytes) > limit) {
     return ResourceExhausted("kernel ", x86_kernel_name(*plan, c.isa), " would take about ", e.bytes,
                              " bytes of code, over the limit of ", limit, " (pj_set_kernel_code_limit)");
   }
   const Lowering lowering = lower(*plan, x86_target(c.isa));
-  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit);
+  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit, static_cast<size_t>(e.bytes));
   if (!code.ok()) {
     if (code.status().code() == Code::kResourceExhausted) {
       return ResourceExhausted(code.status().message(), " (pj_set_kernel_code_limit)");
