@@ -49,7 +49,11 @@ bool valid_backend(int b) { return b >= 0 && b < kNumBackends; }
 bool valid_isa(int i) { return i == PJ_ISA_NONE || i == PJ_ISA_AVX2 || i == PJ_ISA_AVX512; }
 
 pj_status report(const Status& status) {
-  last_error = status.message();
+  if (status.ok()) {
+    last_error.clear();  // keeps its buffer: nothing to allocate or copy on success
+  } else {
+    last_error = status.message();
+  }
   return static_cast<pj_status>(status.code());
 }
 
@@ -137,21 +141,21 @@ std::string format_lines(const Geometry& g) {
 }
 
 // TensorFlow's op as pj_spec says it: explicit pads need a pj_spec_ex to carry them.
-Expected<Geometry> geometry_of(const pj_spec* spec) {
+Status geometry_of(const pj_spec* spec, Geometry* g) {
   if (spec == nullptr) return InvalidArgument("spec is NULL");
   if (raw(spec->padding) == PJ_PADDING_EXPLICIT) {
     return InvalidArgument("padding PJ_PADDING_EXPLICIT needs the pads of a pj_spec_ex (pj_kernel_create_ex)");
   }
-  return make_geometry(from_c(*spec));
+  return make_geometry(from_c(*spec), g);
 }
 
-Expected<Geometry> geometry_of(const pj_spec_ex* spec) {
+Status geometry_of(const pj_spec_ex* spec, Geometry* g) {
   if (spec == nullptr) return InvalidArgument("spec is NULL");
   if (spec->version != PJ_SPEC_EX_VERSION) {
     return InvalidArgument("spec version ", spec->version, " is not one this patchjit knows (PJ_SPEC_EX_VERSION ",
                            PJ_SPEC_EX_VERSION, "): set it with pj_spec_ex_init");
   }
-  return make_geometry(from_c(*spec));
+  return make_geometry(from_c(*spec), g);
 }
 
 void write_shape(const Dims& shape, int64_t output_shape[4], int* rank) {
@@ -163,9 +167,9 @@ template <typename CSpec>
 pj_status output_shape_of(const CSpec* spec, int64_t output_shape[4], int* rank) {
   return guarded([&]() -> Status {
     if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
-    Expected<Geometry> g = geometry_of(spec);
-    if (!g.ok()) return g.status();
-    write_shape(g->output_shape(), output_shape, rank);
+    Geometry g;
+    PJ_RETURN_IF_ERROR(geometry_of(spec, &g));
+    write_shape(g.output_shape(), output_shape, rank);
     return Status::Ok();
   });
 }
@@ -179,24 +183,23 @@ pj_status create_kernel(const CSpec* spec, int backend, pj_kernel** kernel) {
     if (spec == nullptr) return InvalidArgument("spec is NULL");
     if (!valid_backend(backend)) return InvalidArgument("backend ", backend, " is not a valid pj_backend");
     const auto requested = static_cast<Backend>(backend);
-    Expected<Geometry> g = geometry_of(spec);
-    if (!g.ok()) return g.status();
+    auto result = std::make_unique<pj_kernel>();
+    PJ_RETURN_IF_ERROR(geometry_of(spec, &result->geometry));
+    const Geometry& g = result->geometry;
     const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
     // A backend asked for by name that cannot run is an error, unless an ahead-of-time kernel
     // serves it (the selection says which): even an empty output reports it.
     if (requested == Backend::kXbyak || (requested == Backend::kLlvm && !aot_kernels_registered())) {
       PJ_RETURN_IF_ERROR(backend_status(requested, isa));
     }
-    auto result = std::make_unique<pj_kernel>();
-    result->geometry = *g;
     result->backend = requested == Backend::kAuto ? Backend::kInterp : requested;
-    if (!g->empty()) {
-      Expected<Selection> selection = select_for(*g, requested, isa, false);
+    if (!g.empty()) {
+      Expected<Selection> selection = select_for(g, requested, isa, false);
       if (!selection.ok()) return selection.status();
       result->selection = std::move(selection).value();
       result->backend = result->selection.chosen.backend;
-      if (wants_streaming(*g, result->selection.chosen)) {
-        Expected<Selection> streaming = select_for(*g, result->backend, isa, true);
+      if (wants_streaming(g, result->selection.chosen)) {
+        Expected<Selection> streaming = select_for(g, result->backend, isa, true);
         if (!streaming.ok()) return streaming.status();
         if (streaming->chosen.nontemporal) result->streaming = streaming->executor;
       }

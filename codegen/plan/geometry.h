@@ -69,6 +69,9 @@ struct Geometry {
   int64_t image_bytes = 0;
   int64_t patches_bytes = 0;
   PadValue pad_value{};
+  // make_geometry found both buffers dense (dense_image() && dense_patches()): then the steps
+  // follow from the sizes, the layout and the element size. False (the safe side) otherwise.
+  bool known_dense = false;
 
   bool extract() const { return op == Op::kExtract; }
   bool dense_image() const;    // no gaps between the image's elements
@@ -105,6 +108,9 @@ Status check_attribute_length(std::string_view name, size_t length);
 // Every check of the op's shape function and CPU kernel, in the kernel's order, then patchjit's
 // own (pads, formats, strides, fold's types), plus overflow of any size or byte count in int64.
 Expected<Geometry> make_geometry(const Spec& spec);
+// The same into `*out`, every field assigned (unspecified on error): the C API's create fills
+// its kernel's geometry in place, without the copies of an Expected.
+Status make_geometry(const Spec& spec, Geometry* out);
 
 // The signature of a geometry's kernel, without batch: what kernels are cached and named by.
 // "e4_56x56x64_k3x3_s1x1_r1x1_same" for TensorFlow's op; other options add suffixes.
