@@ -119,23 +119,15 @@ std::string format_lines(const Geometry& g) {
     text += cat("format: layout ", layout_name(g.format.layout), ", patch order ", order_name(g.format.order),
                 ", patches as ", patches_name(g.format.patches), "\n");
   }
-  if (!g.zero_pad()) {
-    static const char* const kHex = "0123456789abcdef";
-    text += "pad value: 0x";
-    for (int64_t i = g.elem_size - 1; i >= 0; --i) text += {kHex[g.pad_value[i] >> 4], kHex[g.pad_value[i] & 15]};
-    text += " (the element's bytes, most significant first)\n";
-  }
-  const int64_t e = g.elem_size;
+  if (!g.zero_pad()) text += cat("pad value: 0x", pad_value_hex(g), " (the element's bytes, most significant first)\n");
   if (!g.dense_image()) {
-    const ImageSteps& s = g.image_steps;
-    text += g.format.layout == Layout::kNhwc
-                ? cat("input strides (elements): image ", s.image / e, ", row ", s.row / e, ", pixel ", s.pixel / e, "\n")
-                : cat("input strides (elements): image ", s.image / e, ", channel ", s.channel / e, ", row ", s.row / e, "\n");
+    const auto s = image_strides(g);
+    text += cat("input strides (elements): image ", s[0], g.format.layout == Layout::kNhwc ? ", row " : ", channel ", s[1],
+                g.format.layout == Layout::kNhwc ? ", pixel " : ", row ", s[2], "\n");
   }
   if (!g.dense_patches()) {
-    const PatchSteps& s = g.patch_steps;
-    const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
-    text += cat("output strides (elements): leading dimension ", ld / e, ", image ", s.image / e, "\n");
+    const auto s = patch_strides(g);
+    text += cat("output strides (elements): leading dimension ", s[0], ", image ", s[1], "\n");
   }
   return text;
 }

@@ -414,6 +414,26 @@ Expected<Geometry> make_geometry(const Spec& spec) {
   return g;
 }
 
+std::array<int64_t, 3> image_strides(const Geometry& g) {
+  const ImageSteps& s = g.image_steps;
+  const int64_t e = g.elem_size;
+  if (g.format.layout == Layout::kNhwc) return {s.image / e, s.row / e, s.pixel / e};
+  return {s.image / e, s.channel / e, s.row / e};
+}
+
+std::array<int64_t, 2> patch_strides(const Geometry& g) {
+  const PatchSteps& s = g.patch_steps;
+  const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
+  return {ld / g.elem_size, s.image / g.elem_size};
+}
+
+std::string pad_value_hex(const Geometry& g) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (int64_t i = g.elem_size - 1; i >= 0; --i) hex += {kHex[g.pad_value[i] >> 4], kHex[g.pad_value[i] & 15]};
+  return hex;
+}
+
 std::string signature_name(const Geometry& g) {
   static const char* const kShort[] = {"f32", "f64", "i32", "i64", "u8", "i16", "i8", "u16",
                                        "f16", "bf16", "c64", "c128", "bool", "u32", "u64"};
@@ -425,27 +445,17 @@ std::string signature_name(const Geometry& g) {
   } else {
     name += g.padding == Padding::kSame ? "_same" : "_valid";
   }
-  if (!g.zero_pad()) {
-    static const char* const kHex = "0123456789abcdef";
-    name += "_v";
-    for (int64_t i = g.elem_size - 1; i >= 0; --i) {
-      name += kHex[g.pad_value[i] >> 4];
-      name += kHex[g.pad_value[i] & 15];
-    }
-  }
+  if (!g.zero_pad()) name += cat("_v", pad_value_hex(g));
   if (g.format.layout != Layout::kNhwc) name += cat("_", layout_name(g.format.layout));
   if (g.format.order != PatchOrder::kHwc) name += cat("_", order_name(g.format.order));
   if (g.format.patches != PatchesAs::kRows) name += "_cols";
-  const int64_t e = g.elem_size;
   if (!g.dense_image()) {
-    const ImageSteps& s = g.image_steps;
-    name += g.format.layout == Layout::kNhwc ? cat("_is", s.image / e, "x", s.row / e, "x", s.pixel / e)
-                                             : cat("_is", s.image / e, "x", s.channel / e, "x", s.row / e);
+    const auto s = image_strides(g);
+    name += cat("_is", s[0], "x", s[1], "x", s[2]);
   }
   if (!g.dense_patches()) {
-    const PatchSteps& s = g.patch_steps;
-    const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
-    name += cat("_ps", ld / e, "x", s.image / e);
+    const auto s = patch_strides(g);
+    name += cat("_ps", s[0], "x", s[1]);
   }
   if (!g.extract() && g.mode == FoldMode::kMean) name += "_mean";
   return name;

@@ -3,6 +3,7 @@
 // sizes, padding, where every element of the image and of the patches lies.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -111,6 +112,15 @@ Expected<Geometry> make_geometry(const Spec& spec);
 // The same into `*out`, every field assigned (unspecified on error): the C API's create fills
 // its kernel's geometry in place, without the copies of an Expected.
 Status make_geometry(const Spec& spec, Geometry* out);
+
+// A geometry's buffer strides in elements, in Spec's terms: the image's in the layout's order
+// (image, then row and pixel for nhwc, channel and row for nchw); the patches' leading
+// dimension and image. Signature names, pj_kernel_describe and AOT tables say them so.
+std::array<int64_t, 3> image_strides(const Geometry& g);
+std::array<int64_t, 2> patch_strides(const Geometry& g);
+
+// The pad value's bytes in hex, most significant first ("3f800000" for float32 1.0).
+std::string pad_value_hex(const Geometry& g);
 
 // The signature of a geometry's kernel, without batch: what kernels are cached and named by.
 // "e4_56x56x64_k3x3_s1x1_r1x1_same" for TensorFlow's op; other options add suffixes.
