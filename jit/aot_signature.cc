@@ -1,5 +1,6 @@
 #include "jit/aot_signature.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -48,16 +49,12 @@ pj_aot_signature aot_signature_of(const Geometry& g) {
   s.patch_order = static_cast<int64_t>(g.format.order);
   s.patches = static_cast<int64_t>(g.format.patches);
   if (!g.dense_image()) {
-    const ImageSteps& is = g.image_steps;
-    const bool nhwc = g.format.layout == Layout::kNhwc;
-    s.input_strides[0] = is.image / e;
-    s.input_strides[1] = (nhwc ? is.row : is.channel) / e;
-    s.input_strides[2] = (nhwc ? is.pixel : is.row) / e;
+    const auto strides = image_strides(g);
+    std::copy(strides.begin(), strides.end(), s.input_strides);
   }
   if (!g.dense_patches()) {
-    const PatchSteps& ps = g.patch_steps;
-    s.output_strides[0] = (g.format.patches == PatchesAs::kRows ? ps.position : ps.element) / e;
-    s.output_strides[1] = ps.image / e;
+    const auto strides = patch_strides(g);
+    std::copy(strides.begin(), strides.end(), s.output_strides);
   }
   return s;
 }

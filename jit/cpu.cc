@@ -24,7 +24,10 @@ Isa isa_of(uint64_t f) {
   return Isa::kNone;
 }
 
-Isa host_isa() { return isa_of(host_features()); }
+Isa host_isa() {
+  static const Isa isa = isa_of(host_features());
+  return isa;
+}
 
 bool has_feature(uint64_t features, const std::string& name) {
   for (int b = 0; b < PJ_AOT_FEATURE_COUNT; ++b) {

@@ -117,22 +117,19 @@ Expected<std::shared_ptr<const Executor>> interp(const Geometry& g) {
 #if PATCHJIT_HAVE_XBYAK
 Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geometry& g) {
   PJ_RETURN_IF_ERROR(backend_status(Backend::kXbyak, c.isa));
-  PlanOptions options = plan_options_for(c.isa);
-  options.nontemporal = c.nontemporal;
-  if (c.smallest_code) options = smallest_code(options);
-  Expected<Plan> planned = make_plan(g, options);
+  Expected<std::shared_ptr<const Plan>> planned = jit_plan(g, plan_options_for(c.isa), c.nontemporal, c.smallest_code);
   if (!planned.ok()) return planned.status();
-  auto plan = std::make_shared<const Plan>(std::move(planned).value());
-  if (plan->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
-  // The planner's estimate judges kernels far beyond the limit before they are lowered; the
-  // walk's exact bound (emit_x86) judges the rest.
+  std::shared_ptr<const Plan> plan = std::move(planned).value();
+  // The planner's estimate judges kernels far beyond the limit before they are lowered, and
+  // sizes the code buffer; the walk's exact bound (emit_x86) judges those near the limit.
   const size_t limit = kernel_code_limit();
-  if (const CodeEstimate e = estimate_code(*plan); static_cast<uint64_t>(e.bytes) > limit) {
+  const CodeEstimate e = estimate_code(*plan);
+  if (static_cast<uint64_t>(e.bytes) > limit) {
     return ResourceExhausted("kernel ", x86_kernel_name(*plan, c.isa), " would take about ", e.bytes,
                              " bytes of code, over the limit of ", limit, " (pj_set_kernel_code_limit)");
   }
   const Lowering lowering = lower(*plan, x86_target(c.isa));
-  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit);
+  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit, static_cast<size_t>(e.bytes));
   if (!code.ok()) {
     if (code.status().code() == Code::kResourceExhausted) {
       return ResourceExhausted(code.status().message(), " (pj_set_kernel_code_limit)");
@@ -224,6 +221,16 @@ std::string Candidate::name() const {
   if (smallest_code) n += " with loops";
   if (nontemporal) n += ", non-temporal";
   return n;
+}
+
+Expected<std::shared_ptr<const Plan>> jit_plan(const Geometry& g, PlanOptions options, bool nontemporal,
+                                               bool smallest) {
+  options.nontemporal = nontemporal;
+  if (smallest) options = smallest_code(options);
+  Expected<Plan> planned = make_plan(g, options);
+  if (!planned.ok()) return planned.status();
+  if (planned->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
+  return std::make_shared<const Plan>(std::move(planned).value());
 }
 
 Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geometry& g) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "codegen/plan/geometry.h"
+#include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
 #include "codegen/xbyak/isa.h"
 #include "runtime/executor.h"
@@ -28,5 +29,10 @@ struct Candidate {
 };
 
 Expected<std::shared_ptr<const Executor>> build(const Candidate& candidate, const Geometry& geometry);
+
+// The plan a JIT backend compiles: its `options` with the candidate's stores and loops. A generic
+// plan (more regions than the backend specializes) is kResourceExhausted.
+Expected<std::shared_ptr<const Plan>> jit_plan(const Geometry& geometry, PlanOptions options, bool nontemporal,
+                                               bool smallest_code);
 
 }  // namespace pj

@@ -49,7 +49,11 @@ bool valid_backend(int b) { return b >= 0 && b < kNumBackends; }
 bool valid_isa(int i) { return i == PJ_ISA_NONE || i == PJ_ISA_AVX2 || i == PJ_ISA_AVX512; }
 
 pj_status report(const Status& status) {
-  last_error = status.message();
+  if (status.ok()) {
+    last_error.clear();  // keeps its buffer: nothing to allocate or copy on success
+  } else {
+    last_error = status.message();
+  }
   return static_cast<pj_status>(status.code());
 }
 
@@ -115,43 +119,35 @@ std::string format_lines(const Geometry& g) {
     text += cat("format: layout ", layout_name(g.format.layout), ", patch order ", order_name(g.format.order),
                 ", patches as ", patches_name(g.format.patches), "\n");
   }
-  if (!g.zero_pad()) {
-    static const char* const kHex = "0123456789abcdef";
-    text += "pad value: 0x";
-    for (int64_t i = g.elem_size - 1; i >= 0; --i) text += {kHex[g.pad_value[i] >> 4], kHex[g.pad_value[i] & 15]};
-    text += " (the element's bytes, most significant first)\n";
-  }
-  const int64_t e = g.elem_size;
+  if (!g.zero_pad()) text += cat("pad value: 0x", pad_value_hex(g), " (the element's bytes, most significant first)\n");
   if (!g.dense_image()) {
-    const ImageSteps& s = g.image_steps;
-    text += g.format.layout == Layout::kNhwc
-                ? cat("input strides (elements): image ", s.image / e, ", row ", s.row / e, ", pixel ", s.pixel / e, "\n")
-                : cat("input strides (elements): image ", s.image / e, ", channel ", s.channel / e, ", row ", s.row / e, "\n");
+    const auto s = image_strides(g);
+    text += cat("input strides (elements): image ", s[0], g.format.layout == Layout::kNhwc ? ", row " : ", channel ", s[1],
+                g.format.layout == Layout::kNhwc ? ", pixel " : ", row ", s[2], "\n");
   }
   if (!g.dense_patches()) {
-    const PatchSteps& s = g.patch_steps;
-    const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
-    text += cat("output strides (elements): leading dimension ", ld / e, ", image ", s.image / e, "\n");
+    const auto s = patch_strides(g);
+    text += cat("output strides (elements): leading dimension ", s[0], ", image ", s[1], "\n");
   }
   return text;
 }
 
 // TensorFlow's op as pj_spec says it: explicit pads need a pj_spec_ex to carry them.
-Expected<Geometry> geometry_of(const pj_spec* spec) {
+Status geometry_of(const pj_spec* spec, Geometry* g) {
   if (spec == nullptr) return InvalidArgument("spec is NULL");
   if (raw(spec->padding) == PJ_PADDING_EXPLICIT) {
     return InvalidArgument("padding PJ_PADDING_EXPLICIT needs the pads of a pj_spec_ex (pj_kernel_create_ex)");
   }
-  return make_geometry(from_c(*spec));
+  return make_geometry(from_c(*spec), g);
 }
 
-Expected<Geometry> geometry_of(const pj_spec_ex* spec) {
+Status geometry_of(const pj_spec_ex* spec, Geometry* g) {
   if (spec == nullptr) return InvalidArgument("spec is NULL");
   if (spec->version != PJ_SPEC_EX_VERSION) {
     return InvalidArgument("spec version ", spec->version, " is not one this patchjit knows (PJ_SPEC_EX_VERSION ",
                            PJ_SPEC_EX_VERSION, "): set it with pj_spec_ex_init");
   }
-  return make_geometry(from_c(*spec));
+  return make_geometry(from_c(*spec), g);
 }
 
 // A fold of the extract `spec` describes (pj_fold_kernel_create); the mode as the int stored.
@@ -178,9 +174,9 @@ template <typename CSpec>
 pj_status output_shape_of(const CSpec* spec, int64_t output_shape[4], int* rank) {
   return guarded([&]() -> Status {
     if (output_shape == nullptr) return InvalidArgument("output_shape is NULL");
-    Expected<Geometry> g = geometry_of(spec);
-    if (!g.ok()) return g.status();
-    write_shape(g->output_shape(), output_shape, rank);
+    Geometry g;
+    PJ_RETURN_IF_ERROR(geometry_of(spec, &g));
+    write_shape(g.output_shape(), output_shape, rank);
     return Status::Ok();
   });
 }
@@ -194,24 +190,23 @@ pj_status create_kernel(const CSpec* spec, int backend, pj_kernel** kernel) {
     if (spec == nullptr) return InvalidArgument("spec is NULL");
     if (!valid_backend(backend)) return InvalidArgument("backend ", backend, " is not a valid pj_backend");
     const auto requested = static_cast<Backend>(backend);
-    Expected<Geometry> g = geometry_of(spec);
-    if (!g.ok()) return g.status();
+    auto result = std::make_unique<pj_kernel>();
+    PJ_RETURN_IF_ERROR(geometry_of(spec, &result->geometry));
+    const Geometry& g = result->geometry;
     const Isa isa = jit_isa();  // one snapshot: a concurrent pj_set_max_isa changes the next kernel only
     // A backend asked for by name that cannot run is an error, unless an ahead-of-time kernel
     // serves it (the selection says which): even an empty output reports it.
     if (requested == Backend::kXbyak || (requested == Backend::kLlvm && !aot_kernels_registered())) {
       PJ_RETURN_IF_ERROR(backend_status(requested, isa));
     }
-    auto result = std::make_unique<pj_kernel>();
-    result->geometry = *g;
     result->backend = requested == Backend::kAuto ? Backend::kInterp : requested;
-    if (!g->empty()) {
-      Expected<Selection> selection = select_for(*g, requested, isa, false);
+    if (!g.empty()) {
+      Expected<Selection> selection = select_for(g, requested, isa, false);
       if (!selection.ok()) return selection.status();
       result->selection = std::move(selection).value();
       result->backend = result->selection.chosen.backend;
-      if (wants_streaming(*g, result->selection.chosen)) {
-        Expected<Selection> streaming = select_for(*g, result->backend, isa, true);
+      if (wants_streaming(g, result->selection.chosen)) {
+        Expected<Selection> streaming = select_for(g, result->backend, isa, true);
         if (!streaming.ok()) return streaming.status();
         if (streaming->chosen.nontemporal) result->streaming = streaming->executor;
       }

@@ -17,8 +17,8 @@ namespace {
 struct KeyHash {
   size_t operator()(const KernelKey& k) const {
     uint64_t h = 0x9e3779b97f4a7c15ull;
-    for (int64_t v : k.values) {
-      h = (h ^ static_cast<uint64_t>(v)) * 0xbf58476d1ce4e5b9ull;
+    for (int i = 0; i < k.size; ++i) {
+      h = (h ^ static_cast<uint64_t>(k.values[static_cast<size_t>(i)])) * 0xbf58476d1ce4e5b9ull;
       h ^= h >> 31;
     }
     return static_cast<size_t>(h);
@@ -41,22 +41,46 @@ Result build_guarded(const KernelCache::Builder& build) {
 
 }  // namespace
 
+bool KernelKey::operator==(const KernelKey& other) const {
+  return size == other.size && std::memcmp(values.data(), other.values.data(), sizeof(int64_t) * static_cast<size_t>(size)) == 0;
+}
+
 KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
   // Attributes fit int32 (validation checked them): pairs share a word, flags one more.
   auto pair = [](int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) << 32 | static_cast<uint32_t>(b)); };
   uint64_t pad[2];
-  std::memcpy(pad, g.pad_value.data(), sizeof pad);
+  std::memcpy(pad, g.pad_value.data(), sizeof pad);  // zero beyond the element (make_geometry)
+  const bool explicit_pads = g.padding == Padding::kExplicit;  // SAME and VALID pads follow from the rest
+  const bool pad_value = (pad[0] | pad[1]) != 0;
+  const bool strided = !g.known_dense;
+  const int64_t type = g.extract() ? g.elem_size : 100 + static_cast<int64_t>(g.dtype);  // < 128
   const int64_t flags = static_cast<int64_t>(g.op) | static_cast<int64_t>(g.mode) << 2 |
                         static_cast<int64_t>(g.padding) << 4 | static_cast<int64_t>(g.format.layout) << 7 |
                         static_cast<int64_t>(g.format.order) << 8 | static_cast<int64_t>(g.format.patches) << 9 |
                         static_cast<int64_t>(c.backend) << 10 | static_cast<int64_t>(c.isa) << 14 |
-                        int64_t{c.smallest_code} << 17 | int64_t{c.nontemporal} << 18 | int64_t{c.aot} << 19;
-  const int64_t type = g.extract() ? g.elem_size : 100 + static_cast<int64_t>(g.dtype);
-  return {{flags, type, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize),
-           pair(g.rows.stride, g.cols.stride), pair(g.rows.rate, g.cols.rate), pair(g.rows.pad_before, g.rows.pad_after),
-           pair(g.cols.pad_before, g.cols.pad_after), static_cast<int64_t>(pad[0]), static_cast<int64_t>(pad[1]),
-           g.image_steps.image, g.image_steps.row, g.image_steps.pixel, g.image_steps.channel, g.patch_steps.image,
-           g.patch_steps.position, g.patch_steps.element, static_cast<int64_t>(code_limit)}};
+                        int64_t{c.smallest_code} << 17 | int64_t{c.nontemporal} << 18 | int64_t{c.aot} << 19 |
+                        int64_t{explicit_pads} << 20 | int64_t{pad_value} << 21 | int64_t{strided} << 22 | type << 24;
+  KernelKey key;
+  auto add = [&](int64_t v) { key.values[static_cast<size_t>(key.size++)] = v; };
+  for (int64_t v : {flags, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize), pair(g.rows.stride, g.cols.stride),
+                    pair(g.rows.rate, g.cols.rate), static_cast<int64_t>(code_limit)}) {
+    add(v);
+  }
+  if (explicit_pads) {
+    add(pair(g.rows.pad_before, g.rows.pad_after));
+    add(pair(g.cols.pad_before, g.cols.pad_after));
+  }
+  if (pad_value) {
+    add(static_cast<int64_t>(pad[0]));
+    add(static_cast<int64_t>(pad[1]));
+  }
+  if (strided) {
+    for (int64_t v : {g.image_steps.image, g.image_steps.row, g.image_steps.pixel, g.image_steps.channel,
+                      g.patch_steps.image, g.patch_steps.position, g.patch_steps.element}) {
+      add(v);
+    }
+  }
+  return key;
 }
 
 struct KernelCache::State {

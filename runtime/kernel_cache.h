@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <array>
-#include <functional>
 #include <memory>
+#include <type_traits>
 
 #include "codegen/plan/geometry.h"
 #include "runtime/backends.h"
@@ -18,10 +18,13 @@
 namespace pj {
 
 // Everything that makes one kernel differ from another: the geometry but its batch (and, for
-// extract, its dtype but its size), the candidate, the code limit it was built under.
+// extract, its dtype but its size), the candidate, the code limit it was built under. Eight
+// words for TensorFlow's op; explicit pads, a pad value and buffer strides add theirs only when
+// they are there (a flag says so), since hashing and comparing it is most of a cache hit.
 struct KernelKey {
-  std::array<int64_t, 20> values{};
-  bool operator==(const KernelKey&) const = default;
+  std::array<int64_t, 19> values{};  // the first `size` count, the rest stay zero
+  int size = 0;
+  bool operator==(const KernelKey& other) const;
 };
 
 KernelKey make_key(const Geometry& geometry, const Candidate& candidate, size_t code_limit);
@@ -36,7 +39,18 @@ struct CacheStats {
 
 class KernelCache {
  public:
-  using Builder = std::function<Expected<std::shared_ptr<const Executor>>()>;
+  // What builds a missed entry, called at most once during get(): a reference to the caller's
+  // callable, not a std::function (no copy of it on the cache-hit path).
+  class Builder {
+   public:
+    template <typename F, typename = std::enable_if_t<!std::is_same_v<F, Builder>>>
+    Builder(const F& f) : callable_(&f), call_([](const void* c) { return (*static_cast<const F*>(c))(); }) {}
+    Expected<std::shared_ptr<const Executor>> operator()() const { return call_(callable_); }
+
+   private:
+    const void* callable_;
+    Expected<std::shared_ptr<const Executor>> (*call_)(const void*);
+  };
 
   KernelCache(size_t max_entries, size_t max_code_bytes);
   ~KernelCache();

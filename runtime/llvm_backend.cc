@@ -6,6 +6,7 @@
 
 #include "codegen/plan/plan.h"
 #include "runtime/availability.h"
+#include "runtime/backends.h"
 #include "runtime/limits.h"
 
 #if PATCHJIT_HAVE_LLVM
@@ -49,13 +50,9 @@ Status llvm_backend_status() { return plugin().status; }
 Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest) {
   const Loaded& loaded = plugin();
   if (!loaded.status.ok()) return loaded.status;
-  PlanOptions options = loaded.plugin->plan_options();
-  options.nontemporal = nontemporal;
-  if (smallest) options = smallest_code(options);
-  Expected<Plan> planned = make_plan(geometry, options);
+  Expected<std::shared_ptr<const Plan>> planned = jit_plan(geometry, loaded.plugin->plan_options(), nontemporal, smallest);
   if (!planned.ok()) return planned.status();
-  auto plan = std::make_shared<const Plan>(std::move(planned).value());
-  if (plan->generic) return ResourceExhausted("more than ", options.max_regions, " regions to specialize");
+  std::shared_ptr<const Plan> plan = std::move(planned).value();
   // Too large for LLVM to compile in reasonable time.
   const CodeBudget budget = llvm_code_budget();
   const CodeEstimate e = estimate_code(*plan);

@@ -15,6 +15,13 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 // TensorFlow reads ksizes/strides/rates into std::vector<int32> (GetAttr), which refuses values
 // an int32 cannot hold; then ParseAttributeVec4 checks the batch/depth entries and the range.
+// [1, r, c, 1] with r and c in [1, 2^31): what check_attribute accepts, in one test (the
+// cache-hit path makes three).
+inline bool usual_attribute(const Vec4& attr) {
+  return attr[0] == 1 && attr[3] == 1 && static_cast<uint64_t>(attr[1] - 1) < uint64_t{kInt32Max} &&
+         static_cast<uint64_t>(attr[2] - 1) < uint64_t{kInt32Max};
+}
+
 Status check_attribute(std::string_view name, const Vec4& attr) {
   for (int64_t v : attr) {
     if (v < std::numeric_limits<int32_t>::min() || v > kInt32Max) {
@@ -136,14 +143,15 @@ Status check_strided(std::string_view buffer, const std::array<StridedDim, 4>& a
   return Status::Ok();
 }
 
-Status resolve_image(const Spec& spec, Geometry* g) {
+// `elements`: of the image shape, counted (and found to fit in bytes) by make_geometry.
+Status resolve_image(const Spec& spec, int64_t elements, Geometry* g) {
   const int64_t e = g->elem_size, H = g->rows.in, W = g->cols.in, C = g->depth;
   const auto& s = spec.image_strides;
   const bool nhwc = spec.format.layout == Layout::kNhwc;
-  if (s[0] == 0 && s[1] == 0 && s[2] == 0 && g->image_shape.elements() > 0) {
+  if (s[0] == 0 && s[1] == 0 && s[2] == 0 && elements > 0) {
     // Dense and not empty: nothing overlaps, and every product is a factor of the byte count,
     // which fits (checked above).
-    g->image_bytes = g->image_shape.elements() * e;
+    g->image_bytes = elements * e;
     g->image_steps = nhwc ? ImageSteps{H * W * C * e, W * C * e, C * e, e} : ImageSteps{C * H * W * e, W * e, e, H * W * e};
     return Status::Ok();
   }
@@ -165,12 +173,13 @@ Status resolve_image(const Spec& spec, Geometry* g) {
   return Status::Ok();
 }
 
-Status resolve_patches(const Spec& spec, Geometry* g) {
+// `elements`: of the patches shape, as for resolve_image.
+Status resolve_patches(const Spec& spec, int64_t elements, Geometry* g) {
   const int64_t e = g->elem_size, K = g->patch_depth, L = g->positions;
   const auto& s = spec.patch_strides;
   const bool rows = spec.format.patches == PatchesAs::kRows;
-  if (s[0] == 0 && s[1] == 0 && g->patches_shape.elements() > 0) {  // dense and not empty, as the image
-    g->patches_bytes = g->patches_shape.elements() * e;
+  if (s[0] == 0 && s[1] == 0 && elements > 0) {  // dense and not empty, as the image
+    g->patches_bytes = elements * e;
     g->patch_steps = rows ? PatchSteps{K * L * e, K * e, e} : PatchSteps{K * L * e, e, L * e};
     return Status::Ok();
   }
@@ -293,15 +302,17 @@ Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64
   return WindowedSize{static_cast<int64_t>(out), static_cast<int64_t>(pad_before), static_cast<int64_t>(pad_after)};
 }
 
-Expected<Geometry> make_geometry(const Spec& spec) {
+Status make_geometry(const Spec& spec, Geometry* out) {
   if (!is_valid_dtype(static_cast<int>(spec.dtype))) {
     return InvalidArgument("Value for attr 'T' of ", static_cast<int>(spec.dtype),
                            " is not in the list of allowed values (dtype must be one of the 15 pj_dtype values)");
   }
   // The kernel's constructor: ksizes, strides, rates, then padding.
-  PJ_RETURN_IF_ERROR(check_attribute("ksizes", spec.ksizes));
-  PJ_RETURN_IF_ERROR(check_attribute("strides", spec.strides));
-  PJ_RETURN_IF_ERROR(check_attribute("rates", spec.rates));
+  if (!usual_attribute(spec.ksizes) || !usual_attribute(spec.strides) || !usual_attribute(spec.rates)) {
+    PJ_RETURN_IF_ERROR(check_attribute("ksizes", spec.ksizes));
+    PJ_RETURN_IF_ERROR(check_attribute("strides", spec.strides));
+    PJ_RETURN_IF_ERROR(check_attribute("rates", spec.rates));
+  }
   PJ_RETURN_IF_ERROR(check_padding(spec));
   PJ_RETURN_IF_ERROR(check_option("op", spec.op, 2, "extract (0) or fold (1)"));
   PJ_RETURN_IF_ERROR(check_option("layout", spec.format.layout, 2, "nhwc (0) or nchw (1)"));
@@ -315,7 +326,7 @@ Expected<Geometry> make_geometry(const Spec& spec) {
     }
   }
 
-  Geometry g;
+  Geometry& g = *out;  // every field is assigned below
   g.op = spec.op;
   g.dtype = spec.dtype;
   g.padding = spec.padding;
@@ -390,9 +401,37 @@ Expected<Geometry> make_geometry(const Spec& spec) {
     }
     if (!g.zero_pad()) return InvalidArgument("fold: there is no pad value (padding positions are dropped)");
   }
-  PJ_RETURN_IF_ERROR(resolve_image(spec, &g));
-  PJ_RETURN_IF_ERROR(resolve_patches(spec, &g));
+  PJ_RETURN_IF_ERROR(resolve_image(spec, image_elements, &g));
+  PJ_RETURN_IF_ERROR(resolve_patches(spec, patch_elements, &g));
+  const bool given = spec.image_strides != std::array<int64_t, 3>{} || spec.patch_strides != std::array<int64_t, 2>{};
+  g.known_dense = !given || (g.dense_image() && g.dense_patches());  // strides of 0 are dense
+  return Status::Ok();
+}
+
+Expected<Geometry> make_geometry(const Spec& spec) {
+  Geometry g;
+  PJ_RETURN_IF_ERROR(make_geometry(spec, &g));
   return g;
+}
+
+std::array<int64_t, 3> image_strides(const Geometry& g) {
+  const ImageSteps& s = g.image_steps;
+  const int64_t e = g.elem_size;
+  if (g.format.layout == Layout::kNhwc) return {s.image / e, s.row / e, s.pixel / e};
+  return {s.image / e, s.channel / e, s.row / e};
+}
+
+std::array<int64_t, 2> patch_strides(const Geometry& g) {
+  const PatchSteps& s = g.patch_steps;
+  const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
+  return {ld / g.elem_size, s.image / g.elem_size};
+}
+
+std::string pad_value_hex(const Geometry& g) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (int64_t i = g.elem_size - 1; i >= 0; --i) hex += {kHex[g.pad_value[i] >> 4], kHex[g.pad_value[i] & 15]};
+  return hex;
 }
 
 std::string signature_name(const Geometry& g) {
@@ -406,27 +445,17 @@ std::string signature_name(const Geometry& g) {
   } else {
     name += g.padding == Padding::kSame ? "_same" : "_valid";
   }
-  if (!g.zero_pad()) {
-    static const char* const kHex = "0123456789abcdef";
-    name += "_v";
-    for (int64_t i = g.elem_size - 1; i >= 0; --i) {
-      name += kHex[g.pad_value[i] >> 4];
-      name += kHex[g.pad_value[i] & 15];
-    }
-  }
+  if (!g.zero_pad()) name += cat("_v", pad_value_hex(g));
   if (g.format.layout != Layout::kNhwc) name += cat("_", layout_name(g.format.layout));
   if (g.format.order != PatchOrder::kHwc) name += cat("_", order_name(g.format.order));
   if (g.format.patches != PatchesAs::kRows) name += "_cols";
-  const int64_t e = g.elem_size;
   if (!g.dense_image()) {
-    const ImageSteps& s = g.image_steps;
-    name += g.format.layout == Layout::kNhwc ? cat("_is", s.image / e, "x", s.row / e, "x", s.pixel / e)
-                                             : cat("_is", s.image / e, "x", s.channel / e, "x", s.row / e);
+    const auto s = image_strides(g);
+    name += cat("_is", s[0], "x", s[1], "x", s[2]);
   }
   if (!g.dense_patches()) {
-    const PatchSteps& s = g.patch_steps;
-    const int64_t ld = g.format.patches == PatchesAs::kRows ? s.position : s.element;
-    name += cat("_ps", ld / e, "x", s.image / e);
+    const auto s = patch_strides(g);
+    name += cat("_ps", s[0], "x", s[1]);
   }
   if (!g.extract() && g.mode == FoldMode::kMean) name += "_mean";
   return name;

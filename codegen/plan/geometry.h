@@ -3,6 +3,7 @@
 // sizes, padding, where every element of the image and of the patches lies.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -69,6 +70,9 @@ struct Geometry {
   int64_t image_bytes = 0;
   int64_t patches_bytes = 0;
   PadValue pad_value{};
+  // make_geometry found both buffers dense (dense_image() && dense_patches()): then the steps
+  // follow from the sizes, the layout and the element size. False (the safe side) otherwise.
+  bool known_dense = false;
 
   bool extract() const { return op == Op::kExtract; }
   bool dense_image() const;    // no gaps between the image's elements
@@ -108,6 +112,18 @@ Status check_attribute_length(std::string_view name, size_t length);
 // Every check of the op's shape function and CPU kernel, in the kernel's order, then patchjit's
 // own (pads, formats, strides, fold's types), plus overflow of any size or byte count in int64.
 Expected<Geometry> make_geometry(const Spec& spec);
+// The same into `*out`, every field assigned (unspecified on error): the C API's create fills
+// its kernel's geometry in place, without the copies of an Expected.
+Status make_geometry(const Spec& spec, Geometry* out);
+
+// A geometry's buffer strides in elements, in Spec's terms: the image's in the layout's order
+// (image, then row and pixel for nhwc, channel and row for nchw); the patches' leading
+// dimension and image. Signature names, pj_kernel_describe and AOT tables say them so.
+std::array<int64_t, 3> image_strides(const Geometry& g);
+std::array<int64_t, 2> patch_strides(const Geometry& g);
+
+// The pad value's bytes in hex, most significant first ("3f800000" for float32 1.0).
+std::string pad_value_hex(const Geometry& g);
 
 // The signature of a geometry's kernel, without batch: what kernels are cached and named by.
 // "e4_56x56x64_k3x3_s1x1_r1x1_same" for TensorFlow's op; other options add suffixes.

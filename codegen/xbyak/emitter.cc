@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -41,8 +42,10 @@ struct Pointers {
 
 class Generator final : public Xbyak::CodeGenerator, public Sink {
  public:
-  Generator(const Lowering& lowering, Isa isa, size_t size, uint8_t* buffer)
-      : Xbyak::CodeGenerator(size, buffer), L_(lowering), plan_(*lowering.plan), avx512_(isa == Isa::kAvx512),
+  // Into `buffer` of `size` bytes, or with buffer Xbyak::AutoGrow into memory from `allocator`
+  // that starts at `size` bytes and grows (then ready() resolves the jumps).
+  Generator(const Lowering& lowering, Isa isa, size_t size, void* buffer, Xbyak::Allocator* allocator = nullptr)
+      : Xbyak::CodeGenerator(size, buffer, allocator), L_(lowering), plan_(*lowering.plan), avx512_(isa == Isa::kAvx512),
         vector_(avx512_ ? 64 : 32), nontemporal_(plan_.options.nontemporal),
         levels_{{{r11, rsi, r8}, {rax, rdx, rcx}, {r12, r13, rbx}, {r14, rdi, rbp}}} {}
 
@@ -402,9 +405,12 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     }
   }
 
-  // The pad pattern and the byte permutes, after the code.
+  // The pad pattern and the byte permutes, after the code, at a 64-byte offset: the code is
+  // copied to the start of executable pages, so the offset decides their alignment there, not
+  // the address of the buffer Xbyak writes into (which align() would use).
   void emit_constants() {
-    align(64);
+    if (L_.zero_pattern && L_.permutes.entries().empty()) return;
+    if (const size_t misaligned = getSize() % 64; misaligned != 0) nop(64 - misaligned);
     if (!L_.zero_pattern) {
       L(pattern_);
       for (uint8_t byte : L_.pattern) db(byte);
@@ -473,6 +479,15 @@ class SizeBound final : public Sink {
   int64_t bytes_ = 0;
 };
 
+// Plain heap memory for a growing buffer: the code is copied into executable pages afterwards
+// (jit/executable_memory.h), so Xbyak neither maps nor protects anything.
+class HeapAllocator final : public Xbyak::Allocator {
+ public:
+  uint8_t* alloc(size_t size) override { return static_cast<uint8_t*>(std::malloc(size)); }
+  void free(uint8_t* p) override { std::free(p); }
+  bool useProtect() const override { return false; }
+};
+
 }  // namespace
 
 Target x86_target(Isa isa) {
@@ -505,19 +520,35 @@ size_t x86_code_bound(const Lowering& lowering) {
   return bound.bytes();
 }
 
-Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes) {
+Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes, size_t size_hint) {
   const Plan& plan = *lowering.plan;
   if (plan.generic) return Internal("emit_x86: generic plans have no regions to emit");
   if (isa == Isa::kNone) return Internal("emit_x86: no instruction set");
   MachineCode code;
   code.name = x86_kernel_name(plan, isa);
-  const size_t bound = x86_code_bound(lowering);
-  if (bound > max_code_bytes) {
-    return ResourceExhausted("kernel ", code.name, " would take up to ", bound, " bytes of code, over the limit of ",
-                             max_code_bytes);
-  }
-  code.bytes.assign(bound, 0);
   try {
+    if (size_hint > 0 && size_hint <= max_code_bytes / 2) {
+      // Far below the limit: one walk, into a buffer of the estimate's size and a half (the
+      // estimate runs 0.9 to 1.5 times the code on the suite) that grows (a copy, never a second
+      // emission) when that falls short.
+      HeapAllocator heap;
+      Generator generator(lowering, isa, size_hint + size_hint / 2 + 256, Xbyak::AutoGrow, &heap);
+      walk(lowering, generator);
+      generator.ready();
+      if (generator.getSize() > max_code_bytes) {
+        return ResourceExhausted("kernel ", code.name, " takes ", generator.getSize(),
+                                 " bytes of code, over the limit of ", max_code_bytes);
+      }
+      code.bytes.assign(generator.getCode(), generator.getCode() + generator.getSize());
+      return code;
+    }
+    // Near the limit (or no estimate): the exact bound decides before anything is emitted.
+    const size_t bound = x86_code_bound(lowering);
+    if (bound > max_code_bytes) {
+      return ResourceExhausted("kernel ", code.name, " would take up to ", bound, " bytes of code, over the limit of ",
+                               max_code_bytes);
+    }
+    code.bytes.assign(bound, 0);
     Generator generator(lowering, isa, bound, code.bytes.data());
     walk(lowering, generator);
     code.bytes.resize(generator.getSize());

@@ -33,7 +33,11 @@ std::string x86_kernel_name(const Plan& plan, Isa isa);
 size_t x86_code_bound(const Lowering& lowering);
 
 // Emits `void kernel(const KernelArgs*)` (codegen/plan/kernel_abi.h) for a lowered non-generic
-// plan into a buffer of x86_code_bound bytes. More than `max_code_bytes` is kResourceExhausted.
-Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes = size_t{16} << 20);
+// plan. More than `max_code_bytes` is kResourceExhausted. With `size_hint` (the planner's
+// estimate_code) at most half the limit, the plan is walked once, into a buffer of that size
+// that grows when the estimate falls short; otherwise x86_code_bound is counted first, so that a
+// kernel near or over the limit is refused before anything is emitted, and sizes the buffer.
+Expected<MachineCode> emit_x86(const Lowering& lowering, Isa isa, size_t max_code_bytes = size_t{16} << 20,
+                               size_t size_hint = 0);
 
 }  // namespace pj

@@ -113,5 +113,31 @@ TEST(Xbyak, CodeSizeCapIsAnError) {
   EXPECT_EQ(code.status().code(), Code::kResourceExhausted);
 }
 
+// The estimate sizes a buffer that grows: a short or a long estimate, and the exact bound, make
+// the same bytes; code over the limit is refused on either path.
+TEST(Xbyak, EstimateSizedBufferMakesTheBoundsCode) {
+  Spec spec;
+  spec.image_shape = {1, 56, 56, 64};
+  spec.ksizes = {1, 3, 3, 1};
+  const Plan plan = *make_plan(*make_geometry(spec));
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    const Lowering lowering = lower(plan, x86_target(isa));
+    Expected<MachineCode> bound = emit_x86(lowering, isa);  // no estimate: the exact bound
+    ASSERT_TRUE(bound.ok()) << bound.status().message();
+    for (size_t hint : {size_t{1}, size_t{100}, static_cast<size_t>(estimate_code(plan).bytes), size_t{1} << 20}) {
+      Expected<MachineCode> code = emit_x86(lowering, isa, size_t{16} << 20, hint);
+      ASSERT_TRUE(code.ok()) << code.status().message();
+      EXPECT_EQ(code->bytes, bound->bytes) << isa_name(isa) << " hint " << hint;
+    }
+    const size_t limit = bound->bytes.size() - 1;
+    Expected<MachineCode> over = emit_x86(lowering, isa, limit, 100);  // a short estimate, far below the limit
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.status().code(), Code::kResourceExhausted) << over.status().message();
+    over = emit_x86(lowering, isa, limit, limit);  // an estimate near the limit: the bound refuses it
+    ASSERT_FALSE(over.ok());
+    EXPECT_EQ(over.status().code(), Code::kResourceExhausted) << over.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace pj

@@ -130,6 +130,41 @@ TEST_F(Runtime, BatchSizeIsNotPartOfTheKey) {
   pj_kernel_destroy(b);
 }
 
+// The key leaves out what follows from the rest (SAME and VALID pads, dense steps) and carries
+// explicit pads, a pad value and buffer strides only when they are given: each signature below
+// gets a kernel of its own (a miss), the right one (byte for byte), and the same one again (a
+// hit); dense strides, given, are the base signature's kernel.
+TEST_F(Runtime, KeysTellEngineFormatsApart) {
+  const pj::Spec base = conv_spec(2, 13, 5, 3);
+  std::vector<pj::Spec> specs(7, base);
+  specs[1].padding = pj::Padding::kExplicit;
+  specs[1].pads = {1, 1, 1, 1};  // SAME's pads, given
+  specs[2].padding = pj::Padding::kExplicit;
+  specs[2].pads = {2, 0, 1, 1};
+  specs[3].pad_value[3] = 0x3f;  // 0.5f
+  specs[4].image_strides = {13 * 13 * 5, 13 * 5, 5};  // dense, given
+  specs[5].image_strides = {13 * 13 * 6, 13 * 6, 6};
+  specs[6].patch_strides = {48, 11 * 11 * 48 + 16};
+  specs[6].padding = pj::Padding::kValid;
+  std::mt19937_64 rng(5);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const Case c = make_case(specs[i], rng);
+      const pj_spec_ex ex = pj::to_c_ex(specs[i]);
+      pj_cache_stats before, after;
+      pj_cache_get_stats(&before);
+      pj_kernel* k = nullptr;
+      ASSERT_EQ(pj_kernel_create_ex(&ex, PJ_BACKEND_AUTO, &k), PJ_OK) << pj_last_error();
+      pj_cache_get_stats(&after);
+      EXPECT_EQ(after.misses - before.misses, pass == 0 && i != 4 ? 1u : 0u) << "spec " << i << " pass " << pass;
+      std::vector<uint8_t> out(c.g.output_bytes());
+      ASSERT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 1), PJ_OK);
+      EXPECT_TRUE(out == c.expected) << "spec " << i << ": " << describe(k);
+      pj_kernel_destroy(k);
+    }
+  }
+}
+
 // The stress test: twice as many threads as cores creating, running and destroying kernels of
 // 300 signatures through a cache of eight (constant eviction), every backend, every output
 // checked against the golden loops.
