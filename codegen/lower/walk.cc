@@ -66,16 +66,43 @@ class Walker {
   }
 
   void steps(const Block& b, At at) {
-    for (const Step& s : b.steps) {
-      const bool fill = s.kind == Step::Kind::kFill;
-      const At first = at.plus(s.dst, s.src);
-      if (s.loop) {
-        // Pieces never exceed the run limit here (choose_loops): no run loop inside.
-        repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, [&](At piece) { run(piece, s.bytes, fill); });
+    if (!plan_.rows_inside) {
+      for (const Step& s : b.steps) step(s, at, false);
+      return;
+    }
+    // Rows innermost: consecutive steps that write the same output plane share one loop over
+    // the rows; a step whose pieces lie in different planes runs the rows inside each piece.
+    const int64_t plane = plan_.geometry.patch_steps.element;
+    auto across = [&](const Step& s) { return s.count > 1 && s.dst_stride >= plane; };
+    for (size_t i = 0; i < b.steps.size();) {
+      if (across(b.steps[i])) {
+        step(b.steps[i++], at, true);
         continue;
       }
-      for (int64_t j = 0; j < s.count; ++j) run(first.plus(j * s.dst_stride, j * s.src_stride), s.bytes, fill);
+      size_t j = i + 1;
+      while (j < b.steps.size() && !across(b.steps[j]) && b.steps[j].dst / plane == b.steps[i].dst / plane) ++j;
+      sink_.begin_rows_loop(Level::kPixel, at);
+      for (; i < j; ++i) step(b.steps[i], At{Level::kPixel, 0, 0}, false);
+      sink_.end_rows_loop(Level::kPixel);
     }
+  }
+
+  // One step's pieces; `rows` puts the loop over the class's rows around each piece.
+  void step(const Step& s, At at, bool rows) {
+    const bool fill = s.kind == Step::Kind::kFill;
+    auto piece = [&](At p) {
+      if (!rows) return run(p, s.bytes, fill);
+      sink_.begin_rows_loop(Level::kPixel, p);
+      run(At{Level::kPixel, 0, 0}, s.bytes, fill);
+      sink_.end_rows_loop(Level::kPixel);
+    };
+    const At first = at.plus(s.dst, s.src);
+    if (s.loop) {
+      // Pieces never exceed the run limit here (choose_loops): no run loop inside.
+      repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, piece);
+      return;
+    }
+    for (int64_t j = 0; j < s.count; ++j) piece(first.plus(j * s.dst_stride, j * s.src_stride));
   }
 
   // A contiguous run; runs longer than the planner's limit loop over blocks of that size, and

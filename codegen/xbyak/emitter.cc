@@ -105,14 +105,16 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     mov(rsi, rax);
     multiply(rsi, plan_.src_row_step);
     add(rsi, ptr[rsp + kSrcImage]);
-    L(rows_.back().top);
+    if (!plan_.rows_inside) L(rows_.back().top);  // else r8 keeps the count for the rows loops
   }
 
   void end_rows() override {
-    add_imm(r11, plan_.dst_row_step);
-    add_imm(rsi, plan_.src_row_step);
-    dec(r8);
-    jnz(rows_.back().top, T_NEAR);
+    if (!plan_.rows_inside) {
+      add_imm(r11, plan_.dst_row_step);
+      add_imm(rsi, plan_.src_row_step);
+      dec(r8);
+      jnz(rows_.back().top, T_NEAR);
+    }
     L(rows_.back().skip);
     rows_.pop_back();
   }
@@ -152,6 +154,17 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     jnz(loops_.back(), T_NEAR);
     loops_.pop_back();
   }
+
+  void begin_rows_loop(Level level, At from) override {
+    const Pointers& to = pointers(level);
+    lea_off(to.dst, pointers(from.level).dst, from.dst);
+    lea_off(to.src, pointers(from.level).src, from.src);
+    mov(to.count, r8);
+    loops_.emplace_back();
+    L(loops_.back());
+  }
+
+  void end_rows_loop(Level level) override { end_loop(level, plan_.dst_row_step, plan_.src_row_step); }
 
   // ---- moves ----
 
@@ -450,6 +463,8 @@ class SizeBound final : public Sink {
   void end_rows() override { add(60); }
   void begin_loop(Level, At from, int64_t) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 10); }
   void end_loop(Level, int64_t, int64_t) override { add(2 * 20 + 10); }
+  void begin_rows_loop(Level, At from) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 10); }
+  void end_rows_loop(Level) override { add(2 * 20 + 10); }
   void move(At at, int) override { add(operand(at.src) + operand(at.dst)); }
   void fill(At at, int) override { add(operand(at.dst) + 10); }
   void chunk(At at, const Chunk& c) override {

@@ -23,7 +23,7 @@ namespace {
 
 // What walk() asked for, as a tree: loops and row classes hold their bodies.
 struct Op {
-  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows } kind = Kind::kMove;
+  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop } kind = Kind::kMove;
   At at;
   int width = 0;
   const Chunk* chunk = nullptr;
@@ -46,12 +46,18 @@ class RecordingSink final : public Sink {
   void end_rows() override { stack_.pop_back(); }
   void begin_loop(Level level, At from, int64_t count) override {
     if (count < 2) throw std::logic_error("a loop of fewer than two iterations");
-    if (static_cast<int>(from.level) >= static_cast<int>(level)) throw std::logic_error("a loop from a deeper level");
     Op op;
     op.kind = Op::Kind::kLoop;
     op.level = level, op.from = from, op.count = count;
     open(std::move(op));
   }
+  void begin_rows_loop(Level level, At from) override {
+    Op op;
+    op.kind = Op::Kind::kRowsLoop;
+    op.level = level, op.from = from;
+    open(std::move(op));
+  }
+  void end_rows_loop(Level level) override { end_loop(level, 0, 0); }
   void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
     Op& loop = *open_ops_.back();
     if (loop.level != level) throw std::logic_error("loops closed out of order");
@@ -77,9 +83,19 @@ class RecordingSink final : public Sink {
  private:
   void add(Op op) { stack_.back()->push_back(std::move(op)); }
   void open(Op op) {
+    if (op.kind == Op::Kind::kLoop || op.kind == Op::Kind::kRowsLoop) {
+      // A loop sets its level's pointers: no enclosing loop may use that level, and it starts
+      // from a level that is set (the row's, or an enclosing loop's).
+      bool from_set = op.from.level == Level::kRow;
+      for (const Op* o : open_ops_) {
+        if (o->level == op.level || op.level == Level::kRow) throw std::logic_error("a loop over an enclosing loop's level");
+        from_set = from_set || o->level == op.from.level;
+      }
+      if (!from_set) throw std::logic_error("a loop from a level no loop has set");
+    }
     stack_.back()->push_back(std::move(op));
     Op& opened = stack_.back()->back();
-    if (opened.kind == Op::Kind::kLoop) open_ops_.push_back(&opened);
+    if (opened.kind == Op::Kind::kLoop || opened.kind == Op::Kind::kRowsLoop) open_ops_.push_back(&opened);
     stack_.push_back(&opened.body);
   }
   std::vector<std::vector<Op>*> stack_;
@@ -99,10 +115,13 @@ class Machine {
       const int64_t b = t / R, r_lo = t % R, r_hi = std::min(R, r_lo + end - t);
       for (const Op& op : kernel) {
         if (op.kind != Op::Kind::kRows) throw std::logic_error("a kernel op outside a row class");
-        for (int64_t r = std::max(op.rows->begin, r_lo); r < std::min(op.rows->end, r_hi); ++r) {
+        const int64_t lo = std::max(op.rows->begin, r_lo), hi = std::min(op.rows->end, r_hi);
+        for (int64_t r = lo; r < hi; ++r) {
           dst_[0] = b * plan_.dst_image_step + r * plan_.dst_row_step;
           src_[0] = b * plan_.src_image_step + plan_.src_origin + r * plan_.src_row_step;
+          rows_ = hi - lo;
           execute(op.body);
+          if (plan_.rows_inside) break;  // the rows loops inside cover the class's rows
         }
       }
       t += r_hi - r_lo;
@@ -138,6 +157,16 @@ class Machine {
           for (int64_t i = 0; i < op.count; ++i) {
             execute(op.body);
             dst_[l] += op.dst_step, src_[l] += op.src_step;
+          }
+          break;
+        }
+        case Op::Kind::kRowsLoop: {
+          if (!plan_.rows_inside) throw std::logic_error("a rows loop in a plan with rows outside");
+          const int l = static_cast<int>(op.level);
+          dst_[l] = dst(op.from), src_[l] = src(op.from);
+          for (int64_t i = 0; i < rows_; ++i) {
+            execute(op.body);
+            dst_[l] += plan_.dst_row_step, src_[l] += plan_.src_row_step;
           }
           break;
         }
@@ -192,6 +221,7 @@ class Machine {
   uint8_t* out_;
   int64_t out_bytes_;
   int64_t dst_[kLevels] = {}, src_[kLevels] = {};
+  int64_t rows_ = 0;  // rows of the current class in this image's share of the range
 };
 
 struct TargetCase {
