@@ -97,6 +97,10 @@ class Walker {
       sink_.end_rows_loop(Level::kPixel);
     };
     const At first = at.plus(s.dst, s.src);
+    if (const std::vector<Chunk>* chunks = rows ? nullptr : L_.gather_chunks_of(s)) {
+      for (const Chunk& c : *chunks) sink_.chunk(first, c);
+      return;
+    }
     if (s.loop) {
       // Pieces never exceed the run limit here (choose_loops): no run loop inside.
       repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, piece);
