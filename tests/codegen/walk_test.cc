@@ -292,6 +292,35 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   }
 }
 
+// Strided output rows of the torch format on AVX-512: their gathers are written by chunks
+// (span loads and byte permutes), and the executed walk matches the golden loops.
+TEST(Walk, StridedTorchRowsGatherByChunks) {
+  std::mt19937_64 rng(testing::test_seed());
+  for (DType t : {DType::kUInt8, DType::kHalf, DType::kFloat32, DType::kFloat64}) {
+    for (int64_t w : {9, 40, 133}) {
+      Spec spec = square_spec(t, {2, 2, 5, w}, 3, 2, 1, Padding::kSame);
+      spec.format = kTorchFormat;
+      const Geometry g = *make_geometry(spec);
+      const TargetCase avx512 = targets()[0];
+      Expected<Plan> plan = make_plan(g, avx512.options);
+      ASSERT_TRUE(plan.ok()) << plan.status().message();
+      const Lowering lowering = lower(*plan, avx512.target);
+      EXPECT_FALSE(lowering.gathers.empty()) << to_string(*plan);
+      RecordingSink recorded;
+      walk(lowering, recorded);
+      const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
+      const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
+      std::vector<uint8_t> output = want.poison;
+      Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+      machine.run(recorded.kernel, 0, g.total_rows());
+      if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
+        FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
+               << to_string(*plan);
+      }
+    }
+  }
+}
+
 // Runs are cut into moves that cover them exactly, never outside, widest first.
 TEST(Walk, RunsAreCutExactly) {
   for (const TargetCase& t : targets()) {
