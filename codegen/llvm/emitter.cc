@@ -161,6 +161,9 @@ class KernelBuilder final : public Sink {
 
   void end_rows_loop(Level level) override { end_loop(level, plan_.dst_row_step, plan_.src_row_step); }
 
+  void begin_rows_copy(At, int64_t) override { failed_ = "the llvm target has no rows copies"; }
+  void end_rows_copy() override {}
+
   // `count` (at least 1) iterations.
   void open_loop(Level level, At from, llvm::Value* count) {
     llvm::Value* dst0 = pointer(from.level, true, from.dst);

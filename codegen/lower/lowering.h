@@ -31,6 +31,9 @@ struct Target {
   int preloaded_permutes = 0;
   int group_held_permutes = 0;
   int mask_registers = 0;
+  // Rows copies (Sink::begin_rows_copy): a copy of all the class's rows at once, when the rows
+  // of a segment are back to back in input and output.
+  bool rows_copies = false;
 };
 
 // A pixel group as it is emitted: the group, and each of its parts' permute in the table.

@@ -81,10 +81,22 @@ class Walker {
       }
       size_t j = i + 1;
       while (j < b.steps.size() && !across(b.steps[j]) && b.steps[j].dst / plane == b.steps[i].dst / plane) ++j;
+      // A whole input row to a whole output row: the class's rows are one contiguous run.
+      const Step& s = b.steps[i];
+      const bool rows_run = j == i + 1 && s.kind == Step::Kind::kCopy && rows_copy(s);
+      if (rows_run) sink_.begin_rows_copy(at.plus(s.dst, s.src), s.bytes);
       sink_.begin_rows_loop(Level::kPixel, at);
       for (; i < j; ++i) step(b.steps[i], At{Level::kPixel, 0, 0}, false);
       sink_.end_rows_loop(Level::kPixel);
+      if (rows_run) sink_.end_rows_copy();
     }
+  }
+
+  // Whether the rows of a copy's pieces are back to back in input and output (whole input rows
+  // to whole output rows), so that the rows of a class are one run.
+  bool rows_copy(const Step& s) const {
+    return L_.target.rows_copies && s.kind != Step::Kind::kFill && s.bytes == plan_.dst_row_step &&
+           s.bytes == plan_.src_row_step;
   }
 
   // One step's pieces; `rows` puts the loop over the class's rows around each piece.
@@ -92,9 +104,11 @@ class Walker {
     const bool fill = s.kind == Step::Kind::kFill;
     auto piece = [&](At p) {
       if (!rows) return run(p, s.bytes, fill);
+      if (rows_copy(s)) sink_.begin_rows_copy(p, s.bytes);
       sink_.begin_rows_loop(Level::kPixel, p);
       run(At{Level::kPixel, 0, 0}, s.bytes, fill);
       sink_.end_rows_loop(Level::kPixel);
+      if (rows_copy(s)) sink_.end_rows_copy();
     };
     const At first = at.plus(s.dst, s.src);
     if (const std::vector<Chunk>* chunks = rows ? nullptr : L_.gather_chunks_of(s)) {

@@ -57,6 +57,11 @@ class Sink {
   // plan's dst_row_step and src_row_step.
   virtual void begin_rows_loop(Level level, At from) = 0;
   virtual void end_rows_loop(Level level) = 0;
+  // Target::rows_copies: `rows * row_bytes` contiguous bytes (rows: the current class's) from
+  // src to dst at `from`, in vectors, the last one ending at the end, when that is at least a
+  // vector; else what the walk emits before end_rows_copy (a rows loop over the row's run).
+  virtual void begin_rows_copy(At from, int64_t row_bytes) = 0;
+  virtual void end_rows_copy() = 0;
 
   // `width` bytes (1, 2, 4, 8, 16, 32, 64 or 128, at most Target::max_move_bytes) from src to
   // dst; or the pad pattern to dst.

@@ -23,7 +23,7 @@ namespace {
 
 // What walk() asked for, as a tree: loops and row classes hold their bodies.
 struct Op {
-  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop } kind = Kind::kMove;
+  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop, kRowsCopy } kind = Kind::kMove;
   At at;
   int width = 0;
   const Chunk* chunk = nullptr;
@@ -38,7 +38,7 @@ struct Op {
 class RecordingSink final : public Sink {
  public:
   std::vector<Op> kernel;
-  int begun = 0, ended = 0, held = 0, released = 0;
+  int begun = 0, ended = 0, held = 0, released = 0, rows_copies = 0;
 
   void begin_kernel() override { ++begun, stack_ = {&kernel}; }
   void end_kernel() override { ++ended; }
@@ -58,6 +58,18 @@ class RecordingSink final : public Sink {
     open(std::move(op));
   }
   void end_rows_loop(Level level) override { end_loop(level, 0, 0); }
+  void begin_rows_copy(At from, int64_t row_bytes) override {
+    Op op;
+    op.kind = Op::Kind::kRowsCopy;
+    op.from = from, op.count = row_bytes;
+    ++rows_copies;
+    open(std::move(op));
+  }
+  void end_rows_copy() override {
+    if (stack_.size() < 2 || open_copies_.empty()) throw std::logic_error("a rows copy closed that is not open");
+    stack_.pop_back();
+    open_copies_.pop_back();
+  }
   void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
     Op& loop = *open_ops_.back();
     if (loop.level != level) throw std::logic_error("loops closed out of order");
@@ -96,10 +108,12 @@ class RecordingSink final : public Sink {
     stack_.back()->push_back(std::move(op));
     Op& opened = stack_.back()->back();
     if (opened.kind == Op::Kind::kLoop || opened.kind == Op::Kind::kRowsLoop) open_ops_.push_back(&opened);
+    if (opened.kind == Op::Kind::kRowsCopy) open_copies_.push_back(&opened);
     stack_.push_back(&opened.body);
   }
   std::vector<std::vector<Op>*> stack_;
   std::vector<Op*> open_ops_;
+  std::vector<Op*> open_copies_;
 };
 
 // Runs a recorded kernel as the skeleton of walk.h describes it; every byte read or written is
@@ -170,6 +184,16 @@ class Machine {
           }
           break;
         }
+        case Op::Kind::kRowsCopy: {
+          // At least a vector: one contiguous copy; else its body (the rows loop).
+          const int64_t total = rows_ * op.count;
+          if (total < L_.target.vector_bytes) {
+            execute(op.body);
+          } else {
+            std::memmove(write(dst(op.from), total), read(src(op.from), total), static_cast<size_t>(total));
+          }
+          break;
+        }
         case Op::Kind::kRows: throw std::logic_error("a row class inside a row class");
       }
     }
@@ -231,8 +255,8 @@ struct TargetCase {
 };
 
 std::vector<TargetCase> targets() {
-  Target avx512{"avx512", 64, 64, true, 8, 11, 7};
-  Target avx2{"avx2", 32, 32, false, 0, 0, 0};
+  Target avx512{"avx512", 64, 64, true, 8, 11, 7, true};
+  Target avx2{"avx2", 32, 32, false, 0, 0, 0, true};
   PlanOptions o512, o256, llvm64, llvm16;
   o512.vector_bytes = 64, o512.group_pixels = true;
   o256.vector_bytes = 32;
@@ -248,7 +272,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(3000);
-  int64_t kernels = 0, chunked = 0, grouped = 0;
+  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0;
   for (int64_t i = 0; i < n; ++i) {
     const Spec spec = testing::random_spec(rng);
     const Geometry g = *make_geometry(spec);
@@ -265,6 +289,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     ASSERT_EQ(recorded.ended, 1);
     ASSERT_EQ(recorded.held, recorded.released);
     ++kernels;
+    rows_copied += recorded.rows_copies > 0;
     for (const LoweredProgram& p : lowering.programs) chunked += p.by_chunks;
     grouped += testing::has_pixel_groups(*plan);
 
@@ -285,8 +310,9 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     }
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
-            << " kernels with groups; seed " << seed << ")\n";
+            << " kernels with groups, " << rows_copied << " with rows copies; seed " << seed << ")\n";
   if (n >= 1000) {
+    EXPECT_GT(rows_copied, n / 200);
     EXPECT_GT(chunked, n / 20);
     EXPECT_GT(grouped, n / 200);
   }
