@@ -119,15 +119,22 @@ class KernelBuilder final : public Sink {
                    row_dst_);
     b_.CreateStore(b_.CreatePtrAdd(b_.CreateLoad(ptr_, src_image_), b_.CreateMul(lo, b_.getInt64(plan_.src_row_step))),
                    row_src_);
-    row_top_ = block("row");
-    b_.CreateBr(row_top_);
-    b_.SetInsertPoint(row_top_);
+    if (!plan_.rows_inside) {  // else the rows loops count rows_left (begin_rows_loop)
+      row_top_ = block("row");
+      b_.CreateBr(row_top_);
+      b_.SetInsertPoint(row_top_);
+    }
     row_dst_value_ = b_.CreateLoad(ptr_, row_dst_);
     row_src_value_ = b_.CreateLoad(ptr_, row_src_);
     levels_[0] = {opaque(row_dst_value_), opaque(row_src_value_)};
   }
 
   void end_rows() override {
+    if (plan_.rows_inside) {
+      b_.CreateBr(skip_);
+      b_.SetInsertPoint(skip_);
+      return;
+    }
     b_.CreateStore(b_.CreatePtrAdd(row_dst_value_, b_.getInt64(plan_.dst_row_step)), row_dst_);
     b_.CreateStore(b_.CreatePtrAdd(row_src_value_, b_.getInt64(plan_.src_row_step)), row_src_);
     llvm::Value* left = b_.CreateSub(b_.CreateLoad(i64_, rows_left_), b_.getInt64(1));
@@ -148,7 +155,17 @@ class KernelBuilder final : public Sink {
 
   // ---- loops ----
 
-  void begin_loop(Level level, At from, int64_t count) override {
+  void begin_loop(Level level, At from, int64_t count) override { open_loop(level, from, b_.getInt64(count)); }
+
+  void begin_rows_loop(Level level, At from) override { open_loop(level, from, b_.CreateLoad(i64_, rows_left_)); }
+
+  void end_rows_loop(Level level) override { end_loop(level, plan_.dst_row_step, plan_.src_row_step); }
+
+  void begin_rows_copy(At, int64_t) override { failed_ = "the llvm target has no rows copies"; }
+  void end_rows_copy() override {}
+
+  // `count` (at least 1) iterations.
+  void open_loop(Level level, At from, llvm::Value* count) {
     llvm::Value* dst0 = pointer(from.level, true, from.dst);
     llvm::Value* src0 = pointer(from.level, false, from.src);
     Loop loop;
@@ -160,7 +177,7 @@ class KernelBuilder final : public Sink {
     loop.left = b_.CreatePHI(i64_, 2, "left");
     loop.dst = b_.CreatePHI(ptr_, 2, "dst");
     loop.src = b_.CreatePHI(ptr_, 2, "src");
-    loop.left->addIncoming(b_.getInt64(count), loop.before);
+    loop.left->addIncoming(count, loop.before);
     loop.dst->addIncoming(dst0, loop.before);
     loop.src->addIncoming(src0, loop.before);
     levels_[static_cast<int>(level)] = {opaque(loop.dst), opaque(loop.src)};

@@ -49,7 +49,32 @@ ChunkLoad gather_load(const Item& it, int64_t j0, int64_t j1, int64_t lane, Perm
   return load;
 }
 
+// Pieces a span load of 64 bytes holds.
+int64_t pieces_per_span(const Step& s) { return (64 - s.bytes) / s.src_stride + 1; }
+
 }  // namespace
+
+bool chunkable_gather(const Step& s) {
+  return s.kind == Step::Kind::kGather && !s.loop && s.contiguous() && small_element(s.bytes) &&
+         s.src_stride > s.bytes && pieces_per_span(s) >= 4;
+}
+
+std::vector<Chunk> gather_chunks(const Step& s, PermuteTable* permutes) {
+  const Item it{0, 0, s.bytes, s.count, s.src_stride, false, true};
+  const int64_t total = s.count * s.bytes, per_span = pieces_per_span(s);
+  std::vector<Chunk> chunks;
+  for (int64_t lo = 0; lo < total; lo += 64) {
+    Chunk chunk{lo, std::min<int64_t>(64, total - lo), {}};
+    // Elements divide 64: pieces [lo/bytes, hi/bytes) fill the chunk, none straddles two.
+    const int64_t end = (lo + chunk.bytes) / s.bytes;
+    for (int64_t j = lo / s.bytes; j < end; j += per_span) {
+      const int64_t j1 = std::min(end, j + per_span);
+      chunk.loads.push_back(gather_load(it, j, j1, j * s.bytes - lo, permutes));
+    }
+    chunks.push_back(std::move(chunk));
+  }
+  return chunks;
+}
 
 uint64_t lane_mask(int64_t first, int64_t count) {
   const uint64_t ones = count >= 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1;

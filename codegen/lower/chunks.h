@@ -49,4 +49,13 @@ bool chunkable(const PixelProgram& program, const PlanOptions& options);
 
 std::vector<Chunk> chunks_of(const PixelProgram& program, PermuteTable* permutes);
 
+// Whether a gather step (strided elements of 1, 2, 4 or 8 bytes written back to back, as the
+// columns of a strided output row) can be written by chunks: at least four elements per 64-byte
+// span load, and no run-time loop over its pieces.
+bool chunkable_gather(const Step& step);
+
+// The chunks of such a step, relative to its dst and src: each 64 bytes of its output from
+// masked span loads put in place by byte permutes (the last chunk masked to the step's end).
+std::vector<Chunk> gather_chunks(const Step& step, PermuteTable* permutes);
+
 }  // namespace pj

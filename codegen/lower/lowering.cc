@@ -57,6 +57,24 @@ void rank_masks(Lowering* L) {
       }
     }
   }
+  // Gathers of whole rows by chunks: each runs once per row of its class and block row.
+  if (!L->gathers.empty()) {
+    for (const RowClass& rc : plan.row_classes) {
+      for (const Region& region : rc.regions) {
+        for (const Block& b : plan.programs[region.program].blocks) {
+          for (const Step& s : b.steps) {
+            const std::vector<Chunk>* chunks = L->gather_chunks_of(s);
+            if (chunks == nullptr) continue;
+            const int64_t runs = (rc.end - rc.begin) * b.rows;
+            for (const Chunk& c : *chunks) {
+              for (const ChunkLoad& load : c.loads) uses[load.lanes] += runs, uses[load.span_lanes] += runs;
+              if (c.bytes < 64) uses[lane_mask(0, c.bytes)] += runs;
+            }
+          }
+        }
+      }
+    }
+  }
   std::vector<std::pair<int64_t, uint64_t>> ranked;  // (uses, lanes)
   for (auto [lanes, count] : uses) ranked.push_back({count, lanes});
   std::sort(ranked.rbegin(), ranked.rend());
@@ -103,6 +121,17 @@ Lowering lower(const Plan& plan, const Target& target) {
       }
     }
   }
+  if (target.chunks && plan.whole_rows) {
+    for (const PixelProgram& program : plan.programs) {
+      for (const Block& b : program.blocks) {
+        for (const Step& s : b.steps) {
+          if (!chunkable_gather(s)) continue;
+          auto [it, added] = L.gathers.try_emplace({s.bytes, s.count, s.src_stride});
+          if (added) it->second = gather_chunks(s, &L.permutes);
+        }
+      }
+    }
+  }
   // Permutes a group loop holds in registers: those not kept for the whole kernel, in order.
   const int kernel_wide = L.preloaded_permute_count();
   for (auto& [key, group] : L.groups) {
@@ -114,6 +143,12 @@ Lowering lower(const Plan& plan, const Target& target) {
   }
   if (target.mask_registers > 0) rank_masks(&L);
   return L;
+}
+
+const std::vector<Chunk>* Lowering::gather_chunks_of(const Step& step) const {
+  if (gathers.empty() || step.kind != Step::Kind::kGather) return nullptr;
+  auto it = gathers.find({step.bytes, step.count, step.src_stride});
+  return it == gathers.end() || !chunkable_gather(step) ? nullptr : &it->second;
 }
 
 }  // namespace pj

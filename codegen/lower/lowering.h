@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct Target {
   int preloaded_permutes = 0;
   int group_held_permutes = 0;
   int mask_registers = 0;
+  // Rows copies (Sink::begin_rows_copy): a copy of all the class's rows at once, when the rows
+  // of a segment are back to back in input and output.
+  bool rows_copies = false;
 };
 
 // A pixel group as it is emitted: the group, and each of its parts' permute in the table.
@@ -56,6 +60,10 @@ struct Lowering {
   std::vector<LoweredProgram> programs;                  // by plan program index
   std::vector<std::vector<LoweredRegion>> regions;       // by row class, then region
   std::map<std::pair<int32_t, int64_t>, LoweredGroup> groups;  // by program and pixels
+  // Whole-row programs on chunk targets: the chunks of their chunkable gathers (strided output
+  // rows), relative to the step, by the step's (bytes, count, src_stride).
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Chunk>> gathers;
+  const std::vector<Chunk>* gather_chunks_of(const Step& step) const;
   PermuteTable permutes;
   // Lane masks kept in mask registers for the whole kernel, most used first.
   std::vector<uint64_t> preloaded_masks;

@@ -66,16 +66,61 @@ class Walker {
   }
 
   void steps(const Block& b, At at) {
-    for (const Step& s : b.steps) {
-      const bool fill = s.kind == Step::Kind::kFill;
-      const At first = at.plus(s.dst, s.src);
-      if (s.loop) {
-        // Pieces never exceed the run limit here (choose_loops): no run loop inside.
-        repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, [&](At piece) { run(piece, s.bytes, fill); });
+    if (!plan_.rows_inside) {
+      for (const Step& s : b.steps) step(s, at, false);
+      return;
+    }
+    // Rows innermost: consecutive steps that write the same output plane share one loop over
+    // the rows; a step whose pieces lie in different planes runs the rows inside each piece.
+    const int64_t plane = plan_.geometry.patch_steps.element;
+    auto across = [&](const Step& s) { return s.count > 1 && s.dst_stride >= plane; };
+    for (size_t i = 0; i < b.steps.size();) {
+      if (across(b.steps[i])) {
+        step(b.steps[i++], at, true);
         continue;
       }
-      for (int64_t j = 0; j < s.count; ++j) run(first.plus(j * s.dst_stride, j * s.src_stride), s.bytes, fill);
+      size_t j = i + 1;
+      while (j < b.steps.size() && !across(b.steps[j]) && b.steps[j].dst / plane == b.steps[i].dst / plane) ++j;
+      // A whole input row to a whole output row: the class's rows are one contiguous run.
+      const Step& s = b.steps[i];
+      const bool rows_run = j == i + 1 && s.kind == Step::Kind::kCopy && rows_copy(s);
+      if (rows_run) sink_.begin_rows_copy(at.plus(s.dst, s.src), s.bytes);
+      sink_.begin_rows_loop(Level::kPixel, at);
+      for (; i < j; ++i) step(b.steps[i], At{Level::kPixel, 0, 0}, false);
+      sink_.end_rows_loop(Level::kPixel);
+      if (rows_run) sink_.end_rows_copy();
     }
+  }
+
+  // Whether the rows of a copy's pieces are back to back in input and output (whole input rows
+  // to whole output rows), so that the rows of a class are one run.
+  bool rows_copy(const Step& s) const {
+    return L_.target.rows_copies && s.kind != Step::Kind::kFill && s.bytes == plan_.dst_row_step &&
+           s.bytes == plan_.src_row_step;
+  }
+
+  // One step's pieces; `rows` puts the loop over the class's rows around each piece.
+  void step(const Step& s, At at, bool rows) {
+    const bool fill = s.kind == Step::Kind::kFill;
+    auto piece = [&](At p) {
+      if (!rows) return run(p, s.bytes, fill);
+      if (rows_copy(s)) sink_.begin_rows_copy(p, s.bytes);
+      sink_.begin_rows_loop(Level::kPixel, p);
+      run(At{Level::kPixel, 0, 0}, s.bytes, fill);
+      sink_.end_rows_loop(Level::kPixel);
+      if (rows_copy(s)) sink_.end_rows_copy();
+    };
+    const At first = at.plus(s.dst, s.src);
+    if (const std::vector<Chunk>* chunks = rows ? nullptr : L_.gather_chunks_of(s)) {
+      for (const Chunk& c : *chunks) sink_.chunk(first, c);
+      return;
+    }
+    if (s.loop) {
+      // Pieces never exceed the run limit here (choose_loops): no run loop inside.
+      repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, piece);
+      return;
+    }
+    for (int64_t j = 0; j < s.count; ++j) piece(first.plus(j * s.dst_stride, j * s.src_stride));
   }
 
   // A contiguous run; runs longer than the planner's limit loop over blocks of that size, and

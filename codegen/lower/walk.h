@@ -12,6 +12,9 @@
 //       rows [max(begin, r_lo), min(end, r_hi)), each with Row pointers
 //         dst_image + r*dst_row_step and src_image + r*src_row_step
 //   t += r_hi - r_lo; if t < row_end: next image        end_kernel
+// With Plan::rows_inside, begin_rows sets the Row pointers to the class's first row and keeps
+// its row count, without a loop; the walk then asks for the loop over those rows around each
+// group of steps (begin_rows_loop .. end_rows_loop), innermost but for loops over runs.
 //
 // Pointers: every loop level has a (dst, src) pair. Row pointers are the skeleton's; a loop at
 // a level sets that level's pair from a place (At) and moves it on by constant steps. Every
@@ -49,6 +52,16 @@ class Sink {
   // move on by dst_step and src_step after each.
   virtual void begin_loop(Level level, At from, int64_t count) = 0;
   virtual void end_loop(Level level, int64_t dst_step, int64_t src_step) = 0;
+  // Plan::rows_inside: the rows of the current class (begin_rows), one or more, as a loop at
+  // `level` (a level no enclosing loop uses); its pointers start at `from` and move on by the
+  // plan's dst_row_step and src_row_step.
+  virtual void begin_rows_loop(Level level, At from) = 0;
+  virtual void end_rows_loop(Level level) = 0;
+  // Target::rows_copies: `rows * row_bytes` contiguous bytes (rows: the current class's) from
+  // src to dst at `from`, in vectors, the last one ending at the end, when that is at least a
+  // vector; else what the walk emits before end_rows_copy (a rows loop over the row's run).
+  virtual void begin_rows_copy(At from, int64_t row_bytes) = 0;
+  virtual void end_rows_copy() = 0;
 
   // `width` bytes (1, 2, 4, 8, 16, 32, 64 or 128, at most Target::max_move_bytes) from src to
   // dst; or the pad pattern to dst.

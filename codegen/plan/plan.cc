@@ -518,6 +518,7 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   plan.options = options;
   plan.options.nontemporal = options.nontemporal && streamable(g);
   plan.whole_rows = g.format.patches == PatchesAs::kColumns && !options.pixels_only;
+  plan.rows_inside = plan.whole_rows;
   if (options.pixels_only) plan.options.group_pixels = false;
   // Non-empty output: every size below is a factor of the (int64) input or output byte count,
   // except the source offsets, which are checked in 128 bits here and by prove_bounds.

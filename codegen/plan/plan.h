@@ -119,6 +119,11 @@ struct Plan {
   // What one source image spans (its reads stay inside), and each output row.
   int64_t src_image_extent = 0;
   bool whole_rows = false;  // every region is one program over a whole output row
+  // The rows of a class innermost (whole-row programs): each group of steps that writes one
+  // row's part of one output plane runs over all the class's rows before the next, so that
+  // patches as columns fill each plane front to back, as one stream, instead of touching every
+  // plane once per output row (a store to a different page each time).
+  bool rows_inside = false;
 
   std::vector<PixelProgram> programs;
   std::vector<RowClass> row_classes;  // cover [0, rows_per_image) in order

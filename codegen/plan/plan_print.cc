@@ -48,6 +48,7 @@ std::string to_string(const Plan& plan) {
     out << "\n";
   }
   out << "  stores: " << (plan.options.nontemporal ? "non-temporal" : "normal") << "\n";
+  if (plan.rows_inside) out << "  rows innermost: each output plane's part of a row class written front to back\n";
   if (plan.generic) {
     out << "  generic: more than " << plan.options.max_regions
         << " regions; runs the per-pixel loops\n";

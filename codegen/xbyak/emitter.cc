@@ -108,14 +108,16 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     mov(rsi, rax);
     multiply(rsi, plan_.src_row_step);
     add(rsi, ptr[rsp + kSrcImage]);
-    L(rows_.back().top);
+    if (!plan_.rows_inside) L(rows_.back().top);  // else r8 keeps the count for the rows loops
   }
 
   void end_rows() override {
-    add_imm(r11, plan_.dst_row_step);
-    add_imm(rsi, plan_.src_row_step);
-    dec(r8);
-    jnz(rows_.back().top, T_NEAR);
+    if (!plan_.rows_inside) {
+      add_imm(r11, plan_.dst_row_step);
+      add_imm(rsi, plan_.src_row_step);
+      dec(r8);
+      jnz(rows_.back().top, T_NEAR);
+    }
     L(rows_.back().skip);
     rows_.pop_back();
   }
@@ -154,6 +156,48 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     dec(p.count);
     jnz(loops_.back(), T_NEAR);
     loops_.pop_back();
+  }
+
+  void begin_rows_loop(Level level, At from) override {
+    const Pointers& to = pointers(level);
+    lea_off(to.dst, pointers(from.level).dst, from.dst);
+    lea_off(to.src, pointers(from.level).src, from.src);
+    mov(to.count, r8);
+    loops_.emplace_back();
+    L(loops_.back());
+  }
+
+  void end_rows_loop(Level level) override { end_loop(level, plan_.dst_row_step, plan_.src_row_step); }
+
+  // rax/rdx/rcx: the pixel level's registers, free in whole-row programs (one pixel iteration).
+  void begin_rows_copy(At from, int64_t row_bytes) override {
+    copies_.push_back({Label(), Label()});
+    Label& small = copies_.back().small;
+    Label& done = copies_.back().done;
+    mov(rcx, r8);
+    multiply(rcx, row_bytes);
+    cmp(rcx, vector_);
+    jb(small, T_NEAR);
+    lea_off(rax, pointers(from.level).dst, from.dst);
+    lea_off(rdx, pointers(from.level).src, from.src);
+    sub(rcx, vector_);  // the last vector's offset; then vectors from the start while before it
+    const int v = rotation_++ % 8;
+    copy_vector(ptr[rax + rcx], ptr[rdx + rcx], v);
+    Label top;
+    L(top);
+    test(rcx, rcx);
+    jle(done, T_NEAR);
+    copy_vector(ptr[rax], ptr[rdx], v);
+    add(rax, vector_);
+    add(rdx, vector_);
+    sub(rcx, vector_);
+    jmp(top, T_NEAR);
+    L(small);
+  }
+
+  void end_rows_copy() override {
+    L(copies_.back().done);
+    copies_.pop_back();
   }
 
   // ---- moves ----
@@ -314,6 +358,16 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     }
   }
 
+  void copy_vector(const Address& to, const Address& from, int v) {
+    if (avx512_) {
+      vmovdqu64(Xbyak::Zmm(v), from);
+      vmovdqu64(to, Xbyak::Zmm(v));
+    } else {
+      vmovdqu(Xbyak::Ymm(v), from);
+      vmovdqu(to, Xbyak::Ymm(v));
+    }
+  }
+
   // An opmask holding `lanes`: one preloaded for the kernel, or k7 loaded now.
   Xbyak::Opmask mask(uint64_t lanes) {
     auto it = preloaded_masks_.find(lanes);
@@ -437,6 +491,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   std::map<uint64_t, int> preloaded_masks_;
   std::map<int32_t, int> held_;  // permute id -> zmm4-14, while a group loop is emitted
   std::vector<RowLabels> rows_;
+  struct CopyLabels {
+    Label small, done;
+  };
+  std::vector<CopyLabels> copies_;
   std::vector<Label> loops_;
   Label image_, done_, pattern_, permute_pool_;
 };
@@ -456,6 +514,10 @@ class SizeBound final : public Sink {
   void end_rows() override { add(60); }
   void begin_loop(Level, At from, int64_t) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 10); }
   void end_loop(Level, int64_t, int64_t) override { add(2 * 20 + 10); }
+  void begin_rows_loop(Level, At from) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 10); }
+  void end_rows_loop(Level) override { add(2 * 20 + 10); }
+  void begin_rows_copy(At from, int64_t) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 120); }
+  void end_rows_copy() override {}
   void move(At at, int) override { add(operand(at.src) + operand(at.dst)); }
   void fill(At at, int) override { add(operand(at.dst) + 10); }
   void chunk(At at, const Chunk& c) override {
@@ -495,6 +557,7 @@ Target x86_target(Isa isa) {
   t.name = std::string(isa_name(isa));
   t.vector_bytes = t.max_move_bytes = isa == Isa::kAvx512 ? 64 : 32;
   t.chunks = isa == Isa::kAvx512;
+  t.rows_copies = true;
   if (isa == Isa::kAvx512) {
     t.preloaded_permutes = 8;    // zmm24-31
     t.group_held_permutes = 11;  // zmm4-14

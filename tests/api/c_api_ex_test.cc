@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <limits>
 #include <cstring>
 #include <random>
@@ -105,6 +106,95 @@ TEST(CApiEx, EveryBackendEveryFormatMatchesGolden) {
 }
 
 // pj_spec_ex_init of a pj_spec is that pj_spec: same shape, same bytes.
+// The torch format's whole-row plans (rows innermost; at stride 1 a run copy per (c, i, j,
+// output row) segment with fills at its ends, above it gathers, by byte permutes on AVX-512):
+// every element size, widths from 1 to past two vectors and not a multiple of one, SAME, VALID
+// and explicit pads with a pad value, strided images and output rows, whole runs and tiles, on
+// every backend and both ISAs, byte for byte against the golden loops between guard pages.
+TEST(CApiEx, TorchSegmentsOnEveryBackendAndIsa) {
+  const uint64_t seed = pj::testing::test_seed();
+  std::mt19937_64 rng(seed);
+  const pj_isa host = pj_host_isa(), cap = pj_max_isa();
+  const pj::DType dtypes[] = {pj::DType::kUInt8, pj::DType::kHalf, pj::DType::kFloat32, pj::DType::kFloat64,
+                              pj::DType::kComplex128};
+  const int64_t widths[] = {1, 2, 3, 5, 7, 15, 16, 17, 31, 33, 65, 130};
+  int64_t runs[5] = {};
+  for (int64_t i = 0, n = pj::testing::scaled(240); i < n; ++i) {
+    pj::Spec spec;
+    spec.format = pj::kTorchFormat;
+    spec.dtype = dtypes[i % 5];
+    const int64_t W = widths[rng() % 12], H = 1 + static_cast<int64_t>(rng() % 6);
+    spec.image_shape = {1 + static_cast<int64_t>(rng() % 2), 1 + static_cast<int64_t>(rng() % 3), H, W};
+    spec.ksizes = {1, 1 + static_cast<int64_t>(rng() % 3), 1 + static_cast<int64_t>(rng() % 4), 1};
+    // Mostly stride 1 in width (run copies); 2 and 3 for the gathers.
+    spec.strides = {1, 1 + static_cast<int64_t>(rng() % 2), i % 3 == 2 ? 2 + static_cast<int64_t>(rng() % 2) : 1, 1};
+    if (rng() % 4 == 0) spec.rates = {1, 1, 2, 1};
+    switch (rng() % 3) {
+      case 0: spec.padding = pj::Padding::kSame; break;
+      case 1: spec.padding = pj::Padding::kValid; break;
+      default:
+        spec.padding = pj::Padding::kExplicit;
+        spec.pads = {static_cast<int64_t>(rng() % 3), static_cast<int64_t>(rng() % 3), static_cast<int64_t>(rng() % 4),
+                     static_cast<int64_t>(rng() % 4)};
+        for (uint8_t& b : spec.pad_value) b = static_cast<uint8_t>(rng());
+    }
+    if (rng() % 3 == 0) {  // a channel slice of a wider image: rows W+2 apart, channels further
+      const int64_t row = W + 2, channel = H * row + 1;
+      spec.image_strides = {spec.image_shape[1] * channel + 3, channel, row};
+    }
+    const pj::Expected<pj::Geometry> geometry = pj::make_geometry(spec);
+    if (!geometry.ok() || geometry->empty()) continue;
+    const pj::Geometry& g = *geometry;
+    if (rng() % 3 == 0) spec.patch_strides = {g.positions + 3, g.patch_depth * (g.positions + 3) + 5};
+    const pj::Geometry out = *pj::make_geometry(spec);
+    const pj_spec_ex s = pj::to_c_ex(spec);
+    GuardedBuffer input(static_cast<size_t>(out.input_bytes()), GuardedBuffer::Placement::kEnd);
+    const std::vector<uint8_t> data = pj::testing::random_bytes(rng, input.size());
+    if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());
+    const pj::testing::ExpectedOutput want = pj::testing::expected_output(out, input.data(), rng);
+    GuardedBuffer output(want.expected.size(), i % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
+    struct Run {
+      pj_backend backend;
+      pj_isa isa;
+    };
+    std::vector<Run> plan{{PJ_BACKEND_INTERP, cap}, {PJ_BACKEND_XBYAK, PJ_ISA_AVX512}, {PJ_BACKEND_XBYAK, PJ_ISA_AVX2}};
+    if (i % 8 == 0) plan.push_back({PJ_BACKEND_LLVM, cap});  // LLVM takes tens of ms a kernel
+    for (const Run& r : plan) {
+      if (r.backend == PJ_BACKEND_XBYAK && (host == PJ_ISA_NONE || (r.isa == PJ_ISA_AVX512 && host != PJ_ISA_AVX512))) continue;
+      ASSERT_EQ(pj_set_max_isa(r.isa), PJ_OK);
+      pj_kernel* k = nullptr;
+      const pj_status st = pj_kernel_create_ex(&s, r.backend, &k);
+      pj_set_max_isa(cap);
+      if (st == PJ_UNIMPLEMENTED) continue;  // not built here
+      const std::string what = std::string(pj_backend_name(r.backend)) + " " + pj_isa_name(r.isa) + " " +
+                               pj::testing::describe(spec) + " seed " + std::to_string(seed);
+      ASSERT_EQ(st, PJ_OK) << status_of(st) << " " << what;
+      auto poison = [&] {
+        if (!want.poison.empty()) std::memcpy(output.data(), want.poison.data(), want.poison.size());
+      };
+      auto matches = [&] { return want.expected.empty() || std::memcmp(output.data(), want.expected.data(), want.expected.size()) == 0; };
+      poison();
+      ASSERT_EQ(pj_kernel_run(k, input.data(), output.data(), 1), PJ_OK) << pj_last_error();
+      ASSERT_TRUE(matches()) << what;
+      // Tiles: whole rows, partial rows, single positions.
+      const int64_t positions = pj_kernel_positions(k), OW = out.cols.out;
+      std::vector<int64_t> cuts{0, positions, std::min(positions, OW), std::min(positions, 2 * OW + 1)};
+      cuts.push_back(static_cast<int64_t>(rng() % (positions + 1)));
+      std::sort(cuts.begin(), cuts.end());
+      poison();
+      for (size_t t = cuts.size() - 1; t-- > 0;) {
+        ASSERT_EQ(pj_kernel_run_range(k, input.data(), output.data(), cuts[t], cuts[t + 1]), PJ_OK) << pj_last_error();
+      }
+      ASSERT_TRUE(matches()) << what << " tiles at " << ::testing::PrintToString(cuts);
+      pj_kernel_destroy(k);
+      ++runs[r.backend];
+    }
+  }
+  std::cout << "torch segments: " << runs[PJ_BACKEND_INTERP] << " interp, " << runs[PJ_BACKEND_XBYAK] << " xbyak, "
+            << runs[PJ_BACKEND_LLVM] << " llvm kernels (seed " << seed << ")\n";
+  EXPECT_GT(runs[PJ_BACKEND_INTERP], 0);
+}
+
 TEST(CApiEx, DefaultsAreTensorFlowsOp) {
   std::mt19937_64 rng(pj::testing::test_seed());
   for (int i = 0; i < 50; ++i) {

@@ -23,7 +23,7 @@ namespace {
 
 // What walk() asked for, as a tree: loops and row classes hold their bodies.
 struct Op {
-  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows } kind = Kind::kMove;
+  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop, kRowsCopy } kind = Kind::kMove;
   At at;
   int width = 0;
   const Chunk* chunk = nullptr;
@@ -38,7 +38,7 @@ struct Op {
 class RecordingSink final : public Sink {
  public:
   std::vector<Op> kernel;
-  int begun = 0, ended = 0, held = 0, released = 0;
+  int begun = 0, ended = 0, held = 0, released = 0, rows_copies = 0;
 
   void begin_kernel() override { ++begun, stack_ = {&kernel}; }
   void end_kernel() override { ++ended; }
@@ -46,11 +46,29 @@ class RecordingSink final : public Sink {
   void end_rows() override { stack_.pop_back(); }
   void begin_loop(Level level, At from, int64_t count) override {
     if (count < 2) throw std::logic_error("a loop of fewer than two iterations");
-    if (static_cast<int>(from.level) >= static_cast<int>(level)) throw std::logic_error("a loop from a deeper level");
     Op op;
     op.kind = Op::Kind::kLoop;
     op.level = level, op.from = from, op.count = count;
     open(std::move(op));
+  }
+  void begin_rows_loop(Level level, At from) override {
+    Op op;
+    op.kind = Op::Kind::kRowsLoop;
+    op.level = level, op.from = from;
+    open(std::move(op));
+  }
+  void end_rows_loop(Level level) override { end_loop(level, 0, 0); }
+  void begin_rows_copy(At from, int64_t row_bytes) override {
+    Op op;
+    op.kind = Op::Kind::kRowsCopy;
+    op.from = from, op.count = row_bytes;
+    ++rows_copies;
+    open(std::move(op));
+  }
+  void end_rows_copy() override {
+    if (stack_.size() < 2 || open_copies_.empty()) throw std::logic_error("a rows copy closed that is not open");
+    stack_.pop_back();
+    open_copies_.pop_back();
   }
   void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
     Op& loop = *open_ops_.back();
@@ -77,13 +95,25 @@ class RecordingSink final : public Sink {
  private:
   void add(Op op) { stack_.back()->push_back(std::move(op)); }
   void open(Op op) {
+    if (op.kind == Op::Kind::kLoop || op.kind == Op::Kind::kRowsLoop) {
+      // A loop sets its level's pointers: no enclosing loop may use that level, and it starts
+      // from a level that is set (the row's, or an enclosing loop's).
+      bool from_set = op.from.level == Level::kRow;
+      for (const Op* o : open_ops_) {
+        if (o->level == op.level || op.level == Level::kRow) throw std::logic_error("a loop over an enclosing loop's level");
+        from_set = from_set || o->level == op.from.level;
+      }
+      if (!from_set) throw std::logic_error("a loop from a level no loop has set");
+    }
     stack_.back()->push_back(std::move(op));
     Op& opened = stack_.back()->back();
-    if (opened.kind == Op::Kind::kLoop) open_ops_.push_back(&opened);
+    if (opened.kind == Op::Kind::kLoop || opened.kind == Op::Kind::kRowsLoop) open_ops_.push_back(&opened);
+    if (opened.kind == Op::Kind::kRowsCopy) open_copies_.push_back(&opened);
     stack_.push_back(&opened.body);
   }
   std::vector<std::vector<Op>*> stack_;
   std::vector<Op*> open_ops_;
+  std::vector<Op*> open_copies_;
 };
 
 // Runs a recorded kernel as the skeleton of walk.h describes it; every byte read or written is
@@ -99,10 +129,13 @@ class Machine {
       const int64_t b = t / R, r_lo = t % R, r_hi = std::min(R, r_lo + end - t);
       for (const Op& op : kernel) {
         if (op.kind != Op::Kind::kRows) throw std::logic_error("a kernel op outside a row class");
-        for (int64_t r = std::max(op.rows->begin, r_lo); r < std::min(op.rows->end, r_hi); ++r) {
+        const int64_t lo = std::max(op.rows->begin, r_lo), hi = std::min(op.rows->end, r_hi);
+        for (int64_t r = lo; r < hi; ++r) {
           dst_[0] = b * plan_.dst_image_step + r * plan_.dst_row_step;
           src_[0] = b * plan_.src_image_step + plan_.src_origin + r * plan_.src_row_step;
+          rows_ = hi - lo;
           execute(op.body);
+          if (plan_.rows_inside) break;  // the rows loops inside cover the class's rows
         }
       }
       t += r_hi - r_lo;
@@ -138,6 +171,26 @@ class Machine {
           for (int64_t i = 0; i < op.count; ++i) {
             execute(op.body);
             dst_[l] += op.dst_step, src_[l] += op.src_step;
+          }
+          break;
+        }
+        case Op::Kind::kRowsLoop: {
+          if (!plan_.rows_inside) throw std::logic_error("a rows loop in a plan with rows outside");
+          const int l = static_cast<int>(op.level);
+          dst_[l] = dst(op.from), src_[l] = src(op.from);
+          for (int64_t i = 0; i < rows_; ++i) {
+            execute(op.body);
+            dst_[l] += plan_.dst_row_step, src_[l] += plan_.src_row_step;
+          }
+          break;
+        }
+        case Op::Kind::kRowsCopy: {
+          // At least a vector: one contiguous copy; else its body (the rows loop).
+          const int64_t total = rows_ * op.count;
+          if (total < L_.target.vector_bytes) {
+            execute(op.body);
+          } else {
+            std::memmove(write(dst(op.from), total), read(src(op.from), total), static_cast<size_t>(total));
           }
           break;
         }
@@ -192,6 +245,7 @@ class Machine {
   uint8_t* out_;
   int64_t out_bytes_;
   int64_t dst_[kLevels] = {}, src_[kLevels] = {};
+  int64_t rows_ = 0;  // rows of the current class in this image's share of the range
 };
 
 struct TargetCase {
@@ -201,8 +255,8 @@ struct TargetCase {
 };
 
 std::vector<TargetCase> targets() {
-  Target avx512{"avx512", 64, 64, true, 8, 11, 7};
-  Target avx2{"avx2", 32, 32, false, 0, 0, 0};
+  Target avx512{"avx512", 64, 64, true, 8, 11, 7, true};
+  Target avx2{"avx2", 32, 32, false, 0, 0, 0, true};
   PlanOptions o512, o256, llvm64, llvm16;
   o512.vector_bytes = 64, o512.group_pixels = true;
   o256.vector_bytes = 32;
@@ -218,7 +272,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(3000);
-  int64_t kernels = 0, chunked = 0, grouped = 0;
+  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0;
   for (int64_t i = 0; i < n; ++i) {
     const Spec spec = testing::random_spec(rng);
     const Geometry g = *make_geometry(spec);
@@ -235,6 +289,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     ASSERT_EQ(recorded.ended, 1);
     ASSERT_EQ(recorded.held, recorded.released);
     ++kernels;
+    rows_copied += recorded.rows_copies > 0;
     for (const LoweredProgram& p : lowering.programs) chunked += p.by_chunks;
     grouped += testing::has_pixel_groups(*plan);
 
@@ -255,10 +310,40 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     }
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
-            << " kernels with groups; seed " << seed << ")\n";
+            << " kernels with groups, " << rows_copied << " with rows copies; seed " << seed << ")\n";
   if (n >= 1000) {
+    EXPECT_GT(rows_copied, n / 200);
     EXPECT_GT(chunked, n / 20);
     EXPECT_GT(grouped, n / 200);
+  }
+}
+
+// Strided output rows of the torch format on AVX-512: their gathers are written by chunks
+// (span loads and byte permutes), and the executed walk matches the golden loops.
+TEST(Walk, StridedTorchRowsGatherByChunks) {
+  std::mt19937_64 rng(testing::test_seed());
+  for (DType t : {DType::kUInt8, DType::kHalf, DType::kFloat32, DType::kFloat64}) {
+    for (int64_t w : {9, 40, 133}) {
+      Spec spec = square_spec(t, {2, 2, 5, w}, 3, 2, 1, Padding::kSame);
+      spec.format = kTorchFormat;
+      const Geometry g = *make_geometry(spec);
+      const TargetCase avx512 = targets()[0];
+      Expected<Plan> plan = make_plan(g, avx512.options);
+      ASSERT_TRUE(plan.ok()) << plan.status().message();
+      const Lowering lowering = lower(*plan, avx512.target);
+      EXPECT_FALSE(lowering.gathers.empty()) << to_string(*plan);
+      RecordingSink recorded;
+      walk(lowering, recorded);
+      const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
+      const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
+      std::vector<uint8_t> output = want.poison;
+      Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+      machine.run(recorded.kernel, 0, g.total_rows());
+      if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
+        FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
+               << to_string(*plan);
+      }
+    }
   }
 }
 

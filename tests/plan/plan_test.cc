@@ -56,6 +56,40 @@ TEST(Plan, DilatedColumnsGather) {
   EXPECT_TRUE(verify_plan(*plan).ok());
 }
 
+// The torch format at stride 1: one whole-row program per row class, rows innermost, whose
+// steps are run copies (one per (c, i, j) segment, contiguous in input and output) and the
+// fills at their ends: no gathers, for every element size and widths around a vector.
+TEST(Plan, TorchStrideOneIsRunCopiesAndFills) {
+  for (DType t : {DType::kUInt8, DType::kHalf, DType::kFloat32, DType::kFloat64, DType::kComplex128}) {
+    for (int64_t w : {1, 2, 5, 16, 17, 33}) {
+      Spec spec = square_spec(t, {2, 3, 6, w}, 3, 1, 1, Padding::kExplicit);
+      spec.format = kTorchFormat;
+      spec.pads = {1, 2, 2, 1};
+      spec.pad_value[0] = 7;
+      Expected<Geometry> g = make_geometry(spec);
+      ASSERT_TRUE(g.ok()) << g.status().message();
+      Expected<Plan> plan = make_plan(*g);
+      ASSERT_TRUE(plan.ok()) << plan.status().message();
+      EXPECT_TRUE(plan->whole_rows);
+      EXPECT_TRUE(plan->rows_inside);
+      const int64_t OW = g->cols.out, e = g->elem_size;
+      for (const PixelProgram& p : plan->programs) {
+        for (const Block& b : p.blocks) {
+          for (const Step& s : b.steps) {
+            if (s.kind == Step::Kind::kFill) continue;
+            // Never element by element along a row: a copy, or equal runs a constant distance apart.
+            EXPECT_FALSE(s.kind == Step::Kind::kGather && s.bytes == e && s.src_stride == plan->src_pixel_step)
+                << to_string(*plan);
+            EXPECT_LE(s.bytes, OW * e) << to_string(*plan);
+          }
+        }
+      }
+      EXPECT_TRUE(verify_plan(*plan).ok()) << verify_plan(*plan).message();
+      EXPECT_NE(to_string(*plan).find("rows innermost"), std::string::npos);
+    }
+  }
+}
+
 TEST(Plan, OneByOneKernelFusesWholeRows) {
   Expected<Plan> plan = make_plan(geometry({1, 7, 7, 2048}, 1, 1, 1, Padding::kValid));
   ASSERT_TRUE(plan.ok());
