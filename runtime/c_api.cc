@@ -156,13 +156,12 @@ struct FoldOf {
   int mode;
 };
 
-Expected<Geometry> geometry_of(const FoldOf* fold) {
-  Expected<Geometry> forward = geometry_of(fold->spec);  // the spec's own errors first
-  if (!forward.ok()) return forward.status();
+Status geometry_of(const FoldOf* fold, Geometry* g) {
+  PJ_RETURN_IF_ERROR(geometry_of(fold->spec, g));  // the spec's own errors first
   Spec s = from_c(*fold->spec);
   s.op = Op::kFold;
   s.mode = static_cast<FoldMode>(fold->mode);  // make_geometry checks it
-  return make_geometry(s);
+  return make_geometry(s, g);
 }
 
 void write_shape(const Dims& shape, int64_t output_shape[4], int* rank) {
