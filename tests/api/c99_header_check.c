@@ -34,6 +34,14 @@ int main(void) {
     if (pj_dtype_name((pj_dtype)-1) != NULL || pj_dtype_size((pj_dtype)1000) != 0) return 7;
     if (pj_backend_name((pj_backend)77) != NULL || pj_status_name((pj_status)-3) != NULL) return 8;
     if (pj_isa_name((pj_isa)9) != NULL || pj_set_max_isa((pj_isa)-1) != PJ_INVALID_ARGUMENT) return 9;
+    {
+      pj_spec_ex ex;
+      pj_spec_ex_init(&ex, &spec);
+      if (pj_fold_kernel_create(&ex, (pj_fold_mode)7, PJ_BACKEND_AUTO, &none) != PJ_INVALID_ARGUMENT || none != NULL) {
+        return 10;
+      }
+      if (pj_fold_kernel_create(&ex, PJ_FOLD_SUM, (pj_backend)-2, &none) != PJ_INVALID_ARGUMENT) return 11;
+    }
   }
   if (pj_kernel_create(&spec, PJ_BACKEND_AUTO, &kernel) != PJ_OK) {
     fprintf(stderr, "%s\n", pj_last_error());
