@@ -2,14 +2,19 @@
 // timed by Google Benchmark. What runs and under which name is bench/harness/candidates.h, as
 // for `patchjit bench`: names are "<row>/<shape>"; bench/summarize.py turns the JSON into ratios.
 //   build/bin/pj_suite_bench --benchmark_repetitions=5 --benchmark_out=suite.json
+//   build/bin/pj_suite_bench --random=40 --seed=3 ...   a random sweep instead of the suite
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/harness/candidates.h"
 #include "bench/peers/peers.h"
+#include "bench/peers/random_shapes.h"
 #include "bench/peers/suite.h"
 #include "patchjit/patchjit.h"
 #include "runtime/c_spec.h"
@@ -88,12 +93,43 @@ void register_shape(ShapeData& d, const std::vector<BackendVariant>& variants) {
   }
 }
 
+// --random=N [--seed=S]: the random sweep's shapes (bench/peers/random_shapes.h) instead of the
+// suite; taken out of argv before Google Benchmark reads its own flags. False on a bad value.
+bool take_sweep_flags(int* argc, char** argv, std::vector<pj::SuiteShape>* shapes) {
+  long long count = 0, seed = 1;
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    const bool is_count = arg.rfind("--random=", 0) == 0, is_seed = arg.rfind("--seed=", 0) == 0;
+    if (!is_count && !is_seed) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const char* text = arg.c_str() + arg.find('=') + 1;
+    char* end = nullptr;
+    const long long v = std::strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || v < 1 || (is_count && v > 100000)) {
+      std::fprintf(stderr, "pj_suite_bench: %s must be %s\n", arg.c_str(),
+                   is_count ? "an integer from 1 to 100000" : "a positive integer");
+      return false;
+    }
+    (is_count ? count : seed) = v;
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  if (count > 0) *shapes = pj::random_shapes(static_cast<int>(count), static_cast<uint64_t>(seed));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<pj::SuiteShape> suite = pj::benchmark_suite();
+  if (!take_sweep_flags(&argc, argv, &suite)) return 2;
   benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   const std::vector<BackendVariant> variants = backend_variants(pj_host_isa(), nullptr);
-  for (const pj::SuiteShape& shape : pj::benchmark_suite()) {
+  for (const pj::SuiteShape& shape : suite) {
     auto d = std::make_unique<ShapeData>();
     d->shape = shape;
     d->buffers = std::make_unique<ShapeBuffers>(*pj::make_geometry(shape.spec));

@@ -1,5 +1,6 @@
 #include "bench/harness/candidates.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -65,6 +66,9 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
     }
     return candidates;
   }
+  // Every needed input byte is read at least once: a copy of min(input, output) bytes.
+  const size_t copy_bytes = std::min(in_bytes, bytes);
+  candidates.push_back({"floor_copy", RowKind::kFloor, [=] { floor_copy(in, out, copy_bytes); }});
   candidates.push_back({"naive", RowKind::kPeer, [=] { golden_extract(*g, in, out); }});
   if (tf_peers_apply(b.g)) {
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }});
@@ -74,6 +78,8 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
   }
   return candidates;
 }
+
+bool is_input_floor(const std::string& floor_name) { return floor_name == "floor_copy" || floor_name == "floor_read"; }
 
 std::vector<BackendVariant> backend_variants(pj_isa top, std::vector<std::string>* skipped) {
   std::vector<BackendVariant> variants;

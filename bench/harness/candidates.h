@@ -42,12 +42,18 @@ struct ShapeBuffers {
 // What a row is: the baselines a backend is judged against, a backend, or kernel creation.
 enum class RowKind {
   kFloor,     // floor_memset, floor_vector, floor_memcpy16k: merely writing the output;
+              // floor_copy (extract): memcpy of min(input, output) bytes of the input;
               // floor_read (fold): merely reading the patches
   kPeer,      // naive (the golden loops), im2col, eigen; fold's tf_gradient, scatter
   kBackend,   // interp, xbyak_avx512, xbyak_avx2, llvm; "_t2" etc. for more threads
   kCompile,   // compile_<variant>: cold pj_kernel_create of a JIT backend (cache off)
   kCreateHit  // create_hit_<variant>: pj_kernel_create + destroy of a signature already cached
 };
+
+// Whether a floor row bounds the time from the input side (floor_copy, floor_read). The store
+// floors are alternatives (the fastest counts); an input floor must happen as well, so a shape's
+// floor is the slowest of its input floors and its fastest store floor (docs/DESIGN.md).
+bool is_input_floor(const std::string& floor_name);
 
 // One way to run the op (or merely write its output) on a shape's buffers.
 struct Candidate {

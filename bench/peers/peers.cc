@@ -80,6 +80,8 @@ void floor_memcpy_hot(void* out, size_t bytes) {
   for (size_t i = 0; i < bytes; i += sizeof hot) std::memcpy(p + i, hot, std::min(sizeof hot, bytes - i));
 }
 
+void floor_copy(const void* in, void* out, size_t bytes) { std::memcpy(out, in, bytes); }
+
 std::string peer_compiler() {
 #if defined(__clang__)
   std::string name = "clang " __clang_version__;

@@ -1,7 +1,7 @@
 // Benchmark peers beside the golden loops and the careful im2col: Eigen's
-// extract_image_patches called exactly as TensorFlow's CPU kernel calls it, and the store floor
-// (the fastest way to merely write an output of the same size). Compiled with -O3 -march=native,
-// the strongest they can be.
+// extract_image_patches called exactly as TensorFlow's CPU kernel calls it, the store floors
+// (the fastest way to merely write an output of the same size) and the copy floor. Compiled
+// with -O3 -march=native, the strongest they can be.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +29,9 @@ PJ_PEERS_API bool eigen_extract(const Geometry& g, const void* input, void* outp
 PJ_PEERS_API void floor_memset(void* out, size_t bytes);         // memset with a non-zero byte
 PJ_PEERS_API void floor_vector_stores(void* out, size_t bytes);  // widest vector stores of non-zero data
 PJ_PEERS_API void floor_memcpy_hot(void* out, size_t bytes);     // memcpy from a hot 16 KiB buffer
+// The copy floor: memcpy of `bytes` bytes of the input (min(input, output) for extract: every
+// needed input byte is read at least once, and a 1x1 kernel or space-to-depth is a copy).
+PJ_PEERS_API void floor_copy(const void* in, void* out, size_t bytes);
 
 // "g++ 12.2.0 -O3 -march=native" etc.: how the peers were built.
 PJ_PEERS_API std::string peer_compiler();

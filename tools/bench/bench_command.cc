@@ -1,6 +1,6 @@
-// patchjit bench: every backend against the peers and the store floor, for one signature or the
-// suite, with every output checked against the golden loops; a table, and optionally Google
-// Benchmark JSON and an SVG chart. What runs is bench/harness (as for bench/suite_bench.cc).
+// patchjit bench: every backend against the peers and the floor, for one signature, the suite or
+// a random sweep, with every output checked against the golden loops; a table, and optionally
+// Google Benchmark JSON and an SVG chart. What runs is bench/harness (as for bench/suite_bench.cc).
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench/peers/peers.h"
+#include "bench/peers/random_shapes.h"
 #include "bench/peers/suite.h"
 #include "patchjit/patchjit.h"
 #include "tools/bench/flags.h"
@@ -35,15 +37,21 @@ const char kUsage[] =
     "patchjit bench (--shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1]\n"
     "                [--rates 1,R,C,1] (--padding SAME|VALID | --pads T,B,L,R) [--pad-value V]\n"
     "                [--format tf|torch] [--layout nhwc|nchw] [--patch-order hwc|chw]\n"
-    "                [--patches rows|columns] | --suite [--format tf|torch]) [--op extract|fold [--mode sum|mean]]\n"
+    "                [--patches rows|columns] | (--suite | --random N [--seed S]) [--format tf|torch])\n"
+    "               [--op extract|fold [--mode sum|mean]]\n"
     "               [--threads 1,2] [--min-time SECONDS] [--repetitions N] [--json FILE] [--svg FILE]\n"
     "  Times every backend against the peers (the golden loops, a careful im2col, Eigen as\n"
-    "  TensorFlow calls it) and the store floor, every output checked identical, as a table.\n"
+    "  TensorFlow calls it) and the floor (the fastest store floor, or the copy of min(input, output)\n"
+    "  bytes when slower), every output checked identical, as a table.\n"
     "  Format flags as for info (docs/SEMANTICS.md §6-§8). Eigen computes TensorFlow's op only; for\n"
     "  the torch format im2col is a careful NCHW im2col (one memcpy per channel, tap and output\n"
     "  row); other formats have the golden loops as their only peer. --suite --format torch runs\n"
     "  the suite's shapes in the torch format.\n"
-    "  --op fold times fold (patches -> image, the gradient) of the signature or suite instead: its\n"
+    "  --random N [--seed S]: a sweep of N unseen shapes drawn from seed S (1): every element size,\n"
+    "  depth 1-1024, kernels 1-7, strides 1-3, rates 1-3, SAME and VALID, outputs 0.05-16 MB; the\n"
+    "  same seed draws the same shapes anywhere. After the table, the worst shapes of each backend\n"
+    "  by time over the floor and by speed-up over each peer.\n"
+    "  --op fold times fold (patches -> image, the gradient) of the shapes instead: its\n"
     "  peers are the golden loops, TensorFlow's gradient algorithm (index image through Eigen,\n"
     "  ordered segment sum) and a careful scatter col2im; its floor is the slower of writing the\n"
     "  image and reading the patches (floor_read). The JIT backends have no fold emitter yet.\n"
@@ -58,10 +66,14 @@ const char kUsage[] =
 // after it runs, to prove that the check catches a wrong result.
 const char kCorruptVariable[] = "PATCHJIT_TEST_CORRUPT";
 
+// The random sweep lists this many worst shapes per backend and ratio.
+const size_t kWorstShown = 5;
+
 struct Options {
   std::vector<SuiteShape> shapes;
   ShapeBenchOptions measure;  // --threads, --min-time, --repetitions
   std::string json_path, svg_path;
+  std::string sweep;  // the random sweep's line of the header, if one runs
 };
 
 // Restores the ISA cap and the cache limits the run found, however it ends.
@@ -127,23 +139,35 @@ std::optional<Failure> parse_options(const Flags& flags, Options* o) {
   if (flags.has("json")) o->json_path = flags.get("json");
   if (flags.has("svg")) o->svg_path = flags.get("svg");
 
-  if (flags.on("suite")) {
+  if (flags.has("seed") && !flags.has("random")) return usage_error("--seed is the random sweep's: give --random N too");
+  if (flags.on("suite") && flags.has("random")) return usage_error("give --suite or --random, not both");
+  if (flags.on("suite") || flags.has("random")) {
+    const std::string which = flags.on("suite") ? "--suite" : "--random";
     FlagSet signature = signature_flags(true);
     signature += format_flags(false);
     for (const std::string& name : signature.values) {
-      if (flags.has(name) && name != "format") return usage_error("--suite takes no --" + name + ": it has its own shapes");
+      if (flags.has(name) && name != "format") return usage_error(which + " takes no --" + name + ": it has its own shapes");
     }
-    // --suite --format torch: the suite's shapes in the torch format (NCHW in, columns out).
+    std::vector<SuiteShape> shapes = benchmark_suite();
+    if (flags.has("random")) {
+      int64_t count = 0, seed = 1;
+      if (auto f = parse_positive_count("random", flags.get("random"), 100000, &count)) return f;
+      if (flags.has("seed")) {
+        if (auto f = parse_positive_count("seed", flags.get("seed"), std::numeric_limits<int64_t>::max(), &seed)) return f;
+      }
+      shapes = random_shapes(static_cast<int>(count), static_cast<uint64_t>(seed));
+      o->sweep = "random sweep: " + std::to_string(count) + (count == 1 ? " shape" : " shapes") + " from seed " + std::to_string(seed) +
+                 " (patchjit bench --random " + std::to_string(count) + " --seed " + std::to_string(seed) + " draws them again)\n";
+    }
+    // --format torch: the shapes in the torch format (NCHW in, columns out).
     pj_spec_ex format;
     pj_spec_ex_init(&format, nullptr);
     if (auto f = parse_format(flags, &format)) return f;
     const Spec as = from_c(format);
-    for (const SuiteShape& shape : benchmark_suite()) {
-      o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
-    }
+    for (const SuiteShape& shape : shapes) o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
     return fold_shapes(flags, o);
   }
-  if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes) or --suite");
+  if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes), --suite or --random N");
   pj_spec_ex spec;
   if (auto f = parse_signature_ex(flags, &spec)) return f;
   Spec s = from_c(spec);
@@ -231,6 +255,7 @@ std::optional<Failure> bench(const Flags& flags) {
   results.repetitions = o.measure.repetitions;
   results.threads = o.measure.threads;
   std::fputs(format_header(results).c_str(), stdout);
+  std::fputs(o.sweep.c_str(), stdout);
   for (const std::string& s : skipped) std::printf("not measured: backend %s\n", s.c_str());
   std::fflush(stdout);
 
@@ -246,6 +271,7 @@ std::optional<Failure> bench(const Flags& flags) {
     results.shapes.push_back(std::move(result));
   }
   std::fputs(format_summary(results).c_str(), stdout);
+  if (!o.sweep.empty()) std::fputs(format_worst(results, kWorstShown).c_str(), stdout);
   std::fputs(warnings(results).c_str(), stdout);
 
   if (!o.json_path.empty()) {

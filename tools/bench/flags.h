@@ -7,7 +7,7 @@
 namespace pj::cli {
 
 inline FlagSet bench_flags() {
-  FlagSet flags{{"threads", "json", "svg", "min-time", "repetitions", "op", "mode"}, {"suite"}, {}};
+  FlagSet flags{{"threads", "json", "svg", "min-time", "repetitions", "op", "mode", "random", "seed"}, {"suite"}, {}};
   flags += signature_flags(true);
   flags += format_flags(false);
   return flags;

@@ -10,17 +10,19 @@ const Row* ShapeResult::find(const std::string& row_name) const {
 }
 
 const Row* ShapeResult::floor() const {
-  // The store floors (writing the output) are alternatives: the fastest counts. Reading the
-  // input (floor_read) must happen too: the floor is the slower of the two.
+  // The store floors (writing the output) are alternatives: the fastest counts. The input floors
+  // (floor_copy, floor_read) must happen too: the floor is the slowest of those and that.
   const Row* store = nullptr;
-  const Row* read = nullptr;
   for (const Row& row : rows) {
-    if (row.kind != RowKind::kFloor) continue;
-    const Row*& best = row.name == "floor_read" ? read : store;
-    if (!best || row.measurement.median().real < best->measurement.median().real) best = &row;
+    if (row.kind != RowKind::kFloor || bench::is_input_floor(row.name)) continue;
+    if (!store || row.measurement.median().real < store->measurement.median().real) store = &row;
   }
-  if (!store || !read) return store ? store : read;
-  return read->measurement.median().real > store->measurement.median().real ? read : store;
+  const Row* slowest = store;
+  for (const Row& row : rows) {
+    if (row.kind != RowKind::kFloor || !bench::is_input_floor(row.name)) continue;
+    if (!slowest || row.measurement.median().real > slowest->measurement.median().real) slowest = &row;
+  }
+  return slowest;
 }
 
 std::string thread_list(const std::vector<int>& threads) {

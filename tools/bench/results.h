@@ -31,8 +31,8 @@ struct ShapeResult {
   std::vector<Row> rows;
 
   const Row* find(const std::string& row_name) const;
-  // The floor measured in this run: the fastest store floor, or the read floor (fold) when that
-  // is slower; null when none was.
+  // The floor measured in this run: the fastest store floor, or an input floor (floor_copy,
+  // floor_read) when that is slower; null when none was.
   const Row* floor() const;
 };
 

@@ -145,7 +145,7 @@ std::string to_svg(const BenchResults& r) {
   ly += 18;
   legend_line("peers", "peer", peers);
   legend_item("<path d=\"M3,-1 L11,-1 L7,5 Z\" fill=\"#000\"/><path d=\"M3,11 L11,11 L7,5 Z\" fill=\"#000\"/>",
-              "store floor (fastest of memset, vector stores, memcpy)", "floor");
+              "floor (fastest store floor, or the input copy or read when slower)", "floor");
 
   // Groups.
   const double top = ly + 40;
@@ -183,7 +183,7 @@ std::string to_svg(const BenchResults& r) {
       const double gbps = bytes_per_second(shape, *floor) / 1e9;
       const double fx = axis.x(gbps), top_y = y - 1, bottom_y = y + height + 1;
       floor_marks += printf_string(
-          "<g class=\"floor\" data-shape=\"%s\" data-x=\"%.1f\"><title>store floor (%s) on %s: %.3g GB/s</title>"
+          "<g class=\"floor\" data-shape=\"%s\" data-x=\"%.1f\"><title>floor (%s) on %s: %.3g GB/s</title>"
           "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"#000\"/><path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"#000\"/></g>\n",
           escaped(shape.name).c_str(), fx, escaped(floor->name).c_str(), escaped(shape.name).c_str(), gbps, fx - 4,
           top_y - 6, fx + 4, top_y - 6, fx, top_y, fx - 4, bottom_y + 6, fx + 4, bottom_y + 6, fx, bottom_y);

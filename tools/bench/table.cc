@@ -86,8 +86,9 @@ std::string format_header(const BenchResults& r) {
           "  tf_gradient = TensorFlow's gradient algorithm (index image through Eigen, ordered segment sum),\n"
           "  scatter = a careful scatter col2im (Caffe's and PyTorch's CPU loops)\n";
   text += "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
-          "  16 KiB buffer), and for fold floor_read, merely reading the patches; x floor = time / the\n"
-          "  fastest store floor, or floor_read when slower; over P = P's time / this time\n";
+          "  16 KiB buffer); floor_copy: memcpy of min(input, output) bytes of the input (extract); floor_read:\n"
+          "  merely reading the patches (fold); x floor = time / the fastest store floor, or floor_copy or\n"
+          "  floor_read when slower; over P = P's time / this time\n";
   text += printf_string("timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"
                         "  every output checked byte for byte against the golden loops; spread = (slowest -\n"
                         "  fastest) / median of the repetitions, '!' over %.0f%%; load average %.2f on %d cpus\n",
@@ -183,6 +184,44 @@ std::string format_summary(const BenchResults& r) {
     text += printf_string("  %-*s %16s", kNameWidth, name.c_str(), cell(v[0], true).c_str());
     for (size_t p = 0; p < peers.size(); ++p) text += printf_string(" %16s", cell(v[p + 1], false).c_str());
     text += "\n";
+  }
+  return text;
+}
+
+std::string format_worst(const BenchResults& r, size_t count) {
+  const std::vector<std::string> peers = peer_names(r.shapes);
+  std::vector<std::string> backends;
+  for (const ShapeResult& shape : r.shapes) {
+    for (const Row& row : shape.rows) {
+      if (row.kind == RowKind::kBackend && std::find(backends.begin(), backends.end(), row.name) == backends.end()) {
+        backends.push_back(row.name);
+      }
+    }
+  }
+  std::string text = printf_string("\nworst shapes: the %zu highest x floor and lowest speed-ups over each peer, per backend\n", count);
+  for (const std::string& backend : backends) {
+    text += "  " + backend + "\n";
+    // metric 0 is x floor, metric p + 1 the speed-up over peers[p].
+    for (size_t metric = 0; metric <= peers.size(); ++metric) {
+      std::vector<std::pair<double, const ShapeResult*>> worst;
+      for (const ShapeResult& shape : r.shapes) {
+        const Row* row = shape.find(backend);
+        const Row* base = metric == 0 ? shape.floor() : shape.find(peers[metric - 1]);
+        if (!row || !base) continue;
+        worst.emplace_back(metric == 0 ? seconds(*row) / seconds(*base) : seconds(*base) / seconds(*row), &shape);
+      }
+      if (worst.empty()) continue;
+      // Highest x floor first; lowest speed-up first.
+      std::sort(worst.begin(), worst.end(), [metric](const auto& a, const auto& b) {
+        return metric == 0 ? a.first > b.first : a.first < b.first;
+      });
+      worst.resize(std::min(worst.size(), count));
+      text += printf_string("    %-14s", metric == 0 ? "x floor" : ("over " + peers[metric - 1]).c_str());
+      for (size_t i = 0; i < worst.size(); ++i) {
+        text += printf_string("%s%7s %s\n", i ? "                  " : "", format_ratio(worst[i].first).c_str(),
+                              worst[i].second->name.c_str());
+      }
+    }
   }
   return text;
 }

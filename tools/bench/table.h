@@ -19,6 +19,10 @@ std::string format_shape(const ShapeResult& shape);
 // a single shape.
 std::string format_summary(const BenchResults& results);
 
+// The random sweep's report: per backend row, the `count` worst shapes by time over the floor
+// (highest first) and by speed-up over each peer (lowest first).
+std::string format_worst(const BenchResults& results, size_t count);
+
 // "45.2 us", "1.23 ms", "850 ns": three significant digits.
 std::string format_seconds(double seconds);
 

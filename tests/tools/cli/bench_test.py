@@ -23,7 +23,7 @@ SHAPE = "f32_1x8x8x4_k3s1_same"
 SIGNATURE = ["--shape", "1,8,8,4", "--ksizes", "1,3,3,1", "--strides", "1,1,1,1", "--rates", "1,1,1,1",
              "--padding", "SAME"]
 FAST = ["--min-time", "0.01", "--repetitions", "1"]
-FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k"}
+FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k", "floor_copy"}
 PEERS = {"naive", "im2col", "eigen"}
 ROW = re.compile(r"^  (\S+)\s+[0-9.]+ (?:ns|us|ms|s)\s+[0-9.]+\s+[0-9.]+x")
 
@@ -63,7 +63,8 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(self.code, 0, self.stderr)
         self.assertEqual(self.stderr, "", "no progress when stderr is not a terminal")
         self.assertIn(SHAPE + ": float32 [1,8,8,4]", self.stdout)
-        self.assertEqual(self.rows[:6], ["floor_memset", "floor_vector", "floor_memcpy16k", "naive", "im2col", "eigen"])
+        self.assertEqual(self.rows[:7], ["floor_memset", "floor_vector", "floor_memcpy16k", "floor_copy", "naive",
+                                         "im2col", "eigen"])
         backends = self.backends()
         self.assertIn("interp", backends)
         self.assertIn("interp_t2", backends)
@@ -123,6 +124,51 @@ class BenchTest(unittest.TestCase):
         with open(self.json_path) as f:
             entries = json.load(f)["benchmarks"]
         return {e["run_name"].split("/")[0]: e["real_time"] for e in entries if e.get("aggregate_name") == "median"}
+
+    def test_the_floor_is_the_fastest_store_floor_or_the_copy_when_slower(self):
+        medians = self.medians()
+        store = min(medians[f] for f in FLOORS - {"floor_copy"})
+        floor = max(store, medians["floor_copy"])
+        lines = {ROW.match(l).group(1): l for l in self.stdout.splitlines() if ROW.match(l)}
+        # The floor's own row is 1.00x; each row's x floor is its time over that floor.
+        name = "floor_copy" if medians["floor_copy"] > store else min(FLOORS - {"floor_copy"}, key=medians.get)
+        self.assertRegex(lines[name], r"\s1\.00x\s")
+        for row, line in lines.items():
+            shown = float(re.search(r"\s([0-9.]+)x\s", line).group(1))
+            self.assertAlmostEqual(shown, medians[row] / floor, delta=0.01 * shown + 0.006, msg=line)
+
+    def test_random_sweep(self):
+        # Shapes drawn from a seed, the same each run, each benchmarked and checked as a
+        # signature is, then the worst shapes of each backend.
+        code, stdout, err = run("--random", "2", "--seed", "11", *FAST)
+        self.assertEqual(code, 0, err)
+        self.assertIn("random sweep: 2 shapes from seed 11 (patchjit bench --random 2 --seed 11 draws them again)", stdout)
+        names = re.findall(r"^(\w+): \w+ \[", stdout, re.M)
+        self.assertEqual(len(names), 2, stdout)
+        self.assertIn("(random 1 of seed 11)", stdout)
+        self.assertIn("over 2 shapes: geometric mean (worst)", stdout)
+        worst = stdout[stdout.index("worst shapes: the 5 highest x floor"):]
+        self.assertRegex(worst, r"\n  interp\n    x floor\s+[0-9.]+x (\w+)\n\s+[0-9.]+x (\w+)\n    over naive")
+        for name in names:
+            self.assertIn(name, worst)
+        code, again, err = run("--random", "1", "--seed", "11", "--op", "fold", *FAST)
+        if "bool" not in names[0]:  # fold has no bool: a sweep of one bool shape has nothing to run
+            self.assertEqual(code, 0, err)
+            self.assertIn("fold_" + names[0], again)
+        # In the torch format the same shapes, in NCHW, beside the NCHW im2col.
+        code, torch, err = run("--random", "1", "--seed", "11", "--format", "torch", *FAST)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(torch, r"\n\w+_torch: \w+ \[.*\(random 1 of seed 11\)\n")
+        self.assertIn("over im2col", torch)
+        for args, message in {("--random", "0"): "--random must be an integer from 1 to 100000, got '0'",
+                              ("--random", "2", "--seed", "x"): "--seed must be an integer from 1",
+                              ("--seed", "3"): "--seed is the random sweep's: give --random N too",
+                              ("--random", "2", "--suite"): "give --suite or --random, not both",
+                              ("--random", "2", "--shape", "1,2,3,4"): "--random takes no --shape"}.items():
+            code, stdout, err = run(*args, *FAST)
+            self.assertEqual(code, 2, f"{args}: {err}")
+            self.assertIn(message, err, args)
+            self.assertEqual(stdout, "", args)
 
     def test_rows_with_more_threads_slower_than_one_are_marked(self):
         medians = self.medians()
@@ -296,7 +342,7 @@ class BenchTest(unittest.TestCase):
 
     def test_flag_errors_exit_2(self):
         cases = {
-            (): "give a signature",
+            (): "give a signature (--shape N,H,W,C and the attributes), --suite or --random N",
             ("--suite", "--shape", "1,2,3,4"): "--suite takes no --shape",
             ("--bogus",): "unknown flag --bogus",
             (*SIGNATURE, "--threads", "1,x"): "--threads must be an integer",
