@@ -28,19 +28,6 @@ void sum_scalar(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n
   }
 }
 
-// f on the runs' elements from byte `offset` on (a vector loop's tail), 64 runs per call.
-void sum_from(SumRuns f, uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst,
-              int64_t offset) {
-  const uint8_t* moved[64];
-  int64_t first = 0;
-  do {
-    const int64_t count = taps - first < 64 ? taps - first : 64;
-    for (int64_t t = 0; t < count; ++t) moved[t] = src[first + t] + offset;
-    f(dst + offset, moved, count, n, from_dst || first > 0);
-    first += count;
-  } while (first < taps);
-}
-
 // The lane types of a vector add; half and bfloat16 add in float lanes, rounding after each add.
 enum class Lane { kF32, kF64, kI8, kI16, kI32, kI64, kHalf, kBFloat16 };
 
@@ -96,13 +83,37 @@ struct Avx512Narrow {
   PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm512_add_ps(a, b))); }
 };
 
-// Four blocks at a time (four independent add chains), then one, then the tail.
+// One block's sum at byte `offset`. A partial last block is summed first as the block that ends
+// at the runs' end, overlapping the one before it (each lane's adds are the same either way),
+// and stored last: with from_dst it reads dst before any store has changed it.
+// (Two copies: each is compiled for its own instruction set.)
+template <typename V>
+PJ_AVX512 typename V::Acc sum_block_avx512(const uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t offset,
+                                           bool from_dst) {
+  typename V::Acc a = from_dst ? V::load(dst + offset) : V::zero();
+  for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + offset));
+  return a;
+}
+template <typename V>
+PJ_AVX2 typename V::Acc sum_block_avx2(const uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t offset,
+                                       bool from_dst) {
+  typename V::Acc a = from_dst ? V::load(dst + offset) : V::zero();
+  for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + offset));
+  return a;
+}
+
+// Four blocks at a time (four independent add chains), then one, then the overlapping last.
 template <typename V>
 PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, int64_t size,
                           bool from_dst, SumRuns tail) {
   using Acc = typename V::Acc;
   constexpr int64_t B = V::kBlock;
   const int64_t bytes = n * size;
+  // Shorter than a block: the AVX2 loop (masked 512-bit loads and stores are slow on some CPUs,
+  // AMD's).
+  if (bytes < B) return tail(dst, src, taps, n, from_dst);
+  const int64_t last = bytes - B;
+  const Acc last_sum = bytes % B ? sum_block_avx512<V>(dst, src, taps, last, from_dst) : Acc{};
   int64_t i = 0;
   for (; i + 4 * B <= bytes; i += 4 * B) {
     Acc a0 = from_dst ? V::load(dst + i) : V::zero(), a1 = from_dst ? V::load(dst + i + B) : V::zero();
@@ -120,8 +131,7 @@ PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps,
     for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
     V::store(dst + i, a);
   }
-  // The tail by the AVX2 loop: masked 512-bit loads and stores are slow on some CPUs (AMD's).
-  if (i < bytes) sum_from(tail, dst, src, taps, (bytes - i) / size, from_dst, i);
+  if (bytes % B) V::store(dst + last, last_sum);
 }
 
 template <typename V, int64_t kSize, SumRuns kTail>
@@ -129,7 +139,8 @@ PJ_AVX512 void sum_avx512_of(uint8_t* dst, const uint8_t* const* src, int64_t ta
   sum_avx512<V>(dst, src, taps, n, kSize, from_dst, kTail);
 }
 
-// ---- AVX2: blocks of 32 bytes (half: 16 bytes), the tail by the element loop ----
+// ---- AVX2: blocks of 32 bytes (half: 16 bytes), the overlapping last block; shorter runs by the
+// element loop ----
 
 template <Lane L>
 struct Avx2 {
@@ -163,6 +174,9 @@ PJ_AVX2 void sum_avx2(uint8_t* dst, const uint8_t* const* src, int64_t taps, int
   using Acc = typename V::Acc;
   constexpr int64_t B = V::kBlock, kSize = sizeof(typename E::Storage);
   const int64_t bytes = n * kSize;
+  if (bytes < B) return sum_scalar<E>(dst, src, taps, n, from_dst);
+  const int64_t last = bytes - B;
+  const Acc last_sum = bytes % B ? sum_block_avx2<V>(dst, src, taps, last, from_dst) : Acc{};
   int64_t i = 0;
   for (; i + 2 * B <= bytes; i += 2 * B) {
     Acc a0 = from_dst ? V::load(dst + i) : V::zero(), a1 = from_dst ? V::load(dst + i + B) : V::zero();
@@ -174,11 +188,11 @@ PJ_AVX2 void sum_avx2(uint8_t* dst, const uint8_t* const* src, int64_t taps, int
     for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src[t] + i));
     V::store(dst + i, a);
   }
-  if (i < bytes) sum_from(sum_scalar<E>, dst, src, taps, (bytes - i) / kSize, from_dst, i);
+  if (bytes % B) V::store(dst + last, last_sum);
 }
 
-// One dtype's loops: AVX-512 over whole 64-byte blocks with the AVX2 loop for the tail, AVX2
-// over 32-byte blocks with the element loop for the tail, and the element loop.
+// One dtype's loops: AVX-512 over 64-byte blocks with the AVX2 loop for shorter runs, AVX2 over
+// 32-byte blocks with the element loop for shorter runs, and the element loop.
 template <typename V512, int64_t kSize, typename V256, typename E>
 struct Loops {
   static constexpr SumRuns kAvx2 = sum_avx2<V256, E>;

@@ -1,7 +1,7 @@
 #include "codegen/plan/fold_plan.h"
 
 #include <algorithm>
-
+#include <tuple>
 
 namespace pj {
 namespace {
@@ -46,15 +46,26 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
   const bool hwc = g.format.order == PatchOrder::kHwc;
   p.patch_channel_step = g.patch_steps.element * (hwc ? 1 : g.rows.ksize * g.cols.ksize);
   p.image_column_step = g.image_steps.pixel * cols.stride;
-  const bool channels_contiguous = p.patch_channel_step == e && g.image_steps.channel == e;
-  const bool columns_contiguous = g.patch_steps.position == e && p.image_column_step == e;
-  p.channels_inner = channels_contiguous || !columns_contiguous;
-  p.column_first.reserve(static_cast<size_t>(cols.in) + 1);
-  for (int64_t w = 0; w < cols.in; ++w) {
-    p.column_first.push_back(static_cast<int64_t>(p.column_taps.size()));
-    for_each_tap(cols, w, [&](FoldTap tap) { p.column_taps.push_back(tap); });
+  p.channels_inner = g.image_steps.channel < g.image_steps.pixel;
+  if (!p.channels_inner && g.patch_steps.position == e && p.image_column_step == e && !p.passes.empty()) {
+    // Stride 1: pass j reaches columns [ow_begin, ow_end) + j*rate - pad.
+    p.inner_begin = 0, p.inner_end = cols.in;
+    for (const ColumnPass& pass : p.passes) {
+      const int64_t offset = pass.j * cols.rate - cols.pad_before;
+      p.inner_begin = std::max(p.inner_begin, pass.ow_begin + offset);
+      p.inner_end = std::min(p.inner_end, pass.ow_end + offset);
+    }
+    if (p.inner_begin >= p.inner_end) p.inner_begin = p.inner_end = 0;
   }
-  p.column_first.push_back(static_cast<int64_t>(p.column_taps.size()));
+  for (auto [axis, first, taps] : {std::tuple{&cols, &p.column_first, &p.column_taps},
+                                   std::tuple{&g.rows, &p.row_first, &p.row_taps}}) {
+    first->reserve(static_cast<size_t>(axis->in) + 1);
+    for (int64_t x = 0; x < axis->in; ++x) {
+      first->push_back(static_cast<int64_t>(taps->size()));
+      for_each_tap(*axis, x, [&](FoldTap tap) { taps->push_back(tap); });
+    }
+    first->push_back(static_cast<int64_t>(taps->size()));
+  }
   return p;
 }
 
@@ -70,6 +81,10 @@ std::string to_string(const FoldPlan& p) {
   if (p.passes.size() > kShown) text += cat(" ... (", p.passes.size(), " in all)");
   text += cat("\n  innermost loop over ", p.channels_inner ? "channels" : "output columns", ", vectors ",
               isa_name(p.isa), "\n");
+  if (p.inner_begin < p.inner_end) {
+    text += cat("  image columns [", p.inner_begin, ",", p.inner_end, ") sum all ", p.passes.size(),
+                " column taps of each row tap at once\n");
+  }
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;
 }

@@ -35,17 +35,25 @@ struct ColumnPass {
 struct FoldPlan {
   Geometry geometry;
   std::vector<ColumnPass> passes;  // kernel columns in descending order; none empty
-  // The innermost loop: over channels (both the image's and the patches' channels contiguous, as
-  // in the tf format) or else over a pass's output columns (torch's format at stride 1: contiguous
-  // in both).
+  // The innermost loop: over channels where the image's channels are closer together than its
+  // pixels (nhwc), else over a pass's output columns (nchw: each channel's row is a run).
   bool channels_inner = true;
+  // Image columns [inner_begin, inner_end) that every column pass reaches, when output columns
+  // are contiguous in the patches and the image (nchw, columns, stride 1): each channel's row
+  // there is one sum of all its taps' runs, in registers, and each border pixel one sum of its
+  // own taps. Empty otherwise: the passes are added one by one.
+  int64_t inner_begin = 0, inner_end = 0;
   // The taps of every image column w, ascending in ow: column_taps[column_first[w] ..
-  // column_first[w + 1]). Their count times the row's is the pixel's number of contributions.
-  std::vector<int64_t> column_first;
-  std::vector<FoldTap> column_taps;
+  // column_first[w + 1]); and of every image row h, ascending in oh, likewise. A pixel's number of
+  // contributions is its row's count times its column's.
+  std::vector<int64_t> column_first, row_first;
+  std::vector<FoldTap> column_taps, row_taps;
   int64_t column_count(int64_t w) const {
     return column_first[static_cast<size_t>(w) + 1] - column_first[static_cast<size_t>(w)];
   }
+  int64_t row_count(int64_t h) const { return row_first[static_cast<size_t>(h) + 1] - row_first[static_cast<size_t>(h)]; }
+  const FoldTap* column_taps_of(int64_t w) const { return column_taps.data() + column_first[static_cast<size_t>(w)]; }
+  const FoldTap* row_taps_of(int64_t h) const { return row_taps.data() + row_first[static_cast<size_t>(h)]; }
 
   // The instruction set of the contiguous adds (interp/vector_adds.h): the host's, capped.
   Isa isa = Isa::kNone;
