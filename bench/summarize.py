@@ -11,7 +11,7 @@ import math
 import sys
 from collections import defaultdict
 
-FLOORS = ("floor_memset", "floor_vector", "floor_memcpy16k")  # alternatives: the fastest counts
+FLOORS = ("floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream")  # alternatives: the fastest counts
 INPUT_FLOORS = ("floor_copy", "floor_read")  # must happen as well: the floor is the slowest
 DRAM_SHAPE = "f32_4x112x112x64_k3s1_same"  # judged against the floor alone
 TINY_SHAPE = "f32_1x10x10x3_k3s1_same"      # judged by its own target

@@ -54,6 +54,7 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
       {"floor_memset", RowKind::kFloor, [=] { floor_memset(out, bytes); }},
       {"floor_vector", RowKind::kFloor, [=] { floor_vector_stores(out, bytes); }},
       {"floor_memcpy16k", RowKind::kFloor, [=] { floor_memcpy_hot(out, bytes); }},
+      {"floor_stream", RowKind::kFloor, [=] { floor_stream(out, bytes); }},
   };
   if (!b.g.extract()) {  // fold reads every patch once: the read floor
     candidates.push_back({"floor_read", RowKind::kFloor, [=] { floor_vector_loads(in, in_bytes); }});

@@ -41,7 +41,7 @@ struct ShapeBuffers {
 
 // What a row is: the baselines a backend is judged against, a backend, or kernel creation.
 enum class RowKind {
-  kFloor,     // floor_memset, floor_vector, floor_memcpy16k: merely writing the output;
+  kFloor,     // floor_memset, floor_vector, floor_memcpy16k, floor_stream: merely writing the output;
               // floor_copy (extract): memcpy of min(input, output) bytes of the input;
               // floor_read (fold): merely reading the patches
   kPeer,      // naive (the golden loops), im2col, eigen; fold's tf_gradient, scatter

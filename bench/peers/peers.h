@@ -29,6 +29,7 @@ PJ_PEERS_API bool eigen_extract(const Geometry& g, const void* input, void* outp
 PJ_PEERS_API void floor_memset(void* out, size_t bytes);         // memset with a non-zero byte
 PJ_PEERS_API void floor_vector_stores(void* out, size_t bytes);  // widest vector stores of non-zero data
 PJ_PEERS_API void floor_memcpy_hot(void* out, size_t bytes);     // memcpy from a hot 16 KiB buffer
+PJ_PEERS_API void floor_stream(void* out, size_t bytes);         // non-temporal vector stores, then sfence
 // The copy floor: memcpy of `bytes` bytes of the input (min(input, output) for extract: every
 // needed input byte is read at least once, and a 1x1 kernel or space-to-depth is a copy).
 PJ_PEERS_API void floor_copy(const void* in, void* out, size_t bytes);

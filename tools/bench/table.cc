@@ -86,7 +86,7 @@ std::string format_header(const BenchResults& r) {
           "  tf_gradient = TensorFlow's gradient algorithm (index image through Eigen, ordered segment sum),\n"
           "  scatter = a careful scatter col2im (Caffe's and PyTorch's CPU loops)\n";
   text += "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
-          "  16 KiB buffer); floor_copy: memcpy of min(input, output) bytes of the input (extract); floor_read:\n"
+          "  16 KiB buffer, non-temporal vector stores); floor_copy: memcpy of min(input, output) bytes of the input (extract); floor_read:\n"
           "  merely reading the patches (fold); x floor = time / the fastest store floor, or floor_copy or\n"
           "  floor_read when slower; over P = P's time / this time\n";
   text += printf_string("timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"

@@ -23,7 +23,7 @@ SHAPE = "f32_1x8x8x4_k3s1_same"
 SIGNATURE = ["--shape", "1,8,8,4", "--ksizes", "1,3,3,1", "--strides", "1,1,1,1", "--rates", "1,1,1,1",
              "--padding", "SAME"]
 FAST = ["--min-time", "0.01", "--repetitions", "1"]
-FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k", "floor_copy"}
+FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream", "floor_copy"}
 PEERS = {"naive", "im2col", "eigen"}
 ROW = re.compile(r"^  (\S+)\s+[0-9.]+ (?:ns|us|ms|s)\s+[0-9.]+\s+[0-9.]+x")
 
@@ -63,8 +63,8 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(self.code, 0, self.stderr)
         self.assertEqual(self.stderr, "", "no progress when stderr is not a terminal")
         self.assertIn(SHAPE + ": float32 [1,8,8,4]", self.stdout)
-        self.assertEqual(self.rows[:7], ["floor_memset", "floor_vector", "floor_memcpy16k", "floor_copy", "naive",
-                                         "im2col", "eigen"])
+        self.assertEqual(self.rows[:8], ["floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream",
+                                         "floor_copy", "naive", "im2col", "eigen"])
         backends = self.backends()
         self.assertIn("interp", backends)
         self.assertIn("interp_t2", backends)
