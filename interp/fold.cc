@@ -69,91 +69,101 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       add_elements<E>(dst, dst_step, src, src_step, n);
     }
   };
-  for (int64_t t = row_begin; t < row_end; ++t) {
-    const int64_t b = t / g.rows.in, h = t % g.rows.in;
-    uint8_t* row = out + b * is.image + h * is.row;
-    const uint8_t* patches = in + b * ps.image;
-    const FoldTap* row_taps = p.row_taps_of(h);
-    const int64_t row_count = p.row_count(h);
-    if (by_pixel) {
-      // Each pixel's runs, row tap outer and column tap inner, which is ascending (oh, ow).
-      const uint8_t* runs[kBatch];
-      for (int64_t w = col_begin; w < col_end; ++w) {
-        const FoldTap* col = p.column_taps_of(w);
-        const int64_t col_n = p.column_count(w);
-        int n = 0;
-        bool started = false;
-        for (int64_t r = 0; r < row_count; ++r) {
-          const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + row_taps[r].k * kw * C * ps.element;
-          for (int64_t c = 0; c < col_n; ++c) {
-            runs[n++] = patch_row + col[c].out * ps.position + col[c].k * C * ps.element;
-            if (n == kBatch) sum(row + w * is.pixel, runs, n, C, started), started = true, n = 0;
-          }
-        }
-        if (n > 0 || !started) sum(row + w * is.pixel, runs, n, C, started);
-      }
-    } else {
-      // Pixels [a, b) pass by pass: zeroed, then each row tap's column passes added.
-      auto add_passes = [&](int64_t a, int64_t b) {
-        if (a >= b) return;
-        zero_pixels(g, row + a * is.pixel, b - a);
-        for (int64_t r = 0; r < row_count; ++r) {
-          const FoldTap tap = row_taps[r];
-          const uint8_t* patch_row = patches + tap.out * g.cols.out * ps.position;
-          for (const ColumnPass& pass : p.passes) {
-            int64_t begin, end;
-            clip(g.cols, pass, a, b, &begin, &end);
-            if (begin >= end) continue;
-            const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
-            const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
-            uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
-            if (p.channels_inner) {
-              for (int64_t ow = 0; ow < end - begin; ++ow) {
-                add(dst + ow * p.image_column_step, is.channel, src + ow * ps.position, p.patch_channel_step, C);
-              }
-            } else {
-              for (int64_t c = 0; c < C; ++c) {
-                add(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position, end - begin);
-              }
-            }
-          }
-        }
-      };
-      // Pixels [a, a + n) whose taps are pixel a's shifted along (all of [inner_begin,
-      // inner_end), or one pixel): per channel, all taps at once in registers, row tap outer and
-      // column tap inner, which is ascending (oh, ow).
-      auto sum_columns = [&](int64_t a, int64_t n) {
-        const SumRuns sum_n = sum_for(n);
-        const FoldTap* col = p.column_taps_of(a);
-        const int64_t col_n = p.column_count(a);
+  // The plan's channel blocks (NCHW summed at once; else all C): each block over all the rows.
+  const int64_t channel_block = by_pixel ? C : p.channel_block;
+  for (int64_t c_begin = 0; c_begin < C; c_begin += channel_block) {
+    const int64_t c_end = std::min(C, c_begin + channel_block);
+    for (int64_t t = row_begin; t < row_end; ++t) {
+      const int64_t b = t / g.rows.in, h = t % g.rows.in;
+      uint8_t* row = out + b * is.image + h * is.row;
+      const uint8_t* patches = in + b * ps.image;
+      const FoldTap* row_taps = p.row_taps_of(h);
+      const int64_t row_count = p.row_count(h);
+      if (by_pixel) {
+        // Each pixel's runs, row tap outer and column tap inner, which is ascending (oh, ow).
         const uint8_t* runs[kBatch];
-        for (int64_t c = 0; c < C; ++c) {
-          uint8_t* dst = row + c * is.channel + a * is.pixel;
-          int count = 0;
+        for (int64_t w = col_begin; w < col_end; ++w) {
+          const FoldTap* col = p.column_taps_of(w);
+          const int64_t col_n = p.column_count(w);
+          int n = 0;
           bool started = false;
           for (int64_t r = 0; r < row_count; ++r) {
-            const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + c * p.patch_channel_step;
-            for (int64_t t = 0; t < col_n; ++t) {
-              const int64_t k0 = chw ? row_taps[r].k * kw + col[t].k : (row_taps[r].k * kw + col[t].k) * C;
-              runs[count++] = patch_row + col[t].out * ps.position + k0 * ps.element;
-              if (count == kBatch) sum_n(dst, runs, count, n, started), started = true, count = 0;
+            const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + row_taps[r].k * kw * C * ps.element;
+            for (int64_t c = 0; c < col_n; ++c) {
+              runs[n++] = patch_row + col[c].out * ps.position + col[c].k * C * ps.element;
+              if (n == kBatch) sum(row + w * is.pixel, runs, n, C, started), started = true, n = 0;
             }
           }
-          if (count > 0 || !started) sum_n(dst, runs, count, n, started);
+          if (n > 0 || !started) sum(row + w * is.pixel, runs, n, C, started);
         }
-      };
-      if (p.inner_begin < p.inner_end) {
-        const int64_t inner_begin = std::clamp(p.inner_begin, col_begin, col_end);
-        const int64_t inner_end = std::clamp(p.inner_end, inner_begin, col_end);
-        for (int64_t w = col_begin; w < inner_begin; ++w) sum_columns(w, 1);
-        if (inner_begin < inner_end) sum_columns(inner_begin, inner_end - inner_begin);
-        for (int64_t w = inner_end; w < col_end; ++w) sum_columns(w, 1);
       } else {
-        add_passes(col_begin, col_end);
+        // Pixels [a, b) pass by pass: zeroed, then each row tap's column passes added.
+        auto add_passes = [&](int64_t a, int64_t b) {
+          if (a >= b) return;
+          zero_pixels(g, row + a * is.pixel, b - a);
+          for (int64_t r = 0; r < row_count; ++r) {
+            const FoldTap tap = row_taps[r];
+            const uint8_t* patch_row = patches + tap.out * g.cols.out * ps.position;
+            for (const ColumnPass& pass : p.passes) {
+              int64_t begin, end;
+              clip(g.cols, pass, a, b, &begin, &end);
+              if (begin >= end) continue;
+              const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
+              const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
+              uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
+              if (p.channels_inner) {
+                for (int64_t ow = 0; ow < end - begin; ++ow) {
+                  add(dst + ow * p.image_column_step, is.channel, src + ow * ps.position, p.patch_channel_step, C);
+                }
+              } else {
+                for (int64_t c = 0; c < C; ++c) {
+                  add(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position, end - begin);
+                }
+              }
+            }
+          }
+        };
+        // Pixels [a, a + n) whose taps are pixel a's shifted along (all of [inner_begin,
+        // inner_end), or one pixel): per channel, all taps at once in registers, row tap outer and
+        // column tap inner, which is ascending (oh, ow).
+        auto sum_columns = [&](int64_t a, int64_t n) {
+          const SumRuns sum_n = sum_for(n);
+          const FoldTap* col = p.column_taps_of(a);
+          const int64_t col_n = p.column_count(a);
+          const uint8_t* runs[kBatch];
+          for (int64_t c = c_begin; c < c_end; ++c) {
+            uint8_t* dst = row + c * is.channel + a * is.pixel;
+            int count = 0;
+            bool started = false;
+            for (int64_t r = 0; r < row_count; ++r) {
+              const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + c * p.patch_channel_step;
+              for (int64_t t = 0; t < col_n; ++t) {
+                const int64_t k0 = chw ? row_taps[r].k * kw + col[t].k : (row_taps[r].k * kw + col[t].k) * C;
+                runs[count++] = patch_row + col[t].out * ps.position + k0 * ps.element;
+                if (count == kBatch) sum_n(dst, runs, count, n, started), started = true, count = 0;
+              }
+            }
+            if (count > 0 || !started) sum_n(dst, runs, count, n, started);
+          }
+        };
+        if (p.inner_begin < p.inner_end) {
+          const int64_t inner_begin = std::clamp(p.inner_begin, col_begin, col_end);
+          const int64_t inner_end = std::clamp(p.inner_end, inner_begin, col_end);
+          for (int64_t w = col_begin; w < inner_begin; ++w) sum_columns(w, 1);
+          if (inner_begin < inner_end) sum_columns(inner_begin, inner_end - inner_begin);
+          for (int64_t w = inner_end; w < col_end; ++w) sum_columns(w, 1);
+        } else {
+          add_passes(col_begin, col_end);
+        }
       }
     }
-    if constexpr (kDivides<E>) {
-      if (g.mode != FoldMode::kMean || row_count == 0) continue;
+  }
+  if constexpr (kDivides<E>) {
+    if (g.mode != FoldMode::kMean) return;
+    for (int64_t t = row_begin; t < row_end; ++t) {
+      const int64_t h = t % g.rows.in, row_count = p.row_count(h);
+      uint8_t* row = out + t / g.rows.in * is.image + h * is.row;
+      if (row_count == 0) continue;
       for (int64_t w = col_begin; w < col_end; ++w) {
         const int64_t count = row_count * p.column_count(w);
         if (count <= 1) continue;

@@ -57,6 +57,11 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
     }
     if (p.inner_begin >= p.inner_end) p.inner_begin = p.inner_end = 0;
   }
+  p.channel_block = g.depth;
+  if (p.inner_begin < p.inner_end) {
+    constexpr int64_t kPlanes = 16;  // patch planes read at once: one kh*kw per channel
+    p.channel_block = std::clamp<int64_t>(kPlanes / (g.rows.ksize * cols.ksize), 1, std::max<int64_t>(g.depth, 1));
+  }
   for (auto [axis, first, taps] : {std::tuple{&cols, &p.column_first, &p.column_taps},
                                    std::tuple{&g.rows, &p.row_first, &p.row_taps}}) {
     first->reserve(static_cast<size_t>(axis->in) + 1);
@@ -83,7 +88,8 @@ std::string to_string(const FoldPlan& p) {
               isa_name(p.isa), "\n");
   if (p.inner_begin < p.inner_end) {
     text += cat("  image columns [", p.inner_begin, ",", p.inner_end, ") sum all ", p.passes.size(),
-                " column taps of each row tap at once\n");
+                " column taps of each row tap at once; ", p.channel_block, " channel",
+                p.channel_block == 1 ? "" : "s", " at a time over the rows\n");
   }
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;

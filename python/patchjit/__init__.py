@@ -239,7 +239,9 @@ def fold_patches(input, image_shape, ksizes, strides=1, rates=1, padding="VALID"
                  is no pad value: padding positions are dropped)
     out, backend, threads, dtype   as in extract_image_patches (out receives the image)
 
-    Patches that are not C-contiguous are copied first.
+    Patches that are not C-contiguous are read where they lie when the kernel can take their
+    strides (the innermost dimension contiguous; for rows, OH and OW one stride of patches
+    apart: a slice of a wider patch matrix, every other image), else copied first.
     """
     layout, patch_order, patches = _formats(format, layout, patch_order, patches)
     return _patchjit._fold_ex(input, image_shape, _attribute(ksizes, "ksizes"), _attribute(strides, "strides"),

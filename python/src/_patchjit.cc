@@ -593,10 +593,46 @@ void check_patches(const patchjit::Spec& spec, const std::vector<int64_t>& want,
                 " with these attributes and format");
 }
 
-// The patches as a fold kernel reads them: dense (a view that is not is copied).
-py::array dense_input(const py::array& a, bool* copied) {
-  *copied = !c_contiguous(a);
-  if (!*copied) return a;
+// The patches' strides in elements as pj_spec_ex's output_strides take them for fold's input
+// (between patches, or rows of the [K, OH*OW] matrix, then between images; all 0 for a dense
+// array), or nullopt when the library cannot read the array where it lies: the innermost
+// dimension not contiguous, OH and OW not one stride of positions apart, a negative, zero or
+// unaligned stride, or dimensions out of nesting order. Such arrays are copied.
+std::optional<std::array<int64_t, 2>> library_patch_strides(const py::array& a, bool columns) {
+  if (a.size() == 0 || c_contiguous(a)) return std::array<int64_t, 2>{0, 0};
+  const int64_t e = a.itemsize();
+  const int inner = static_cast<int>(a.ndim()) - 1;  // K for rows [N, OH, OW, K], positions for columns [N, K, L]
+  if (a.shape(inner) > 1 && a.strides(inner) != e) return std::nullopt;
+  auto elements = [&](py::ssize_t bytes) -> std::optional<int64_t> {
+    if (bytes <= 0 || bytes % e != 0) return std::nullopt;
+    return bytes / e;
+  };
+  // The leading dimension: rows' positions (OW, and OH one OW further), columns' matrix rows.
+  int64_t lines = columns ? a.shape(1) : a.shape(1) * a.shape(2), ld = a.shape(inner);
+  if (lines > 1) {
+    const int d = columns || a.shape(2) > 1 ? (columns ? 1 : 2) : 1;
+    std::optional<int64_t> v = elements(a.strides(d));
+    if (!v || *v < a.shape(inner)) return std::nullopt;
+    if (!columns && a.shape(1) > 1 && a.shape(2) > 1 && a.strides(1) != a.strides(2) * a.shape(2)) return std::nullopt;
+    ld = *v;
+  }
+  int64_t image = 0;
+  if (a.shape(0) > 1) {
+    std::optional<int64_t> v = elements(a.strides(0));
+    int64_t span = 0;
+    if (!v || __builtin_mul_overflow(lines, ld, &span) || *v < span) return std::nullopt;
+    image = *v;
+  }
+  return std::array<int64_t, 2>{ld == a.shape(inner) ? 0 : ld, image};
+}
+
+// The patches as a fold kernel reads them: where they lie (*strides, all 0 when dense), else a
+// dense copy (*copied).
+py::array readable_patches(const py::array& a, bool columns, std::array<int64_t, 2>* strides, bool* copied) {
+  std::optional<std::array<int64_t, 2>> s = library_patch_strides(a, columns);
+  *copied = !s;
+  *strides = s.value_or(std::array<int64_t, 2>{0, 0});
+  if (s) return a;
   py::array dense = py::array::ensure(a, py::array::c_style);
   if (!dense) throw py::error_already_set();
   return dense;
@@ -617,7 +653,9 @@ py::object fold(py::handle patches, py::handle image_shape, py::handle ksizes, p
   const int n = parse_threads(threads);
   check_patches(spec, patches_shape(spec), arg.array, "patches");
   bool copied;
-  py::array input = dense_input(arg.array, &copied);
+  std::array<int64_t, 2> patch_strides;
+  py::array input = readable_patches(arg.array, spec.pj_spec_ex::patches == PJ_PATCHES_COLUMNS, &patch_strides, &copied);
+  spec.output_strides(patch_strides[0], patch_strides[1]);
   std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b, mode);
   return run_kernel(*kernel, arg, input, copied, out, n);
 }
@@ -666,19 +704,28 @@ class PyKernel {
     bool copied;
     py::array input = readable_input(arg.array, &strides, &copied);
     std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
-    if (strides != std::array<int64_t, 3>{0, 0, 0}) {
-      if (!strided_ || strided_key_ != strides) {
-        patchjit::Spec spec = spec_;
-        spec.input_strides(strides[0], strides[1], strides[2]);
-        std::shared_ptr<const patchjit::Kernel> made = create_kernel(spec, backend_);
-        strided_ = made, strided_key_ = strides;
-      }
-      kernel = strided_;
-    }
+    if (strides != std::array<int64_t, 3>{0, 0, 0}) kernel = strided_kernel(strides);
     return run_kernel(*kernel, arg, input, copied, out, n);
   }
 
-  // A fold kernel's call: dense patches of exactly the kernel's input shape (views copied).
+  // The kernel of the spec with the input's strides (the images' three for extract; the
+  // patches' two and a 0 for fold), kept for the next call with the same strides.
+  std::shared_ptr<const patchjit::Kernel> strided_kernel(const std::array<int64_t, 3>& strides) {
+    if (!strided_ || strided_key_ != strides) {
+      patchjit::Spec spec = spec_;
+      if (fold_) {
+        spec.output_strides(strides[0], strides[1]);
+      } else {
+        spec.input_strides(strides[0], strides[1], strides[2]);
+      }
+      std::shared_ptr<const patchjit::Kernel> made = create_kernel(spec, backend_, fold_);
+      strided_ = made, strided_key_ = strides;
+    }
+    return strided_;
+  }
+
+  // A fold kernel's call: patches of exactly the kernel's input shape, a strided view read
+  // where it lies through a second kernel (as for extract), else copied.
   py::object call_fold(py::handle patches, py::handle out, py::handle threads) {
     ArrayArg arg = as_array(patches, "patches", false);
     pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
@@ -690,8 +737,10 @@ class PyKernel {
     check_patches(spec_, input_shape_, arg.array, "patches");
     const int n = parse_threads(threads);
     bool copied;
-    py::array input = dense_input(arg.array, &copied);
+    std::array<int64_t, 2> strides;
+    py::array input = readable_patches(arg.array, spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS, &strides, &copied);
     std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
+    if (strides != std::array<int64_t, 2>{0, 0}) kernel = strided_kernel({strides[0], strides[1], 0});
     return run_kernel(*kernel, arg, input, copied, out, n);
   }
 

@@ -172,7 +172,7 @@ def test_fold_kernel_reuse_out_and_views(rng):
     assert kernel(patches, out=out) is out
     np.testing.assert_allclose(out, images, rtol=1e-6)
     wide = np.zeros((2, 5, 6, 54), np.float32)
-    wide[..., ::2] = patches  # a strided view: copied, then folded
+    wide[..., ::2] = patches  # elements not contiguous: copied, then folded
     assert_same(kernel(wide[..., ::2]), kernel(patches))
     with pytest.raises(patchjit.InvalidArgumentError, match=r"patches has shape \[2,5,6,26\] but extract gives "
                                                             r"\[2,5,6,27\]"):
@@ -182,6 +182,47 @@ def test_fold_kernel_reuse_out_and_views(rng):
     total = patchjit.FoldKernel("float32", (2, 5, 6, 3), 3, 1, 1, "SAME")
     assert total.mode == "sum"
     assert_same(total(patches), tf_fold(patches, (2, 5, 6, 3), [1, 3, 3, 1], [1] * 4, [1] * 4, "SAME"))
+
+
+@pytest.mark.parametrize("as_", ["rows", "columns"])
+def test_fold_reads_strided_patches_where_they_lie(rng, as_):
+    patchjit.cache_clear()  # room for the signatures counted below
+    image_shape = (3, 7, 6, 4)
+    args = dict(ksizes=(3, 2), strides=(2, 1), rates=1, padding="SAME", patches=as_)
+    dense = patchjit.extract(rng.standard_normal(image_shape).astype(np.float32), **args)
+    want = patchjit.fold_patches(dense, image_shape, **args)
+    # A wider patch matrix, its leading dimension padded; then every other image of twice as many.
+    wide = np.zeros(dense.shape[:-1] + (dense.shape[-1] + 5,), np.float32)
+    wide[..., :dense.shape[-1]] = dense
+    twice = np.zeros((6,) + dense.shape[1:], np.float32)
+    twice[::2] = dense
+    readable = [wide[..., :dense.shape[-1]], twice[::2]]
+    if as_ == "rows":
+        spaced = np.zeros(dense.shape[:2] + (2 * dense.shape[2],) + dense.shape[3:], np.float32)
+        spaced[:, :, ::2] = dense  # every other patch position: one stride of patches still
+        readable.append(spaced[:, :, ::2])
+    kernel = patchjit.FoldKernel("float32", image_shape, *[args[k] for k in ("ksizes", "strides", "rates", "padding")],
+                                 patches=as_)
+    for view in readable:
+        assert not view.flags.c_contiguous
+        before = patchjit.cache_stats()
+        assert_same(patchjit.fold_patches(view, image_shape, **args), want)
+        # A new signature (the patches' strides) was cached: the view was read where it lies, not
+        # copied into a dense array (whose kernel is cached already).
+        assert patchjit.cache_stats()["entries"] == before["entries"] + 1
+        assert_same(kernel(view), want)
+        assert_same(kernel(view), want)  # the strided kernel kept for the next call
+        assert_same(kernel(dense), want)
+    if as_ == "rows":
+        # OH and OW not one stride apart (a window of a wider output) and a transposed view: copied.
+        bigger = np.zeros((3, dense.shape[1], dense.shape[2] + 2, dense.shape[3]), np.float32)
+        bigger[:, :, :dense.shape[2]] = dense
+        copied = [bigger[:, :, :dense.shape[2]], np.asfortranarray(dense)]
+        for view in copied:
+            before = patchjit.cache_stats()
+            assert_same(patchjit.fold_patches(view, image_shape, **args), want)
+            assert patchjit.cache_stats()["entries"] == before["entries"]
+            assert_same(kernel(view), want)
 
 
 def test_fold_errors(rng):
