@@ -45,6 +45,22 @@ void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
 // Up to this many runs are summed in one call; more continue from the partial sums.
 constexpr int kBatch = 64;
 
+// dst[m * dst_step] = the taps' runs[t][m * src_step] added from +0, for m < n: one border column
+// of an NCHW channel down the rows whose taps shift by one output row per image row.
+template <typename E>
+void sum_down(uint8_t* dst, int64_t dst_step, const uint8_t* const* runs, int64_t taps, int64_t n, int64_t src_step) {
+  using S = typename E::Storage;
+  for (int64_t m = 0; m < n; ++m) {
+    S acc{};
+    for (int64_t t = 0; t < taps; ++t) {
+      S v;
+      std::memcpy(&v, runs[t] + m * src_step, sizeof v);
+      acc = E::add(acc, v);
+    }
+    std::memcpy(dst + m * dst_step, &acc, sizeof acc);
+  }
+}
+
 template <typename E>
 void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_begin, int64_t row_end,
                int64_t col_begin, int64_t col_end) {
@@ -71,6 +87,11 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   };
   // The plan's channel blocks (NCHW summed at once; else all C): each block over all the rows.
   const int64_t channel_block = by_pixel ? C : p.channel_block;
+  // NCHW summed at once: the border columns of the inner rows go down the rows after them.
+  const bool down = !by_pixel && p.inner_begin < p.inner_end && p.inner_row_begin < p.inner_row_end &&
+                    g.rows.ksize * g.cols.ksize <= kBatch;
+  const int64_t left_end = std::clamp(p.inner_begin, col_begin, col_end);
+  const int64_t right_begin = std::clamp(p.inner_end, left_end, col_end);
   for (int64_t c_begin = 0; c_begin < C; c_begin += channel_block) {
     const int64_t c_end = std::min(C, c_begin + channel_block);
     for (int64_t t = row_begin; t < row_end; ++t) {
@@ -147,15 +168,44 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           }
         };
         if (p.inner_begin < p.inner_end) {
-          const int64_t inner_begin = std::clamp(p.inner_begin, col_begin, col_end);
-          const int64_t inner_end = std::clamp(p.inner_end, inner_begin, col_end);
-          for (int64_t w = col_begin; w < inner_begin; ++w) sum_columns(w, 1);
-          if (inner_begin < inner_end) sum_columns(inner_begin, inner_end - inner_begin);
-          for (int64_t w = inner_end; w < col_end; ++w) sum_columns(w, 1);
+          const bool border_down = down && h >= p.inner_row_begin && h < p.inner_row_end;
+          for (int64_t w = col_begin; w < left_end && !border_down; ++w) sum_columns(w, 1);
+          if (left_end < right_begin) sum_columns(left_end, right_begin - left_end);
+          for (int64_t w = right_begin; w < col_end && !border_down; ++w) sum_columns(w, 1);
         } else {
           add_passes(col_begin, col_end);
         }
       }
+    }
+    if (!down) continue;
+    // Each image's inner rows in the tile: every border column, channel by channel, one sum
+    // down those rows (row h + 1's taps are row h's one output row further).
+    for (int64_t b = row_begin / g.rows.in; b * g.rows.in < row_end; ++b) {
+      const int64_t h0 = std::max(row_begin - b * g.rows.in, p.inner_row_begin);
+      const int64_t h1 = std::min(row_end - b * g.rows.in, p.inner_row_end);
+      if (h0 >= h1) continue;
+      const FoldTap* row_taps = p.row_taps_of(h0);
+      const int64_t row_count = p.row_count(h0);
+      const uint8_t* patches = in + b * ps.image;
+      auto column_down = [&](int64_t w) {
+        const FoldTap* col = p.column_taps_of(w);
+        const int64_t col_n = p.column_count(w);
+        const uint8_t* runs[kBatch];
+        for (int64_t c = c_begin; c < c_end; ++c) {
+          int count = 0;
+          for (int64_t r = 0; r < row_count; ++r) {
+            const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + c * p.patch_channel_step;
+            for (int64_t t = 0; t < col_n; ++t) {
+              const int64_t k0 = chw ? row_taps[r].k * kw + col[t].k : (row_taps[r].k * kw + col[t].k) * C;
+              runs[count++] = patch_row + col[t].out * ps.position + k0 * ps.element;
+            }
+          }
+          sum_down<E>(out + b * is.image + h0 * is.row + c * is.channel + w * is.pixel, is.row, runs, count, h1 - h0,
+                      g.cols.out * ps.position);
+        }
+      };
+      for (int64_t w = col_begin; w < left_end; ++w) column_down(w);
+      for (int64_t w = right_begin; w < col_end; ++w) column_down(w);
     }
   }
   if constexpr (kDivides<E>) {

@@ -11,6 +11,23 @@ using Wide = __int128;
 Wide floor_div(Wide a, Wide b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 Wide ceil_div(Wide a, Wide b) { return -floor_div(-a, b); }
 
+// On an axis of stride 1, the image coordinates every kernel index that reaches the image at
+// all reaches: kernel index k reads x = o - pad + k*rate for outputs o in [0, out), so x in
+// [k*rate - pad, out + k*rate - pad) within [0, in). Empty (0, 0) when there are none.
+std::pair<int64_t, int64_t> reached_by_all(const Axis& a) {
+  Wide begin = 0, end = a.in;
+  bool any = false;
+  for (int64_t k = 0; k < a.ksize; ++k) {
+    const Wide offset = Wide{k} * a.rate - a.pad_before;
+    const Wide lo = std::max<Wide>(0, offset), hi = std::min<Wide>(a.in, offset + a.out);
+    if (lo >= hi) continue;  // kernel index k reaches no coordinate: no tap anywhere
+    any = true;
+    begin = std::max(begin, lo), end = std::min(end, hi);
+  }
+  if (!any || begin >= end) return {0, 0};
+  return {static_cast<int64_t>(begin), static_cast<int64_t>(end)};
+}
+
 }  // namespace
 
 TapRange tap_range(const Axis& axis, int64_t x) {
@@ -47,15 +64,9 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
   p.patch_channel_step = g.patch_steps.element * (hwc ? 1 : g.rows.ksize * g.cols.ksize);
   p.image_column_step = g.image_steps.pixel * cols.stride;
   p.channels_inner = g.image_steps.channel < g.image_steps.pixel;
-  if (!p.channels_inner && g.patch_steps.position == e && p.image_column_step == e && !p.passes.empty()) {
-    // Stride 1: pass j reaches columns [ow_begin, ow_end) + j*rate - pad.
-    p.inner_begin = 0, p.inner_end = cols.in;
-    for (const ColumnPass& pass : p.passes) {
-      const int64_t offset = pass.j * cols.rate - cols.pad_before;
-      p.inner_begin = std::max(p.inner_begin, pass.ow_begin + offset);
-      p.inner_end = std::min(p.inner_end, pass.ow_end + offset);
-    }
-    if (p.inner_begin >= p.inner_end) p.inner_begin = p.inner_end = 0;
+  if (!p.channels_inner && g.patch_steps.position == e && p.image_column_step == e) {  // column stride 1
+    std::tie(p.inner_begin, p.inner_end) = reached_by_all(cols);
+    if (p.inner_begin < p.inner_end && g.rows.stride == 1) std::tie(p.inner_row_begin, p.inner_row_end) = reached_by_all(g.rows);
   }
   p.channel_block = g.depth;
   if (p.inner_begin < p.inner_end) {
@@ -90,6 +101,9 @@ std::string to_string(const FoldPlan& p) {
     text += cat("  image columns [", p.inner_begin, ",", p.inner_end, ") sum all ", p.passes.size(),
                 " column taps of each row tap at once; ", p.channel_block, " channel",
                 p.channel_block == 1 ? "" : "s", " at a time over the rows\n");
+    if (p.inner_row_begin < p.inner_row_end) {
+      text += cat("  image rows [", p.inner_row_begin, ",", p.inner_row_end, "): each border column one sum down the rows\n");
+    }
   }
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;

@@ -43,6 +43,10 @@ struct FoldPlan {
   // there is one sum of all its taps' runs, in registers, and each border pixel one sum of its
   // own taps. Empty otherwise: the passes are added one by one.
   int64_t inner_begin = 0, inner_end = 0;
+  // Image rows [inner_row_begin, inner_row_end) that every kernel row reaches, when the row
+  // stride is 1 too: row h + 1 has row h's taps one output row further, so each border column's
+  // pixels over those rows are one strided sum per channel. Empty otherwise.
+  int64_t inner_row_begin = 0, inner_row_end = 0;
   // Channels folded together over a tile's rows (there): as many as read at most 16 patch planes
   // (rows of the [K, OH*OW] matrix), kh*kw per channel, so each plane is read front to back
   // while its pages stay cached and mapped; row after row over all C channels touches C*kh*kw

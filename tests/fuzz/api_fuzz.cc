@@ -1,7 +1,8 @@
 // Fuzz target: spec validation and the C API entry points (pj_spec and pj_spec_ex) with
-// arbitrary integers: pads, pad values, formats and buffer strides included. Every call
-// must return PJ_OK or a documented error with a message, never crash, hang or allocate hugely;
-// successful kernels of small outputs are run and must match the golden loops.
+// arbitrary integers: pads, pad values, formats and buffer strides included, and fold kernels of
+// the extended spec. Every call must return PJ_OK or a documented error with a message, never
+// crash, hang or allocate hugely; successful kernels of small outputs are run and must match the
+// golden loops (extract's or fold's).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int i = 0; i < 2; ++i) ex.output_strides[i] = in.take<uint8_t>() % 2 ? 0 : wild(in);
     if (in.take<uint8_t>() % 32 == 0) ex.version = in.take<uint32_t>();
   }
+  // A third of the extended specs make fold kernels instead (patches -> image); the mode is 0
+  // or 1: an invalid mode from C is the C99 test's (tests/api/c99_header_check.c).
+  const bool fold = extended && in.take<uint8_t>() % 3 == 0;
+  const auto mode = in.take<uint8_t>() % 2 ? PJ_FOLD_MEAN : PJ_FOLD_SUM;
 
   if (std::getenv("PATCHJIT_FUZZ_PRINT") != nullptr) {  // to read what a crash or timeout was
     std::fprintf(stderr, "dtype %d padding %d backend %d input [%lld,%lld,%lld,%lld] ksizes [%lld,%lld,%lld,%lld] "
@@ -74,7 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const pj_status shape_status = extended ? pj_output_shape_ex(&ex, shape, nullptr) : pj_output_shape(&spec, shape);
   check(shape_status);
   pj_kernel* kernel = nullptr;
-  const pj_status create_status = extended ? pj_kernel_create_ex(&ex, backend, &kernel) : pj_kernel_create(&spec, backend, &kernel);
+  const pj_status create_status = fold       ? pj_fold_kernel_create(&ex, mode, backend, &kernel)
+                                  : extended ? pj_kernel_create_ex(&ex, backend, &kernel)
+                                             : pj_kernel_create(&spec, backend, &kernel);
   check(create_status);
   if ((create_status == PJ_OK) != (kernel != nullptr)) std::abort();
   if (create_status == PJ_OK && shape_status != PJ_OK) std::abort();  // same validation
@@ -86,11 +93,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in_bytes <= (1 << 20) && out_bytes <= (1 << 20)) {
     // Gaps of a strided output keep their bytes: the expected output starts as the output does.
     std::vector<uint8_t> input(in_bytes), output(out_bytes + 1, 0xA5), expected(out_bytes, 0xA5);
-    for (size_t i = 0; i < in_bytes; ++i) input[i] = static_cast<uint8_t>(i * 131 + 7);
+    // Fold adds: bytes below 0x40 keep every floating element finite and not NaN (whose
+    // payloads IEEE leaves open), as the fold tests' data does.
+    const uint8_t mask = fold ? 0x3F : 0xFF;
+    for (size_t i = 0; i < in_bytes; ++i) input[i] = static_cast<uint8_t>((i * 131 + 7) & mask);
     check(pj_kernel_run(kernel, input.data(), output.data(), in.take<uint8_t>() % 3));
-    const pj::Spec s = extended ? pj::from_c(ex) : pj::from_c(spec);
+    pj::Spec s = extended ? pj::from_c(ex) : pj::from_c(spec);
+    if (fold) s.op = pj::Op::kFold, s.mode = mode == PJ_FOLD_MEAN ? pj::FoldMode::kMean : pj::FoldMode::kSum;
     // (An empty output may still span billions of rows: the golden loops would walk them all.)
-    if (out_bytes > 0) pj::golden_extract(*pj::make_geometry(s), input.data(), expected.data());
+    if (out_bytes > 0 && fold) pj::golden_fold(*pj::make_geometry(s), input.data(), expected.data());
+    if (out_bytes > 0 && !fold) pj::golden_extract(*pj::make_geometry(s), input.data(), expected.data());
     if ((out_bytes > 0 && std::memcmp(output.data(), expected.data(), out_bytes) != 0) || output[out_bytes] != 0xA5) {
       std::abort();
     }
