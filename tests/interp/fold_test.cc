@@ -32,7 +32,7 @@ int host_isa_for_test() {
 TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int mean = 0, columns_inner = 0, summed_at_once = 0, summed_down = 0, tiled = 0;
+  int mean = 0, columns_inner = 0, summed_at_once = 0, summed_down = 0, one_run = 0, tiled = 0;
   for (int64_t n = 0, count = testing::scaled(1500); n < count; ++n) {
     const Spec spec = testing::random_fold_spec(rng);
     const Geometry g = *make_geometry(spec);
@@ -44,6 +44,9 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
     columns_inner += !plan->channels_inner;
     summed_at_once += plan->inner_begin < plan->inner_end;
     summed_down += plan->inner_row_begin < plan->inner_row_end;
+    // A channel's inner rows as one run: no border columns, rows as far apart in the patches.
+    one_run += plan->inner_row_begin < plan->inner_row_end && plan->inner_begin == 0 && plan->inner_end == g.cols.in &&
+               g.cols.out == g.cols.in && g.image_steps.row == g.cols.in * g.image_steps.pixel;
 
     GuardedBuffer in(static_cast<size_t>(g.patches_bytes), rng() % 2 ? GuardedBuffer::Placement::kStart
                                                                        : GuardedBuffer::Placement::kEnd);
@@ -75,6 +78,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   EXPECT_GT(columns_inner, 0);
   EXPECT_GT(summed_at_once, 0);
   EXPECT_GT(summed_down, 0);
+  EXPECT_GT(one_run, 0);
   EXPECT_GT(tiled, 0);
 }
 
