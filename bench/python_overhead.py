@@ -4,14 +4,20 @@
 For a few of the suite's shapes (DESIGN.md), one thread each, it times:
   C API               pj_kernel_run, from `patchjit bench --json` (Google Benchmark, median)
   Kernel, out=        a cached patchjit.Kernel writing into a preallocated numpy array
-  Kernel              the same, allocating its output
+  Kernel, out=, aligned   the same with the images and out on 64-byte boundaries, as the C
+                      API's buffers are (numpy's own are 16-byte aligned: the kernels' 64-byte
+                      stores then split cache lines); what the binding itself costs
+  Kernel              the same, allocating its output (the package aligns what it allocates)
   Kernel, torch       torch tensor in, torch tensor out
   extract_image_patches   the functional API: a kernel per call (a kernel-cache hit)
   F.unfold            torch.nn.functional.unfold on the NCHW tensor (torch's own format; the
                       same bytes in another arrangement; torch pads both sides alike, so for
                       SAME with uneven pads it pads the smaller side on both)
   patchjit.unfold     the same call through patchjit, and a cached Kernel of format "torch"
-and prints each as time per call, microseconds above the C API and ratio to it.
+and prints each as time per call, microseconds above the C API and ratio to it. Then, per shape,
+the binding against pj_kernel_run called through ctypes in this same process on the same
+64-byte-aligned buffers, interleaved in 41 rounds: the median ratio and its quartiles (the
+machine's drift between two processes is often larger than the binding's cost).
 
   /usr/bin/python3 bench/python_overhead.py [--build build] [--min-time 0.3] [--shapes tiny,conv,stem]
 
@@ -73,6 +79,50 @@ def c_api_time(patchjit_cli, shape, k, s, padding, backend, min_time):
     raise RuntimeError(f"no median for {backend} in patchjit bench's output")
 
 
+def interleaved_ratio(np, build, shape, k, s, padding, x64, out64, kernel):
+    """Median and quartiles over 41 interleaved rounds of kernel(x64, out=out64) / pj_kernel_run
+    of the same signature through ctypes (both on the same buffers, one thread)."""
+    import ctypes
+    lib = ctypes.CDLL(os.path.join(build, "lib", "libpatchjit.so"))
+
+    class Spec(ctypes.Structure):  # pj_spec
+        _fields_ = [("dtype", ctypes.c_int), ("input_shape", ctypes.c_int64 * 4), ("ksizes", ctypes.c_int64 * 4),
+                    ("strides", ctypes.c_int64 * 4), ("rates", ctypes.c_int64 * 4), ("padding", ctypes.c_int)]
+
+    four = ctypes.c_int64 * 4
+    spec = Spec(0, four(*shape), four(1, k, k, 1), four(1, s, s, 1), four(1, 1, 1, 1), 0 if padding == "SAME" else 1)
+    backend = {"auto": 0, "reference": 1, "interp": 2, "xbyak": 3, "llvm": 4}[kernel.backend]
+    handle = ctypes.c_void_p()
+    if lib.pj_kernel_create(ctypes.byref(spec), backend, ctypes.byref(handle)) != 0:
+        return None
+    run = lib.pj_kernel_run
+    run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    xp, op = x64.ctypes.data, out64.ctypes.data
+
+    def batch(fn, n):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return time.perf_counter() - t0
+
+    c_call = lambda: run(handle, xp, op, 1)
+    py_call = lambda: kernel(x64, out=out64, threads=1)
+    n = max(1, int(0.01 / max(batch(c_call, 1), 1e-7)))
+    ratios = sorted(batch(py_call, n) / batch(c_call, n) for _ in range(41))
+    lib.pj_kernel_destroy.argtypes = [ctypes.c_void_p]
+    lib.pj_kernel_destroy(handle)
+    return ratios[20], ratios[10], ratios[30]
+
+
+def aligned(np, a):
+    """A copy of `a` whose data starts on a 64-byte boundary."""
+    raw = np.empty(a.nbytes + 64, np.uint8)
+    offset = -raw.ctypes.data % 64
+    copy = raw[offset:offset + a.nbytes].view(a.dtype).reshape(a.shape)
+    copy[...] = a
+    return copy
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -99,10 +149,12 @@ def main():
         kernel = patchjit.Kernel(np.float32, shape, *attrs)
         backend = kernel.backend if kernel.backend != "xbyak" else "xbyak_" + patchjit.host_isa()
         out = np.empty(kernel.output_shape, np.float32)
+        x64, out64 = aligned(np, x), aligned(np, out)
         label = f"{name} {'x'.join(map(str, shape))} k{k} s{s} {padding}"
         c = c_api_time(os.path.join(args.build, "bin", "patchjit"), shape, k, s, padding, backend, args.min_time)
         times = [("C API (" + backend + ")", c),
                  ("Kernel, out=", per_call(lambda: kernel(x, out=out, threads=1), args.min_time)),
+                 ("Kernel, out=, aligned", per_call(lambda: kernel(x64, out=out64, threads=1), args.min_time)),
                  ("Kernel", per_call(lambda: kernel(x, threads=1), args.min_time)),
                  ("extract_image_patches", per_call(
                      lambda: patchjit.extract_image_patches(x, *attrs, threads=1), args.min_time))]
@@ -118,15 +170,20 @@ def main():
                 lambda: patchjit.unfold(nchw, k, padding=pad, stride=s, threads=1), args.min_time)))
             unfold_kernel = patchjit.Kernel(torch.float32, tuple(nchw.shape), k, s, 1, (pad,) * 4, format="torch")
             times.append(("Kernel, torch format", per_call(lambda: unfold_kernel(nchw, threads=1), args.min_time)))
-        rows.append((label, times))
+        same_process = interleaved_ratio(np, args.build, shape, k, s, padding, x64, out64, kernel)
+        rows.append((label, times, same_process))
 
     print("patchjit from Python: time per call, 1 thread (median of 5 batches; C API: patchjit bench median)")
     print(f"{'shape / call':<36}{'time':>12}{'above C':>12}{'x C':>8}")
-    for label, times in rows:
+    for label, times, same_process in rows:
         print(label)
         c = times[0][1]
         for what, t in times:
             print(f"  {what:<34}{fmt(t):>12}{fmt(t - c) if t is not c else '':>12}{t / c:>7.2f}x")
+        if same_process:
+            median, low, high = same_process
+            print(f"  Kernel, out=, aligned / pj_kernel_run, this process, interleaved: {median:.3f}x "
+                  f"(quartiles {low:.3f}-{high:.3f})")
 
 
 def fmt(seconds):

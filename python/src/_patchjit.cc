@@ -277,6 +277,19 @@ bool c_contiguous(const py::array& a) {
   return (a.flags() & py::array::c_style) != 0;
 }
 
+// A new C-contiguous array whose data starts on a 64-byte boundary, inside a numpy byte buffer
+// it keeps alive. numpy's own allocations are 16-byte aligned: the kernels' 64-byte stores then
+// split cache lines, 5% slower on a 7 MB output (1x56x56x64 k3) than the C API's aligned buffers.
+py::array aligned_empty(const py::dtype& dtype, const std::vector<py::ssize_t>& dims) {
+  constexpr py::ssize_t kAlign = 64;
+  py::ssize_t bytes = dtype.itemsize();
+  for (py::ssize_t d : dims) bytes *= d;  // the shape of a valid kernel's output: no overflow
+  py::array_t<uint8_t> raw(bytes + kAlign);
+  const auto address = reinterpret_cast<uintptr_t>(raw.mutable_data());
+  const py::ssize_t offset = static_cast<py::ssize_t>((kAlign - address % kAlign) % kAlign);
+  return py::array(dtype, dims, raw.mutable_data() + offset, raw);
+}
+
 // The output: a new array of the caller's kind, or `out` checked against it.
 struct Output {
   py::object result;  // what the call returns
@@ -290,7 +303,7 @@ Output make_output(const ArrayArg& images, const py::array& source, const patchj
   Output output;
   if (out.is_none()) {
     std::vector<py::ssize_t> dims(shape.begin(), shape.begin() + rank);
-    output.array = py::array(source.dtype(), dims);
+    output.array = aligned_empty(source.dtype(), dims);
     if (images.torch) {
       py::object tensor = torch_names().from_numpy(output.array);
       if (images.bfloat16) tensor = tensor.attr("view")(torch_names().bfloat16);

@@ -71,3 +71,27 @@ def test_empty_out():
     images = np.zeros((0, 6, 6, 2), np.float32)
     out = np.zeros((0, 3, 6, 18), np.float32)
     assert patchjit.extract_image_patches(images, *ARGS, out=out) is out
+
+
+def test_new_outputs_start_on_64_byte_boundaries(rng):
+    # The kernels store 64 bytes at a time; numpy's own allocations are 16-byte aligned, which
+    # splits those stores across cache lines (5% slower on 1x56x56x64 k3).
+    import gc
+    import torch
+    images = random_image(rng, (2, 9, 7, 3), np.float32)
+    want = reference.extract(images, *ARGS)
+    outs = [patchjit.extract_image_patches(images, *ARGS) for _ in range(4)]
+    outs.append(patchjit.Kernel(np.float32, images.shape, *ARGS)(images))
+    outs.append(patchjit.extract(random_image(rng, (1, 5, 6, 7), np.float64), 3, padding="SAME", patches="columns"))
+    outs.append(patchjit.fold_patches(outs[0], images.shape, *ARGS))
+    for out in outs:
+        assert out.ctypes.data % 64 == 0 and out.flags.c_contiguous and out.flags.writeable
+    tensor = patchjit.unfold(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), 3)
+    assert tensor.data_ptr() % 64 == 0 and tensor.is_contiguous()
+    bf16 = patchjit.extract_image_patches(torch.zeros((1, 4, 4, 2), dtype=torch.bfloat16), *ARGS)
+    assert bf16.dtype == torch.bfloat16 and bf16.data_ptr() % 64 == 0
+    # The arrays keep their memory alive on their own.
+    first = outs[0]
+    del outs
+    gc.collect()
+    assert_same(first, want)
