@@ -50,6 +50,12 @@ struct PatchSteps {
   bool operator==(const PatchSteps&) const = default;
 };
 
+// a * b for sizes (both >= 0), INT64_MAX where that overflows.
+inline int64_t saturated_product(int64_t a, int64_t b) {
+  int64_t product;
+  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
+}
+
 struct Geometry {
   Op op = Op::kExtract;
   DType dtype = DType::kFloat32;
@@ -86,10 +92,11 @@ struct Geometry {
   bool empty() const { return output_bytes() == 0; }
   // Rows kernels take work by: output rows (extract) or image rows (fold) of all images.
   int64_t rows_per_image() const { return extract() ? rows.out : rows.in; }
-  int64_t total_rows() const { return batch * rows_per_image(); }
+  // Saturated at INT64_MAX: an empty output (no channels) may span more rows than int64 holds.
+  int64_t total_rows() const { return saturated_product(batch, rows_per_image()); }
   // Tiles take work by positions: output pixels (extract) or image pixels (fold) of all images.
   int64_t cols_per_row() const { return extract() ? cols.out : cols.in; }
-  int64_t total_positions() const { return total_rows() * cols_per_row(); }
+  int64_t total_positions() const { return saturated_product(total_rows(), cols_per_row()); }
   // Whether every byte of the pad value is zero (TensorFlow's T(0)).
   bool zero_pad() const;
 };

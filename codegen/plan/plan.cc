@@ -194,11 +194,17 @@ std::optional<PatchMap> patch_map(const Plan& plan, bool rows_used, bool cols_us
   return pm;
 }
 
+// Programs list their steps tap by tap: more taps than this (a 2^31-wide dilated kernel has 2^28
+// valid columns, a minute to list) could never be unrolled; nullopt, and the generic loops serve.
+constexpr int64_t kMaxListedTaps = int64_t{1} << 16;
+
 // The program of one pixel with valid kernel rows `rows` and cols `cols`, in output order.
 std::optional<PixelProgram> pixel_program(const Plan& plan, TapRange rows, TapRange cols) {
   if (rows.empty() || cols.empty()) rows = cols = {};  // no valid tap: the whole pixel is padding
   const std::optional<PatchMap> pm = patch_map(plan, rows.hi - rows.lo > 1, cols.hi - cols.lo > 1);
   if (!pm) return std::nullopt;
+  // A step per valid kernel column (hwc), per kernel row (chw).
+  if (pm->chw ? pm->kh > kMaxListedTaps : cols.hi - cols.lo > kMaxListedTaps) return std::nullopt;
   const Geometry& g = plan.geometry;
   const int64_t e = pm->e, C = pm->C, kw = pm->kw, out = pm->out_k;
   PixelProgram program;
@@ -248,7 +254,7 @@ std::optional<PixelProgram> pixel_program(const Plan& plan, TapRange rows, TapRa
 std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
   const Geometry& g = plan.geometry;
   const std::optional<PatchMap> pm = patch_map(plan, false, false);  // no tap distance is a stride here
-  if (!pm) return std::nullopt;
+  if (!pm || Wide{pm->kh} * pm->kw > kMaxListedTaps) return std::nullopt;  // a step per tap
   const int64_t e = pm->e, OW = g.cols.out, kw = pm->kw;
   PixelProgram program;
   program.dst_bytes = (g.patch_depth - 1) * pm->out_k + OW * e;

@@ -166,7 +166,8 @@ PJ_API pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend,
  * tiles of one call may run at once. `input` and `output` point at the whole tensors. */
 PJ_API pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output,
                                      int64_t begin, int64_t end);
-/* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows); for fold batch * H * W and batch * H. */
+/* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows); for fold batch * H * W and batch * H.
+ * INT64_MAX where the product does not fit (possible only for an empty output). */
 PJ_API int64_t pj_kernel_positions(const pj_kernel* kernel);
 PJ_API int64_t pj_kernel_rows(const pj_kernel* kernel);
 

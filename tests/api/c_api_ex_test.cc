@@ -394,4 +394,27 @@ TEST(CApiEx, TilesAndStridedOverlapAreChecked) {
   pj_kernel_destroy(k);
 }
 
+// Found by the API fuzzer: an empty output (no channels) whose images have more rows than int64
+// can count. TensorFlow accepts the shape; the row and position counts saturate instead of
+// overflowing (undefined behaviour), and every run over them is an empty one.
+TEST(CApiEx, EmptyOutputsWithRowsBeyondInt64) {
+  pj_spec_ex s = ex_spec(PJ_INT16, {3, 0, int64_t{3978709268944650240}, 1}, 1, 1);
+  s.layout = PJ_LAYOUT_NCHW, s.patches = PJ_PATCHES_COLUMNS;  // [N, C = 0, H, W] -> [N, K = 0, H * W]
+  for (int fold = 0; fold < 2; ++fold) {
+    pj_kernel* k = nullptr;
+    ASSERT_EQ(fold ? pj_fold_kernel_create(&s, PJ_FOLD_SUM, PJ_BACKEND_AUTO, &k) : pj_kernel_create_ex(&s, PJ_BACKEND_AUTO, &k),
+              PJ_OK)
+        << pj_last_error();
+    EXPECT_EQ(pj_kernel_output_bytes(k), 0u);
+    EXPECT_EQ(pj_kernel_rows(k), INT64_MAX);
+    EXPECT_EQ(pj_kernel_positions(k), INT64_MAX);
+    char byte = 0;
+    EXPECT_EQ(pj_kernel_run(k, &byte, &byte + 1, 1), PJ_OK);
+    EXPECT_EQ(pj_kernel_run_rows(k, &byte, &byte + 1, 0, INT64_MAX), PJ_OK);
+    EXPECT_EQ(pj_kernel_run_range(k, &byte, &byte + 1, 5, 7), PJ_OK);
+    EXPECT_EQ(pj_kernel_run_rows(k, &byte, &byte + 1, -1, 0), PJ_INVALID_ARGUMENT);
+    pj_kernel_destroy(k);
+  }
+}
+
 }  // namespace

@@ -122,8 +122,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A tile writes its positions as a whole run does.
     const int64_t positions = pj_kernel_positions(kernel);
     if (positions > 0) {
-      const int64_t a = static_cast<int64_t>(in.take<uint32_t>() % (positions + 1));
-      const int64_t b = static_cast<int64_t>(in.take<uint32_t>() % (positions + 1));
+      // (Unsigned: an empty output's count saturates at INT64_MAX.)
+      const uint64_t span = static_cast<uint64_t>(positions) + 1;
+      const int64_t a = static_cast<int64_t>(in.take<uint32_t>() % span);
+      const int64_t b = static_cast<int64_t>(in.take<uint32_t>() % span);
       std::vector<uint8_t> tiled(out_bytes + 1, 0xA5);
       check(pj_kernel_run_range(kernel, input.data(), tiled.data(), 0, a < b ? a : b));
       check(pj_kernel_run_range(kernel, input.data(), tiled.data(), a < b ? a : b, positions));

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
+#include <chrono>
 #include <random>
 
 #include "codegen/plan/plan.h"
@@ -284,6 +284,38 @@ TEST(Plan, HugeRatesDoNotOverflowOffsets) {
   plan = make_plan(*make_geometry(spec));
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+// Found by the API fuzzer: a kernel 2^31 columns wide with rate 8 over an image as wide has 2^28
+// valid columns per pixel, and listing them a step each took a minute. Programs that would list
+// that many taps are not made: the generic loops serve such kernels at once.
+TEST(Plan, KernelsTooWideToListAreGeneric) {
+  Spec spec;
+  spec.dtype = DType::kInt64;
+  spec.image_shape = {4, 2, 2147483646, 3};
+  spec.ksizes = {1, 2, 2147483646, 1};
+  spec.strides = {1, 3, 2147483645, 1};
+  spec.rates = {1, 2, 8, 1};
+  spec.padding = Padding::kSame;
+  auto plan_quickly = [](const Spec& s) {
+    Expected<Geometry> g = make_geometry(s);
+    EXPECT_TRUE(g.ok()) << g.status().message();
+    const auto start = std::chrono::steady_clock::now();
+    Expected<Plan> plan = make_plan(*g);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    return plan.ok() && plan->generic;
+  };
+  EXPECT_TRUE(plan_quickly(spec));   // hwc: a step per valid kernel column
+  spec.format.order = PatchOrder::kChw;
+  EXPECT_FALSE(plan_quickly(spec));  // chw: a step per kernel row, two of them
+  spec.format.patches = PatchesAs::kColumns;
+  EXPECT_TRUE(plan_quickly(spec));   // columns: a step per tap
+  // As tall in chw: a step per kernel row.
+  spec.format.patches = PatchesAs::kRows;
+  std::swap(spec.image_shape[1], spec.image_shape[2]), std::swap(spec.ksizes[1], spec.ksizes[2]);
+  std::swap(spec.strides[1], spec.strides[2]), std::swap(spec.rates[1], spec.rates[2]);
+  EXPECT_TRUE(plan_quickly(spec));
 }
 
 }  // namespace
