@@ -85,6 +85,11 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       add_elements<E>(dst, dst_step, src, src_step, n);
     }
   };
+  // Where tap (row tap r, column tap col) of channel c lies in one image's patches.
+  auto run_of = [&](const uint8_t* patches, FoldTap r, FoldTap col, int64_t c) {
+    const int64_t k0 = chw ? r.k * kw + col.k : (r.k * kw + col.k) * C;  // channel 0's element
+    return patches + (r.out * g.cols.out + col.out) * ps.position + k0 * ps.element + c * p.patch_channel_step;
+  };
   // The plan's channel blocks (NCHW summed at once; else all C): each block over all the rows.
   const int64_t channel_block = by_pixel ? C : p.channel_block;
   // NCHW summed at once: the border columns of the inner rows go down the rows after them.
@@ -113,9 +118,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           int n = 0;
           bool started = false;
           for (int64_t r = 0; r < row_count; ++r) {
-            const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + row_taps[r].k * kw * C * ps.element;
-            for (int64_t c = 0; c < col_n; ++c) {
-              runs[n++] = patch_row + col[c].out * ps.position + col[c].k * C * ps.element;
+            for (int64_t t = 0; t < col_n; ++t) {
+              runs[n++] = run_of(patches, row_taps[r], col[t], 0);
               if (n == kBatch) sum(row + w * is.pixel, runs, n, C, started), started = true, n = 0;
             }
           }
@@ -127,14 +131,11 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           if (a >= b) return;
           zero_pixels(g, row + a * is.pixel, b - a);
           for (int64_t r = 0; r < row_count; ++r) {
-            const FoldTap tap = row_taps[r];
-            const uint8_t* patch_row = patches + tap.out * g.cols.out * ps.position;
             for (const ColumnPass& pass : p.passes) {
               int64_t begin, end;
               clip(g.cols, pass, a, b, &begin, &end);
               if (begin >= end) continue;
-              const int64_t k0 = chw ? tap.k * kw + pass.j : (tap.k * kw + pass.j) * C;  // channel 0's element
-              const uint8_t* src = patch_row + begin * ps.position + k0 * ps.element;
+              const uint8_t* src = run_of(patches, row_taps[r], FoldTap{begin, pass.j}, 0);
               uint8_t* dst = row + (begin * g.cols.stride - g.cols.pad_before + pass.j * g.cols.rate) * is.pixel;
               if (p.channels_inner) {
                 for (int64_t ow = 0; ow < end - begin; ++ow) {
@@ -161,10 +162,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
             int count = 0;
             bool started = false;
             for (int64_t r = 0; r < row_count; ++r) {
-              const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + c * p.patch_channel_step;
               for (int64_t t = 0; t < col_n; ++t) {
-                const int64_t k0 = chw ? row_taps[r].k * kw + col[t].k : (row_taps[r].k * kw + col[t].k) * C;
-                runs[count++] = patch_row + col[t].out * ps.position + k0 * ps.element;
+                runs[count++] = run_of(patches, row_taps[r], col[t], c);
                 if (count == kBatch) sum_n(dst, runs, count, n, started), started = true, count = 0;
               }
             }
@@ -205,11 +204,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
         for (int64_t c = c_begin; c < c_end; ++c) {
           int count = 0;
           for (int64_t r = 0; r < row_count; ++r) {
-            const uint8_t* patch_row = patches + row_taps[r].out * g.cols.out * ps.position + c * p.patch_channel_step;
-            for (int64_t t = 0; t < col_n; ++t) {
-              const int64_t k0 = chw ? row_taps[r].k * kw + col[t].k : (row_taps[r].k * kw + col[t].k) * C;
-              runs[count++] = patch_row + col[t].out * ps.position + k0 * ps.element;
-            }
+            for (int64_t t = 0; t < col_n; ++t) runs[count++] = run_of(patches, row_taps[r], col[t], c);
           }
           sum_down<E>(out + b * is.image + h0 * is.row + c * is.channel + w * is.pixel, is.row, runs, count, h1 - h0,
                       g.cols.out * ps.position);
