@@ -550,17 +550,16 @@ std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec
   return std::make_shared<const patchjit::Kernel>(std::move(*kernel).value());
 }
 
-// The input as the kernel reads it: the caller's array where the library can read it through
-// strides (*strides set), else a dense copy (*strides all 0, *copied).
-py::array readable_input(const py::array& images, std::array<int64_t, 3>* strides, bool* copied) {
-  std::optional<std::array<int64_t, 3>> s = library_strides(images);
+// An input as a kernel reads it: the caller's array where the library can read it through the
+// strides `s` gives (*strides set; all 0 when dense: library_strides for images,
+// library_patch_strides for fold's patches), else a dense copy (*strides all 0, *copied).
+template <size_t N>
+py::array readable(const py::array& a, const std::optional<std::array<int64_t, N>>& s,
+                   std::array<int64_t, N>* strides, bool* copied) {
   *copied = !s;
-  if (s) {
-    *strides = *s;
-    return images;
-  }
-  *strides = {0, 0, 0};
-  py::array dense = py::array::ensure(images, py::array::c_style);
+  *strides = s.value_or(std::array<int64_t, N>{});
+  if (s) return a;
+  py::array dense = py::array::ensure(a, py::array::c_style);
   if (!dense) throw py::error_already_set();
   return dense;
 }
@@ -623,7 +622,7 @@ std::optional<std::array<int64_t, 2>> library_patch_strides(const py::array& a, 
   // The leading dimension: rows' positions (OW, and OH one OW further), columns' matrix rows.
   int64_t lines = columns ? a.shape(1) : a.shape(1) * a.shape(2), ld = a.shape(inner);
   if (lines > 1) {
-    const int d = columns || a.shape(2) > 1 ? (columns ? 1 : 2) : 1;
+    const int d = columns || a.shape(2) == 1 ? 1 : 2;
     std::optional<int64_t> v = elements(a.strides(d));
     if (!v || *v < a.shape(inner)) return std::nullopt;
     if (!columns && a.shape(1) > 1 && a.shape(2) > 1 && a.strides(1) != a.strides(2) * a.shape(2)) return std::nullopt;
@@ -637,18 +636,6 @@ std::optional<std::array<int64_t, 2>> library_patch_strides(const py::array& a, 
     image = *v;
   }
   return std::array<int64_t, 2>{ld == a.shape(inner) ? 0 : ld, image};
-}
-
-// The patches as a fold kernel reads them: where they lie (*strides, all 0 when dense), else a
-// dense copy (*copied).
-py::array readable_patches(const py::array& a, bool columns, std::array<int64_t, 2>* strides, bool* copied) {
-  std::optional<std::array<int64_t, 2>> s = library_patch_strides(a, columns);
-  *copied = !s;
-  *strides = s.value_or(std::array<int64_t, 2>{0, 0});
-  if (s) return a;
-  py::array dense = py::array::ensure(a, py::array::c_style);
-  if (!dense) throw py::error_already_set();
-  return dense;
 }
 
 // Every functional fold: a kernel per call (a cache hit after the first).
@@ -667,7 +654,8 @@ py::object fold(py::handle patches, py::handle image_shape, py::handle ksizes, p
   check_patches(spec, patches_shape(spec), arg.array, "patches");
   bool copied;
   std::array<int64_t, 2> patch_strides;
-  py::array input = readable_patches(arg.array, spec.pj_spec_ex::patches == PJ_PATCHES_COLUMNS, &patch_strides, &copied);
+  py::array input =
+      readable(arg.array, library_patch_strides(arg.array, spec.pj_spec_ex::patches == PJ_PATCHES_COLUMNS), &patch_strides, &copied);
   spec.output_strides(patch_strides[0], patch_strides[1]);
   std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b, mode);
   return run_kernel(*kernel, arg, input, copied, out, n);
@@ -715,7 +703,7 @@ class PyKernel {
     const int n = parse_threads(threads);
     std::array<int64_t, 3> strides;
     bool copied;
-    py::array input = readable_input(arg.array, &strides, &copied);
+    py::array input = readable(arg.array, library_strides(arg.array), &strides, &copied);
     std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
     if (strides != std::array<int64_t, 3>{0, 0, 0}) kernel = strided_kernel(strides);
     return run_kernel(*kernel, arg, input, copied, out, n);
@@ -751,7 +739,8 @@ class PyKernel {
     const int n = parse_threads(threads);
     bool copied;
     std::array<int64_t, 2> strides;
-    py::array input = readable_patches(arg.array, spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS, &strides, &copied);
+    py::array input =
+        readable(arg.array, library_patch_strides(arg.array, spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS), &strides, &copied);
     std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
     if (strides != std::array<int64_t, 2>{0, 0}) kernel = strided_kernel({strides[0], strides[1], 0});
     return run_kernel(*kernel, arg, input, copied, out, n);
@@ -823,7 +812,7 @@ py::object extract(py::handle images, py::handle ksizes, py::handle strides, py:
   const int n = parse_threads(threads);
   std::array<int64_t, 3> input_strides;
   bool copied;
-  py::array input = readable_input(arg.array, &input_strides, &copied);
+  py::array input = readable(arg.array, library_strides(arg.array), &input_strides, &copied);
   spec.input_strides(input_strides[0], input_strides[1], input_strides[2]);
   std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b);
   return run_kernel(*kernel, arg, input, copied, out, n);
