@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "bench/peers/suite.h"
 #include "codegen/llvm/emitter.h"
 #include "codegen/llvm/pipeline.h"
 #include "jit/cpu.h"
-#include "bench/peers/suite.h"
 
 namespace {
 
@@ -44,20 +44,22 @@ int main() {
   const uint64_t features = pj::host_features();
   std::string list;
   for (const std::string& f : pj::llvm_feature_list(features)) list += f + ",";
-  pj::Expected<std::unique_ptr<llvm::TargetMachine>> made = pj::make_target_machine(llvm::sys::getHostCPUName().str(), list);
+  pj::Expected<std::unique_ptr<llvm::TargetMachine>> made =
+      pj::make_target_machine(llvm::sys::getHostCPUName().str(), list);
   if (!made.ok()) {
     std::fprintf(stderr, "pj_llvm_compile_phases: %s\n", made.status().message().c_str());
     return 1;
   }
   std::unique_ptr<llvm::TargetMachine> machine = std::move(made).value();
   const std::string triple = llvm::sys::getProcessTriple();
-  const pj::LlvmTarget vectors = pj::llvm_target_for([&](std::string_view name) { return pj::has_feature(features, std::string(name)); });
+  const pj::LlvmTarget vectors =
+      pj::llvm_target_for([&](std::string_view name) { return pj::has_feature(features, std::string(name)); });
 
   std::printf("%-32s %8s %8s %8s %8s %10s\n", "shape", "emit ms", "O2 ms", "codegen", "total", "code bytes");
   std::vector<double> emits, o2s, codegens, totals;
   for (const pj::SuiteShape& shape : pj::benchmark_suite()) {
-    pj::Expected<pj::Plan> plan = pj::make_plan_within(*pj::make_geometry(shape.spec), pj::plan_options_for(vectors),
-                                                       pj::kLlvmBudget, "");
+    pj::Expected<pj::Plan> plan =
+        pj::make_plan_within(*pj::make_geometry(shape.spec), pj::plan_options_for(vectors), pj::kLlvmBudget, "");
     if (!plan.ok() || plan->generic) continue;
     double emit = 1e9, o2 = 1e9, codegen = 1e9;
     size_t bytes = 0;
@@ -81,9 +83,11 @@ int main() {
       codegen = std::min(codegen, ms_since(start));
       bytes = object.size();
     }
-    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %10zu\n", shape.name.c_str(), emit, o2, codegen, emit + o2 + codegen, bytes);
+    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %10zu\n", shape.name.c_str(), emit, o2, codegen, emit + o2 + codegen,
+                bytes);
     emits.push_back(emit), o2s.push_back(o2), codegens.push_back(codegen), totals.push_back(emit + o2 + codegen);
   }
-  std::printf("%-32s %8.2f %8.2f %8.2f %8.2f\n", "median", median(emits), median(o2s), median(codegens), median(totals));
+  std::printf("%-32s %8.2f %8.2f %8.2f %8.2f\n", "median", median(emits), median(o2s), median(codegens),
+              median(totals));
   return 0;
 }

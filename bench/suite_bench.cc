@@ -70,7 +70,8 @@ void register_shape(ShapeData& d, const std::vector<BackendVariant>& variants) {
     }
     add_candidate(d, backend_candidate(*k, 1, *d.buffers), v.isa);
     // Two threads for the best xbyak ISA: what a second core buys.
-    if (v.backend == PJ_BACKEND_XBYAK && v.isa == pj_host_isa()) add_candidate(d, backend_candidate(*k, 2, *d.buffers), v.isa);
+    if (v.backend == PJ_BACKEND_XBYAK && v.isa == pj_host_isa())
+      add_candidate(d, backend_candidate(*k, 2, *d.buffers), v.isa);
     d.kernels.push_back(std::move(k));
   }
   for (const BackendVariant& v : variants) {

@@ -63,14 +63,18 @@ std::string time_text(double s) {
 
 torch::Dtype torch_dtype(pj::DType t) {
   switch (t) {
-    case pj::DType::kFloat32: return torch::kFloat32;
-    case pj::DType::kFloat64: return torch::kFloat64;
-    case pj::DType::kHalf: return torch::kFloat16;
-    case pj::DType::kUInt8: return torch::kUInt8;
-    default: return torch::kFloat32;
+    case pj::DType::kFloat32:
+      return torch::kFloat32;
+    case pj::DType::kFloat64:
+      return torch::kFloat64;
+    case pj::DType::kHalf:
+      return torch::kFloat16;
+    case pj::DType::kUInt8:
+      return torch::kUInt8;
+    default:
+      return torch::kFloat32;
   }
 }
-
 
 double geomean(const std::vector<double>& v) {
   double sum = 0;
@@ -81,9 +85,11 @@ double geomean(const std::vector<double>& v) {
 double worst(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
 
 void unfold_table() {
-  std::printf("F.unfold (libtorch %s, %d thread) beside patchjit (auto backend, 1 thread) and the careful NCHW im2col\n",
-              TORCH_VERSION, torch::get_num_threads());
-  std::printf("%-36s %10s %10s %10s %10s %12s  %s\n", "shape", "unfold", "im2col", "patchjit", "x unfold", "x im2col", "check");
+  std::printf(
+      "F.unfold (libtorch %s, %d thread) beside patchjit (auto backend, 1 thread) and the careful NCHW im2col\n",
+      TORCH_VERSION, torch::get_num_threads());
+  std::printf("%-36s %10s %10s %10s %10s %12s  %s\n", "shape", "unfold", "im2col", "patchjit", "x unfold", "x im2col",
+              "check");
   std::vector<double> over_unfold, over_im2col;
   for (const pj::SuiteShape& base : pj::benchmark_suite()) {
     const pj::SuiteShape shape = pj::in_format(base, pj::kTorchFormat);
@@ -129,7 +135,8 @@ void unfold_table() {
     const bool same = static_cast<size_t>(theirs.nbytes()) == ours.size() &&
                       std::memcmp(theirs.data_ptr(), ours.data(), ours.size()) == 0;
     const double t_unfold = median_seconds([&] { theirs = unfold(); });
-    const double t_im2col = median_seconds([&] { pj::im2col_nchw(g, static_cast<const uint8_t*>(input.data_ptr()), careful.data()); });
+    const double t_im2col =
+        median_seconds([&] { pj::im2col_nchw(g, static_cast<const uint8_t*>(input.data_ptr()), careful.data()); });
     const double t_ours = median_seconds([&] { pj_kernel_run(kernel, input.data_ptr(), ours.data(), 1); });
     over_unfold.push_back(t_unfold / t_ours);
     over_im2col.push_back(t_im2col / t_ours);
@@ -144,9 +151,12 @@ void unfold_table() {
 
 // F.fold of each shape's columns into its image, beside patchjit's fold and the careful scatter.
 void fold_table() {
-  std::printf("\nF.fold (libtorch %s, %d thread) beside patchjit's fold (auto backend, 1 thread) and the careful scatter "
-              "col2im\n", TORCH_VERSION, torch::get_num_threads());
-  std::printf("%-36s %10s %10s %10s %10s %12s  %s\n", "shape", "fold", "scatter", "patchjit", "x F.fold", "x scatter", "check");
+  std::printf(
+      "\nF.fold (libtorch %s, %d thread) beside patchjit's fold (auto backend, 1 thread) and the careful scatter "
+      "col2im\n",
+      TORCH_VERSION, torch::get_num_threads());
+  std::printf("%-36s %10s %10s %10s %10s %12s  %s\n", "shape", "fold", "scatter", "patchjit", "x F.fold", "x scatter",
+              "check");
   std::vector<double> over_fold, over_scatter;
   for (const pj::SuiteShape& base : pj::benchmark_suite()) {
     pj::SuiteShape shape = pj::in_format(base, pj::kTorchFormat);

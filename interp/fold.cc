@@ -37,7 +37,8 @@ void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
     for (int64_t c = 0; c < C; ++c) std::memset(first + c * is.channel, 0, static_cast<size_t>(pixels * e));
   } else {
     for (int64_t c = 0; c < C; ++c) {
-      for (int64_t w = 0; w < pixels; ++w) std::memset(first + c * is.channel + w * is.pixel, 0, static_cast<size_t>(e));
+      for (int64_t w = 0; w < pixels; ++w)
+        std::memset(first + c * is.channel + w * is.pixel, 0, static_cast<size_t>(e));
     }
   }
 }
@@ -143,7 +144,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
                 }
               } else {
                 for (int64_t c = 0; c < C; ++c) {
-                  add(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position, end - begin);
+                  add(dst + c * is.channel, p.image_column_step, src + c * p.patch_channel_step, ps.position,
+                      end - begin);
                 }
               }
             }

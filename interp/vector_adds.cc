@@ -42,8 +42,8 @@ PJ_AVX512 inline __m256i f32_to_bf16(__m512 f) {
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
   __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
   const __mmask16 nan = _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
-  const __m512i quiet = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x8000)),
-                                        _mm512_set1_epi32(0x7fc0));
+  const __m512i quiet =
+      _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x8000)), _mm512_set1_epi32(0x7fc0));
   return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(r, nan, quiet));
 }
 
@@ -55,8 +55,10 @@ struct Avx512 {  // plain lanes: a block is one register
   PJ_AVX512 static Acc load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm512_storeu_si512(p, a); }
   PJ_AVX512 static Acc add(Acc a, Acc b) {
-    if constexpr (L == Lane::kF32) return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
-    if constexpr (L == Lane::kF64) return _mm512_castpd_si512(_mm512_add_pd(_mm512_castsi512_pd(a), _mm512_castsi512_pd(b)));
+    if constexpr (L == Lane::kF32)
+      return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
+    if constexpr (L == Lane::kF64)
+      return _mm512_castpd_si512(_mm512_add_pd(_mm512_castsi512_pd(a), _mm512_castsi512_pd(b)));
     if constexpr (L == Lane::kI8) return _mm512_add_epi8(a, b);
     if constexpr (L == Lane::kI16) return _mm512_add_epi16(a, b);
     if constexpr (L == Lane::kI32) return _mm512_add_epi32(a, b);
@@ -104,8 +106,8 @@ PJ_AVX2 typename V::Acc sum_block_avx2(const uint8_t* dst, const uint8_t* const*
 
 // Four blocks at a time (four independent add chains), then one, then the overlapping last.
 template <typename V>
-PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, int64_t size,
-                          bool from_dst, SumRuns tail) {
+PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, int64_t size, bool from_dst,
+                          SumRuns tail) {
   using Acc = typename V::Acc;
   constexpr int64_t B = V::kBlock;
   const int64_t bytes = n * size;
@@ -150,8 +152,10 @@ struct Avx2 {
   PJ_AVX2 static Acc load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   PJ_AVX2 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), a); }
   PJ_AVX2 static Acc add(Acc a, Acc b) {
-    if constexpr (L == Lane::kF32) return _mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b)));
-    if constexpr (L == Lane::kF64) return _mm256_castpd_si256(_mm256_add_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b)));
+    if constexpr (L == Lane::kF32)
+      return _mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b)));
+    if constexpr (L == Lane::kF64)
+      return _mm256_castpd_si256(_mm256_add_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b)));
     if constexpr (L == Lane::kI8) return _mm256_add_epi8(a, b);
     if constexpr (L == Lane::kI16) return _mm256_add_epi16(a, b);
     if constexpr (L == Lane::kI32) return _mm256_add_epi32(a, b);
@@ -163,7 +167,9 @@ struct Avx2Half {
   using Acc = __m256;
   static constexpr int64_t kBlock = 16;
   PJ_AVX2 static Acc zero() { return _mm256_setzero_ps(); }
-  PJ_AVX2 static Acc load(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  PJ_AVX2 static Acc load(const uint8_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
   PJ_AVX2 static __m128i narrow(Acc f) { return _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   PJ_AVX2 static void store(uint8_t* p, Acc a) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), narrow(a)); }
   PJ_AVX2 static Acc add(Acc a, Acc b) { return _mm256_cvtph_ps(narrow(_mm256_add_ps(a, b))); }
@@ -212,26 +218,42 @@ SumRuns sum_runs(DType dtype, Isa isa) {
   };
   Choice c{};
   switch (dtype) {
-    case DType::kFloat32: c = of(Loops<Avx512<Lane::kF32>, 4, Avx2<Lane::kF32>, PlainElement<float>>{}); break;
-    case DType::kFloat64: c = of(Loops<Avx512<Lane::kF64>, 8, Avx2<Lane::kF64>, PlainElement<double>>{}); break;
+    case DType::kFloat32:
+      c = of(Loops<Avx512<Lane::kF32>, 4, Avx2<Lane::kF32>, PlainElement<float>>{});
+      break;
+    case DType::kFloat64:
+      c = of(Loops<Avx512<Lane::kF64>, 8, Avx2<Lane::kF64>, PlainElement<double>>{});
+      break;
     case DType::kComplex64:  // two float lanes per element, added apart
       c = of(Loops<Avx512<Lane::kF32>, 8, Avx2<Lane::kF32>, ComplexElement<float>>{});
       break;
-    case DType::kComplex128: c = of(Loops<Avx512<Lane::kF64>, 16, Avx2<Lane::kF64>, ComplexElement<double>>{}); break;
-    case DType::kHalf: c = of(Loops<Avx512Narrow<Lane::kHalf>, 2, Avx2Half, HalfElement>{}); break;
+    case DType::kComplex128:
+      c = of(Loops<Avx512<Lane::kF64>, 16, Avx2<Lane::kF64>, ComplexElement<double>>{});
+      break;
+    case DType::kHalf:
+      c = of(Loops<Avx512Narrow<Lane::kHalf>, 2, Avx2Half, HalfElement>{});
+      break;
     case DType::kBFloat16:  // no AVX2 loop: the element loop is its tail
       c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2, sum_scalar<BFloat16Element>>, sum_scalar<BFloat16Element>,
            sum_scalar<BFloat16Element>};
       break;
     case DType::kInt8:
     case DType::kUInt8:
-    case DType::kBool: c = of(Loops<Avx512<Lane::kI8>, 1, Avx2<Lane::kI8>, WrappingElement<uint8_t>>{}); break;
+    case DType::kBool:
+      c = of(Loops<Avx512<Lane::kI8>, 1, Avx2<Lane::kI8>, WrappingElement<uint8_t>>{});
+      break;
     case DType::kInt16:
-    case DType::kUInt16: c = of(Loops<Avx512<Lane::kI16>, 2, Avx2<Lane::kI16>, WrappingElement<uint16_t>>{}); break;
+    case DType::kUInt16:
+      c = of(Loops<Avx512<Lane::kI16>, 2, Avx2<Lane::kI16>, WrappingElement<uint16_t>>{});
+      break;
     case DType::kInt32:
-    case DType::kUInt32: c = of(Loops<Avx512<Lane::kI32>, 4, Avx2<Lane::kI32>, WrappingElement<uint32_t>>{}); break;
+    case DType::kUInt32:
+      c = of(Loops<Avx512<Lane::kI32>, 4, Avx2<Lane::kI32>, WrappingElement<uint32_t>>{});
+      break;
     case DType::kInt64:
-    case DType::kUInt64: c = of(Loops<Avx512<Lane::kI64>, 8, Avx2<Lane::kI64>, WrappingElement<uint64_t>>{}); break;
+    case DType::kUInt64:
+      c = of(Loops<Avx512<Lane::kI64>, 8, Avx2<Lane::kI64>, WrappingElement<uint64_t>>{});
+      break;
   }
   return isa == Isa::kAvx512 ? c.avx512 : isa == Isa::kAvx2 ? c.avx2 : c.scalar;
 }

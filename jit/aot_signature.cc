@@ -62,23 +62,35 @@ pj_aot_signature aot_signature_of(const Geometry& g) {
 Expected<Geometry> geometry_of(const pj_aot_signature& s) {
   Spec spec;
   switch (s.element_size) {
-    case 1: spec.dtype = DType::kUInt8; break;
-    case 2: spec.dtype = DType::kHalf; break;
-    case 4: spec.dtype = DType::kFloat32; break;
-    case 8: spec.dtype = DType::kFloat64; break;
-    case 16: spec.dtype = DType::kComplex128; break;
-    default: return InvalidArgument("element_size ", s.element_size, " is not 1, 2, 4, 8 or 16");
+    case 1:
+      spec.dtype = DType::kUInt8;
+      break;
+    case 2:
+      spec.dtype = DType::kHalf;
+      break;
+    case 4:
+      spec.dtype = DType::kFloat32;
+      break;
+    case 8:
+      spec.dtype = DType::kFloat64;
+      break;
+    case 16:
+      spec.dtype = DType::kComplex128;
+      break;
+    default:
+      return InvalidArgument("element_size ", s.element_size, " is not 1, 2, 4, 8 or 16");
   }
   PJ_RETURN_IF_ERROR(check_choice("padding", s.padding, 3));
   PJ_RETURN_IF_ERROR(check_choice("layout", s.layout, 2));
   PJ_RETURN_IF_ERROR(check_choice("patch_order", s.patch_order, 2));
   PJ_RETURN_IF_ERROR(check_choice("patches", s.patches, 2));
   spec.padding = static_cast<Padding>(s.padding);
-  spec.format = {static_cast<Layout>(s.layout), static_cast<PatchOrder>(s.patch_order), static_cast<PatchesAs>(s.patches)};
+  spec.format = {static_cast<Layout>(s.layout), static_cast<PatchOrder>(s.patch_order),
+                 static_cast<PatchesAs>(s.patches)};
   const bool strided = any(s.input_strides, 3) || any(s.output_strides, 2);
   const int64_t batch = strided ? 2 : 1;
-  spec.image_shape = spec.format.layout == Layout::kNhwc ? Vec4{batch, s.rows, s.cols, s.depth}
-                                                          : Vec4{batch, s.depth, s.rows, s.cols};
+  spec.image_shape =
+      spec.format.layout == Layout::kNhwc ? Vec4{batch, s.rows, s.cols, s.depth} : Vec4{batch, s.depth, s.rows, s.cols};
   spec.ksizes = {1, s.ksize_rows, s.ksize_cols, 1};
   spec.strides = {1, s.stride_rows, s.stride_cols, 1};
   spec.rates = {1, s.rate_rows, s.rate_cols, 1};

@@ -27,8 +27,8 @@ void announce_code(const void* code, size_t size, std::string_view name) {
     std::lock_guard<std::mutex> lock(mutex);
     std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
     if (FILE* f = std::fopen(path.c_str(), "a")) {
-      std::fprintf(f, "%lx %zx %.*s\n", reinterpret_cast<unsigned long>(code), size,
-                   static_cast<int>(name.size()), name.data());
+      std::fprintf(f, "%lx %zx %.*s\n", reinterpret_cast<unsigned long>(code), size, static_cast<int>(name.size()),
+                   name.data());
       std::fclose(f);
     }
   }

@@ -54,7 +54,6 @@
 namespace pj {
 namespace {
 
-
 std::vector<std::string> enabled_features(const llvm::MCSubtargetInfo& subtarget) {
   std::vector<std::string> names;
   for (const llvm::SubtargetFeatureKV& f : subtarget.getEnabledProcessorFeatures()) names.emplace_back(f.Key);
@@ -185,8 +184,8 @@ class LlvmAotCompiler final : public AotCompiler {
 
 llvm::Constant* string_constant(llvm::Module& module, const std::string& text) {
   llvm::Constant* bytes = llvm::ConstantDataArray::getString(module.getContext(), text, true);
-  auto* global = new llvm::GlobalVariable(module, bytes->getType(), true, llvm::GlobalValue::PrivateLinkage, bytes,
-                                          ".str");
+  auto* global =
+      new llvm::GlobalVariable(module, bytes->getType(), true, llvm::GlobalValue::PrivateLinkage, bytes, ".str");
   global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   global->setAlignment(llvm::Align(1));
   return global;
@@ -219,16 +218,37 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
     // The signature the runtime looks kernels up by (jit/aot_signature.h), field by field.
     const pj_aot_signature s = aot_signature_of(g);
     std::vector<llvm::Constant*> values = {
-        int64(PJ_AOT_ABI_VERSION), int64(s.element_size), int64(s.rows),        int64(s.cols),
-        int64(s.depth),            int64(s.ksize_rows),   int64(s.ksize_cols),  int64(s.stride_rows),
-        int64(s.stride_cols),      int64(s.rate_rows),    int64(s.rate_cols),   int64(s.padding),
-        int64(s.pads[0]),          int64(s.pads[1]),      int64(s.pads[2]),     int64(s.pads[3]),
+        int64(PJ_AOT_ABI_VERSION),
+        int64(s.element_size),
+        int64(s.rows),
+        int64(s.cols),
+        int64(s.depth),
+        int64(s.ksize_rows),
+        int64(s.ksize_cols),
+        int64(s.stride_rows),
+        int64(s.stride_cols),
+        int64(s.rate_rows),
+        int64(s.rate_cols),
+        int64(s.padding),
+        int64(s.pads[0]),
+        int64(s.pads[1]),
+        int64(s.pads[2]),
+        int64(s.pads[3]),
         llvm::ConstantDataArray::get(context, llvm::ArrayRef<uint8_t>(s.pad_value, sizeof s.pad_value)),
-        int64(s.layout),           int64(s.patch_order),  int64(s.patches),
-        int64(s.input_strides[0]), int64(s.input_strides[1]), int64(s.input_strides[2]),
-        int64(s.output_strides[0]), int64(s.output_strides[1]),
-        int64(g.rows.out),         int64(g.cols.out),     int64(g.patch_depth),
-        function,                  string_constant(module, symbols[i]), cpu,
+        int64(s.layout),
+        int64(s.patch_order),
+        int64(s.patches),
+        int64(s.input_strides[0]),
+        int64(s.input_strides[1]),
+        int64(s.input_strides[2]),
+        int64(s.output_strides[0]),
+        int64(s.output_strides[1]),
+        int64(g.rows.out),
+        int64(g.cols.out),
+        int64(g.patch_depth),
+        function,
+        string_constant(module, symbols[i]),
+        cpu,
         int64(static_cast<int64_t>(target_.required_features))};
     entries.push_back(llvm::ConstantStruct::get(entry_type, values));
   }
@@ -258,14 +278,16 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
     // would interpret is refused here rather than left to LLVM for seconds or minutes.
     Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, cat(prefix, "_"));
     if (!plan.ok()) {
-      const std::string also = plan.status().code() == Code::kResourceExhausted
-                                   ? ": the llvm JIT runs it with the interpreter, and there is no ahead-of-time kernel for it"
-                                   : "";
+      const std::string also =
+          plan.status().code() == Code::kResourceExhausted
+              ? ": the llvm JIT runs it with the interpreter, and there is no ahead-of-time kernel for it"
+              : "";
       return Status(plan.status().code(), cat(k.where, ": ", plan.status().message(), also));
     }
     if (plan->generic) {
       return Unimplemented(k.where, ": the signature is too irregular to specialize (more than ",
-                           target_.plan_options.max_regions, " regions): the JIT runs it with generic loops, "
+                           target_.plan_options.max_regions,
+                           " regions): the JIT runs it with generic loops, "
                            "and there is no ahead-of-time kernel for it");
     }
     const std::string symbol = cat(prefix, "_", plan->name());
@@ -355,6 +377,4 @@ constexpr AotCompilerPlugin kPlugin{kPluginBuildId, &make_guarded};
 }  // namespace
 }  // namespace pj
 
-extern "C" __attribute__((visibility("default"))) const void* pj_aot_compiler_plugin() {
-  return &pj::kPlugin;
-}
+extern "C" __attribute__((visibility("default"))) const void* pj_aot_compiler_plugin() { return &pj::kPlugin; }

@@ -51,8 +51,8 @@ class AotCompiler {
   // The object file: `prefix`_<signature> per kernel (Plan::name(), e.g.
   // prefix_e4_56x56x64_k3x3_s1x1_r1x1_same) and the table `prefix`_kernels, in order.
   // Signatures must be distinct.
-  virtual Expected<std::vector<uint8_t>> compile(const std::vector<AotKernelSource>& kernels,
-                                                 const std::string& prefix, const AotProgress& progress) = 0;
+  virtual Expected<std::vector<uint8_t>> compile(const std::vector<AotKernelSource>& kernels, const std::string& prefix,
+                                                 const AotProgress& progress) = 0;
 };
 
 // A compiler for `cpu` on the host's target: "native" (the host CPU and its features) or one of

@@ -176,17 +176,16 @@ Expected<std::unique_ptr<LlvmSession>> LlvmSession::create() {
           .setLinkProcessSymbolsByDefault(false)
           .setPlatformSetUp(orc::setUpInactivePlatform)
           .setObjectLinkingLayerCreator(
-              [linked](orc::ExecutionSession& session, const llvm::Triple&)
-                  -> llvm::Expected<std::unique_ptr<orc::ObjectLayer>> {
+              [linked](orc::ExecutionSession& session,
+                       const llvm::Triple&) -> llvm::Expected<std::unique_ptr<orc::ObjectLayer>> {
                 auto layer = std::make_unique<orc::ObjectLinkingLayer>(session);
                 layer->addPlugin(linked);
                 return layer;
               })
-          .setCompileFunctionCreator(
-              [target_machine](orc::JITTargetMachineBuilder)
-                  -> llvm::Expected<std::unique_ptr<orc::IRCompileLayer::IRCompiler>> {
-                return std::make_unique<orc::SimpleCompiler>(*target_machine);
-              })
+          .setCompileFunctionCreator([target_machine](orc::JITTargetMachineBuilder)
+                                         -> llvm::Expected<std::unique_ptr<orc::IRCompileLayer::IRCompiler>> {
+            return std::make_unique<orc::SimpleCompiler>(*target_machine);
+          })
           .create();
   if (!jit) return Unimplemented("cannot start LLVM's JIT: ", llvm::toString(jit.takeError()));
   impl->jit = std::move(*jit);

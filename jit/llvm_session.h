@@ -19,8 +19,7 @@ class LlvmKernel {
  public:
   struct Code;  // the ORC resource tracker that owns the machine code (llvm_session.cc)
 
-  LlvmKernel(std::unique_ptr<Code> code, KernelFunction function, std::span<const uint8_t> bytes,
-             std::string name);
+  LlvmKernel(std::unique_ptr<Code> code, KernelFunction function, std::span<const uint8_t> bytes, std::string name);
   ~LlvmKernel();  // removes the code from the JIT
   LlvmKernel(const LlvmKernel&) = delete;
   LlvmKernel& operator=(const LlvmKernel&) = delete;

@@ -12,7 +12,8 @@ std::vector<std::string> plugin_candidates(const char* file, const char* env, co
   Dl_info library;
   if (dladdr(beside, &library) != 0 && library.dli_fname != nullptr) {
     const std::string here = library.dli_fname;
-    if (const size_t slash = here.rfind('/'); slash != std::string::npos) paths.push_back(here.substr(0, slash + 1) + file);
+    if (const size_t slash = here.rfind('/'); slash != std::string::npos)
+      paths.push_back(here.substr(0, slash + 1) + file);
   }
   paths.push_back(file);
   return paths;

@@ -21,7 +21,8 @@ std::string hex(const uint8_t* p, int64_t n) {
 int64_t offset_of(const Geometry& g, const Dims& x) {
   if (!g.extract()) {
     const ImageSteps& s = g.image_steps;
-    if (g.format.layout == Layout::kNhwc) return x.d[0] * s.image + x.d[1] * s.row + x.d[2] * s.pixel + x.d[3] * s.channel;
+    if (g.format.layout == Layout::kNhwc)
+      return x.d[0] * s.image + x.d[1] * s.row + x.d[2] * s.pixel + x.d[3] * s.channel;
     return x.d[0] * s.image + x.d[1] * s.channel + x.d[2] * s.row + x.d[3] * s.pixel;
   }
   const PatchSteps& s = g.patch_steps;
@@ -82,12 +83,12 @@ std::optional<Mismatch> first_mismatch(const Geometry& g, const uint8_t* expecte
 
 std::string describe(const Geometry& g, const Mismatch& m, const uint8_t* expected, const uint8_t* actual) {
   if (!m.element) {
-    return cat("byte ", m.offset, ", between elements (it must not be written): expected 0x", hex(expected + m.offset, 1),
-               ", got 0x", hex(actual + m.offset, 1));
+    return cat("byte ", m.offset, ", between elements (it must not be written): expected 0x",
+               hex(expected + m.offset, 1), ", got 0x", hex(actual + m.offset, 1));
   }
   const std::string where = g.extract() ? cat(" (patch row ", m.ki, ", col ", m.kj, ", channel ", m.channel, ")") : "";
-  return cat("element ", m.index, " ", to_string(m.coords), where, ": expected 0x", hex(expected + m.offset, g.elem_size), ", got 0x",
-             hex(actual + m.offset, g.elem_size));
+  return cat("element ", m.index, " ", to_string(m.coords), where, ": expected 0x",
+             hex(expected + m.offset, g.elem_size), ", got 0x", hex(actual + m.offset, g.elem_size));
 }
 
 }  // namespace pj

@@ -62,8 +62,10 @@ void fold_pixels(const Geometry& g, const uint8_t* in, uint8_t* out, int64_t row
             if (!tap_source(g.rows, h, i, &oh) || !tap_source(g.cols, w, j, &ow)) continue;
             const int64_t k = chw ? (c * kh + i) * kw + j : (i * kw + j) * g.depth + c;
             S value;
-            std::memcpy(&value, in + b * g.patch_steps.image + (oh * g.cols.out + ow) * g.patch_steps.position +
-                                    k * g.patch_steps.element, sizeof value);
+            std::memcpy(&value,
+                        in + b * g.patch_steps.image + (oh * g.cols.out + ow) * g.patch_steps.position +
+                            k * g.patch_steps.element,
+                        sizeof value);
             sum = E::add(sum, value);
             ++count;
           }
@@ -84,8 +86,8 @@ void golden_fold(const Geometry& g, const void* input, void* output, int64_t row
                  int64_t col_begin, int64_t col_end) {
   with_element(g.dtype, [&](auto tag) {
     using E = typename decltype(tag)::type;
-    fold_pixels<E>(g, static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output), row_begin, row_end,
-                   col_begin, col_end);
+    fold_pixels<E>(g, static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output), row_begin, row_end, col_begin,
+                   col_end);
   });
 }
 

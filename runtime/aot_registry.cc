@@ -1,10 +1,10 @@
 #include "runtime/aot_registry.h"
 
 #include <array>
-#include <deque>
 #include <atomic>
 #include <bit>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -76,8 +76,9 @@ Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
   int64_t version = 0;
   std::memcpy(&version, kernels, sizeof version);
   if (version != 1 && version != PJ_AOT_ABI_VERSION) {
-    return InvalidArgument("ahead-of-time kernel 0: abi_version is ", version, " but this patchjit reads versions 1 and ",
-                           PJ_AOT_ABI_VERSION, ": make the object again with this patchjit's `patchjit aot`");
+    return InvalidArgument("ahead-of-time kernel 0: abi_version is ", version,
+                           " but this patchjit reads versions 1 and ", PJ_AOT_ABI_VERSION,
+                           ": make the object again with this patchjit's `patchjit aot`");
   }
   std::vector<pj_aot_kernel> checked;
   for (size_t i = 0; i < count; ++i) {
@@ -89,13 +90,14 @@ Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
       if (old.abi_version != 1) {
         s = InvalidArgument("abi_version is ", old.abi_version, " in a table of version 1 (the first entry's)");
       } else if (old.signature.padding != PJ_AOT_PADDING_SAME && old.signature.padding != PJ_AOT_PADDING_VALID) {
-        s = InvalidArgument("padding ", old.signature.padding, " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID",
-                            " (version 1)");
+        s = InvalidArgument("padding ", old.signature.padding,
+                            " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID", " (version 1)");
       }
     } else {
       k = kernels[i];
       if (k.abi_version != version) {
-        s = InvalidArgument("abi_version is ", k.abi_version, " in a table of version ", version, " (the first entry's)");
+        s = InvalidArgument("abi_version is ", k.abi_version, " in a table of version ", version,
+                            " (the first entry's)");
       }
     }
     if (s.ok()) s = check_entry(k);

@@ -34,11 +34,16 @@ Isa cap_from_environment() {
 
 std::string_view backend_name(Backend backend) {
   switch (backend) {
-    case Backend::kAuto: return "auto";
-    case Backend::kReference: return "reference";
-    case Backend::kInterp: return "interp";
-    case Backend::kXbyak: return "xbyak";
-    case Backend::kLlvm: return "llvm";
+    case Backend::kAuto:
+      return "auto";
+    case Backend::kReference:
+      return "reference";
+    case Backend::kInterp:
+      return "interp";
+    case Backend::kXbyak:
+      return "xbyak";
+    case Backend::kLlvm:
+      return "llvm";
   }
   return "?";
 }
@@ -85,7 +90,8 @@ Status backend_status(Backend backend, Isa isa) {
       (void)isa;
       return Unimplemented("backend xbyak is not built into this patchjit (configured without Xbyak)");
 #else
-      if (detected_isa() == Isa::kNone) return Unimplemented("backend xbyak needs an x86-64 CPU with AVX2; this one has none");
+      if (detected_isa() == Isa::kNone)
+        return Unimplemented("backend xbyak needs an x86-64 CPU with AVX2; this one has none");
       if (isa == Isa::kNone) {
         return Unimplemented("backend xbyak is turned off: the ISA cap is 'none' (PATCHJIT_MAX_ISA or pj_set_max_isa)");
       }

@@ -55,7 +55,8 @@ class ReferenceExecutor final : public Executor {
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     golden_extract(geometry_, input, output, row_begin, row_end);
   }
-  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
     const int64_t first = row * geometry_.cols.out;
     golden_extract_positions(geometry_, input, output, first + col_begin, first + col_end);
   }
@@ -72,7 +73,8 @@ class InterpExecutor final : public Executor {
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     interpret(plan_, input, output, row_begin, row_end);
   }
-  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
     partial_.run(input, output, row, col_begin, col_end);
   }
   std::string describe() const override { return to_string(plan_); }
@@ -88,12 +90,17 @@ class KernelExecutor final : public Executor {
  public:
   KernelExecutor(std::shared_ptr<const void> owner, KernelFunction function, std::span<const uint8_t> code,
                  std::string description, std::shared_ptr<const Plan> plan, const Geometry& g)
-      : owner_(std::move(owner)), function_(function), code_(code), description_(std::move(description)),
-        plan_(std::move(plan)), partial_(g) {}
+      : owner_(std::move(owner)),
+        function_(function),
+        code_(code),
+        description_(std::move(description)),
+        plan_(std::move(plan)),
+        partial_(g) {}
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
   }
-  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
     partial_.run(input, output, row, col_begin, col_end);
   }
   std::string describe() const override { return plan_ ? description_ + to_string(*plan_) : description_; }
@@ -157,8 +164,8 @@ Expected<std::shared_ptr<const Executor>> llvm(const Candidate& c, const Geometr
   Expected<LlvmCompiled> compiled = compile_llvm(g, c.nontemporal, c.smallest_code);
   if (!compiled.ok()) return compiled.status();
   LlvmCompiled& k = *compiled;
-  return std::shared_ptr<const Executor>(
-      std::make_shared<KernelExecutor>(std::move(k.owner), k.function, k.code, std::move(k.description), std::move(k.plan), g));
+  return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
+      std::move(k.owner), k.function, k.code, std::move(k.description), std::move(k.plan), g));
 }
 
 // Fold (docs/SEMANTICS.md §12): image rows, each pixel gathering its taps.
@@ -168,7 +175,8 @@ class FoldReferenceExecutor final : public Executor {
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     golden_fold(geometry_, input, output, row_begin, row_end, 0, geometry_.cols.in);
   }
-  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
     golden_fold(geometry_, input, output, row, row + 1, col_begin, col_end);
   }
   bool splittable() const override { return false; }
@@ -184,7 +192,8 @@ class FoldExecutor final : public Executor {
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
     run_fold(plan_, input, output, row_begin, row_end, 0, plan_.geometry.cols.in);
   }
-  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin, int64_t col_end) const override {
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
     run_fold(plan_, input, output, row, row + 1, col_begin, col_end);
   }
   std::string describe() const override { return to_string(plan_); }
@@ -194,7 +203,8 @@ class FoldExecutor final : public Executor {
 };
 
 Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometry& g) {
-  if (c.backend == Backend::kReference) return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
+  if (c.backend == Backend::kReference)
+    return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
   if (c.backend != Backend::kInterp || c.aot) {
     return Unimplemented("fold has no ", c.aot ? "ahead-of-time kernels" : c.name() + " emitter",
                          " yet (the interpreter's fold loops run it)");
@@ -237,11 +247,16 @@ Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geomet
   if (!g.extract()) return fold(c, g);
   if (c.aot) return aot(g);
   switch (c.backend) {
-    case Backend::kReference: return std::shared_ptr<const Executor>(std::make_shared<ReferenceExecutor>(g));
-    case Backend::kInterp: return interp(g);
-    case Backend::kXbyak: return xbyak(c, g);
-    case Backend::kLlvm: return llvm(c, g);
-    case Backend::kAuto: break;
+    case Backend::kReference:
+      return std::shared_ptr<const Executor>(std::make_shared<ReferenceExecutor>(g));
+    case Backend::kInterp:
+      return interp(g);
+    case Backend::kXbyak:
+      return xbyak(c, g);
+    case Backend::kLlvm:
+      return llvm(c, g);
+    case Backend::kAuto:
+      break;
   }
   return Internal("build: backend ", backend_name(c.backend), " has no executor");
 }

@@ -95,8 +95,8 @@ Status check_buffers(const pj_kernel* kernel, const void* input, const void* out
   if (kernel == nullptr) return InvalidArgument("kernel is NULL");
   const Geometry& g = kernel->geometry;
   if (input == nullptr && g.input_bytes() > 0) {
-    return InvalidArgument("input is NULL but the input tensor ", to_string(g.input_shape()), " has ",
-                           g.input_bytes(), " bytes");
+    return InvalidArgument("input is NULL but the input tensor ", to_string(g.input_shape()), " has ", g.input_bytes(),
+                           " bytes");
   }
   if (output == nullptr && g.output_bytes() > 0) {
     return InvalidArgument("output is NULL but the output tensor ", to_string(g.output_shape()), " has ",
@@ -122,8 +122,8 @@ std::string format_lines(const Geometry& g) {
   if (!g.zero_pad()) text += cat("pad value: 0x", pad_value_hex(g), " (the element's bytes, most significant first)\n");
   if (!g.dense_image()) {
     const auto s = image_strides(g);
-    text += cat("input strides (elements): image ", s[0], g.format.layout == Layout::kNhwc ? ", row " : ", channel ", s[1],
-                g.format.layout == Layout::kNhwc ? ", pixel " : ", row ", s[2], "\n");
+    text += cat("input strides (elements): image ", s[0], g.format.layout == Layout::kNhwc ? ", row " : ", channel ",
+                s[1], g.format.layout == Layout::kNhwc ? ", pixel " : ", row ", s[2], "\n");
   }
   if (!g.dense_patches()) {
     const auto s = patch_strides(g);
@@ -265,18 +265,19 @@ pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output
   });
 }
 
-pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output,
-                             int64_t row_begin, int64_t row_end) {
+pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output, int64_t row_begin,
+                             int64_t row_end) {
   return guarded([&]() -> Status {
     PJ_RETURN_IF_ERROR(check_buffers(kernel, input, output));
     const int64_t rows = kernel->geometry.total_rows();
     if (row_begin < 0 || row_begin > row_end || row_end > rows) {
       return InvalidArgument("rows [", row_begin, ", ", row_end, ") must lie within [0, ",
-                             kernel->geometry.extract() ? "batch * out_rows" : "batch * image rows", ") = [0, ", rows, ")");
+                             kernel->geometry.extract() ? "batch * out_rows" : "batch * image rows", ") = [0, ", rows,
+                             ")");
     }
     if (kernel->selection.executor && row_begin < row_end) {
-      kernel->executor_for(output).run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output),
-                                       row_begin, row_end);
+      kernel->executor_for(output).run(static_cast<const uint8_t*>(input), static_cast<uint8_t*>(output), row_begin,
+                                       row_end);
     }
     return Status::Ok();
   });
@@ -300,9 +301,7 @@ pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* 
   });
 }
 
-int64_t pj_kernel_positions(const pj_kernel* kernel) {
-  return kernel ? kernel->geometry.total_positions() : 0;
-}
+int64_t pj_kernel_positions(const pj_kernel* kernel) { return kernel ? kernel->geometry.total_positions() : 0; }
 
 int64_t pj_kernel_rows(const pj_kernel* kernel) { return kernel ? kernel->geometry.total_rows() : 0; }
 
@@ -344,12 +343,14 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text += cat("output shape ", to_string(g.output_shape()), "\n", "padding ", padding_name(g.padding), ": rows ",
                   g.rows.pad_before, " before, ", g.rows.pad_after, " after; cols ", g.cols.pad_before, " before, ",
                   g.cols.pad_after, " after\n");
-      if (!g.extract()) text += cat("fold (", mode_name(g.mode), "): patches ", to_string(g.patches_shape), " -> image\n");
+      if (!g.extract())
+        text += cat("fold (", mode_name(g.mode), "): patches ", to_string(g.patches_shape), " -> image\n");
       text += format_lines(g);
       text += sel.executor ? sel.executor->describe() : "empty output: nothing to run\n";
       if (kernel->streaming) {
-        text += "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "
-                "last-level cache)\n";
+        text +=
+            "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "
+            "last-level cache)\n";
       }
     }
   } catch (...) {
@@ -403,8 +404,8 @@ size_t pj_kernel_code_limit(void) { return kernel_code_limit(); }
 void pj_cache_get_stats(pj_cache_stats* stats) {
   if (stats == nullptr) return;
   CacheStats s = global_kernel_cache().stats();
-  *stats = {s.hits, s.misses, s.evictions, s.failures, s.uncached, s.entries, s.code_bytes,
-            s.max_entries, s.max_code_bytes, s.compile_seconds};
+  *stats = {s.hits,    s.misses,     s.evictions,   s.failures,       s.uncached,
+            s.entries, s.code_bytes, s.max_entries, s.max_code_bytes, s.compile_seconds};
 }
 
 pj_status pj_cache_set_limits(size_t max_entries, size_t max_code_bytes) {
@@ -422,12 +423,18 @@ pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t co
 
 const char* pj_status_name(pj_status status) {
   switch (raw(status)) {
-    case PJ_OK: return "PJ_OK";
-    case PJ_INVALID_ARGUMENT: return "PJ_INVALID_ARGUMENT";
-    case PJ_OUT_OF_RANGE: return "PJ_OUT_OF_RANGE";
-    case PJ_UNIMPLEMENTED: return "PJ_UNIMPLEMENTED";
-    case PJ_RESOURCE_EXHAUSTED: return "PJ_RESOURCE_EXHAUSTED";
-    case PJ_INTERNAL: return "PJ_INTERNAL";
+    case PJ_OK:
+      return "PJ_OK";
+    case PJ_INVALID_ARGUMENT:
+      return "PJ_INVALID_ARGUMENT";
+    case PJ_OUT_OF_RANGE:
+      return "PJ_OUT_OF_RANGE";
+    case PJ_UNIMPLEMENTED:
+      return "PJ_UNIMPLEMENTED";
+    case PJ_RESOURCE_EXHAUSTED:
+      return "PJ_RESOURCE_EXHAUSTED";
+    case PJ_INTERNAL:
+      return "PJ_INTERNAL";
   }
   return nullptr;
 }
@@ -447,7 +454,8 @@ pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype) {
     if (name == nullptr || dtype == nullptr) return InvalidArgument("name and dtype must not be NULL");
     auto parsed = dtype_from_name(name);
     if (!parsed) {
-      return InvalidArgument("unknown dtype '", name, "': expected one of float32, float64, int32, "
+      return InvalidArgument("unknown dtype '", name,
+                             "': expected one of float32, float64, int32, "
                              "int64, uint8, int16, int8, uint16, half (or float16), bfloat16, "
                              "complex64, complex128, bool, uint32, uint64");
     }

@@ -1,7 +1,7 @@
 #include "runtime/kernel_cache.h"
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <future>
@@ -42,14 +42,17 @@ Result build_guarded(const KernelCache::Builder& build) {
 }  // namespace
 
 bool KernelKey::operator==(const KernelKey& other) const {
-  return size == other.size && std::memcmp(values.data(), other.values.data(), sizeof(int64_t) * static_cast<size_t>(size)) == 0;
+  return size == other.size &&
+         std::memcmp(values.data(), other.values.data(), sizeof(int64_t) * static_cast<size_t>(size)) == 0;
 }
 
 KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
   // Attributes fit int32 (validation checked them): pairs share a word, flags one more.
-  auto pair = [](int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) << 32 | static_cast<uint32_t>(b)); };
+  auto pair = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) << 32 | static_cast<uint32_t>(b));
+  };
   uint64_t pad[2];
-  std::memcpy(pad, g.pad_value.data(), sizeof pad);  // zero beyond the element (make_geometry)
+  std::memcpy(pad, g.pad_value.data(), sizeof pad);            // zero beyond the element (make_geometry)
   const bool explicit_pads = g.padding == Padding::kExplicit;  // SAME and VALID pads follow from the rest
   const bool pad_value = (pad[0] | pad[1]) != 0;
   const bool strided = !g.known_dense;
@@ -62,8 +65,9 @@ KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
                         int64_t{explicit_pads} << 20 | int64_t{pad_value} << 21 | int64_t{strided} << 22 | type << 24;
   KernelKey key;
   auto add = [&](int64_t v) { key.values[static_cast<size_t>(key.size++)] = v; };
-  for (int64_t v : {flags, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize), pair(g.rows.stride, g.cols.stride),
-                    pair(g.rows.rate, g.cols.rate), static_cast<int64_t>(code_limit)}) {
+  for (int64_t v :
+       {flags, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize), pair(g.rows.stride, g.cols.stride),
+        pair(g.rows.rate, g.cols.rate), static_cast<int64_t>(code_limit)}) {
     add(v);
   }
   if (explicit_pads) {
@@ -86,9 +90,9 @@ KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
 struct KernelCache::State {
   struct Entry {
     uint64_t id = 0;
-    std::shared_future<Result> pending;       // while it is being built
-    std::shared_ptr<const Executor> ready;    // once built
-    Status refused;                           // or once refused as too large or irregular
+    std::shared_future<Result> pending;     // while it is being built
+    std::shared_ptr<const Executor> ready;  // once built
+    Status refused;                         // or once refused as too large or irregular
     std::list<KernelKey>::iterator lru;
     size_t code_bytes = 0;
   };
@@ -108,8 +112,8 @@ struct KernelCache::State {
 
   // Least recently used first; entries still being built are skipped.
   void evict_over_limits() {
-    for (auto pos = lru.end(); pos != lru.begin() &&
-                               (entries.size() > max_entries || stats.code_bytes > max_code_bytes);) {
+    for (auto pos = lru.end();
+         pos != lru.begin() && (entries.size() > max_entries || stats.code_bytes > max_code_bytes);) {
       --pos;
       auto it = entries.find(*pos);
       if (!it->second.ready && it->second.refused.ok()) continue;

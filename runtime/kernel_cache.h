@@ -5,9 +5,9 @@
 // large or too irregular (kResourceExhausted) is remembered too: the refusal does not change.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <memory>
 #include <type_traits>
 

@@ -25,9 +25,9 @@ struct Loaded {
 };
 
 Loaded load_plugin() {
-  Expected<OpenedPlugin> opened =
-      open_plugin(plugin_candidates("libpatchjit_llvm.so", "PATCHJIT_LLVM_PLUGIN", reinterpret_cast<const void*>(&load_plugin)),
-                  "pj_llvm_plugin");
+  Expected<OpenedPlugin> opened = open_plugin(
+      plugin_candidates("libpatchjit_llvm.so", "PATCHJIT_LLVM_PLUGIN", reinterpret_cast<const void*>(&load_plugin)),
+      "pj_llvm_plugin");
   if (!opened.ok()) {
     return {nullptr, Unimplemented("backend llvm cannot run here: its plugin libpatchjit_llvm.so could not be loaded (",
                                    opened.status().message(), ")")};
@@ -50,7 +50,8 @@ Status llvm_backend_status() { return plugin().status; }
 Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest) {
   const Loaded& loaded = plugin();
   if (!loaded.status.ok()) return loaded.status;
-  Expected<std::shared_ptr<const Plan>> planned = jit_plan(geometry, loaded.plugin->plan_options(), nontemporal, smallest);
+  Expected<std::shared_ptr<const Plan>> planned =
+      jit_plan(geometry, loaded.plugin->plan_options(), nontemporal, smallest);
   if (!planned.ok()) return planned.status();
   std::shared_ptr<const Plan> plan = std::move(planned).value();
   // Too large for LLVM to compile in reasonable time.

@@ -18,8 +18,8 @@ struct LlvmCompiled {
   std::shared_ptr<const void> owner;  // keeps the code in the JIT
   KernelFunction function = nullptr;
   std::span<const uint8_t> code;
-  std::string description;            // the kernel and its target
-  std::shared_ptr<const Plan> plan;   // printed after it, when asked
+  std::string description;           // the kernel and its target
+  std::shared_ptr<const Plan> plan;  // printed after it, when asked
 };
 
 // The kernel of `geometry` within the llvm budget (kResourceExhausted beyond it, and for plans

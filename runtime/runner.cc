@@ -34,10 +34,11 @@ int auto_threads(const Geometry& geometry, bool worker_awake) {
   return bytes >= (worker_awake ? kAwakeFrom : kAsleepFrom) ? 2 : 1;
 }
 
-void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,
-              uint8_t* output, int num_threads) {
+void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input, uint8_t* output,
+              int num_threads) {
   const int64_t rows = geometry.total_rows();
-  int64_t threads = std::min<int64_t>(num_threads == 0 ? auto_threads(geometry, global_workers_awake()) : num_threads, rows);
+  int64_t threads =
+      std::min<int64_t>(num_threads == 0 ? auto_threads(geometry, global_workers_awake()) : num_threads, rows);
   if (threads <= 1 || !executor.splittable()) {  // the pool is not even started
     executor.run(input, output, 0, rows);
     return;
@@ -47,8 +48,8 @@ void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t*
   global_thread_pool().run(job.parts, job.parts, &run_part, &job);
 }
 
-void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input,
-                   uint8_t* output, int64_t begin, int64_t end) {
+void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input, uint8_t* output,
+                   int64_t begin, int64_t end) {
   const int64_t width = geometry.cols_per_row();
   if (begin >= end || width == 0) return;
   int64_t row = begin / width, col = begin % width;

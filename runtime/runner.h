@@ -14,13 +14,13 @@ namespace pj {
 int auto_threads(const Geometry& geometry, bool worker_awake);
 
 // num_threads: 0 = auto_threads; N >= 1 = at most N (and at most the pool's size).
-void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input,
-              uint8_t* output, int num_threads);
+void run_rows(const Executor& executor, const Geometry& geometry, const uint8_t* input, uint8_t* output,
+              int num_threads);
 
 // A tile (docs/SEMANTICS.md §10): output positions [begin, end) of the flattened
 // (image, row, col) range, on the calling thread: the partial first and last rows pixel by
 // pixel, the whole rows between them as rows.
-void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input,
-                   uint8_t* output, int64_t begin, int64_t end);
+void run_positions(const Executor& executor, const Geometry& geometry, const uint8_t* input, uint8_t* output,
+                   int64_t begin, int64_t end);
 
 }  // namespace pj

@@ -13,8 +13,8 @@
 
 #include <array>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codegen/plan/geometry.h"

@@ -25,7 +25,9 @@ AlignedBuffer::AlignedBuffer(size_t bytes)
 void AlignedBuffer::Free::operator()(uint8_t* p) const { std::free(p); }
 
 ShapeBuffers::ShapeBuffers(const Geometry& geometry)
-    : g(geometry), input(static_cast<size_t>(g.input_bytes())), output(static_cast<size_t>(g.output_bytes())),
+    : g(geometry),
+      input(static_cast<size_t>(g.input_bytes())),
+      output(static_cast<size_t>(g.output_bytes())),
       expected(static_cast<size_t>(g.output_bytes())) {
   std::mt19937_64 rng(1);
   // Fold adds: its bytes stay below 0x40, so no floating element is NaN or infinite (whose
@@ -93,7 +95,8 @@ std::vector<BackendVariant> backend_variants(pj_isa top, std::vector<std::string
     }
     if (backend == PJ_BACKEND_XBYAK) {
       for (int isa = top; isa >= PJ_ISA_AVX2; --isa) {
-        variants.push_back({name + "_" + pj_isa_name(static_cast<pj_isa>(isa)), backend, static_cast<pj_isa>(isa), true});
+        variants.push_back(
+            {name + "_" + pj_isa_name(static_cast<pj_isa>(isa)), backend, static_cast<pj_isa>(isa), true});
       }
     } else {
       variants.push_back({name, backend, top, backend != PJ_BACKEND_INTERP});

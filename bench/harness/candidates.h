@@ -113,8 +113,8 @@ Candidate backend_candidate(const VariantKernel& kernel, int threads, ShapeBuffe
 std::optional<std::string> check(const Candidate& candidate, ShapeBuffers& buffers, bool corrupt = false);
 
 // pj_kernel_create + pj_kernel_destroy of `spec` on a variant, whose ISA cap the caller has set
-// (make_kernel sets it); the first failure's message is kept in *error. With the cache off (CacheOff) each call compiles; with a kernel of the
-// signature held, each is a cache hit.
+// (make_kernel sets it); the first failure's message is kept in *error. With the cache off (CacheOff) each call
+// compiles; with a kernel of the signature held, each is a cache hit.
 std::function<void()> create_destroy(const Spec& spec, const BackendVariant& variant, std::string* error);
 
 // Turns the kernel cache off while alive, so that every pj_kernel_create compiles; then

@@ -19,19 +19,29 @@ namespace {
 template <typename F>
 void with_tf_type(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::kFloat32: return f(float{});
-    case DType::kFloat64: return f(double{});
-    case DType::kHalf: return f(Eigen::half{});
-    case DType::kBFloat16: return f(Eigen::bfloat16{});
-    case DType::kComplex64: return f(std::complex<float>{});
-    case DType::kComplex128: return f(std::complex<double>{});
+    case DType::kFloat32:
+      return f(float{});
+    case DType::kFloat64:
+      return f(double{});
+    case DType::kHalf:
+      return f(Eigen::half{});
+    case DType::kBFloat16:
+      return f(Eigen::bfloat16{});
+    case DType::kComplex64:
+      return f(std::complex<float>{});
+    case DType::kComplex128:
+      return f(std::complex<double>{});
     case DType::kInt16:
-    case DType::kUInt16: return f(uint16_t{});
+    case DType::kUInt16:
+      return f(uint16_t{});
     case DType::kInt32:
-    case DType::kUInt32: return f(uint32_t{});
+    case DType::kUInt32:
+      return f(uint32_t{});
     case DType::kInt64:
-    case DType::kUInt64: return f(uint64_t{});
-    default: return f(uint8_t{});
+    case DType::kUInt64:
+      return f(uint64_t{});
+    default:
+      return f(uint8_t{});
   }
 }
 
@@ -162,7 +172,8 @@ void floor_vector_loads(const void* in, size_t bytes) {
   volatile long long sink = _mm512_reduce_or_epi64(acc);
 #else
   __m256i acc = _mm256_setzero_si256();
-  for (; i + 32 <= bytes; i += 32) acc = _mm256_or_si256(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+  for (; i + 32 <= bytes; i += 32)
+    acc = _mm256_or_si256(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
   volatile long long sink = _mm256_extract_epi64(acc, 0) | _mm256_extract_epi64(acc, 1);
 #endif
   unsigned char tail = 0;

@@ -16,8 +16,7 @@ void valid_range(int64_t start, int64_t rate, int64_t in, int64_t ksize, int64_t
 
 }  // namespace
 
-void im2col_rows(const Geometry& g, const uint8_t* input, uint8_t* output, int64_t row_begin,
-                 int64_t row_end) {
+void im2col_rows(const Geometry& g, const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) {
   const int64_t tap = g.depth * g.elem_size;
   const int64_t krow = g.cols.ksize * tap;
   const int64_t pixel = g.rows.ksize * krow;

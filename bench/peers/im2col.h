@@ -9,7 +9,6 @@
 namespace pj {
 
 // Fills output rows [row_begin, row_end) of the flattened (image, output row) range.
-void im2col_rows(const Geometry& g, const uint8_t* input, uint8_t* output, int64_t row_begin,
-                 int64_t row_end);
+void im2col_rows(const Geometry& g, const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end);
 
 }  // namespace pj

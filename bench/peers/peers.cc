@@ -21,8 +21,8 @@ void eigen_extract_typed(const Geometry& g, const void* input, void* output) {
   const Eigen::PaddingType padding = g.padding == Padding::kSame ? Eigen::PADDING_SAME : Eigen::PADDING_VALID;
   // TensorFlow: "Need to swap row/col when calling Eigen, because our data is in NHWC format
   // while Eigen assumes NWHC format."
-  out.device(device) = in.extract_image_patches(g.cols.ksize, g.rows.ksize, g.cols.stride, g.rows.stride,
-                                                g.cols.rate, g.rows.rate, padding)
+  out.device(device) = in.extract_image_patches(g.cols.ksize, g.rows.ksize, g.cols.stride, g.rows.stride, g.cols.rate,
+                                                g.rows.rate, padding)
                            .reshape(out.dimensions());
 }
 
@@ -43,17 +43,43 @@ constexpr uint8_t kFill = 0x5A;
 
 bool eigen_extract(const Geometry& g, const void* input, void* output) {
   switch (g.dtype) {
-    case DType::kFloat32: eigen_extract_indexed<float>(g, input, output); return true;
-    case DType::kFloat64: eigen_extract_indexed<double>(g, input, output); return true;
-    case DType::kHalf: eigen_extract_indexed<Eigen::half>(g, input, output); return true;
-    case DType::kBFloat16: eigen_extract_indexed<Eigen::bfloat16>(g, input, output); return true;
-    case DType::kUInt8: case DType::kBool: eigen_extract_indexed<uint8_t>(g, input, output); return true;
-    case DType::kInt8: eigen_extract_indexed<int8_t>(g, input, output); return true;
-    case DType::kInt16: case DType::kUInt16: eigen_extract_indexed<int16_t>(g, input, output); return true;
-    case DType::kInt32: case DType::kUInt32: eigen_extract_indexed<int32_t>(g, input, output); return true;
-    case DType::kInt64: case DType::kUInt64: eigen_extract_indexed<int64_t>(g, input, output); return true;
-    case DType::kComplex64: eigen_extract_indexed<std::complex<float>>(g, input, output); return true;
-    case DType::kComplex128: eigen_extract_indexed<std::complex<double>>(g, input, output); return true;
+    case DType::kFloat32:
+      eigen_extract_indexed<float>(g, input, output);
+      return true;
+    case DType::kFloat64:
+      eigen_extract_indexed<double>(g, input, output);
+      return true;
+    case DType::kHalf:
+      eigen_extract_indexed<Eigen::half>(g, input, output);
+      return true;
+    case DType::kBFloat16:
+      eigen_extract_indexed<Eigen::bfloat16>(g, input, output);
+      return true;
+    case DType::kUInt8:
+    case DType::kBool:
+      eigen_extract_indexed<uint8_t>(g, input, output);
+      return true;
+    case DType::kInt8:
+      eigen_extract_indexed<int8_t>(g, input, output);
+      return true;
+    case DType::kInt16:
+    case DType::kUInt16:
+      eigen_extract_indexed<int16_t>(g, input, output);
+      return true;
+    case DType::kInt32:
+    case DType::kUInt32:
+      eigen_extract_indexed<int32_t>(g, input, output);
+      return true;
+    case DType::kInt64:
+    case DType::kUInt64:
+      eigen_extract_indexed<int64_t>(g, input, output);
+      return true;
+    case DType::kComplex64:
+      eigen_extract_indexed<std::complex<float>>(g, input, output);
+      return true;
+    case DType::kComplex128:
+      eigen_extract_indexed<std::complex<double>>(g, input, output);
+      return true;
   }
   return false;
 }

@@ -13,10 +13,10 @@ SuiteShape shape(DType type, Vec4 input, int64_t k, int64_t s, int64_t r, Paddin
 }  // namespace
 
 std::string shape_name(const Spec& s) {
-  static const char* const kShort[] = {"f32", "f64", "i32", "i64", "u8", "i16", "i8", "u16",
+  static const char* const kShort[] = {"f32", "f64",  "i32", "i64",  "u8",   "i16", "i8", "u16",
                                        "f16", "bf16", "c64", "c128", "bool", "u32", "u64"};
-  std::string name = cat(kShort[static_cast<int>(s.dtype)], "_", s.image_shape[0], "x", s.image_shape[1],
-                         "x", s.image_shape[2], "x", s.image_shape[3], "_k", s.ksizes[1]);
+  std::string name = cat(kShort[static_cast<int>(s.dtype)], "_", s.image_shape[0], "x", s.image_shape[1], "x",
+                         s.image_shape[2], "x", s.image_shape[3], "_k", s.ksizes[1]);
   if (s.ksizes[2] != s.ksizes[1]) name += cat("x", s.ksizes[2]);
   name += cat("s", s.strides[1]);
   if (s.strides[2] != s.strides[1]) name += cat("x", s.strides[2]);
@@ -33,7 +33,8 @@ std::string shape_name(const Spec& s) {
   if (s.format == kTorchFormat) {
     name += "_torch";
   } else if (!(s.format == kTfFormat)) {
-    name += cat("_", layout_name(s.format.layout), "_", order_name(s.format.order), "_", patches_name(s.format.patches));
+    name +=
+        cat("_", layout_name(s.format.layout), "_", order_name(s.format.order), "_", patches_name(s.format.patches));
   }
   if (s.pad_value != PadValue{}) name += "_padvalue";
   if (s.image_strides != std::array<int64_t, 3>{} || s.patch_strides != std::array<int64_t, 2>{}) name += "_strided";

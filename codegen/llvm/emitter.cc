@@ -46,7 +46,11 @@ bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 class KernelBuilder final : public Sink {
  public:
   KernelBuilder(const Lowering& lowering, const std::string& name, llvm::Module& module)
-      : L_(lowering), plan_(*lowering.plan), context_(module.getContext()), b_(context_), i64_(b_.getInt64Ty()),
+      : L_(lowering),
+        plan_(*lowering.plan),
+        context_(module.getContext()),
+        b_(context_),
+        i64_(b_.getInt64Ty()),
         ptr_(b_.getPtrTy()) {
     auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_}, false);
     function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
@@ -101,7 +105,8 @@ class KernelBuilder final : public Sink {
     llvm::Value* r_hi = b_.CreateAdd(r_lo, b_.CreateSub(end_, t));
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpSGT(r_hi, b_.getInt64(R)), b_.getInt64(R), r_hi), r_hi_);
     b_.CreateStore(b_.CreatePtrAdd(output_, b_.CreateMul(image, b_.getInt64(plan_.dst_image_step))), dst_image_);
-    llvm::Value* src = b_.CreateAdd(b_.CreateMul(image, b_.getInt64(plan_.src_image_step)), b_.getInt64(plan_.src_origin));
+    llvm::Value* src =
+        b_.CreateAdd(b_.CreateMul(image, b_.getInt64(plan_.src_image_step)), b_.getInt64(plan_.src_origin));
     b_.CreateStore(b_.CreatePtrAdd(input_, src), src_image_);
   }
 
@@ -144,7 +149,8 @@ class KernelBuilder final : public Sink {
   }
 
   void end_kernel() override {
-    llvm::Value* t = b_.CreateAdd(b_.CreateLoad(i64_, t_), b_.CreateSub(b_.CreateLoad(i64_, r_hi_), b_.CreateLoad(i64_, r_lo_)));
+    llvm::Value* t =
+        b_.CreateAdd(b_.CreateLoad(i64_, t_), b_.CreateSub(b_.CreateLoad(i64_, r_hi_), b_.CreateLoad(i64_, r_lo_)));
     b_.CreateStore(t, t_);
     back_edge(b_.CreateICmpSLT(t, end_), image_, done_);
     b_.SetInsertPoint(done_);
@@ -231,7 +237,8 @@ class KernelBuilder final : public Sink {
         llvm::Value* bytes = b_.CreateShuffleVector(low, high, index);
         chunk = c.parts.size() == 1 ? bytes : b_.CreateOr(chunk, bytes);
       }
-      if (c.fill_lanes != 0 && !L_.zero_pattern) chunk = b_.CreateSelect(lanes(c.fill_lanes), pattern_constant(64), chunk);
+      if (c.fill_lanes != 0 && !L_.zero_pattern)
+        chunk = b_.CreateSelect(lanes(c.fill_lanes), pattern_constant(64), chunk);
       llvm::Value* to = pointer(at.level, true, at.dst + c.dst);
       if (c.bytes == 64) {
         b_.CreateAlignedStore(chunk, to, llvm::Align(1), true);
@@ -312,7 +319,8 @@ class KernelBuilder final : public Sink {
   llvm::Value* masked_load(llvm::Value* at, int64_t count) {
     auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
     if (count == 64) return b_.CreateAlignedLoad(type, at, llvm::Align(1), true);
-    return b_.CreateMaskedLoad(type, at, llvm::Align(1), lanes(lane_mask(0, count)), llvm::Constant::getNullValue(type));
+    return b_.CreateMaskedLoad(type, at, llvm::Align(1), lanes(lane_mask(0, count)),
+                               llvm::Constant::getNullValue(type));
   }
 
   const Lowering& L_;

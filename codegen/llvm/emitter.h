@@ -42,7 +42,6 @@ Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const Llv
 
 // The same kernel as function `name` (external linkage) added to `module`, beside whatever it
 // already holds: ahead-of-time objects hold many kernels and their table.
-Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name,
-                        llvm::Module& module);
+Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module);
 
 }  // namespace pj

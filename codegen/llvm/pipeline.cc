@@ -1,10 +1,10 @@
 #include "codegen/llvm/pipeline.h"
 
 #include <llvm/IR/Module.h>
-#include <llvm/Passes/PassBuilder.h>
-#include <llvm/Target/TargetMachine.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
 #include <llvm/TargetParser/Host.h>
 
@@ -19,7 +19,8 @@ LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feat
   return {16};
 }
 
-Expected<std::unique_ptr<llvm::TargetMachine>> make_target_machine(const std::string& cpu, const std::string& features) {
+Expected<std::unique_ptr<llvm::TargetMachine>> make_target_machine(const std::string& cpu,
+                                                                   const std::string& features) {
   static const bool native_ready = !llvm::InitializeNativeTarget() && !llvm::InitializeNativeTargetAsmPrinter();
   const std::string triple = llvm::sys::getProcessTriple();
   if (!native_ready) return Unimplemented("LLVM has no code generator for this machine (", triple, ")");
@@ -28,9 +29,9 @@ Expected<std::unique_ptr<llvm::TargetMachine>> make_target_machine(const std::st
   if (target == nullptr) return Unimplemented("LLVM cannot target ", triple, ": ", error);
   // Position-independent, small code model: constants (the byte permutes of pixel groups) are
   // read rip-relative from the kernel's own allocation, and the JIT's code is the AOT code.
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, llvm::CodeModel::Small,
-      llvm::CodeGenOptLevel::Default));
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+                                                                           llvm::Reloc::PIC_, llvm::CodeModel::Small,
+                                                                           llvm::CodeGenOptLevel::Default));
   if (!machine) return Unimplemented("LLVM cannot compile for CPU ", cpu, " on ", triple);
   return machine;
 }

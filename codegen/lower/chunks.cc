@@ -25,8 +25,8 @@ std::vector<Item> items_of(const PixelProgram& p) {
   for (const Block& b : p.blocks) {
     for (int64_t row = 0; row < b.rows; ++row) {
       for (const Step& s : b.steps) {
-        items.push_back({row * b.dst_row_stride + s.dst, row * b.src_row_stride + s.src, s.bytes, s.count,
-                         s.src_stride, s.kind == Step::Kind::kFill, permutable_gather(s)});
+        items.push_back({row * b.dst_row_stride + s.dst, row * b.src_row_stride + s.src, s.bytes, s.count, s.src_stride,
+                         s.kind == Step::Kind::kFill, permutable_gather(s)});
       }
     }
   }

@@ -24,8 +24,8 @@ struct ChunkLoad {
 };
 
 struct Chunk {
-  int64_t dst = 0;    // offset in the pixel's output
-  int64_t bytes = 0;  // 64, or fewer at the end of a pixel
+  int64_t dst = 0;               // offset in the pixel's output
+  int64_t bytes = 0;             // 64, or fewer at the end of a pixel
   std::vector<ChunkLoad> loads;  // none: the chunk is all pad value
   bool filled = false;           // some lane holds the pad value (no load fills it)
 };

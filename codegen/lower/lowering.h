@@ -57,8 +57,8 @@ struct LoweredRegion {
 struct Lowering {
   const Plan* plan = nullptr;
   Target target;
-  std::vector<LoweredProgram> programs;                  // by plan program index
-  std::vector<std::vector<LoweredRegion>> regions;       // by row class, then region
+  std::vector<LoweredProgram> programs;                        // by plan program index
+  std::vector<std::vector<LoweredRegion>> regions;             // by row class, then region
   std::map<std::pair<int32_t, int64_t>, LoweredGroup> groups;  // by program and pixels
   // Whole-row programs on chunk targets: the chunks of their chunkable gathers (strided output
   // rows), relative to the step, by the step's (bytes, count, src_stride).

@@ -139,8 +139,10 @@ class Walker {
 
   void moves(At at, int64_t bytes, bool fill) {
     cut_run(L_.target, bytes, [&](int64_t offset, int width) {
-      if (fill) sink_.fill(at.plus(offset, 0), width);
-      else sink_.move(at.plus(offset, offset), width);
+      if (fill)
+        sink_.fill(at.plus(offset, 0), width);
+      else
+        sink_.move(at.plus(offset, offset), width);
     });
   }
 

@@ -92,9 +92,7 @@ struct HalfElement {
 
 struct BFloat16Element {
   using Storage = uint16_t;
-  static Storage add(Storage a, Storage b) {
-    return float_to_bfloat16(bfloat16_to_float(a) + bfloat16_to_float(b));
-  }
+  static Storage add(Storage a, Storage b) { return float_to_bfloat16(bfloat16_to_float(a) + bfloat16_to_float(b)); }
   static Storage divide(Storage a, int64_t n) {
     return float_to_bfloat16(bfloat16_to_float(a) / static_cast<float>(n));
   }
@@ -143,27 +141,39 @@ struct ElementTag {
 template <typename F>
 decltype(auto) with_element(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::kFloat32: return f(ElementTag<PlainElement<float>>{});
-    case DType::kFloat64: return f(ElementTag<PlainElement<double>>{});
-    case DType::kHalf: return f(ElementTag<HalfElement>{});
-    case DType::kBFloat16: return f(ElementTag<BFloat16Element>{});
-    case DType::kComplex64: return f(ElementTag<ComplexElement<float>>{});
-    case DType::kComplex128: return f(ElementTag<ComplexElement<double>>{});
+    case DType::kFloat32:
+      return f(ElementTag<PlainElement<float>>{});
+    case DType::kFloat64:
+      return f(ElementTag<PlainElement<double>>{});
+    case DType::kHalf:
+      return f(ElementTag<HalfElement>{});
+    case DType::kBFloat16:
+      return f(ElementTag<BFloat16Element>{});
+    case DType::kComplex64:
+      return f(ElementTag<ComplexElement<float>>{});
+    case DType::kComplex128:
+      return f(ElementTag<ComplexElement<double>>{});
     case DType::kInt16:
-    case DType::kUInt16: return f(ElementTag<WrappingElement<uint16_t>>{});
+    case DType::kUInt16:
+      return f(ElementTag<WrappingElement<uint16_t>>{});
     case DType::kInt32:
-    case DType::kUInt32: return f(ElementTag<WrappingElement<uint32_t>>{});
+    case DType::kUInt32:
+      return f(ElementTag<WrappingElement<uint32_t>>{});
     case DType::kInt64:
-    case DType::kUInt64: return f(ElementTag<WrappingElement<uint64_t>>{});
+    case DType::kUInt64:
+      return f(ElementTag<WrappingElement<uint64_t>>{});
     case DType::kInt8:
     case DType::kUInt8:
-    case DType::kBool: break;
+    case DType::kBool:
+      break;
   }
   return f(ElementTag<WrappingElement<uint8_t>>{});
 }
 
 // Whether E has the mean's division (floating and complex types).
 template <typename E>
-inline constexpr bool kDivides = requires(typename E::Storage a) { E::divide(a, int64_t{1}); };
+inline constexpr bool kDivides = requires(typename E::Storage a) {
+  E::divide(a, int64_t{1});
+};
 
 }  // namespace pj

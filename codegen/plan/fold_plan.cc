@@ -50,8 +50,10 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
   if (cols.out > 0 && cols.in > 0) {
     // j*rate = w + pad - ow*stride for some w in [0, in), ow in [0, out).
     const Wide pad = cols.pad_before;
-    const int64_t j_hi = static_cast<int64_t>(std::min<Wide>(cols.ksize - 1, floor_div(Wide{cols.in} - 1 + pad, cols.rate)));
-    const int64_t j_lo = static_cast<int64_t>(std::max<Wide>(0, ceil_div(pad - Wide{cols.out - 1} * cols.stride, cols.rate)));
+    const int64_t j_hi =
+        static_cast<int64_t>(std::min<Wide>(cols.ksize - 1, floor_div(Wide{cols.in} - 1 + pad, cols.rate)));
+    const int64_t j_lo =
+        static_cast<int64_t>(std::max<Wide>(0, ceil_div(pad - Wide{cols.out - 1} * cols.stride, cols.rate)));
     for (int64_t j = j_hi; j >= j_lo; --j) {
       const Wide offset = Wide{j} * cols.rate - cols.pad_before;  // w = ow*stride + offset
       const Wide begin = std::max<Wide>(0, ceil_div(-offset, cols.stride));
@@ -66,15 +68,16 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
   p.channels_inner = g.image_steps.channel < g.image_steps.pixel;
   if (!p.channels_inner && g.patch_steps.position == e && p.image_column_step == e) {  // column stride 1
     std::tie(p.inner_begin, p.inner_end) = reached_by_all(cols);
-    if (p.inner_begin < p.inner_end && g.rows.stride == 1) std::tie(p.inner_row_begin, p.inner_row_end) = reached_by_all(g.rows);
+    if (p.inner_begin < p.inner_end && g.rows.stride == 1)
+      std::tie(p.inner_row_begin, p.inner_row_end) = reached_by_all(g.rows);
   }
   p.channel_block = g.depth;
   if (p.inner_begin < p.inner_end) {
     constexpr int64_t kPlanes = 16;  // patch planes read at once: one kh*kw per channel
     p.channel_block = std::clamp<int64_t>(kPlanes / (g.rows.ksize * cols.ksize), 1, std::max<int64_t>(g.depth, 1));
   }
-  for (auto [axis, first, taps] : {std::tuple{&cols, &p.column_first, &p.column_taps},
-                                   std::tuple{&g.rows, &p.row_first, &p.row_taps}}) {
+  for (auto [axis, first, taps] :
+       {std::tuple{&cols, &p.column_first, &p.column_taps}, std::tuple{&g.rows, &p.row_first, &p.row_taps}}) {
     first->reserve(static_cast<size_t>(axis->in) + 1);
     for (int64_t x = 0; x < axis->in; ++x) {
       first->push_back(static_cast<int64_t>(taps->size()));
@@ -99,10 +102,11 @@ std::string to_string(const FoldPlan& p) {
               isa_name(p.isa), "\n");
   if (p.inner_begin < p.inner_end) {
     text += cat("  image columns [", p.inner_begin, ",", p.inner_end, ") sum all ", p.passes.size(),
-                " column taps of each row tap at once; ", p.channel_block, " channel",
-                p.channel_block == 1 ? "" : "s", " at a time over the rows\n");
+                " column taps of each row tap at once; ", p.channel_block, " channel", p.channel_block == 1 ? "" : "s",
+                " at a time over the rows\n");
     if (p.inner_row_begin < p.inner_row_end) {
-      text += cat("  image rows [", p.inner_row_begin, ",", p.inner_row_end, "): each border column one sum down the rows\n");
+      text += cat("  image rows [", p.inner_row_begin, ",", p.inner_row_end,
+                  "): each border column one sum down the rows\n");
     }
   }
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";

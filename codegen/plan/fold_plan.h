@@ -61,7 +61,9 @@ struct FoldPlan {
   int64_t column_count(int64_t w) const {
     return column_first[static_cast<size_t>(w) + 1] - column_first[static_cast<size_t>(w)];
   }
-  int64_t row_count(int64_t h) const { return row_first[static_cast<size_t>(h) + 1] - row_first[static_cast<size_t>(h)]; }
+  int64_t row_count(int64_t h) const {
+    return row_first[static_cast<size_t>(h) + 1] - row_first[static_cast<size_t>(h)];
+  }
   const FoldTap* column_taps_of(int64_t w) const { return column_taps.data() + column_first[static_cast<size_t>(w)]; }
   const FoldTap* row_taps_of(int64_t h) const { return row_taps.data() + row_first[static_cast<size_t>(h)]; }
 

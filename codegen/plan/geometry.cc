@@ -33,8 +33,8 @@ Status check_attribute(std::string_view name, const Vec4& attr) {
                          "[0] and ", name, "[3] must be 1)");
   }
   if (!(attr[1] >= 1 && attr[2] >= 1)) {
-    return OutOfRange(name, " is out of range. (", name, " = ", to_string(attr), "; ", name,
-                      "[1] and ", name, "[2] must be >= 1)");
+    return OutOfRange(name, " is out of range. (", name, " = ", to_string(attr), "; ", name, "[1] and ", name,
+                      "[2] must be >= 1)");
   }
   return Status::Ok();
 }
@@ -42,7 +42,8 @@ Status check_attribute(std::string_view name, const Vec4& attr) {
 Status check_padding(const Spec& spec) {
   const int p = static_cast<int>(spec.padding);
   if (p < 0 || p > static_cast<int>(Padding::kExplicit)) {
-    return InvalidArgument("Value for attr 'padding' of ", p, " is not in the list of allowed values: \"SAME\", \"VALID\"");
+    return InvalidArgument("Value for attr 'padding' of ", p,
+                           " is not in the list of allowed values: \"SAME\", \"VALID\"");
   }
   static const char* const kSides[4] = {"top", "bottom", "left", "right"};
   if (spec.padding != Padding::kExplicit) {
@@ -97,7 +98,8 @@ struct StridedDim {
 // A stride given as 0 is dense (`dense`, saturated: only an empty buffer can get that far); a
 // given one must be positive.
 Status resolve_stride(std::string_view buffer, const char* name, int64_t given, Wide dense, int64_t* out) {
-  if (given < 0) return InvalidArgument(buffer, " strides: the ", name, " stride must be positive (0: dense), but got ", given);
+  if (given < 0)
+    return InvalidArgument(buffer, " strides: the ", name, " stride must be positive (0: dense), but got ", given);
   *out = given != 0 ? given : static_cast<int64_t>(std::min<Wide>(dense, kInt64Max));
   return Status::Ok();
 }
@@ -152,7 +154,8 @@ Status resolve_image(const Spec& spec, int64_t elements, Geometry* g) {
     // Dense and not empty: nothing overlaps, and every product is a factor of the byte count,
     // which fits (checked above).
     g->image_bytes = elements * e;
-    g->image_steps = nhwc ? ImageSteps{H * W * C * e, W * C * e, C * e, e} : ImageSteps{C * H * W * e, W * e, e, H * W * e};
+    g->image_steps =
+        nhwc ? ImageSteps{H * W * C * e, W * C * e, C * e, e} : ImageSteps{C * H * W * e, W * e, e, H * W * e};
     return Status::Ok();
   }
   int64_t image = 0, row = 0, pixel = 1, channel = 1;
@@ -165,7 +168,8 @@ Status resolve_image(const Spec& spec, int64_t elements, Geometry* g) {
     PJ_RETURN_IF_ERROR(resolve_stride("image", "channel", s[1], Wide{H} * row, &channel));
     PJ_RETURN_IF_ERROR(resolve_stride("image", "image", s[0], Wide{C} * channel, &image));
   }
-  const std::array<StridedDim, 4> dims = {{{"channel", C, channel}, {"pixel", W, pixel}, {"row", H, row}, {"image", g->batch, image}}};
+  const std::array<StridedDim, 4> dims = {
+      {{"channel", C, channel}, {"pixel", W, pixel}, {"row", H, row}, {"image", g->batch, image}}};
   PJ_RETURN_IF_ERROR(check_strided("image", dims, 4, e, &g->image_bytes));
   // One image: its stride is never used; dense keeps one kernel for every value of it.
   if (g->batch <= 1) image = static_cast<int64_t>(std::min<Wide>(nhwc ? Wide{H} * row : Wide{C} * channel, kInt64Max));
@@ -236,7 +240,8 @@ bool Geometry::dense_image() const {
   if (format.layout == Layout::kNhwc) {
     return s.pixel == depth * e && s.row == cols.in * Wide{s.pixel} && (batch <= 1 || s.image == rows.in * Wide{s.row});
   }
-  return s.row == cols.in * e && s.channel == rows.in * Wide{s.row} && (batch <= 1 || s.image == depth * Wide{s.channel});
+  return s.row == cols.in * e && s.channel == rows.in * Wide{s.row} &&
+         (batch <= 1 || s.image == depth * Wide{s.channel});
 }
 
 bool Geometry::dense_patches() const {
@@ -254,7 +259,8 @@ Status check_attribute_length(std::string_view name, size_t length) {
   if (length == 4) return Status::Ok();
   // The shape function says "stride" (singular) for the strides attribute.
   std::string_view word = name == "strides" ? "stride" : name;
-  return InvalidArgument("ExtractImagePatches requires the ", word, " attribute to contain 4 values, but got: ", length);
+  return InvalidArgument("ExtractImagePatches requires the ", word,
+                         " attribute to contain 4 values, but got: ", length);
 }
 
 Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64_t stride, Padding padding,
@@ -292,8 +298,8 @@ Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64
     pad_after = need - pad_before;
   }
   if (out < 0) {
-    return InvalidArgument("Computed output size would be negative: ", static_cast<int64_t>(out),
-                           " [input_size: ", in, ", effective_filter_size: ", ksize_eff, ", stride: ", stride, "]");
+    return InvalidArgument("Computed output size would be negative: ", static_cast<int64_t>(out), " [input_size: ", in,
+                           ", effective_filter_size: ", ksize_eff, ", stride: ", stride, "]");
   }
   if (out > kInt64Max || pad_after > kInt64Max) {
     return InvalidArgument("Output size would overflow: input_size ", in, ", effective_filter_size ", ksize_eff,
@@ -382,9 +388,9 @@ Status make_geometry(const Spec& spec, Geometry* out) {
     const int64_t elements = patches ? patch_elements : image_elements;
     if (elements < 0 || mul_overflows(elements, g.elem_size, &bytes)) {
       const Dims& shape = patches ? g.patches_shape : g.image_shape;
-      const std::string shown = patches && g.positions < 0 ? cat("[", g.batch, ",", g.rows.out, ",", g.cols.out, ",",
-                                                                 g.patch_depth, "]")
-                                                           : to_string(shape);
+      const std::string shown = patches && g.positions < 0
+                                    ? cat("[", g.batch, ",", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
+                                    : to_string(shape);
       return InvalidArgument(output ? "Output" : "Input", " size would overflow: ", output ? "output" : "input",
                              " shape ", shown, " x ", g.elem_size, " bytes per element");
     }
@@ -392,12 +398,15 @@ Status make_geometry(const Spec& spec, Geometry* out) {
 
   if (spec.op == Op::kFold) {
     if (spec.dtype == DType::kBool) {
-      return InvalidArgument("fold: bool has no sum (fold adds the patch elements of each image element; use a "
-                             "numeric dtype)");
+      return InvalidArgument(
+          "fold: bool has no sum (fold adds the patch elements of each image element; use a "
+          "numeric dtype)");
     }
     if (spec.mode == FoldMode::kMean && !floating(spec.dtype)) {
-      return InvalidArgument("fold: mode mean divides by the number of contributions and needs a floating or "
-                             "complex dtype, not ", dtype_name(spec.dtype));
+      return InvalidArgument(
+          "fold: mode mean divides by the number of contributions and needs a floating or "
+          "complex dtype, not ",
+          dtype_name(spec.dtype));
     }
     if (!g.zero_pad()) return InvalidArgument("fold: there is no pad value (padding positions are dropped)");
   }
@@ -435,11 +444,11 @@ std::string pad_value_hex(const Geometry& g) {
 }
 
 std::string signature_name(const Geometry& g) {
-  static const char* const kShort[] = {"f32", "f64", "i32", "i64", "u8", "i16", "i8", "u16",
+  static const char* const kShort[] = {"f32", "f64",  "i32", "i64",  "u8",   "i16", "i8", "u16",
                                        "f16", "bf16", "c64", "c128", "bool", "u32", "u64"};
   std::string name = g.extract() ? cat("e", g.elem_size) : cat("fold_", kShort[static_cast<int>(g.dtype)]);
-  name += cat("_", g.rows.in, "x", g.cols.in, "x", g.depth, "_k", g.rows.ksize, "x", g.cols.ksize, "_s",
-              g.rows.stride, "x", g.cols.stride, "_r", g.rows.rate, "x", g.cols.rate);
+  name += cat("_", g.rows.in, "x", g.cols.in, "x", g.depth, "_k", g.rows.ksize, "x", g.cols.ksize, "_s", g.rows.stride,
+              "x", g.cols.stride, "_r", g.rows.rate, "x", g.cols.rate);
   if (g.padding == Padding::kExplicit) {
     name += cat("_pad", g.rows.pad_before, "x", g.rows.pad_after, "x", g.cols.pad_before, "x", g.cols.pad_after);
   } else {

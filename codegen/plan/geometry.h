@@ -16,12 +16,12 @@ namespace pj {
 
 // One spatial axis (rows or cols) after GetWindowedOutputSize.
 struct Axis {
-  int64_t in = 0;         // input size
-  int64_t ksize = 1;      // taps
+  int64_t in = 0;     // input size
+  int64_t ksize = 1;  // taps
   int64_t stride = 1;
-  int64_t rate = 1;       // dilation between taps
-  int64_t ksize_eff = 1;  // ksize + (ksize - 1) * (rate - 1)
-  int64_t out = 0;        // output size
+  int64_t rate = 1;        // dilation between taps
+  int64_t ksize_eff = 1;   // ksize + (ksize - 1) * (rate - 1)
+  int64_t out = 0;         // output size
   int64_t pad_before = 0;  // top / left
   int64_t pad_after = 0;   // bottom / right
 };
@@ -68,8 +68,8 @@ struct Geometry {
   Axis rows, cols;
   int64_t patch_depth = 0;  // K = ksize_rows * ksize_cols * depth
   int64_t positions = 0;    // OH * OW
-  Dims image_shape;    // in the layout's order
-  Dims patches_shape;  // rows [N, OH, OW, K]; columns [N, K, OH*OW]
+  Dims image_shape;         // in the layout's order
+  Dims patches_shape;       // rows [N, OH, OW, K]; columns [N, K, OH*OW]
   ImageSteps image_steps;
   PatchSteps patch_steps;
   // Bytes from the first element of a buffer to one past its last (0 when it has none).

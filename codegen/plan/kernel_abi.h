@@ -10,13 +10,13 @@
 namespace pj {
 
 struct KernelArgs {
-  const uint8_t* input;   // the whole input tensor
-  uint8_t* output;        // the whole output tensor
+  const uint8_t* input;  // the whole input tensor
+  uint8_t* output;       // the whole output tensor
   int64_t row_begin;
   int64_t row_end;
 };
 static_assert(offsetof(KernelArgs, input) == 0 && offsetof(KernelArgs, output) == 8 &&
-              offsetof(KernelArgs, row_begin) == 16 && offsetof(KernelArgs, row_end) == 24,
+                  offsetof(KernelArgs, row_begin) == 16 && offsetof(KernelArgs, row_end) == 24,
               "generated code reads these offsets");
 
 using KernelFunction = void (*)(const KernelArgs* args);
@@ -27,7 +27,8 @@ using KernelFunction = void (*)(const KernelArgs* args);
 #if defined(__clang__)
 __attribute__((no_sanitize("function")))
 #endif
-inline void call_kernel(KernelFunction kernel, const KernelArgs& args) {
+inline void
+call_kernel(KernelFunction kernel, const KernelArgs& args) {
   kernel(&args);
 }
 

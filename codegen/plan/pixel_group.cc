@@ -78,11 +78,13 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
       }
       const int64_t b = out / P * in_pixel_step + s;
       const int32_t w = window_of(b);
-      auto part = std::find_if(chunk.parts.begin(), chunk.parts.end(), [&](const GroupPart& x) { return x.window == w; });
+      auto part =
+          std::find_if(chunk.parts.begin(), chunk.parts.end(), [&](const GroupPart& x) { return x.window == w; });
       if (part == chunk.parts.end()) {
         // Lanes of other windows read byte 63 (one register) or 127 (two): past this window's
         // end, so a zero.
-        const auto zero = static_cast<uint8_t>(group.windows[static_cast<size_t>(w)].bytes < kSingle ? kSingle - 1 : kWindow);
+        const auto zero =
+            static_cast<uint8_t>(group.windows[static_cast<size_t>(w)].bytes < kSingle ? kSingle - 1 : kWindow);
         part = chunk.parts.insert(chunk.parts.end(), GroupPart{w, {}});
         part->index.fill(zero);
       }

@@ -57,8 +57,7 @@ struct AxisClass {
 bool axis_classes(const Axis& axis, int64_t limit, std::vector<AxisClass>* classes) {
   // Indices below top_end have taps before the input; from bottom_begin on, taps after it.
   Wide top_end = std::min<Wide>(axis.out, (Wide{axis.pad_before} + axis.stride - 1) / axis.stride);
-  Wide last_interior =
-      floor_div(Wide{axis.in} - 1 + axis.pad_before - Wide{axis.ksize - 1} * axis.rate, axis.stride);
+  Wide last_interior = floor_div(Wide{axis.in} - 1 + axis.pad_before - Wide{axis.ksize - 1} * axis.rate, axis.stride);
   Wide bottom_begin = std::clamp<Wide>(last_interior + 1, top_end, axis.out);
   if (top_end + (axis.out - bottom_begin) > limit) return false;
 
@@ -144,7 +143,8 @@ void append(std::vector<Block>* blocks, Block block) {
     const bool fill = s.kind == Step::Kind::kFill;
     if (s.count == 1 && fill) {
       merged = make_step(fill, s.dst, s.src, s.bytes, block.rows, block.src_row_stride, block.dst_row_stride);
-    } else if (block.dst_row_stride == s.count * s.dst_stride && (fill || block.src_row_stride == s.count * s.src_stride)) {
+    } else if (block.dst_row_stride == s.count * s.dst_stride &&
+               (fill || block.src_row_stride == s.count * s.src_stride)) {
       merged = make_step(fill, s.dst, s.src, s.bytes, s.count * block.rows, s.src_stride, s.dst_stride);
     }
     if (merged) {
@@ -185,8 +185,14 @@ struct PatchMap {
 std::optional<PatchMap> patch_map(const Plan& plan, bool rows_used, bool cols_used) {
   const Geometry& g = plan.geometry;
   const Wide kFits = Wide{1} << 62;
-  PatchMap pm{g.elem_size, g.depth, g.rows.ksize, g.cols.ksize, Wide{g.rows.rate} * g.image_steps.row,
-              Wide{g.cols.rate} * g.image_steps.pixel, g.image_steps.channel, g.patch_steps.element,
+  PatchMap pm{g.elem_size,
+              g.depth,
+              g.rows.ksize,
+              g.cols.ksize,
+              Wide{g.rows.rate} * g.image_steps.row,
+              Wide{g.cols.rate} * g.image_steps.pixel,
+              g.image_steps.channel,
+              g.patch_steps.element,
               g.format.order == PatchOrder::kChw};
   if ((rows_used && pm.row_tap * (pm.kh - 1) > kFits) || (cols_used && pm.col_tap * (pm.kw - 1) > kFits)) {
     return std::nullopt;
@@ -253,7 +259,7 @@ std::optional<PixelProgram> pixel_program(const Plan& plan, TapRange rows, TapRa
 // elements: padding, a copy (a gather at strides > 1), padding.
 std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
   const Geometry& g = plan.geometry;
-  const std::optional<PatchMap> pm = patch_map(plan, false, false);  // no tap distance is a stride here
+  const std::optional<PatchMap> pm = patch_map(plan, false, false);        // no tap distance is a stride here
   if (!pm || Wide{pm->kh} * pm->kw > kMaxListedTaps) return std::nullopt;  // a step per tap
   const int64_t e = pm->e, OW = g.cols.out, kw = pm->kw;
   PixelProgram program;
@@ -353,12 +359,12 @@ Status prove_bounds(const Plan& plan) {
   for (const RowClass& rc : plan.row_classes) {
     for (const Region& region : rc.regions) {
       const PixelProgram& program = plan.programs[region.program];
-      const int64_t allowed = plan.whole_rows           ? one_pixel + (g.cols.out - 1) * g.elem_size
+      const int64_t allowed = plan.whole_rows                    ? one_pixel + (g.cols.out - 1) * g.elem_size
                               : region.pixels_per_iteration == 1 ? one_pixel
                                                                  : region.pixels_per_iteration * plan.pixel_bytes;
       if (program.dst_bytes > allowed) {
-        return Internal("planner bug: program ", region.program, " writes ", program.dst_bytes, " bytes, more than its ",
-                        allowed, " (", plan.name(), ")");
+        return Internal("planner bug: program ", region.program, " writes ", program.dst_bytes,
+                        " bytes, more than its ", allowed, " (", plan.name(), ")");
       }
       auto [lo, hi] = source_extent(program);
       if (lo == hi) continue;
@@ -413,7 +419,7 @@ Plan generic_plan(Plan plan) {
 // time, and the regions' choice to run them. Their windows lie between bytes the steps read
 // (pixel_group.h): inside the input, as prove_bounds showed for the steps.
 void group_programs(Plan* plan) {
-  if (plan->dst_pixel_step != plan->pixel_bytes) return;  // groups write pixels back to back
+  if (plan->dst_pixel_step != plan->pixel_bytes) return;   // groups write pixels back to back
   std::vector<int64_t> longest(plan->programs.size(), 0);  // most consecutive pixels in a region
   for (const RowClass& rc : plan->row_classes) {
     for (const Region& r : rc.regions) {

@@ -13,8 +13,8 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
       out << "copy   dst " << s.dst << " <- src " << s.src << ", " << s.bytes << " B\n";
       break;
     case Step::Kind::kGather:
-      out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes
-          << " B every " << s.src_stride << " B";
+      out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes << " B every "
+          << s.src_stride << " B";
       if (!s.contiguous()) out << ", to every " << s.dst_stride << " B";
       out << (s.loop ? " (loop)" : "") << "\n";
       break;
@@ -34,14 +34,13 @@ std::string to_string(const Plan& plan) {
   const Geometry& g = plan.geometry;
   std::ostringstream out;
   out << "plan " << plan.name() << "\n";
-  out << "  patch " << g.patch_depth << " elements of " << g.elem_size << " B (" << g.rows.ksize << "x"
-      << g.cols.ksize << " taps of " << g.depth << " channels, " << order_name(g.format.order) << " order) as "
+  out << "  patch " << g.patch_depth << " elements of " << g.elem_size << " B (" << g.rows.ksize << "x" << g.cols.ksize
+      << " taps of " << g.depth << " channels, " << order_name(g.format.order) << " order) as "
       << patches_name(g.format.patches) << "; input " << layout_name(g.format.layout) << "\n";
   out << "  dst: +" << plan.dst_pixel_step << " B per pixel, +" << plan.dst_row_step << " B per row, +"
       << plan.dst_image_step << " B per image\n";
-  out << "  src: origin " << plan.src_origin << " B, +" << plan.src_pixel_step << " B per pixel, +"
-      << plan.src_row_step << " B per row, +" << plan.src_image_step << " B per image (" << plan.src_image_extent
-      << " B each)\n";
+  out << "  src: origin " << plan.src_origin << " B, +" << plan.src_pixel_step << " B per pixel, +" << plan.src_row_step
+      << " B per row, +" << plan.src_image_step << " B per image (" << plan.src_image_extent << " B each)\n";
   if (!g.zero_pad()) {
     out << "  pad value bytes";
     for (int64_t i = 0; i < g.elem_size; ++i) out << " " << int{g.pad_value[i]};
@@ -50,20 +49,21 @@ std::string to_string(const Plan& plan) {
   out << "  stores: " << (plan.options.nontemporal ? "non-temporal" : "normal") << "\n";
   if (plan.rows_inside) out << "  rows innermost: each output plane's part of a row class written front to back\n";
   if (plan.generic) {
-    out << "  generic: more than " << plan.options.max_regions
-        << " regions; runs the per-pixel loops\n";
+    out << "  generic: more than " << plan.options.max_regions << " regions; runs the per-pixel loops\n";
     return out.str();
   }
   for (size_t i = 0; i < plan.programs.size(); ++i) {
     const PixelProgram& p = plan.programs[i];
     out << "  program " << i << ": " << p.dst_bytes << " B; valid taps rows [" << p.row_lo << "," << p.row_hi << ")";
-    if (plan.whole_rows) out << ", a whole output row\n";
-    else out << " cols [" << p.col_lo << "," << p.col_hi << ")\n";
+    if (plan.whole_rows)
+      out << ", a whole output row\n";
+    else
+      out << " cols [" << p.col_lo << "," << p.col_hi << ")\n";
     for (const Block& b : p.blocks) {
       const char* indent = "      ";
       if (b.rows > 1) {
-        out << "    " << b.rows << " rows" << (b.loop ? " (loop)" : "") << ", each dst +"
-            << b.dst_row_stride << " B, src +" << b.src_row_stride << " B:\n";
+        out << "    " << b.rows << " rows" << (b.loop ? " (loop)" : "") << ", each dst +" << b.dst_row_stride
+            << " B, src +" << b.src_row_stride << " B:\n";
       } else {
         indent = "    ";
       }

@@ -42,8 +42,11 @@ struct Element {
 class ElementMap {
  public:
   ElementMap(const Plan& plan, int64_t pixels)
-      : e_(plan.geometry.elem_size), K_(plan.geometry.patch_depth), pixels_(pixels),
-        pixel_(plan.dst_pixel_step), element_(plan.geometry.patch_steps.element) {}
+      : e_(plan.geometry.elem_size),
+        K_(plan.geometry.patch_depth),
+        pixels_(pixels),
+        pixel_(plan.dst_pixel_step),
+        element_(plan.geometry.patch_steps.element) {}
   // The element at dst offset d, if an element starts there.
   std::optional<Element> at(int64_t d) const {
     if (d < 0 || d % e_ != 0) return std::nullopt;
@@ -84,13 +87,15 @@ Status check_tiling(const Plan& plan, int32_t index, int64_t pixels) {
       std::optional<Element> x = map.at(p.dst + m);
       if (!x) return Internal("program ", index, " of ", plan.name(), ": output byte ", p.dst + m, " is no element");
       if (written[static_cast<size_t>(x->q * K + x->k)]++) {
-        return Internal("program ", index, " of ", plan.name(), ": element ", x->k, " of pixel ", x->q, " is written twice");
+        return Internal("program ", index, " of ", plan.name(), ": element ", x->k, " of pixel ", x->q,
+                        " is written twice");
       }
     }
   }
   for (int64_t i = 0; i < pixels * K; ++i) {
     if (!written[static_cast<size_t>(i)]) {
-      return Internal("program ", index, " of ", plan.name(), ": element ", i % K, " of pixel ", i / K, " is never written");
+      return Internal("program ", index, " of ", plan.name(), ": element ", i % K, " of pixel ", i / K,
+                      " is never written");
     }
   }
   return Status::Ok();
@@ -122,10 +127,11 @@ Status check_pixel(const Plan& plan, const PixelProgram& program, int64_t pixels
       const int64_t in_col = (col + x.q) * g.cols.stride - g.cols.pad_before + t.j * g.cols.rate;
       const bool inside = in_row >= 0 && in_row < g.rows.in && in_col >= 0 && in_col < g.cols.in;
       if (p.fill == inside) {
-        return Internal(plan.name(), ": pixel (", row, ",", col + x.q, ") tap (", t.i, ",", t.j, ") channel ", t.c, " is ",
-                        inside ? "filled but lies inside" : "read but lies outside", " the input");
+        return Internal(plan.name(), ": pixel (", row, ",", col + x.q, ") tap (", t.i, ",", t.j, ") channel ", t.c,
+                        " is ", inside ? "filled but lies inside" : "read but lies outside", " the input");
       }
-      const Wide want = Wide{in_row} * g.image_steps.row + Wide{in_col} * g.image_steps.pixel + Wide{t.c} * g.image_steps.channel;
+      const Wide want =
+          Wide{in_row} * g.image_steps.row + Wide{in_col} * g.image_steps.pixel + Wide{t.c} * g.image_steps.channel;
       if (!p.fill && point + p.src + m != want) {
         return Internal(plan.name(), ": pixel (", row, ",", col + x.q, ") tap (", t.i, ",", t.j, ") channel ", t.c,
                         " reads the wrong input element");
@@ -148,7 +154,8 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
   int64_t low = INT64_MAX, high = INT64_MIN;
   for (int64_t pixel = 0; pixel < group.pixels; ++pixel) {
     for (int64_t s : source) {
-      if (s >= 0) low = std::min(low, pixel * plan.src_pixel_step + s), high = std::max(high, pixel * plan.src_pixel_step + s);
+      if (s >= 0)
+        low = std::min(low, pixel * plan.src_pixel_step + s), high = std::max(high, pixel * plan.src_pixel_step + s);
     }
   }
   auto fail = [&](const auto&... what) {
@@ -177,7 +184,8 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
       // A permute sees 64 bytes (one register) or 128 (two): an index beyond them would wrap.
       const int64_t seen = group.windows[part.window].bytes < 64 ? 64 : 128;
       for (uint8_t at : part.index) {
-        if (at >= seen) return fail("chunk at ", c.dst, " has a permute index ", int{at}, " beyond its ", seen, " bytes");
+        if (at >= seen)
+          return fail("chunk at ", c.dst, " has a permute index ", int{at}, " beyond its ", seen, " bytes");
       }
     }
     for (int64_t lane = 0; lane < 64; ++lane) {
@@ -224,7 +232,8 @@ Status verify_plan(const Plan& plan) {
   std::vector<int64_t> checked(plan.programs.size(), -1);  // pixels each program was tiled for
   int64_t next_row = 0;
   for (const RowClass& rc : plan.row_classes) {
-    if (rc.begin != next_row || rc.end <= rc.begin) return Internal(plan.name(), ": row classes do not tile the output rows");
+    if (rc.begin != next_row || rc.end <= rc.begin)
+      return Internal(plan.name(), ": row classes do not tile the output rows");
     next_row = rc.end;
     int64_t next_col = 0;
     for (const Region& region : rc.regions) {
@@ -235,7 +244,8 @@ Status verify_plan(const Plan& plan) {
       next_col = region.end;
       const int64_t pixels = pixels_of(plan, region);
       if (checked[region.program] != pixels) {
-        if (checked[region.program] >= 0) return Internal(plan.name(), ": program ", region.program, " serves two widths");
+        if (checked[region.program] >= 0)
+          return Internal(plan.name(), ": program ", region.program, " serves two widths");
         PJ_RETURN_IF_ERROR(check_tiling(plan, region.program, pixels));
         checked[region.program] = pixels;
       }

@@ -22,12 +22,12 @@ enum class PatchOrder : int { kHwc = 0, kChw = 1 };
 enum class PatchesAs : int { kRows = 0, kColumns = 1 };
 enum class FoldMode : int { kSum = 0, kMean = 1 };
 
-std::string_view op_name(Op op);                  // "extract", "fold"
-std::string_view padding_name(Padding padding);   // "SAME", "VALID", "EXPLICIT"
-std::string_view layout_name(Layout layout);      // "nhwc", "nchw"
-std::string_view order_name(PatchOrder order);    // "hwc", "chw"
-std::string_view patches_name(PatchesAs patches); // "rows", "columns"
-std::string_view mode_name(FoldMode mode);        // "sum", "mean"
+std::string_view op_name(Op op);                   // "extract", "fold"
+std::string_view padding_name(Padding padding);    // "SAME", "VALID", "EXPLICIT"
+std::string_view layout_name(Layout layout);       // "nhwc", "nchw"
+std::string_view order_name(PatchOrder order);     // "hwc", "chw"
+std::string_view patches_name(PatchesAs patches);  // "rows", "columns"
+std::string_view mode_name(FoldMode mode);         // "sum", "mean"
 
 using Vec4 = std::array<int64_t, 4>;
 

@@ -81,15 +81,25 @@ class [[nodiscard]] Status {
 };
 
 template <typename... Parts>
-Status InvalidArgument(const Parts&... parts) { return {Code::kInvalidArgument, cat(parts...)}; }
+Status InvalidArgument(const Parts&... parts) {
+  return {Code::kInvalidArgument, cat(parts...)};
+}
 template <typename... Parts>
-Status OutOfRange(const Parts&... parts) { return {Code::kOutOfRange, cat(parts...)}; }
+Status OutOfRange(const Parts&... parts) {
+  return {Code::kOutOfRange, cat(parts...)};
+}
 template <typename... Parts>
-Status Unimplemented(const Parts&... parts) { return {Code::kUnimplemented, cat(parts...)}; }
+Status Unimplemented(const Parts&... parts) {
+  return {Code::kUnimplemented, cat(parts...)};
+}
 template <typename... Parts>
-Status ResourceExhausted(const Parts&... parts) { return {Code::kResourceExhausted, cat(parts...)}; }
+Status ResourceExhausted(const Parts&... parts) {
+  return {Code::kResourceExhausted, cat(parts...)};
+}
 template <typename... Parts>
-Status Internal(const Parts&... parts) { return {Code::kInternal, cat(parts...)}; }
+Status Internal(const Parts&... parts) {
+  return {Code::kInternal, cat(parts...)};
+}
 
 // A value or the Status that says why there is none.
 template <typename T>
@@ -119,8 +129,8 @@ class [[nodiscard]] Expected {
 }  // namespace pj
 
 // Returns early from the enclosing function when a Status is not ok.
-#define PJ_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::pj::Status pj_status_ = (expr);            \
-    if (!pj_status_.ok()) return pj_status_;     \
+#define PJ_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::pj::Status pj_status_ = (expr);        \
+    if (!pj_status_.ok()) return pj_status_; \
   } while (0)

@@ -33,8 +33,8 @@ bool fits_int32(int64_t v) {
 }
 
 // Frame slots (bytes from rsp).
-constexpr int kEnd = 0, kT = 8, kRowLo = 16, kRowHi = 24, kDstImage = 32, kSrcImage = 40, kOutput = 48,
-              kInput = 56, kFrame = 72;
+constexpr int kEnd = 0, kT = 8, kRowLo = 16, kRowHi = 24, kDstImage = 32, kSrcImage = 40, kOutput = 48, kInput = 56,
+              kFrame = 72;
 
 struct Pointers {
   Reg64 dst, src, count;
@@ -45,8 +45,12 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   // Into `buffer` of `size` bytes, or with buffer Xbyak::AutoGrow into memory from `allocator`
   // that starts at `size` bytes and grows (then ready() resolves the jumps).
   Generator(const Lowering& lowering, Isa isa, size_t size, void* buffer, Xbyak::Allocator* allocator = nullptr)
-      : Xbyak::CodeGenerator(size, buffer, allocator), L_(lowering), plan_(*lowering.plan), avx512_(isa == Isa::kAvx512),
-        vector_(avx512_ ? 64 : 32), nontemporal_(plan_.options.nontemporal),
+      : Xbyak::CodeGenerator(size, buffer, allocator),
+        L_(lowering),
+        plan_(*lowering.plan),
+        avx512_(isa == Isa::kAvx512),
+        vector_(avx512_ ? 64 : 32),
+        nontemporal_(plan_.options.nontemporal),
         levels_{{{r11, rsi, r8}, {rax, rdx, rcx}, {r12, r13, rbx}, {r14, rdi, rbp}}} {}
 
   // ---- skeleton ----
@@ -233,10 +237,14 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     }
     const Xbyak::RegExp e = at_off(p.dst, at.dst).getRegExp();
     const auto imm = static_cast<uint32_t>(value);
-    if (w == 8) mov(qword[e], static_cast<int32_t>(value));
-    else if (w == 4) mov(dword[e], imm);
-    else if (w == 2) mov(word[e], imm & 0xffff);
-    else mov(byte[e], imm & 0xff);
+    if (w == 8)
+      mov(qword[e], static_cast<int32_t>(value));
+    else if (w == 4)
+      mov(dword[e], imm);
+    else if (w == 2)
+      mov(word[e], imm & 0xffff);
+    else
+      mov(byte[e], imm & 0xff);
   }
 
   // ---- chunks (AVX-512) ----
@@ -290,16 +298,20 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
           continue;
         }
         // Two sources: vpermi2b overwrites its index, so the index goes into t first.
-        if (known >= 0) vmovdqa64(t, Xbyak::Zmm(known));
-        else vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
+        if (known >= 0)
+          vmovdqa64(t, Xbyak::Zmm(known));
+        else
+          vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
         vpermi2b(t, low, high);
       }
       // Parts fill disjoint lanes and zeros elsewhere: OR them; then the pad pattern's lanes.
       if (c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
       if (c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
       if (pattern_lanes) {
-        if (c.parts.empty()) vmovdqa64(Xbyak::Zmm(reg), Xbyak::Zmm(kPattern));
-        else vmovdqu8(Xbyak::Zmm(reg) | mask(c.fill_lanes), Xbyak::Zmm(kPattern));
+        if (c.parts.empty())
+          vmovdqa64(Xbyak::Zmm(reg), Xbyak::Zmm(kPattern));
+        else
+          vmovdqu8(Xbyak::Zmm(reg) | mask(c.fill_lanes), Xbyak::Zmm(kPattern));
       }
       store_chunk(p.dst, at.dst + c.dst, c.bytes, reg);
     }
@@ -348,11 +360,15 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   void store_vector(const Reg64& base, int64_t off, int reg, int w) {
     const bool nt = nontemporal_ && w == vector_;
     if (w == 64) {
-      if (nt) vmovntdq(at_off(base, off), Xbyak::Zmm(reg));
-      else vmovdqu64(at_off(base, off), Xbyak::Zmm(reg));
+      if (nt)
+        vmovntdq(at_off(base, off), Xbyak::Zmm(reg));
+      else
+        vmovdqu64(at_off(base, off), Xbyak::Zmm(reg));
     } else if (w == 32) {
-      if (nt) vmovntdq(at_off(base, off), Xbyak::Ymm(reg));
-      else vmovdqu(at_off(base, off), Xbyak::Ymm(reg));
+      if (nt)
+        vmovntdq(at_off(base, off), Xbyak::Ymm(reg));
+      else
+        vmovdqu(at_off(base, off), Xbyak::Ymm(reg));
     } else {
       vmovdqu(at_off(base, off), Xbyak::Xmm(reg));
     }
@@ -385,8 +401,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     }
     if (load.permute < 0) {
       const Xbyak::Opmask k = mask(load.lanes);
-      if (first) vmovdqu8(z | k | T_z, at_off(base, off + load.src));
-      else vmovdqu8(z | k, at_off(base, off + load.src));
+      if (first)
+        vmovdqu8(z | k | T_z, at_off(base, off + load.src));
+      else
+        vmovdqu8(z | k, at_off(base, off + load.src));
       return;
     }
     // A gather: its span in one masked load, its elements put in place by one byte permute.
@@ -399,8 +417,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
       vmovdqu64(index, ptr[rip + permute_pool_ + 64 * load.permute]);
     }
     const Xbyak::Opmask k = mask(load.lanes);
-    if (first) vpermb(z | k | T_z, index, span);
-    else vpermb(z | k, index, span);
+    if (first)
+      vpermb(z | k | T_z, index, span);
+    else
+      vpermb(z | k, index, span);
   }
 
   // A chunk's `bytes` (64, or fewer at the end of a pixel or group) from register `reg`.
@@ -441,8 +461,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
 
   void preload_constants() {
     if (L_.zero_pattern) {
-      if (avx512_) vpxord(Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern));
-      else vpxor(Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern));
+      if (avx512_)
+        vpxord(Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern), Xbyak::Zmm(kPattern));
+      else
+        vpxor(Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern), Xbyak::Ymm(kPattern));
     } else if (avx512_) {
       vmovdqu64(Xbyak::Zmm(kPattern), ptr[rip + pattern_]);
     } else {

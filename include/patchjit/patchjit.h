@@ -15,9 +15,9 @@
  * number of threads at once (pj_kernel_run, _run_rows, _run_range). The global settings
  * (pj_set_max_isa, pj_set_kernel_code_limit, pj_cache_set_limits) are atomic: a change affects
  * kernels created after it, never one already created; a create running at the same moment
- * builds with the old or the new value (the ISA cap is read once per create). Batch sizes: a kernel serves one batch size; kernels of the same signature with
- * other batch sizes share its compiled code through the kernel cache, so creating one per batch
- * size costs a cache hit, not a compile. */
+ * builds with the old or the new value (the ISA cap is read once per create). Batch sizes: a kernel serves one batch
+ * size; kernels of the same signature with other batch sizes share its compiled code through the kernel cache, so
+ * creating one per batch size costs a cache hit, not a compile. */
 #ifndef PATCHJIT_PATCHJIT_H_
 #define PATCHJIT_PATCHJIT_H_
 
@@ -105,14 +105,13 @@ PJ_API pj_status pj_kernel_create(const pj_spec* spec, pj_backend backend, pj_ke
  * last). Pointers need no alignment; they may be NULL only when their
  * buffer is empty; input and output must not overlap. num_threads: 0 = choose from the output
  * size, N >= 1 = at most N threads. The output is the same for every thread count. */
-PJ_API pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output,
-                               int num_threads);
+PJ_API pj_status pj_kernel_run(const pj_kernel* kernel, const void* input, void* output, int num_threads);
 
 /* Runs output rows [row_begin, row_end) of the flattened (image, output row) range, i.e. row
  * index = image * out_rows + out_row, on the calling thread: for callers that split the work
  * with their own thread pool. `input` and `output` still point at the whole tensors. */
-PJ_API pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output,
-                                    int64_t row_begin, int64_t row_end);
+PJ_API pj_status pj_kernel_run_rows(const pj_kernel* kernel, const void* input, void* output, int64_t row_begin,
+                                    int64_t row_end);
 
 /* ---- Engine formats: the extended spec (docs/SEMANTICS.md §6-§10) ----
  * Every default (pj_spec_ex_init) is TensorFlow's op, bit for bit. */
@@ -164,8 +163,8 @@ PJ_API pj_status pj_kernel_create_ex(const pj_spec_ex* spec, pj_backend backend,
  * calling thread, anywhere across rows and images; 0 <= begin <= end <= pj_kernel_positions.
  * Writes exactly those positions' patches, the same bytes a whole run writes there; disjoint
  * tiles of one call may run at once. `input` and `output` point at the whole tensors. */
-PJ_API pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output,
-                                     int64_t begin, int64_t end);
+PJ_API pj_status pj_kernel_run_range(const pj_kernel* kernel, const void* input, void* output, int64_t begin,
+                                     int64_t end);
 /* batch * OH * OW (tiles) and batch * OH (pj_kernel_run_rows); for fold batch * H * W and batch * H.
  * INT64_MAX where the product does not fit (possible only for an empty output). */
 PJ_API int64_t pj_kernel_positions(const pj_kernel* kernel);
@@ -182,8 +181,8 @@ PJ_API int64_t pj_kernel_rows(const pj_kernel* kernel);
  * input_strides still describe the image and output_strides the patches. Rows
  * (pj_kernel_run_rows) and positions (pj_kernel_run_range) count image rows and image pixels. */
 typedef enum pj_fold_mode {
-  PJ_FOLD_SUM,  /* the sum: the gradient */
-  PJ_FOLD_MEAN  /* the sum over the number of contributions (0 where none): floating, complex */
+  PJ_FOLD_SUM, /* the sum: the gradient */
+  PJ_FOLD_MEAN /* the sum over the number of contributions (0 where none): floating, complex */
 } pj_fold_mode;
 
 PJ_API pj_status pj_fold_kernel_create(const pj_spec_ex* spec, pj_fold_mode mode, pj_backend backend,
@@ -215,8 +214,8 @@ PJ_API size_t pj_kernel_code(const pj_kernel* kernel, const void** code);
  * (none|avx2|avx512, read at first use) or pj_set_max_isa. A cap of NONE turns the JIT off;
  * AUTO then means INTERP. A cap affects kernels created afterwards. */
 typedef enum pj_isa { PJ_ISA_NONE, PJ_ISA_AVX2, PJ_ISA_AVX512 } pj_isa;
-PJ_API pj_isa pj_host_isa(void);           /* what this CPU runs (NONE without Xbyak or AVX2) */
-PJ_API pj_isa pj_max_isa(void);            /* the cap */
+PJ_API pj_isa pj_host_isa(void); /* what this CPU runs (NONE without Xbyak or AVX2) */
+PJ_API pj_isa pj_max_isa(void);  /* the cap */
 PJ_API pj_status pj_set_max_isa(pj_isa cap);
 PJ_API const char* pj_isa_name(pj_isa isa); /* "none", "avx2", "avx512" */
 /* PJ_OK when `backend` can run here, else PJ_UNIMPLEMENTED and pj_last_error() says why. */
@@ -237,10 +236,10 @@ PJ_API size_t pj_kernel_code_limit(void);
  * least recently used first out; evicting never frees code a kernel still holds. */
 typedef struct pj_cache_stats {
   uint64_t hits, misses, evictions, failures;
-  uint64_t uncached;                     /* built but not cached: no memory for the entry */
-  uint64_t entries, code_bytes;          /* now */
-  uint64_t max_entries, max_code_bytes;  /* limits */
-  double compile_seconds;                /* total time building missed kernels */
+  uint64_t uncached;                    /* built but not cached: no memory for the entry */
+  uint64_t entries, code_bytes;         /* now */
+  uint64_t max_entries, max_code_bytes; /* limits */
+  double compile_seconds;               /* total time building missed kernels */
 } pj_cache_stats;
 PJ_API void pj_cache_get_stats(pj_cache_stats* stats);
 /* 0 entries turns caching off. Defaults: 256 entries, 64 MiB of code. */
@@ -268,11 +267,11 @@ struct pj_aot_kernel;
 PJ_API pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t count);
 
 /* Names. */
-PJ_API const char* pj_status_name(pj_status status);   /* "PJ_OK", ...; NULL if invalid */
-PJ_API const char* pj_dtype_name(pj_dtype dtype);      /* TensorFlow's: "float32", ... */
-PJ_API size_t pj_dtype_size(pj_dtype dtype);           /* bytes per element; 0 if invalid */
+PJ_API const char* pj_status_name(pj_status status);                    /* "PJ_OK", ...; NULL if invalid */
+PJ_API const char* pj_dtype_name(pj_dtype dtype);                       /* TensorFlow's: "float32", ... */
+PJ_API size_t pj_dtype_size(pj_dtype dtype);                            /* bytes per element; 0 if invalid */
 PJ_API pj_status pj_dtype_from_name(const char* name, pj_dtype* dtype); /* "half" or "float16" */
-PJ_API const char* pj_backend_name(pj_backend backend); /* "auto", "reference", ... */
+PJ_API const char* pj_backend_name(pj_backend backend);                 /* "auto", "reference", ... */
 PJ_API pj_status pj_backend_from_name(const char* name, pj_backend* backend);
 
 #ifdef __cplusplus

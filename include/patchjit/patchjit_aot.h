@@ -63,11 +63,11 @@ typedef struct pj_aot_signature {
   int64_t rate_rows, rate_cols;
   int64_t padding; /* PJ_AOT_PADDING_SAME, _VALID or _EXPLICIT */
   /* Since version 2. */
-  int64_t pads[4];              /* EXPLICIT: top, bottom, left, right; all 0 for SAME and VALID */
-  unsigned char pad_value[16];  /* element_size bytes in memory order, the rest 0; all 0: T(0) */
-  int64_t layout;               /* PJ_AOT_LAYOUT_* */
-  int64_t patch_order;          /* PJ_AOT_PATCH_ORDER_* */
-  int64_t patches;              /* PJ_AOT_PATCHES_* */
+  int64_t pads[4];             /* EXPLICIT: top, bottom, left, right; all 0 for SAME and VALID */
+  unsigned char pad_value[16]; /* element_size bytes in memory order, the rest 0; all 0: T(0) */
+  int64_t layout;              /* PJ_AOT_LAYOUT_* */
+  int64_t patch_order;         /* PJ_AOT_PATCH_ORDER_* */
+  int64_t patches;             /* PJ_AOT_PATCHES_* */
   /* Strides in elements as pj_spec_ex takes them, resolved (never 0), or all three (both) 0
    * when that buffer is dense. Input: between images, rows, pixels (NHWC) or images, channels,
    * rows (NCHW). Output: the leading dimension, then between images. */
@@ -91,31 +91,71 @@ typedef struct pj_aot_kernel {
  * needs every feature its CPU has among these; the others (tuning flags, instructions no
  * compiler emits unasked) are not recorded. A bit without a name here is never satisfied. */
 enum {
-  PJ_AOT_FEATURE_CMOV, PJ_AOT_FEATURE_CX8, PJ_AOT_FEATURE_CX16, PJ_AOT_FEATURE_SAHF,
-  PJ_AOT_FEATURE_X87, PJ_AOT_FEATURE_MMX, PJ_AOT_FEATURE_FXSR, PJ_AOT_FEATURE_SSE,
-  PJ_AOT_FEATURE_SSE2, PJ_AOT_FEATURE_SSE3, PJ_AOT_FEATURE_SSSE3, PJ_AOT_FEATURE_SSE4_1,
-  PJ_AOT_FEATURE_SSE4_2, PJ_AOT_FEATURE_CRC32, PJ_AOT_FEATURE_POPCNT, PJ_AOT_FEATURE_MOVBE,
-  PJ_AOT_FEATURE_PCLMUL, PJ_AOT_FEATURE_AES, PJ_AOT_FEATURE_XSAVE, PJ_AOT_FEATURE_AVX,
-  PJ_AOT_FEATURE_FMA, PJ_AOT_FEATURE_F16C, PJ_AOT_FEATURE_LZCNT, PJ_AOT_FEATURE_PRFCHW,
-  PJ_AOT_FEATURE_BMI, PJ_AOT_FEATURE_AVX2, PJ_AOT_FEATURE_BMI2, PJ_AOT_FEATURE_ADX,
-  PJ_AOT_FEATURE_SHA, PJ_AOT_FEATURE_AVX512F, PJ_AOT_FEATURE_EVEX512, PJ_AOT_FEATURE_AVX512DQ,
-  PJ_AOT_FEATURE_AVX512IFMA, PJ_AOT_FEATURE_AVX512CD, PJ_AOT_FEATURE_AVX512BW,
-  PJ_AOT_FEATURE_AVX512VL, PJ_AOT_FEATURE_AVX512VBMI, PJ_AOT_FEATURE_AVX512VBMI2,
-  PJ_AOT_FEATURE_GFNI, PJ_AOT_FEATURE_VAES, PJ_AOT_FEATURE_VPCLMULQDQ, PJ_AOT_FEATURE_AVX512VNNI,
-  PJ_AOT_FEATURE_AVX512BITALG, PJ_AOT_FEATURE_AVX512VPOPCNTDQ, PJ_AOT_FEATURE_AVX512FP16,
-  PJ_AOT_FEATURE_AVX512BF16, PJ_AOT_FEATURE_AVXVNNI,
+  PJ_AOT_FEATURE_CMOV,
+  PJ_AOT_FEATURE_CX8,
+  PJ_AOT_FEATURE_CX16,
+  PJ_AOT_FEATURE_SAHF,
+  PJ_AOT_FEATURE_X87,
+  PJ_AOT_FEATURE_MMX,
+  PJ_AOT_FEATURE_FXSR,
+  PJ_AOT_FEATURE_SSE,
+  PJ_AOT_FEATURE_SSE2,
+  PJ_AOT_FEATURE_SSE3,
+  PJ_AOT_FEATURE_SSSE3,
+  PJ_AOT_FEATURE_SSE4_1,
+  PJ_AOT_FEATURE_SSE4_2,
+  PJ_AOT_FEATURE_CRC32,
+  PJ_AOT_FEATURE_POPCNT,
+  PJ_AOT_FEATURE_MOVBE,
+  PJ_AOT_FEATURE_PCLMUL,
+  PJ_AOT_FEATURE_AES,
+  PJ_AOT_FEATURE_XSAVE,
+  PJ_AOT_FEATURE_AVX,
+  PJ_AOT_FEATURE_FMA,
+  PJ_AOT_FEATURE_F16C,
+  PJ_AOT_FEATURE_LZCNT,
+  PJ_AOT_FEATURE_PRFCHW,
+  PJ_AOT_FEATURE_BMI,
+  PJ_AOT_FEATURE_AVX2,
+  PJ_AOT_FEATURE_BMI2,
+  PJ_AOT_FEATURE_ADX,
+  PJ_AOT_FEATURE_SHA,
+  PJ_AOT_FEATURE_AVX512F,
+  PJ_AOT_FEATURE_EVEX512,
+  PJ_AOT_FEATURE_AVX512DQ,
+  PJ_AOT_FEATURE_AVX512IFMA,
+  PJ_AOT_FEATURE_AVX512CD,
+  PJ_AOT_FEATURE_AVX512BW,
+  PJ_AOT_FEATURE_AVX512VL,
+  PJ_AOT_FEATURE_AVX512VBMI,
+  PJ_AOT_FEATURE_AVX512VBMI2,
+  PJ_AOT_FEATURE_GFNI,
+  PJ_AOT_FEATURE_VAES,
+  PJ_AOT_FEATURE_VPCLMULQDQ,
+  PJ_AOT_FEATURE_AVX512VNNI,
+  PJ_AOT_FEATURE_AVX512BITALG,
+  PJ_AOT_FEATURE_AVX512VPOPCNTDQ,
+  PJ_AOT_FEATURE_AVX512FP16,
+  PJ_AOT_FEATURE_AVX512BF16,
+  PJ_AOT_FEATURE_AVXVNNI,
   PJ_AOT_FEATURE_COUNT
 };
 
 /* LLVM's name of feature bit `bit` ("avx2"), or NULL for a bit without one. */
 static inline const char* pj_aot_feature_name(int bit) {
   static const char* const names[PJ_AOT_FEATURE_COUNT] = {
-      "cmov", "cx8", "cx16", "sahf", "x87", "mmx", "fxsr", "sse", "sse2", "sse3", "ssse3",
-      "sse4.1", "sse4.2", "crc32", "popcnt", "movbe", "pclmul", "aes", "xsave", "avx", "fma",
-      "f16c", "lzcnt", "prfchw", "bmi", "avx2", "bmi2", "adx", "sha", "avx512f", "evex512",
-      "avx512dq", "avx512ifma", "avx512cd", "avx512bw", "avx512vl", "avx512vbmi", "avx512vbmi2",
-      "gfni", "vaes", "vpclmulqdq", "avx512vnni", "avx512bitalg", "avx512vpopcntdq", "avx512fp16",
-      "avx512bf16", "avxvnni"};
+      "cmov",       "cx8",         "cx16",         "sahf",
+      "x87",        "mmx",         "fxsr",         "sse",
+      "sse2",       "sse3",        "ssse3",        "sse4.1",
+      "sse4.2",     "crc32",       "popcnt",       "movbe",
+      "pclmul",     "aes",         "xsave",        "avx",
+      "fma",        "f16c",        "lzcnt",        "prfchw",
+      "bmi",        "avx2",        "bmi2",         "adx",
+      "sha",        "avx512f",     "evex512",      "avx512dq",
+      "avx512ifma", "avx512cd",    "avx512bw",     "avx512vl",
+      "avx512vbmi", "avx512vbmi2", "gfni",         "vaes",
+      "vpclmulqdq", "avx512vnni",  "avx512bitalg", "avx512vpopcntdq",
+      "avx512fp16", "avx512bf16",  "avxvnni"};
   return bit >= 0 && bit < PJ_AOT_FEATURE_COUNT ? names[bit] : NULL;
 }
 
@@ -205,11 +245,11 @@ static inline int pj_aot_kernel_supported(const pj_aot_kernel* kernel, uint64_t 
 
 static inline int pj_aot_same_signature(const pj_aot_signature* a, const pj_aot_signature* b) {
   int i;
-  int same = a->element_size == b->element_size && a->rows == b->rows && a->cols == b->cols &&
-             a->depth == b->depth && a->ksize_rows == b->ksize_rows && a->ksize_cols == b->ksize_cols &&
-             a->stride_rows == b->stride_rows && a->stride_cols == b->stride_cols &&
-             a->rate_rows == b->rate_rows && a->rate_cols == b->rate_cols && a->padding == b->padding &&
-             a->layout == b->layout && a->patch_order == b->patch_order && a->patches == b->patches;
+  int same = a->element_size == b->element_size && a->rows == b->rows && a->cols == b->cols && a->depth == b->depth &&
+             a->ksize_rows == b->ksize_rows && a->ksize_cols == b->ksize_cols && a->stride_rows == b->stride_rows &&
+             a->stride_cols == b->stride_cols && a->rate_rows == b->rate_rows && a->rate_cols == b->rate_cols &&
+             a->padding == b->padding && a->layout == b->layout && a->patch_order == b->patch_order &&
+             a->patches == b->patches;
   for (i = 0; i < 4; ++i) same = same && a->pads[i] == b->pads[i];
   for (i = 0; i < 16; ++i) same = same && a->pad_value[i] == b->pad_value[i];
   for (i = 0; i < 3; ++i) same = same && a->input_strides[i] == b->input_strides[i];

@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -99,7 +99,9 @@ std::optional<pj_dtype> dtype_of_numpy(const py::dtype& d) {
   const char kind = d.kind();
   const auto size = d.itemsize();
   switch (kind) {
-    case 'b': if (size == 1) return PJ_BOOL; break;
+    case 'b':
+      if (size == 1) return PJ_BOOL;
+      break;
     case 'i':
       if (size == 1) return PJ_INT8;
       if (size == 2) return PJ_INT16;
@@ -173,9 +175,9 @@ std::optional<pj_dtype> parse_dtype(py::handle value, const char* what) {
 
 // The caller's images or out, seen as a numpy array sharing its memory.
 struct ArrayArg {
-  py::array array;       // numpy view of the data
-  bool torch = false;    // the caller passed a torch tensor
-  bool bfloat16 = false; // a torch.bfloat16 tensor (viewed as int16)
+  py::array array;        // numpy view of the data
+  bool torch = false;     // the caller passed a torch tensor
+  bool bfloat16 = false;  // a torch.bfloat16 tensor (viewed as int16)
 };
 
 ArrayArg as_array(py::handle object, const char* what, bool writable) {
@@ -233,8 +235,7 @@ pj_dtype element_type(const ArrayArg& arg, std::optional<pj_dtype> requested, co
   py::dtype d = arg.array.dtype();
   if (arg.bfloat16) {
     if (requested && *requested != PJ_BFLOAT16) {
-      throw py::type_error(std::string(what) + " is a torch.bfloat16 tensor but dtype is " +
-                           pj_dtype_name(*requested));
+      throw py::type_error(std::string(what) + " is a torch.bfloat16 tensor but dtype is " + pj_dtype_name(*requested));
     }
     return PJ_BFLOAT16;
   }
@@ -262,7 +263,10 @@ std::pair<uintptr_t, uintptr_t> byte_extent(const py::array& a) {
   uintptr_t end = begin + a.itemsize();
   for (py::ssize_t i = 0; i < a.ndim(); ++i) {
     py::ssize_t step = a.strides(i) * (a.shape(i) - 1);
-    if (step < 0) begin += step; else end += step;
+    if (step < 0)
+      begin += step;
+    else
+      end += step;
   }
   return {begin, end};
 }
@@ -273,9 +277,7 @@ bool overlap(const py::array& a, const py::array& b) {
   return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
 }
 
-bool c_contiguous(const py::array& a) {
-  return (a.flags() & py::array::c_style) != 0;
-}
+bool c_contiguous(const py::array& a) { return (a.flags() & py::array::c_style) != 0; }
 
 // A new C-contiguous array whose data starts on a 64-byte boundary, inside a numpy byte buffer
 // it keeps alive. numpy's own allocations are 16-byte aligned: the kernels' 64-byte stores then
@@ -377,8 +379,8 @@ std::vector<int64_t> int_list(py::handle value, const char* name) {
     PyObject* index = PyNumber_Index(item.ptr());
     if (!index) {
       PyErr_Clear();
-      throw py::type_error(std::string(name) + " must be a list of integers, but an entry is " + type_name(item) +
-                           " " + std::string(py::repr(item)));
+      throw py::type_error(std::string(name) + " must be a list of integers, but an entry is " + type_name(item) + " " +
+                           std::string(py::repr(item)));
     }
     py::object owned = py::reinterpret_steal<py::object>(index);
     int overflow = 0;
@@ -397,8 +399,8 @@ void check_length(const char* name, const std::vector<int64_t>& values) {
   if (values.size() == 4) return;
   // TensorFlow's shape function says "stride" (singular) for the strides attribute.
   std::string word = std::string(name) == "strides" ? "stride" : name;
-  raise_invalid("ExtractImagePatches requires the " + word + " attribute to contain 4 values, but got: " +
-                std::to_string(values.size()));
+  raise_invalid("ExtractImagePatches requires the " + word +
+                " attribute to contain 4 values, but got: " + std::to_string(values.size()));
 }
 
 struct Padding {
@@ -417,8 +419,7 @@ Padding parse_padding(py::handle value, bool explicit_pads) {
   }
   if (!explicit_pads) throw py::type_error("padding must be \"SAME\" or \"VALID\", got " + type_name(value));
   if (!PySequence_Check(value.ptr()) || py::isinstance<py::bytes>(value)) {
-    throw py::type_error("padding must be \"SAME\", \"VALID\" or (top, bottom, left, right), got " +
-                         type_name(value));
+    throw py::type_error("padding must be \"SAME\", \"VALID\" or (top, bottom, left, right), got " + type_name(value));
   }
   Padding padding{PJ_PADDING_EXPLICIT, int_list(value, "padding")};
   if (padding.pads.size() != 4) {
@@ -477,12 +478,12 @@ struct Format {
 
 Format parse_format(py::handle layout, py::handle patch_order, py::handle patches, py::handle pad_value) {
   Format f;
-  f.layout = parse_choice(layout, "layout",
-                          std::array{std::pair{"nhwc", PJ_LAYOUT_NHWC}, std::pair{"nchw", PJ_LAYOUT_NCHW}});
-  f.patch_order = parse_choice(patch_order, "patch_order", std::array{std::pair{"hwc", PJ_PATCH_ORDER_HWC},
-                                                                      std::pair{"chw", PJ_PATCH_ORDER_CHW}});
-  f.patches = parse_choice(patches, "patches", std::array{std::pair{"rows", PJ_PATCHES_ROWS},
-                                                          std::pair{"columns", PJ_PATCHES_COLUMNS}});
+  f.layout =
+      parse_choice(layout, "layout", std::array{std::pair{"nhwc", PJ_LAYOUT_NHWC}, std::pair{"nchw", PJ_LAYOUT_NCHW}});
+  f.patch_order = parse_choice(patch_order, "patch_order",
+                               std::array{std::pair{"hwc", PJ_PATCH_ORDER_HWC}, std::pair{"chw", PJ_PATCH_ORDER_CHW}});
+  f.patches = parse_choice(patches, "patches",
+                           std::array{std::pair{"rows", PJ_PATCHES_ROWS}, std::pair{"columns", PJ_PATCHES_COLUMNS}});
   if (!pad_value.is_none()) {
     if (!py::isinstance<py::bytes>(pad_value)) {
       throw py::type_error("pad_value must be bytes here (patchjit.extract converts numbers), got " +
@@ -511,8 +512,8 @@ Attributes check_lists(const std::vector<int64_t>& shape, py::handle ksizes, py:
   return a;
 }
 
-patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, const Attributes& a,
-                         const Padding& padding, const Format& format) {
+patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, const Attributes& a, const Padding& padding,
+                         const Format& format) {
   patchjit::Spec spec(dtype, patchjit::Shape{shape[0], shape[1], shape[2], shape[3]});
   for (int i = 0; i < 4; ++i) {
     spec.base.ksizes[i] = a.ksizes[i];
@@ -520,7 +521,8 @@ patchjit::Spec make_spec(pj_dtype dtype, const std::vector<int64_t>& shape, cons
     spec.base.rates[i] = a.rates[i];
   }
   spec.padding(padding.mode);
-  if (padding.mode == PJ_PADDING_EXPLICIT) spec.pads(padding.pads[0], padding.pads[1], padding.pads[2], padding.pads[3]);
+  if (padding.mode == PJ_PADDING_EXPLICIT)
+    spec.pads(padding.pads[0], padding.pads[1], padding.pads[2], padding.pads[3]);
   spec.layout(format.layout).patch_order(format.patch_order).patches(format.patches);
   if (format.pad_value_size != 0) {
     const size_t size = pj_dtype_size(dtype);
@@ -544,7 +546,8 @@ std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec
   {
     py::gil_scoped_release release;  // a cold compile takes microseconds (xbyak) to milliseconds (llvm)
     // The status is read on this thread.
-    kernel.emplace(fold ? patchjit::Kernel::try_fold(spec, *fold, backend) : patchjit::Kernel::try_create(spec, backend));
+    kernel.emplace(fold ? patchjit::Kernel::try_fold(spec, *fold, backend)
+                        : patchjit::Kernel::try_create(spec, backend));
   }
   if (!*kernel) raise_status(kernel->status().code, kernel->status().message);
   return std::make_shared<const patchjit::Kernel>(std::move(*kernel).value());
@@ -554,8 +557,8 @@ std::shared_ptr<const patchjit::Kernel> create_kernel(const patchjit::Spec& spec
 // strides `s` gives (*strides set; all 0 when dense: library_strides for images,
 // library_patch_strides for fold's patches), else a dense copy (*strides all 0, *copied).
 template <size_t N>
-py::array readable(const py::array& a, const std::optional<std::array<int64_t, N>>& s,
-                   std::array<int64_t, N>* strides, bool* copied) {
+py::array readable(const py::array& a, const std::optional<std::array<int64_t, N>>& s, std::array<int64_t, N>* strides,
+                   bool* copied) {
   *copied = !s;
   *strides = s.value_or(std::array<int64_t, N>{});
   if (s) return a;
@@ -655,7 +658,8 @@ py::object fold(py::handle patches, py::handle image_shape, py::handle ksizes, p
   bool copied;
   std::array<int64_t, 2> patch_strides;
   py::array input =
-      readable(arg.array, library_patch_strides(arg.array, spec.pj_spec_ex::patches == PJ_PATCHES_COLUMNS), &patch_strides, &copied);
+      readable(arg.array, library_patch_strides(arg.array, spec.pj_spec_ex::patches == PJ_PATCHES_COLUMNS),
+               &patch_strides, &copied);
   spec.output_strides(patch_strides[0], patch_strides[1]);
   std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b, mode);
   return run_kernel(*kernel, arg, input, copied, out, n);
@@ -663,9 +667,12 @@ py::object fold(py::handle patches, py::handle image_shape, py::handle ksizes, p
 
 const char* padding_name(const patchjit::Spec& spec) {
   switch (spec.base.padding) {
-    case PJ_PADDING_SAME: return "SAME";
-    case PJ_PADDING_VALID: return "VALID";
-    default: return "EXPLICIT";
+    case PJ_PADDING_SAME:
+      return "SAME";
+    case PJ_PADDING_VALID:
+      return "VALID";
+    default:
+      return "EXPLICIT";
   }
 }
 
@@ -681,14 +688,15 @@ class PyKernel {
         fold_(mode.is_none() ? std::nullopt : std::optional<pj_fold_mode>(parse_mode(mode))),
         spec_(kernel_spec(dtype_, int_list(shape, "shape"), ksizes, strides, rates, padding,
                           parse_format(layout, patch_order, patches, pad_value))),
-        input_shape_(fold_ ? patches_shape(spec_) : std::vector<int64_t>(spec_.base.input_shape, spec_.base.input_shape + 4)),
+        input_shape_(fold_ ? patches_shape(spec_)
+                           : std::vector<int64_t>(spec_.base.input_shape, spec_.base.input_shape + 4)),
         kernel_(create_kernel(spec_, backend_, fold_)) {}
 
   py::object call(py::handle images, py::handle out, py::handle threads) {
     if (fold_) return call_fold(images, out, threads);
     ArrayArg arg = as_array(images, "images", false);
-    pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
-                                 "images");
+    pj_dtype type =
+        element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt, "images");
     if (type != dtype_) {
       throw py::type_error(std::string("images has dtype ") + pj_dtype_name(type) + " but the kernel's dtype is " +
                            pj_dtype_name(dtype_));
@@ -729,8 +737,8 @@ class PyKernel {
   // where it lies through a second kernel (as for extract), else copied.
   py::object call_fold(py::handle patches, py::handle out, py::handle threads) {
     ArrayArg arg = as_array(patches, "patches", false);
-    pj_dtype type = element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt,
-                                 "patches");
+    pj_dtype type =
+        element_type(arg, dtype_ == PJ_BFLOAT16 ? std::optional<pj_dtype>(PJ_BFLOAT16) : std::nullopt, "patches");
     if (type != dtype_) {
       throw py::type_error(std::string("patches has dtype ") + pj_dtype_name(type) + " but the kernel's dtype is " +
                            pj_dtype_name(dtype_));
@@ -740,7 +748,8 @@ class PyKernel {
     bool copied;
     std::array<int64_t, 2> strides;
     py::array input =
-        readable(arg.array, library_patch_strides(arg.array, spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS), &strides, &copied);
+        readable(arg.array, library_patch_strides(arg.array, spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS), &strides,
+                 &copied);
     std::shared_ptr<const patchjit::Kernel> kernel = kernel_;  // held while the GIL is released
     if (strides != std::array<int64_t, 2>{0, 0}) kernel = strided_kernel({strides[0], strides[1], 0});
     return run_kernel(*kernel, arg, input, copied, out, n);
@@ -765,10 +774,10 @@ class PyKernel {
   std::string repr() const {
     std::string padding = padding_name(spec_);
     if (spec_.base.padding == PJ_PADDING_EXPLICIT) padding = shape_text(spec_.pj_spec_ex::pads, 4, "(", ")");
-    return std::string(fold_ ? "patchjit.FoldKernel(" : "patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " + shape_text(spec_.base.input_shape, 4) +
-           ", ksizes=" + shape_text(spec_.base.ksizes, 4) + ", strides=" + shape_text(spec_.base.strides, 4) +
-           ", rates=" + shape_text(spec_.base.rates, 4) + ", padding=" + padding +
-           (spec_.pj_spec_ex::layout == PJ_LAYOUT_NCHW ? ", layout=nchw" : "") +
+    return std::string(fold_ ? "patchjit.FoldKernel(" : "patchjit.Kernel(") + pj_dtype_name(dtype_) + ", " +
+           shape_text(spec_.base.input_shape, 4) + ", ksizes=" + shape_text(spec_.base.ksizes, 4) +
+           ", strides=" + shape_text(spec_.base.strides, 4) + ", rates=" + shape_text(spec_.base.rates, 4) +
+           ", padding=" + padding + (spec_.pj_spec_ex::layout == PJ_LAYOUT_NCHW ? ", layout=nchw" : "") +
            (spec_.pj_spec_ex::patch_order == PJ_PATCH_ORDER_CHW ? ", patch_order=chw" : "") +
            (spec_.pj_spec_ex::patches == PJ_PATCHES_COLUMNS ? ", patches=columns" : "") +
            (fold_ ? std::string(", mode=") + (*fold_ == PJ_FOLD_MEAN ? "mean" : "sum") : std::string()) +
@@ -818,7 +827,8 @@ py::object extract(py::handle images, py::handle ksizes, py::handle strides, py:
   return run_kernel(*kernel, arg, input, copied, out, n);
 }
 
-const char* kExtractDoc = R"(extract_image_patches(images, ksizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
+const char* kExtractDoc =
+    R"(extract_image_patches(images, ksizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
 
 TensorFlow's tf.compat.v1.extract_image_patches, bit-exact: every ksizes[1] x ksizes[2] window
 of the NHWC images, flattened along the last axis (patch row, patch column, channel).
@@ -837,7 +847,8 @@ Returns [batch, out_rows, out_cols, ksize_rows*ksize_cols*depth], numpy for nump
 torch. Errors: InvalidArgumentError, OutOfRangeError, UnimplementedError (TensorFlow's words);
 TypeError for arguments of the wrong Python type.)";
 
-const char* kExtractPatchesDoc = R"(extract_patches(images, sizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
+const char* kExtractPatchesDoc =
+    R"(extract_patches(images, sizes, strides, rates, padding, name=None, *, out=None, backend="auto", threads=0, dtype=None)
 
 TensorFlow 2's tf.image.extract_patches: extract_image_patches with `sizes` for `ksizes`. The
 messages still say "ksizes", as TensorFlow's do (the op's attribute is named so).)";
@@ -924,52 +935,61 @@ PYBIND11_MODULE(_patchjit, m) {
         py::arg("backend") = "auto", py::arg("threads") = 0, py::arg("dtype") = py::none(), kExtractPatchesDoc);
 
   // The general form's core; patchjit.extract and patchjit.unfold (Python) normalize its arguments.
-  m.def("_extract_ex",
-        [](py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
-           py::handle pad_value, py::handle layout, py::handle patch_order, py::handle patches, py::handle out,
-           py::handle backend, py::handle threads, py::handle dtype) {
-          const Padding p = parse_padding(padding, true);
-          const Format f = parse_format(layout, patch_order, patches, pad_value);
-          return extract(images, ksizes, strides, rates, &p, padding, f, out, backend, threads, dtype);
-        },
-        py::arg("images"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"), py::arg("padding"),
-        py::arg("pad_value"), py::arg("layout"), py::arg("patch_order"), py::arg("patches"), py::arg("out"),
-        py::arg("backend"), py::arg("threads"), py::arg("dtype"),
-        "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
-        "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
+  m.def(
+      "_extract_ex",
+      [](py::handle images, py::handle ksizes, py::handle strides, py::handle rates, py::handle padding,
+         py::handle pad_value, py::handle layout, py::handle patch_order, py::handle patches, py::handle out,
+         py::handle backend, py::handle threads, py::handle dtype) {
+        const Padding p = parse_padding(padding, true);
+        const Format f = parse_format(layout, patch_order, patches, pad_value);
+        return extract(images, ksizes, strides, rates, &p, padding, f, out, backend, threads, dtype);
+      },
+      py::arg("images"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"), py::arg("padding"),
+      py::arg("pad_value"), py::arg("layout"), py::arg("patch_order"), py::arg("patches"), py::arg("out"),
+      py::arg("backend"), py::arg("threads"), py::arg("dtype"),
+      "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
+      "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
   // Fold's core; patchjit.fold_patches, fold and extract_image_patches_grad (Python) normalize
   // its arguments.
-  m.def("_fold_ex",
-        [](py::handle patches, py::handle image_shape, py::handle ksizes, py::handle strides, py::handle rates,
-           py::handle padding, py::handle layout, py::handle patch_order, py::handle patches_as, py::handle mode,
-           py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
-          const Padding p = parse_padding(padding, true);
-          const Format f = parse_format(layout, patch_order, patches_as, py::none());
-          return fold(patches, image_shape, ksizes, strides, rates, p, f, parse_mode(mode), out, backend, threads,
-                      dtype);
-        },
-        py::arg("patches"), py::arg("image_shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
-        py::arg("padding"), py::arg("layout"), py::arg("patch_order"), py::arg("patches_as"), py::arg("mode"),
-        py::arg("out"), py::arg("backend"), py::arg("threads"), py::arg("dtype"),
-        "_fold_ex(patches, image_shape, ksizes, strides, rates, padding, layout, patch_order, patches_as, mode, out, "
-        "backend, threads, dtype): patchjit.fold_patches's core.");
-  m.def("backend_available", [](py::handle name) {
-    pj_backend b = parse_backend(name);
-    return pj_backend_available(b) == PJ_OK;
-  }, py::arg("backend"), "backend_available(backend) -> bool: whether this build and CPU can run it.");
-  m.def("host_isa", [] { return std::string(pj_isa_name(pj_host_isa())); },
-        "host_isa() -> str: the instruction set the xbyak backend targets here (\"avx512\", \"avx2\", \"none\").");
-  m.def("cache_stats", [] {
-    pj_cache_stats s;
-    pj_cache_get_stats(&s);
-    py::dict d;
-    d["hits"] = s.hits, d["misses"] = s.misses, d["evictions"] = s.evictions, d["failures"] = s.failures;
-    d["uncached"] = s.uncached, d["entries"] = s.entries, d["code_bytes"] = s.code_bytes;
-    d["max_entries"] = s.max_entries, d["max_code_bytes"] = s.max_code_bytes;
-    d["compile_seconds"] = s.compile_seconds;
-    return d;
-  }, "cache_stats() -> dict: the kernel cache's counters (hits, misses, entries, ...).");
-  m.def("cache_clear", [] { pj_cache_clear(); }, "cache_clear(): empties the kernel cache.");
+  m.def(
+      "_fold_ex",
+      [](py::handle patches, py::handle image_shape, py::handle ksizes, py::handle strides, py::handle rates,
+         py::handle padding, py::handle layout, py::handle patch_order, py::handle patches_as, py::handle mode,
+         py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+        const Padding p = parse_padding(padding, true);
+        const Format f = parse_format(layout, patch_order, patches_as, py::none());
+        return fold(patches, image_shape, ksizes, strides, rates, p, f, parse_mode(mode), out, backend, threads, dtype);
+      },
+      py::arg("patches"), py::arg("image_shape"), py::arg("ksizes"), py::arg("strides"), py::arg("rates"),
+      py::arg("padding"), py::arg("layout"), py::arg("patch_order"), py::arg("patches_as"), py::arg("mode"),
+      py::arg("out"), py::arg("backend"), py::arg("threads"), py::arg("dtype"),
+      "_fold_ex(patches, image_shape, ksizes, strides, rates, padding, layout, patch_order, patches_as, mode, out, "
+      "backend, threads, dtype): patchjit.fold_patches's core.");
+  m.def(
+      "backend_available",
+      [](py::handle name) {
+        pj_backend b = parse_backend(name);
+        return pj_backend_available(b) == PJ_OK;
+      },
+      py::arg("backend"), "backend_available(backend) -> bool: whether this build and CPU can run it.");
+  m.def(
+      "host_isa", [] { return std::string(pj_isa_name(pj_host_isa())); },
+      "host_isa() -> str: the instruction set the xbyak backend targets here (\"avx512\", \"avx2\", \"none\").");
+  m.def(
+      "cache_stats",
+      [] {
+        pj_cache_stats s;
+        pj_cache_get_stats(&s);
+        py::dict d;
+        d["hits"] = s.hits, d["misses"] = s.misses, d["evictions"] = s.evictions, d["failures"] = s.failures;
+        d["uncached"] = s.uncached, d["entries"] = s.entries, d["code_bytes"] = s.code_bytes;
+        d["max_entries"] = s.max_entries, d["max_code_bytes"] = s.max_code_bytes;
+        d["compile_seconds"] = s.compile_seconds;
+        return d;
+      },
+      "cache_stats() -> dict: the kernel cache's counters (hits, misses, entries, ...).");
+  m.def(
+      "cache_clear", [] { pj_cache_clear(); }, "cache_clear(): empties the kernel cache.");
   m.attr("__version__") = std::to_string(PJ_VERSION_MAJOR) + "." + std::to_string(PJ_VERSION_MINOR) + "." +
                           std::to_string(PJ_VERSION_PATCH);
 }

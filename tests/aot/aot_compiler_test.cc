@@ -94,10 +94,9 @@ TEST(AotCompiler, TheObjectHoldsTheKernelsAndTheTableAndNeedsNothing) {
         seen.push_back(cat(machine_code ? "code " : "opt ", index, "/", count, " ", name));
       });
   ASSERT_TRUE(object.ok()) << object.status().message();
-  EXPECT_EQ(seen, (std::vector<std::string>{"opt 0/2 t_e4_9x9x4_k3x3_s1x1_r1x1_same",
-                                            "opt 1/2 t_e1_12x8x1_k3x3_s1x1_r2x2_same",
-                                            "code 0/2 t_e4_9x9x4_k3x3_s1x1_r1x1_same",
-                                            "code 1/2 t_e1_12x8x1_k3x3_s1x1_r2x2_same"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "opt 0/2 t_e4_9x9x4_k3x3_s1x1_r1x1_same", "opt 1/2 t_e1_12x8x1_k3x3_s1x1_r2x2_same",
+                      "code 0/2 t_e4_9x9x4_k3x3_s1x1_r1x1_same", "code 1/2 t_e1_12x8x1_k3x3_s1x1_r2x2_same"}));
 
   llvm::StringRef bytes(reinterpret_cast<const char*>(object->data()), object->size());
   auto file = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(bytes, "t.o"));
@@ -114,8 +113,8 @@ TEST(AotCompiler, TheObjectHoldsTheKernelsAndTheTableAndNeedsNothing) {
     }
   }
   EXPECT_EQ(undefined, std::set<std::string>{});
-  EXPECT_EQ(defined, (std::set<std::string>{"t_e4_9x9x4_k3x3_s1x1_r1x1_same", "t_e1_12x8x1_k3x3_s1x1_r2x2_same",
-                                            "t_kernels"}));
+  EXPECT_EQ(defined,
+            (std::set<std::string>{"t_e4_9x9x4_k3x3_s1x1_r1x1_same", "t_e1_12x8x1_k3x3_s1x1_r2x2_same", "t_kernels"}));
   for (const llvm::object::SectionRef& section : (*file)->sections()) {
     if (section.isText()) {  // position-independent: no relocations in the code
       EXPECT_EQ(section.relocations().begin(), section.relocations().end());

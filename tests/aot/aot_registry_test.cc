@@ -199,7 +199,8 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
   const Case cases[] = {
       {"abi", [](pj_aot_kernel* k) { k->abi_version = 1; },
        "ahead-of-time kernel 1: abi_version is 1 in a table of version 2 (the first entry's)"},
-      {"function", [](pj_aot_kernel* k) { k->function = nullptr; }, "ahead-of-time kernel 1 (bad): its function is NULL"},
+      {"function", [](pj_aot_kernel* k) { k->function = nullptr; },
+       "ahead-of-time kernel 1 (bad): its function is NULL"},
       {"name", [](pj_aot_kernel* k) { k->cpu = nullptr; }, "ahead-of-time kernel 1 (bad): its name or cpu is NULL"},
       {"size", [](pj_aot_kernel* k) { k->signature.element_size = 3; },
        "ahead-of-time kernel 1 (bad): element_size 3 is not 1, 2, 4, 8 or 16"},
@@ -234,8 +235,9 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
   pj_aot_kernel future = good;
   future.abi_version = 3;
   EXPECT_EQ(pj_register_aot_kernels(&future, 1), PJ_INVALID_ARGUMENT);
-  EXPECT_STREQ(pj_last_error(), "ahead-of-time kernel 0: abi_version is 3 but this patchjit reads versions 1 and 2: "
-                                "make the object again with this patchjit's `patchjit aot`");
+  EXPECT_STREQ(pj_last_error(),
+               "ahead-of-time kernel 0: abi_version is 3 but this patchjit reads versions 1 and 2: "
+               "make the object again with this patchjit's `patchjit aot`");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 3), PJ_INVALID_ARGUMENT);
   EXPECT_STREQ(pj_last_error(), "kernels is NULL but count is 3");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 0), PJ_OK);
@@ -253,14 +255,21 @@ TEST(AotRegistry, VersionOneTablesStillServe) {
     table[i] = {1,
                 {s.element_size, s.rows, s.cols, s.depth, s.ksize_rows, s.ksize_cols, s.stride_rows, s.stride_cols,
                  s.rate_rows, s.rate_cols, s.padding},
-                v2.out_rows, v2.out_cols, v2.out_depth, v2.function, v2.name, v2.cpu, v2.required_features};
+                v2.out_rows,
+                v2.out_cols,
+                v2.out_depth,
+                v2.function,
+                v2.name,
+                v2.cpu,
+                v2.required_features};
   }
   pj::AotKernelV1 bad = table[1];
   bad.signature.padding = PJ_AOT_PADDING_EXPLICIT;  // version 1 has no pads to go with it
   const pj::AotKernelV1 with_bad[2] = {table[0], bad};
   ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(with_bad), 2), PJ_INVALID_ARGUMENT);
-  EXPECT_STREQ(pj_last_error(), "ahead-of-time kernel 1 (v1_e2_6x9x2): padding 2 is neither PJ_AOT_PADDING_SAME nor "
-                                "PJ_AOT_PADDING_VALID (version 1)");
+  EXPECT_STREQ(pj_last_error(),
+               "ahead-of-time kernel 1 (v1_e2_6x9x2): padding 2 is neither PJ_AOT_PADDING_SAME nor "
+               "PJ_AOT_PADDING_VALID (version 1)");
 
   ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(table), 2), PJ_OK) << pj_last_error();
   for (int i = 0; i < 2; ++i) {

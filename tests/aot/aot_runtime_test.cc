@@ -22,8 +22,11 @@ namespace {
 pj_spec spec_of(const pj_aot_kernel& k, int64_t batch) {
   const pj_aot_signature& s = k.signature;
   pj_spec spec{};
-  spec.dtype = s.element_size == 1 ? PJ_UINT8 : s.element_size == 2 ? PJ_BFLOAT16 : s.element_size == 4 ? PJ_INT32
-             : s.element_size == 8 ? PJ_INT64 : PJ_COMPLEX128;
+  spec.dtype = s.element_size == 1   ? PJ_UINT8
+               : s.element_size == 2 ? PJ_BFLOAT16
+               : s.element_size == 4 ? PJ_INT32
+               : s.element_size == 8 ? PJ_INT64
+                                     : PJ_COMPLEX128;
   const int64_t shape[4] = {batch, s.rows, s.cols, s.depth};
   for (int i = 0; i < 4; ++i) spec.input_shape[i] = shape[i];
   const int64_t ksizes[4] = {1, s.ksize_rows, s.ksize_cols, 1}, strides[4] = {1, s.stride_rows, s.stride_cols, 1},
@@ -57,8 +60,8 @@ uint64_t usable_features() {
   for (int bit = 0; bit < PJ_AOT_FEATURE_COUNT; ++bit) {
     const std::string name = pj_aot_feature_name(bit);
     const bool avx512 = name.rfind("avx512", 0) == 0 || name == "evex512";
-    const bool avx = name.rfind("avx", 0) == 0 || name == "fma" || name == "f16c" || name == "vaes" ||
-                     name == "vpclmulqdq";
+    const bool avx =
+        name.rfind("avx", 0) == 0 || name == "fma" || name == "f16c" || name == "vaes" || name == "vpclmulqdq";
     if (avx512 || (pj_max_isa() == PJ_ISA_NONE && avx)) features &= ~(uint64_t{1} << bit);
   }
   return features;
@@ -89,7 +92,8 @@ std::string create_and_check(const pj_spec& spec, uint64_t seed) {
 
 TEST(AotRuntime, TheGeneratedHeaderFindsAndRunsKernelsWithoutTheLibrary) {
   pj_aot_signature layer{};  // the fields not set: TensorFlow's format, zero padding, dense
-  layer.element_size = 4, layer.rows = 56, layer.cols = 56, layer.depth = 64, layer.ksize_rows = 3, layer.ksize_cols = 3;
+  layer.element_size = 4, layer.rows = 56, layer.cols = 56, layer.depth = 64, layer.ksize_rows = 3,
+  layer.ksize_cols = 3;
   layer.stride_rows = layer.stride_cols = layer.rate_rows = layer.rate_cols = 1;
   layer.padding = PJ_AOT_PADDING_SAME;
   const pj_aot_kernel* k = aot_suite_find(&layer);
@@ -139,8 +143,8 @@ TEST(AotRuntime, RegisteredKernelsServeCreatesUnlessThisCpuLacksTheirFeatures) {
       served += text.find(said) != std::string::npos;
     }
   }
-  std::printf("%d of %d creates served by kernels compiled for %s (ISA cap %s)\n", served,
-              2 * AOT_SUITE_KERNEL_COUNT, aot_suite_kernels[0].cpu, pj_isa_name(pj_max_isa()));
+  std::printf("%d of %d creates served by kernels compiled for %s (ISA cap %s)\n", served, 2 * AOT_SUITE_KERNEL_COUNT,
+              aot_suite_kernels[0].cpu, pj_isa_name(pj_max_isa()));
 }
 
 // The extended spec a version 2 signature stands for (its strides are the resolved ones).

@@ -23,8 +23,10 @@ namespace {
 pj_spec spec_of(const pj_aot_kernel& k) {
   const pj_aot_signature& s = k.signature;
   pj_spec spec{};
-  spec.dtype = s.element_size == 1 ? PJ_UINT8 : s.element_size == 2 ? PJ_HALF : s.element_size == 4 ? PJ_FLOAT32
-             : PJ_FLOAT64;
+  spec.dtype = s.element_size == 1   ? PJ_UINT8
+               : s.element_size == 2 ? PJ_HALF
+               : s.element_size == 4 ? PJ_FLOAT32
+                                     : PJ_FLOAT64;
   const int64_t shape[4] = {1, s.rows, s.cols, s.depth}, ksizes[4] = {1, s.ksize_rows, s.ksize_cols, 1},
                 strides[4] = {1, s.stride_rows, s.stride_cols, 1}, rates[4] = {1, s.rate_rows, s.rate_cols, 1};
   for (int i = 0; i < 4; ++i) {
@@ -95,7 +97,8 @@ int main(int argc, char** argv) {
     const pj_aot_kernel& k = aot_suite_kernels[i];
     const pj_spec spec = spec_of(k);
     pj_kernel* aot = nullptr;
-    if (pj_kernel_create(&spec, PJ_BACKEND_AUTO, &aot) != PJ_OK || describe(aot).find("ahead-of-time kernel") == std::string::npos) {
+    if (pj_kernel_create(&spec, PJ_BACKEND_AUTO, &aot) != PJ_OK ||
+        describe(aot).find("ahead-of-time kernel") == std::string::npos) {
       std::printf("%-44s not served ahead of time here (compiled for %s)\n", k.name, k.cpu);
       pj_kernel_destroy(aot);
       continue;
@@ -127,9 +130,12 @@ int main(int argc, char** argv) {
     for (size_t b = 0; b < size; ++b) {
       differing += static_cast<const uint8_t*>(code)[b] != reinterpret_cast<const uint8_t*>(k.function)[b];
     }
-    const std::string same = size == 0 ? "unknown" : differing == 0 ? "identical" : std::to_string(differing) + " of " + std::to_string(size) + " bytes differ";
-    std::printf("%-44s %10zu %10.2f %10.2f %7.3f  %s\n", k.name + std::strlen("aot_suite_"), out_aot.size(),
-                j * 1e6, a * 1e6, a / j, same.c_str());
+    const std::string same = size == 0 ? "unknown"
+                             : differing == 0
+                                 ? "identical"
+                                 : std::to_string(differing) + " of " + std::to_string(size) + " bytes differ";
+    std::printf("%-44s %10zu %10.2f %10.2f %7.3f  %s\n", k.name + std::strlen("aot_suite_"), out_aot.size(), j * 1e6,
+                a * 1e6, a / j, same.c_str());
     pj_kernel_destroy(aot);
   }
   double log_sum = 0;

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <limits>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -63,7 +63,8 @@ TEST(CApiEx, EveryBackendEveryFormatMatchesGolden) {
     const std::vector<uint8_t> data = pj::testing::random_bytes(rng, input.size());
     if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());
     const pj::testing::ExpectedOutput want = pj::testing::expected_output(g, input.data(), rng);
-    GuardedBuffer output(want.expected.size(), rng() % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
+    GuardedBuffer output(want.expected.size(),
+                         rng() % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
     for (int b = 0; b < 5; ++b) {
       pj_kernel* k = nullptr;
       const pj_status st = pj_kernel_create_ex(&s, static_cast<pj_backend>(b), &k);
@@ -76,7 +77,9 @@ TEST(CApiEx, EveryBackendEveryFormatMatchesGolden) {
       auto poison = [&] {
         if (!want.poison.empty()) std::memcpy(output.data(), want.poison.data(), want.poison.size());
       };
-      auto matches = [&] { return want.expected.empty() || std::memcmp(output.data(), want.expected.data(), want.expected.size()) == 0; };
+      auto matches = [&] {
+        return want.expected.empty() || std::memcmp(output.data(), want.expected.data(), want.expected.size()) == 0;
+      };
       poison();
       ASSERT_EQ(pj_kernel_run(k, input.data(), output.data(), static_cast<int>(rng() % 3)), PJ_OK) << pj_last_error();
       ASSERT_TRUE(matches()) << what;
@@ -84,7 +87,8 @@ TEST(CApiEx, EveryBackendEveryFormatMatchesGolden) {
       const int64_t positions = pj_kernel_positions(k);
       ASSERT_EQ(positions, g.batch * g.positions) << what;
       std::vector<int64_t> cuts{0, positions};
-      for (int c = 0, m = static_cast<int>(rng() % 4); c < m && positions > 0; ++c) cuts.push_back(static_cast<int64_t>(rng() % (positions + 1)));
+      for (int c = 0, m = static_cast<int>(rng() % 4); c < m && positions > 0; ++c)
+        cuts.push_back(static_cast<int64_t>(rng() % (positions + 1)));
       std::sort(cuts.begin(), cuts.end());
       std::vector<size_t> order(cuts.size() - 1);
       for (size_t t = 0; t < order.size(); ++t) order[t] = t;
@@ -130,8 +134,12 @@ TEST(CApiEx, TorchSegmentsOnEveryBackendAndIsa) {
     spec.strides = {1, 1 + static_cast<int64_t>(rng() % 2), i % 3 == 2 ? 2 + static_cast<int64_t>(rng() % 2) : 1, 1};
     if (rng() % 4 == 0) spec.rates = {1, 1, 2, 1};
     switch (rng() % 3) {
-      case 0: spec.padding = pj::Padding::kSame; break;
-      case 1: spec.padding = pj::Padding::kValid; break;
+      case 0:
+        spec.padding = pj::Padding::kSame;
+        break;
+      case 1:
+        spec.padding = pj::Padding::kValid;
+        break;
       default:
         spec.padding = pj::Padding::kExplicit;
         spec.pads = {static_cast<int64_t>(rng() % 3), static_cast<int64_t>(rng() % 3), static_cast<int64_t>(rng() % 4),
@@ -152,7 +160,8 @@ TEST(CApiEx, TorchSegmentsOnEveryBackendAndIsa) {
     const std::vector<uint8_t> data = pj::testing::random_bytes(rng, input.size());
     if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());
     const pj::testing::ExpectedOutput want = pj::testing::expected_output(out, input.data(), rng);
-    GuardedBuffer output(want.expected.size(), i % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
+    GuardedBuffer output(want.expected.size(),
+                         i % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
     struct Run {
       pj_backend backend;
       pj_isa isa;
@@ -160,7 +169,8 @@ TEST(CApiEx, TorchSegmentsOnEveryBackendAndIsa) {
     std::vector<Run> plan{{PJ_BACKEND_INTERP, cap}, {PJ_BACKEND_XBYAK, PJ_ISA_AVX512}, {PJ_BACKEND_XBYAK, PJ_ISA_AVX2}};
     if (i % 8 == 0) plan.push_back({PJ_BACKEND_LLVM, cap});  // LLVM takes tens of ms a kernel
     for (const Run& r : plan) {
-      if (r.backend == PJ_BACKEND_XBYAK && (host == PJ_ISA_NONE || (r.isa == PJ_ISA_AVX512 && host != PJ_ISA_AVX512))) continue;
+      if (r.backend == PJ_BACKEND_XBYAK && (host == PJ_ISA_NONE || (r.isa == PJ_ISA_AVX512 && host != PJ_ISA_AVX512)))
+        continue;
       ASSERT_EQ(pj_set_max_isa(r.isa), PJ_OK);
       pj_kernel* k = nullptr;
       const pj_status st = pj_kernel_create_ex(&s, r.backend, &k);
@@ -172,7 +182,9 @@ TEST(CApiEx, TorchSegmentsOnEveryBackendAndIsa) {
       auto poison = [&] {
         if (!want.poison.empty()) std::memcpy(output.data(), want.poison.data(), want.poison.size());
       };
-      auto matches = [&] { return want.expected.empty() || std::memcmp(output.data(), want.expected.data(), want.expected.size()) == 0; };
+      auto matches = [&] {
+        return want.expected.empty() || std::memcmp(output.data(), want.expected.data(), want.expected.size()) == 0;
+      };
       poison();
       ASSERT_EQ(pj_kernel_run(k, input.data(), output.data(), 1), PJ_OK) << pj_last_error();
       ASSERT_TRUE(matches()) << what;
@@ -379,7 +391,8 @@ TEST(CApiEx, TilesAndStridedOverlapAreChecked) {
   for (auto [b, e] : {std::pair<int64_t, int64_t>{-1, 2}, {3, 2}, {0, positions + 1}}) {
     EXPECT_EQ(pj_kernel_run_range(k, in.data(), out.data(), b, e), PJ_INVALID_ARGUMENT) << b << " " << e;
     EXPECT_NE(std::string(pj_last_error()).find("must lie within [0, batch * out_rows * out_cols) = [0, 18)"),
-              std::string::npos) << pj_last_error();
+              std::string::npos)
+        << pj_last_error();
   }
   EXPECT_EQ(pj_kernel_run_range(k, in.data(), out.data(), 4, 4), PJ_OK);
   EXPECT_EQ(pj_kernel_run_range(nullptr, in.data(), out.data(), 0, 1), PJ_INVALID_ARGUMENT);
@@ -402,7 +415,8 @@ TEST(CApiEx, EmptyOutputsWithRowsBeyondInt64) {
   s.layout = PJ_LAYOUT_NCHW, s.patches = PJ_PATCHES_COLUMNS;  // [N, C = 0, H, W] -> [N, K = 0, H * W]
   for (int fold = 0; fold < 2; ++fold) {
     pj_kernel* k = nullptr;
-    ASSERT_EQ(fold ? pj_fold_kernel_create(&s, PJ_FOLD_SUM, PJ_BACKEND_AUTO, &k) : pj_kernel_create_ex(&s, PJ_BACKEND_AUTO, &k),
+    ASSERT_EQ(fold ? pj_fold_kernel_create(&s, PJ_FOLD_SUM, PJ_BACKEND_AUTO, &k)
+                   : pj_kernel_create_ex(&s, PJ_BACKEND_AUTO, &k),
               PJ_OK)
         << pj_last_error();
     EXPECT_EQ(pj_kernel_output_bytes(k), 0u);

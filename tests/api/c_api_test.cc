@@ -90,9 +90,9 @@ TEST(CApi, OverlappingBuffersAreRefused) {
   std::vector<float> buf(16 + 16 * 9);
   EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data(), 1), PJ_INVALID_ARGUMENT);
   EXPECT_NE(std::strstr(pj_last_error(), "overlap"), nullptr);
-  EXPECT_EQ(pj_kernel_run(k, buf.data() + 15, buf.data(), 1), PJ_INVALID_ARGUMENT);   // input tail in output
-  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 15, 1), PJ_INVALID_ARGUMENT);   // output head in input
-  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 16, 1), PJ_OK);                 // adjacent is fine
+  EXPECT_EQ(pj_kernel_run(k, buf.data() + 15, buf.data(), 1), PJ_INVALID_ARGUMENT);  // input tail in output
+  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 15, 1), PJ_INVALID_ARGUMENT);  // output head in input
+  EXPECT_EQ(pj_kernel_run(k, buf.data(), buf.data() + 16, 1), PJ_OK);                // adjacent is fine
   EXPECT_EQ(pj_kernel_run(k, buf.data() + 16 * 9, buf.data(), 1), PJ_OK);
   pj_kernel_destroy(k);
 }
@@ -143,8 +143,8 @@ TEST(CApi, RunRowsChecksTheRange) {
   EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), -1, 2), PJ_INVALID_ARGUMENT);
   EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 0, 4), PJ_OK);
   EXPECT_EQ(pj_kernel_run_rows(k, in.data(), out.data(), 4, 8), PJ_OK);
-  EXPECT_EQ(out[0], 0.0f);    // pixel (0,0) tap (0,0) is padding
-  EXPECT_EQ(out[4], 1.0f);    // its centre tap
+  EXPECT_EQ(out[0], 0.0f);  // pixel (0,0) tap (0,0) is padding
+  EXPECT_EQ(out[4], 1.0f);  // its centre tap
   pj_kernel_destroy(k);
 }
 
@@ -184,8 +184,8 @@ TEST(CApi, EveryAvailableBackendMatchesGolden) {
       std::vector<uint8_t> out(g.output_bytes());
       for (size_t j = 0; j < out.size(); ++j) out[j] = static_cast<uint8_t>(~expected[j]);
       ASSERT_EQ(pj_kernel_run(k, input.data(), out.data(), static_cast<int>(rng() % 3)), PJ_OK) << pj_last_error();
-      ASSERT_TRUE(out == expected) << pj_backend_name(static_cast<pj_backend>(b)) << " "
-                                   << pj::testing::describe(spec) << " seed " << seed;
+      ASSERT_TRUE(out == expected) << pj_backend_name(static_cast<pj_backend>(b)) << " " << pj::testing::describe(spec)
+                                   << " seed " << seed;
       pj_kernel_destroy(k);
       ++ran[b];
     }

@@ -45,7 +45,8 @@ TEST(FoldApi, EveryBackendMatchesGolden) {
     const std::vector<uint8_t> data = pj::testing::random_fold_data(rng, spec.dtype, input.size());
     if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());
     const pj::testing::ExpectedOutput want = pj::testing::expected_output(g, input.data(), rng);
-    GuardedBuffer output(want.expected.size(), rng() % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
+    GuardedBuffer output(want.expected.size(),
+                         rng() % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
     auto poison = [&] {
       if (!want.poison.empty()) std::memcpy(output.data(), want.poison.data(), want.poison.size());
     };
@@ -56,8 +57,8 @@ TEST(FoldApi, EveryBackendMatchesGolden) {
       pj_kernel* k = nullptr;
       const pj_status st = pj_fold_kernel_create(&s, mode, b, &k);
       ASSERT_EQ(st, PJ_OK) << status_of(st) << " " << pj::testing::describe(spec);
-      const std::string what = std::string(pj_backend_name(b)) + " " + pj::testing::describe(spec) + " seed " +
-                               std::to_string(seed);
+      const std::string what =
+          std::string(pj_backend_name(b)) + " " + pj::testing::describe(spec) + " seed " + std::to_string(seed);
       ASSERT_EQ(pj_kernel_output_bytes(k), want.expected.size()) << what;
       ASSERT_EQ(pj_kernel_input_bytes(k), input.size()) << what;
       ASSERT_EQ(pj_kernel_output_rank(k), 4) << what;
@@ -163,8 +164,9 @@ TEST(FoldApi, Errors) {
   std::vector<uint8_t> buffer(pj_kernel_input_bytes(k) + pj_kernel_output_bytes(k), 0x5A);
   const std::vector<uint8_t> before = buffer;
   EXPECT_EQ(pj_kernel_run(k, buffer.data(), buffer.data() + 8, 1), PJ_INVALID_ARGUMENT);
-  EXPECT_EQ(pj_kernel_run_range(k, buffer.data(), buffer.data() + pj_kernel_input_bytes(k), 0,
-                                pj_kernel_positions(k) + 1), PJ_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      pj_kernel_run_range(k, buffer.data(), buffer.data() + pj_kernel_input_bytes(k), 0, pj_kernel_positions(k) + 1),
+      PJ_INVALID_ARGUMENT);
   EXPECT_NE(std::string(pj_last_error()).find("image rows * image cols"), std::string::npos) << pj_last_error();
   EXPECT_EQ(buffer, before);
   pj_kernel_destroy(k);

@@ -50,8 +50,8 @@ TEST(NoAllocation, KernelRunsAllocateNothing) {
   for (pj_backend backend : {PJ_BACKEND_AUTO, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
     if (pj_backend_available(backend) != PJ_OK) continue;
     for (const auto& shape : shapes) {
-      pj_spec s = {PJ_FLOAT32, {shape[0], shape[1], shape[2], shape[3]}, {1, 3, 3, 1}, {1, 1, 1, 1},
-                   {1, 2, 2, 1}, PJ_PADDING_SAME};
+      pj_spec s = {PJ_FLOAT32,     {shape[0], shape[1], shape[2], shape[3]}, {1, 3, 3, 1}, {1, 1, 1, 1}, {1, 2, 2, 1},
+                   PJ_PADDING_SAME};
       pj_kernel* k = nullptr;
       ASSERT_EQ(pj_kernel_create(&s, backend, &k), PJ_OK) << pj_last_error();
       std::vector<float> in(pj_kernel_input_bytes(k) / 4, 1.0f), out(pj_kernel_output_bytes(k) / 4);

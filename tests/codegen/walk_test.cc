@@ -42,7 +42,9 @@ class RecordingSink final : public Sink {
 
   void begin_kernel() override { ++begun, stack_ = {&kernel}; }
   void end_kernel() override { ++ended; }
-  void begin_rows(int, const RowClass& rc) override { open(Op{Op::Kind::kRows, {}, 0, nullptr, nullptr, Level::kRow, {}, 0, 0, 0, &rc, {}}); }
+  void begin_rows(int, const RowClass& rc) override {
+    open(Op{Op::Kind::kRows, {}, 0, nullptr, nullptr, Level::kRow, {}, 0, 0, 0, &rc, {}});
+  }
   void end_rows() override { stack_.pop_back(); }
   void begin_loop(Level level, At from, int64_t count) override {
     if (count < 2) throw std::logic_error("a loop of fewer than two iterations");
@@ -100,7 +102,8 @@ class RecordingSink final : public Sink {
       // from a level that is set (the row's, or an enclosing loop's).
       bool from_set = op.from.level == Level::kRow;
       for (const Op* o : open_ops_) {
-        if (o->level == op.level || op.level == Level::kRow) throw std::logic_error("a loop over an enclosing loop's level");
+        if (o->level == op.level || op.level == Level::kRow)
+          throw std::logic_error("a loop over an enclosing loop's level");
         from_set = from_set || o->level == op.from.level;
       }
       if (!from_set) throw std::logic_error("a loop from a level no loop has set");
@@ -146,25 +149,33 @@ class Machine {
   int64_t dst(At at) const { return dst_[static_cast<int>(at.level)] + at.dst; }
   int64_t src(At at) const { return src_[static_cast<int>(at.level)] + at.src; }
   uint8_t* write(int64_t at, int64_t n) {
-    if (at < 0 || at + n > out_bytes_) throw std::out_of_range(cat("a write of ", n, " bytes at ", at, " of ", out_bytes_));
+    if (at < 0 || at + n > out_bytes_)
+      throw std::out_of_range(cat("a write of ", n, " bytes at ", at, " of ", out_bytes_));
     return out_ + at;
   }
   const uint8_t* read(int64_t at, int64_t n) const {
-    if (at < 0 || at + n > in_bytes_) throw std::out_of_range(cat("a read of ", n, " bytes at ", at, " of ", in_bytes_));
+    if (at < 0 || at + n > in_bytes_)
+      throw std::out_of_range(cat("a read of ", n, " bytes at ", at, " of ", in_bytes_));
     return in_ + at;
   }
 
   void execute(const std::vector<Op>& ops) {
     for (const Op& op : ops) {
       switch (op.kind) {
-        case Op::Kind::kMove: std::memcpy(write(dst(op.at), op.width), read(src(op.at), op.width), op.width); break;
+        case Op::Kind::kMove:
+          std::memcpy(write(dst(op.at), op.width), read(src(op.at), op.width), op.width);
+          break;
         case Op::Kind::kFill: {
           uint8_t* to = write(dst(op.at), op.width);
           for (int i = 0; i < op.width; ++i) to[i] = L_.pattern[static_cast<size_t>(i % 64)];
           break;
         }
-        case Op::Kind::kChunk: chunk(op.at, *op.chunk); break;
-        case Op::Kind::kGroup: group(op.at, *op.group->group); break;
+        case Op::Kind::kChunk:
+          chunk(op.at, *op.chunk);
+          break;
+        case Op::Kind::kGroup:
+          group(op.at, *op.group->group);
+          break;
         case Op::Kind::kLoop: {
           const int l = static_cast<int>(op.level);
           dst_[l] = dst(op.from), src_[l] = src(op.from);
@@ -194,7 +205,8 @@ class Machine {
           }
           break;
         }
-        case Op::Kind::kRows: throw std::logic_error("a row class inside a row class");
+        case Op::Kind::kRows:
+          throw std::logic_error("a row class inside a row class");
       }
     }
   }
@@ -302,11 +314,13 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
       machine.run(recorded.kernel, 0, cut);
       machine.run(recorded.kernel, cut, rows);
     } catch (const std::exception& e) {
-      FAIL() << t.name << " " << testing::describe(spec) << ": " << e.what() << "\n" << to_string(*plan) << "seed " << seed;
+      FAIL() << t.name << " " << testing::describe(spec) << ": " << e.what() << "\n"
+             << to_string(*plan) << "seed " << seed;
     }
     if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
       FAIL() << t.name << " " << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data())
-             << "\n" << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+             << "\n"
+             << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
     }
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped

@@ -6,10 +6,10 @@
 
 #include <random>
 
+#include "codegen/lower/lowering.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "codegen/xbyak/emitter.h"
-#include "codegen/lower/lowering.h"
 #include "jit/cpu.h"
 #include "jit/executable_memory.h"
 #include "tests/support/kernel_check.h"
@@ -17,7 +17,6 @@
 
 namespace pj {
 namespace {
-
 
 struct Kernel {
   std::shared_ptr<const ExecutableMemory> memory;
@@ -67,9 +66,9 @@ void check_isa(Isa isa, int64_t n) {
     }
   }
   std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
-            << streaming << " with non-temporal stores, " << grouped << " with pixel groups; "
-            << empty << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/"
-            << by_size[4] << "/" << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
+            << streaming << " with non-temporal stores, " << grouped << " with pixel groups; " << empty
+            << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
+            << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
   if (isa == Isa::kAvx512 && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
   }
@@ -88,7 +87,7 @@ TEST(Xbyak, SixtyFourBitOffsets) {
     Kernel kernel = compile(*plan, isa);
     ASSERT_TRUE(kernel.function);
     EXPECT_EQ(testing::check_sixty_four_bit_kernel(*plan, kernel.function), "") << isa_name(isa) << "\n"
-                                                                               << to_string(*plan);
+                                                                                << to_string(*plan);
   }
 }
 

@@ -20,12 +20,18 @@ namespace {
 // Arbitrary integers, biased towards the interesting ones.
 int64_t wild(pj::fuzz::Input& in) {
   switch (in.take<uint8_t>() % 8) {
-    case 0: return in.take<int64_t>();
-    case 1: return INT64_MAX - in.take<uint8_t>();
-    case 2: return -static_cast<int64_t>(in.take<uint8_t>());
-    case 3: return int64_t{1} << (in.take<uint8_t>() % 63);
-    case 4: return static_cast<int64_t>(INT32_MAX) + in.take<int8_t>();
-    default: return in.take<uint8_t>() % 9;
+    case 0:
+      return in.take<int64_t>();
+    case 1:
+      return INT64_MAX - in.take<uint8_t>();
+    case 2:
+      return -static_cast<int64_t>(in.take<uint8_t>());
+    case 3:
+      return int64_t{1} << (in.take<uint8_t>() % 63);
+    case 4:
+      return static_cast<int64_t>(INT32_MAX) + in.take<int8_t>();
+    default:
+      return in.take<uint8_t>() % 9;
   }
 }
 
@@ -66,14 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto mode = in.take<uint8_t>() % 2 ? PJ_FOLD_MEAN : PJ_FOLD_SUM;
 
   if (std::getenv("PATCHJIT_FUZZ_PRINT") != nullptr) {  // to read what a crash or timeout was
-    std::fprintf(stderr, "dtype %d padding %d backend %d input [%lld,%lld,%lld,%lld] ksizes [%lld,%lld,%lld,%lld] "
-                 "strides [%lld,%lld,%lld,%lld] rates [%lld,%lld,%lld,%lld]\n", static_cast<int>(spec.dtype),
-                 static_cast<int>(spec.padding), static_cast<int>(backend),
+    std::fprintf(stderr,
+                 "dtype %d padding %d backend %d input [%lld,%lld,%lld,%lld] ksizes [%lld,%lld,%lld,%lld] "
+                 "strides [%lld,%lld,%lld,%lld] rates [%lld,%lld,%lld,%lld]\n",
+                 static_cast<int>(spec.dtype), static_cast<int>(spec.padding), static_cast<int>(backend),
                  (long long)spec.input_shape[0], (long long)spec.input_shape[1], (long long)spec.input_shape[2],
                  (long long)spec.input_shape[3], (long long)spec.ksizes[0], (long long)spec.ksizes[1],
                  (long long)spec.ksizes[2], (long long)spec.ksizes[3], (long long)spec.strides[0],
                  (long long)spec.strides[1], (long long)spec.strides[2], (long long)spec.strides[3],
-                 (long long)spec.rates[0], (long long)spec.rates[1], (long long)spec.rates[2], (long long)spec.rates[3]);
+                 (long long)spec.rates[0], (long long)spec.rates[1], (long long)spec.rates[2],
+                 (long long)spec.rates[3]);
   }
   int64_t shape[4];
   const pj_status shape_status = extended ? pj_output_shape_ex(&ex, shape, nullptr) : pj_output_shape(&spec, shape);
@@ -129,7 +137,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<uint8_t> tiled(out_bytes + 1, 0xA5);
       check(pj_kernel_run_range(kernel, input.data(), tiled.data(), 0, a < b ? a : b));
       check(pj_kernel_run_range(kernel, input.data(), tiled.data(), a < b ? a : b, positions));
-      if ((out_bytes > 0 && std::memcmp(tiled.data(), expected.data(), out_bytes) != 0) || tiled[out_bytes] != 0xA5) std::abort();
+      if ((out_bytes > 0 && std::memcmp(tiled.data(), expected.data(), out_bytes) != 0) || tiled[out_bytes] != 0xA5)
+        std::abort();
     }
   }
   pj_kernel_destroy(kernel);

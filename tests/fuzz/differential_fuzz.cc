@@ -40,10 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pj_kernel* kernel = nullptr;
     if (pj_kernel_create(&spec, backend, &kernel) != PJ_OK) std::abort();
     GuardedBuffer output(g->output_bytes(), placement == GuardedBuffer::Placement::kStart
-                                              ? GuardedBuffer::Placement::kEnd
-                                              : GuardedBuffer::Placement::kStart);
+                                                ? GuardedBuffer::Placement::kEnd
+                                                : GuardedBuffer::Placement::kStart);
     for (int64_t i = 0; i < g->output_bytes(); ++i) output.data()[i] = static_cast<uint8_t>(~expected[i]);
-    if (pj_kernel_run(kernel, input.data(), output.data(), static_cast<int>(g->output_bytes() % 3)) != PJ_OK) std::abort();
+    if (pj_kernel_run(kernel, input.data(), output.data(), static_cast<int>(g->output_bytes() % 3)) != PJ_OK)
+      std::abort();
     if (g->output_bytes() > 0 && std::memcmp(output.data(), expected.data(), g->output_bytes()) != 0) std::abort();
     pj_kernel_destroy(kernel);
   }

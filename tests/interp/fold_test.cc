@@ -62,10 +62,10 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
     one_run += plan->inner_row_begin < plan->inner_row_end && plan->inner_begin == 0 && plan->inner_end == g.cols.in &&
                g.cols.out == g.cols.in && g.image_steps.row == g.cols.in * g.image_steps.pixel;
 
-    GuardedBuffer in(static_cast<size_t>(g.patches_bytes), rng() % 2 ? GuardedBuffer::Placement::kStart
-                                                                       : GuardedBuffer::Placement::kEnd);
-    GuardedBuffer out(static_cast<size_t>(g.image_bytes), rng() % 2 ? GuardedBuffer::Placement::kStart
-                                                                     : GuardedBuffer::Placement::kEnd);
+    GuardedBuffer in(static_cast<size_t>(g.patches_bytes),
+                     rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
+    GuardedBuffer out(static_cast<size_t>(g.image_bytes),
+                      rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
     const std::vector<uint8_t> data = testing::random_fold_data(rng, g.dtype, in.size());
     if (!data.empty()) std::memcpy(in.data(), data.data(), data.size());
     const testing::ExpectedOutput want = testing::expected_output(g, in.data(), rng);

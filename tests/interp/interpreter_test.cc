@@ -6,11 +6,11 @@
 
 #include <random>
 
+#include "bench/peers/im2col.h"
 #include "codegen/plan/plan.h"
+#include "interp/interpreter.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
-#include "bench/peers/im2col.h"
-#include "interp/interpreter.h"
 #include "tests/support/kernel_check.h"
 #include "tests/support/random_spec.h"
 
@@ -39,7 +39,9 @@ void check_random(const char* what, int64_t n, const PlanOptions& plan_options, 
     Geometry g = *make_geometry(spec);
     ++counts.specs;
     ++counts.by_size[g.elem_size];
-    ++(spec.padding == Padding::kSame ? counts.same : spec.padding == Padding::kValid ? counts.valid : counts.explicit_pads);
+    ++(spec.padding == Padding::kSame    ? counts.same
+       : spec.padding == Padding::kValid ? counts.valid
+                                         : counts.explicit_pads);
     counts.formats += !(spec.format == kTfFormat);
     counts.strided += !g.dense_image() || !g.dense_patches();
     counts.pad_values += !g.zero_pad();
@@ -58,16 +60,14 @@ void check_random(const char* what, int64_t n, const PlanOptions& plan_options, 
     const int64_t cut = static_cast<int64_t>(rng() % (rows + 1));
     run(*plan, g, input.data(), actual.data(), 0, cut);
     run(*plan, g, input.data(), actual.data(), cut, rows);
-    ASSERT_TRUE(expected == actual) << what << ": " << testing::describe(spec) << ": "
-                                    << mismatch(g, expected, actual) << " (seed " << seed
-                                    << ", PATCHJIT_SEED replays)";
+    ASSERT_TRUE(expected == actual) << what << ": " << testing::describe(spec) << ": " << mismatch(g, expected, actual)
+                                    << " (seed " << seed << ", PATCHJIT_SEED replays)";
   }
-  std::cout << what << ": " << counts.specs << " random specs (seed " << seed << "; " << counts.same
-            << " SAME, " << counts.valid << " VALID, " << counts.explicit_pads << " explicit; " << counts.empty
-            << " empty; " << counts.formats << " in other formats, " << counts.strided << " strided, "
-            << counts.pad_values << " with a pad value; by element size 1/2/4/8/16: " << counts.by_size[1] << "/"
-            << counts.by_size[2] << "/" << counts.by_size[4] << "/" << counts.by_size[8] << "/" << counts.by_size[16]
-            << ")\n";
+  std::cout << what << ": " << counts.specs << " random specs (seed " << seed << "; " << counts.same << " SAME, "
+            << counts.valid << " VALID, " << counts.explicit_pads << " explicit; " << counts.empty << " empty; "
+            << counts.formats << " in other formats, " << counts.strided << " strided, " << counts.pad_values
+            << " with a pad value; by element size 1/2/4/8/16: " << counts.by_size[1] << "/" << counts.by_size[2] << "/"
+            << counts.by_size[4] << "/" << counts.by_size[8] << "/" << counts.by_size[16] << ")\n";
   EXPECT_GT(counts.by_size[16], 0);
   EXPECT_GT(counts.empty, 0);
   if (spec_options.format_fraction > 0 && n >= 1000) {
@@ -77,8 +77,6 @@ void check_random(const char* what, int64_t n, const PlanOptions& plan_options, 
     EXPECT_GT(counts.pad_values, n / 20);
   }
 }
-
-
 
 TEST(Differential, InterpreterMatchesGolden) {
   check_random("interp", testing::scaled(10000), PlanOptions{},
@@ -121,11 +119,12 @@ TEST(Differential, PixelPlansMatchGolden) {
 }
 
 TEST(Differential, CarefulIm2colMatchesGolden) {
-  check_random("im2col", testing::scaled(3000), PlanOptions{},
-               [](const Plan&, const Geometry& g, const uint8_t* in, uint8_t* out, int64_t b, int64_t e) {
-                 im2col_rows(g, in, out, b, e);
-               },
-               testing::tf_only());
+  check_random(
+      "im2col", testing::scaled(3000), PlanOptions{},
+      [](const Plan&, const Geometry& g, const uint8_t* in, uint8_t* out, int64_t b, int64_t e) {
+        im2col_rows(g, in, out, b, e);
+      },
+      testing::tf_only());
 }
 
 TEST(Compare, NamesTheFirstDifferingElement) {

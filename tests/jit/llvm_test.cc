@@ -30,9 +30,9 @@
 #include <thread>
 
 #include "codegen/llvm/pipeline.h"
-#include "jit/cpu.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
+#include "jit/cpu.h"
 #include "jit/llvm_session.h"
 #include "patchjit/patchjit.h"
 #include "reference/compare.h"
@@ -43,7 +43,6 @@
 
 namespace pj {
 namespace {
-
 
 // The process's JIT session (each test fails at once if it cannot start).
 class Llvm : public ::testing::Test {
@@ -58,7 +57,6 @@ class Llvm : public ::testing::Test {
  private:
   LlvmSession* session_ = nullptr;
 };
-
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -95,15 +93,15 @@ TEST_F(Llvm, MatchesGolden) {
 
     const std::string difference = testing::check_kernel(*plan, (*kernel)->function(), rng);
     if (!difference.empty()) {
-      FAIL() << "llvm " << testing::describe(spec) << ": " << difference << "\n" << to_string(*plan) << "seed "
-             << seed << " (PATCHJIT_SEED replays)";
+      FAIL() << "llvm " << testing::describe(spec) << ": " << difference << "\n"
+             << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
     }
   }
   std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
             << " kernels compiled and checked (" << empty << " empty, " << generic << " generic, " << grouped
             << " with pixel groups; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
-            << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms)
-            << " ms; seed " << seed << ")\n";
+            << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms) << " ms; seed "
+            << seed << ")\n";
   if (session().plan_options().group_pixels && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
   }
@@ -177,7 +175,8 @@ class Disassembler {
     asm_info_.reset(target->createMCAsmInfo(*registers_, triple, llvm::MCTargetOptions()));
     subtarget_.reset(target->createMCSubtargetInfo(triple, llvm::sys::getHostCPUName(), features));
     instructions_.reset(target->createMCInstrInfo());
-    context_ = std::make_unique<llvm::MCContext>(llvm::Triple(triple), asm_info_.get(), registers_.get(), subtarget_.get());
+    context_ =
+        std::make_unique<llvm::MCContext>(llvm::Triple(triple), asm_info_.get(), registers_.get(), subtarget_.get());
     disassembler_.reset(target->createMCDisassembler(*subtarget_, *context_));
     analysis_.reset(target->createMCInstrAnalysis(instructions_.get()));
   }
@@ -190,7 +189,8 @@ class Disassembler {
     for (uint64_t pc = 0; pc < size;) {
       llvm::MCInst inst;
       uint64_t length = 0;
-      auto decoded = disassembler_->getInstruction(inst, length, llvm::ArrayRef(code.data() + pc, size - pc), pc, llvm::nulls());
+      auto decoded =
+          disassembler_->getInstruction(inst, length, llvm::ArrayRef(code.data() + pc, size - pc), pc, llvm::nulls());
       if (decoded != llvm::MCDisassembler::Success || length == 0) return cat(found, "undecodable byte at +", pc, "\n");
       const llvm::MCInstrDesc& desc = instructions_->get(inst.getOpcode());
       uint64_t target = 0;
@@ -218,9 +218,9 @@ class Disassembler {
 TEST_F(Llvm, CallCheckerSeesCallsAndJumpsOut) {
   Disassembler disassembler;
   const uint8_t ret[] = {0xC3};
-  const uint8_t call[] = {0xE8, 0, 0, 0, 0, 0xC3};            // call next; ret
-  const uint8_t call_rax[] = {0xFF, 0xD0, 0xC3};              // call rax; ret
-  const uint8_t jump_out[] = {0xE9, 0x10, 0, 0, 0, 0xC3};     // jmp +16 (a tail call); ret
+  const uint8_t call[] = {0xE8, 0, 0, 0, 0, 0xC3};              // call next; ret
+  const uint8_t call_rax[] = {0xFF, 0xD0, 0xC3};                // call rax; ret
+  const uint8_t jump_out[] = {0xE9, 0x10, 0, 0, 0, 0xC3};       // jmp +16 (a tail call); ret
   const uint8_t loop[] = {0x48, 0xFF, 0xC9, 0x75, 0xFB, 0xC3};  // dec rcx; jnz back; ret
   EXPECT_EQ(disassembler.problems(ret), "");
   EXPECT_EQ(disassembler.problems(loop), "");

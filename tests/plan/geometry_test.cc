@@ -77,7 +77,9 @@ TEST(Geometry, ZeroInput) {
 }
 
 TEST(Geometry, SamePadding) {
-  struct Case { int64_t in, k, s, r, out, before, after; };
+  struct Case {
+    int64_t in, k, s, r, out, before, after;
+  };
   for (Case c : std::vector<Case>{
            {5, 2, 1, 2, 5, 1, 1},   // rates: effective 3, need 2
            {4, 3, 1, 2, 4, 2, 2},   // effective 5, need 4
@@ -110,12 +112,15 @@ TEST(Geometry, AttributeMessages) {
            {"strides", {1, 1, -1, 1}, Code::kOutOfRange, "strides is out of range."},
            {"rates", {0, 1, 1, 1}, Code::kUnimplemented, "Only support rates across space."},
            {"rates", {1, 0, 0, 1}, Code::kOutOfRange, "rates is out of range."},
-           {"ksizes", {1, 1LL << 31, 1, 1}, Code::kInvalidArgument,
+           {"ksizes",
+            {1, 1LL << 31, 1, 1},
+            Code::kInvalidArgument,
             "Attr ksizes has value 2147483648 out of range for an int32"},
        }) {
     Spec spec = make({1, 4, 4, 1}, 1, 1, 1, Padding::kSame);
-    Vec4* attr = std::string(c.attr) == "ksizes" ? &spec.ksizes
-                 : std::string(c.attr) == "strides" ? &spec.strides : &spec.rates;
+    Vec4* attr = std::string(c.attr) == "ksizes"    ? &spec.ksizes
+                 : std::string(c.attr) == "strides" ? &spec.strides
+                                                    : &spec.rates;
     *attr = c.value;
     Expected<Geometry> g = make_geometry(spec);
     ASSERT_FALSE(g.ok()) << c.message;
@@ -158,8 +163,8 @@ TEST(Geometry, OverflowIsAnErrorNeverAWrap) {
   Expected<Geometry> g = make_geometry(spec);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(g.status().message().find("Output size would overflow: 2147483647 x 2147483647 x 4"),
-            std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("Output size would overflow: 2147483647 x 2147483647 x 4"), std::string::npos)
+      << g.status().message();
 
   // Output elements x element size beyond int64.
   spec = make({1LL << 40, 1, 1, 1LL << 20}, 1, 1, 1, Padding::kSame, DType::kComplex128);

@@ -146,9 +146,7 @@ TEST(Plan, PrintsStepsAndRegions) {
   EXPECT_NE(text.find("rows [1,9): cols [0,1) p"), std::string::npos) << text;
 }
 
-TEST(Plan, EmptyGeometryIsRefused) {
-  EXPECT_FALSE(make_plan(geometry({0, 5, 5, 1}, 3, 1, 1, Padding::kSame)).ok());
-}
+TEST(Plan, EmptyGeometryIsRefused) { EXPECT_FALSE(make_plan(geometry({0, 5, 5, 1}, 3, 1, 1, Padding::kSame)).ok()); }
 
 // Every random plan passes the independent check: in bounds, each output byte written once,
 // each tap read from where TensorFlow's rule says.
@@ -228,7 +226,8 @@ TEST(Plan, VerifyCatchesBrokenPlans) {
   wrapping_index.programs[0].group->chunks[0].parts[0].index[0] = 200;
   EXPECT_FALSE(verify_plan(wrapping_index).ok());
   Plan two_parts_of_one = *grouped;
-  two_parts_of_one.programs[0].group->chunks[0].parts[1].window = two_parts_of_one.programs[0].group->chunks[0].parts[0].window;
+  two_parts_of_one.programs[0].group->chunks[0].parts[1].window =
+      two_parts_of_one.programs[0].group->chunks[0].parts[0].window;
   EXPECT_FALSE(verify_plan(two_parts_of_one).ok());
 }
 
@@ -246,7 +245,7 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
   ASSERT_EQ(g.windows.size(), 3u);
   for (int w = 0; w < 3; ++w) {
     EXPECT_EQ(g.windows[w].src, w * 2 * 64 * 4);  // kernel row w: input row 2w
-    EXPECT_EQ(g.windows[w].bytes, 80);  // pixels 0-15 read columns 0-19 of the row
+    EXPECT_EQ(g.windows[w].bytes, 80);            // pixels 0-15 read columns 0-19 of the row
   }
   ASSERT_EQ(g.chunks.size(), 9u);
   for (const GroupChunk& c : g.chunks) EXPECT_EQ(c.parts.size(), 3u);
@@ -254,7 +253,8 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
   ASSERT_TRUE(tail);
   EXPECT_EQ(tail->chunks.size(), 7u);  // 12 x 36 = 432 bytes
   EXPECT_EQ(tail->chunks.back().bytes, 432 - 6 * 64);
-  EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 9 chunks of 64 B"), std::string::npos) << to_string(*plan);
+  EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 9 chunks of 64 B"), std::string::npos)
+      << to_string(*plan);
   EXPECT_TRUE(verify_plan(*plan).ok());
 }
 
@@ -306,11 +306,11 @@ TEST(Plan, KernelsTooWideToListAreGeneric) {
     EXPECT_TRUE(plan.ok()) << plan.status().message();
     return plan.ok() && plan->generic;
   };
-  EXPECT_TRUE(plan_quickly(spec));   // hwc: a step per valid kernel column
+  EXPECT_TRUE(plan_quickly(spec));  // hwc: a step per valid kernel column
   spec.format.order = PatchOrder::kChw;
   EXPECT_FALSE(plan_quickly(spec));  // chw: a step per kernel row, two of them
   spec.format.patches = PatchesAs::kColumns;
-  EXPECT_TRUE(plan_quickly(spec));   // columns: a step per tap
+  EXPECT_TRUE(plan_quickly(spec));  // columns: a step per tap
   // As tall in chw: a step per kernel row.
   spec.format.patches = PatchesAs::kRows;
   std::swap(spec.image_shape[1], spec.image_shape[2]), std::swap(spec.ksizes[1], spec.ksizes[2]);

@@ -34,19 +34,29 @@ using testing::random_fold_spec;
 template <typename F>
 decltype(auto) with_tf_type(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::kFloat32: return f(float{});
-    case DType::kFloat64: return f(double{});
-    case DType::kHalf: return f(Eigen::half{});
-    case DType::kBFloat16: return f(Eigen::bfloat16{});
-    case DType::kComplex64: return f(std::complex<float>{});
-    case DType::kComplex128: return f(std::complex<double>{});
+    case DType::kFloat32:
+      return f(float{});
+    case DType::kFloat64:
+      return f(double{});
+    case DType::kHalf:
+      return f(Eigen::half{});
+    case DType::kBFloat16:
+      return f(Eigen::bfloat16{});
+    case DType::kComplex64:
+      return f(std::complex<float>{});
+    case DType::kComplex128:
+      return f(std::complex<double>{});
     case DType::kInt16:
-    case DType::kUInt16: return f(uint16_t{});
+    case DType::kUInt16:
+      return f(uint16_t{});
     case DType::kInt32:
-    case DType::kUInt32: return f(uint32_t{});
+    case DType::kUInt32:
+      return f(uint32_t{});
     case DType::kInt64:
-    case DType::kUInt64: return f(uint64_t{});
-    default: return f(uint8_t{});
+    case DType::kUInt64:
+      return f(uint64_t{});
+    default:
+      return f(uint8_t{});
   }
 }
 
@@ -62,7 +72,8 @@ std::vector<uint8_t> tf_gradient(const Geometry& g, const std::vector<uint8_t>& 
   index_spec.strides = {1, g.rows.stride, g.cols.stride, 1};
   index_spec.rates = {1, g.rows.rate, g.cols.rate, 1};
   index_spec.padding = g.padding;
-  if (g.padding == Padding::kExplicit) index_spec.pads = {g.rows.pad_before, g.rows.pad_after, g.cols.pad_before, g.cols.pad_after};
+  if (g.padding == Padding::kExplicit)
+    index_spec.pads = {g.rows.pad_before, g.rows.pad_after, g.cols.pad_before, g.cols.pad_after};
   const Geometry ig = *make_geometry(index_spec);
   std::vector<float> index_image(static_cast<size_t>(g.rows.in * g.cols.in));
   for (size_t i = 0; i < index_image.size(); ++i) index_image[i] = static_cast<float>(i + 1);
@@ -109,9 +120,11 @@ TEST(FoldGolden, EqualsTensorFlowsGradientAlgorithm) {
     const std::vector<uint8_t> patches = random_fold_data(rng, g.dtype, static_cast<size_t>(g.patches_bytes));
     std::vector<uint8_t> got(static_cast<size_t>(g.image_bytes), 0xA5);
     golden_fold(g, patches.data(), got.data());
-    const std::vector<uint8_t> want = with_tf_type(g.dtype, [&](auto t) { return tf_gradient<decltype(t)>(g, patches); });
+    const std::vector<uint8_t> want =
+        with_tf_type(g.dtype, [&](auto t) { return tf_gradient<decltype(t)>(g, patches); });
     const auto m = first_mismatch(g, want.data(), got.data());
-    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << ": " << describe(g, *m, want.data(), got.data());
+    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << ": "
+                    << describe(g, *m, want.data(), got.data());
     ++checked[static_cast<int>(g.dtype)];
   }
   for (DType d : kFirst) {
@@ -137,8 +150,7 @@ TEST(ElementAdd, HalfAndBFloat16RoundAsEigen) {
         ASSERT_EQ(HalfElement::add(static_cast<uint16_t>(a), b), std::bit_cast<uint16_t>(hs)) << a << " + " << b;
       }
       if (!Eigen::numext::isnan(bs)) {
-        ASSERT_EQ(BFloat16Element::add(static_cast<uint16_t>(a), b), std::bit_cast<uint16_t>(bs))
-            << a << " + " << b;
+        ASSERT_EQ(BFloat16Element::add(static_cast<uint16_t>(a), b), std::bit_cast<uint16_t>(bs)) << a << " + " << b;
       }
       const int64_t n = 2 + static_cast<int64_t>(rng() % 50);
       const Eigen::half hq = ha / Eigen::half(static_cast<float>(n));

@@ -77,14 +77,12 @@ TEST(Golden, RatesWithSamePadding) {
 
 TEST(Golden, StrideLargerThanKernel) {
   // Eigen's clip test: 15 rows, ksize 1, stride 5, SAME -> rows 0, 5, 10.
-  EXPECT_EQ(extract({1, 15, 1, 1}, kOnes, {1, 5, 1, 1}, kOnes, Padding::kSame),
-            (std::vector<float>{0, 5, 10}));
+  EXPECT_EQ(extract({1, 15, 1, 1}, kOnes, {1, 5, 1, 1}, kOnes, Padding::kSame), (std::vector<float>{0, 5, 10}));
 }
 
 TEST(Golden, OddPaddingAndWholePaddingTaps) {
   // 1 row, ksize 2 rate 3 (effective 4), SAME: pad 1 before; taps at -1 and 2 are both outside.
-  EXPECT_EQ(extract({1, 1, 1, 1}, {1, 2, 1, 1}, kOnes, {1, 3, 1, 1}, Padding::kSame, {7}),
-            (std::vector<float>{0, 0}));
+  EXPECT_EQ(extract({1, 1, 1, 1}, {1, 2, 1, 1}, kOnes, {1, 3, 1, 1}, Padding::kSame, {7}), (std::vector<float>{0, 0}));
   // 3x3 kernel SAME on 2x3 input with depth 2: corner pixel (0,0).
   std::vector<float> out = extract({1, 2, 3, 2}, {1, 3, 3, 1}, kOnes, kOnes, Padding::kSame);
   std::vector<float> first(out.begin(), out.begin() + 18);
@@ -124,8 +122,10 @@ TEST(Golden, RowRangeWritesOnlyThoseRows) {
   const size_t row = 3 * 4;
   for (size_t i = 0; i < out.size(); ++i) {
     bool inside = i >= 2 * row && i < 4 * row;
-    if (!inside) EXPECT_EQ(out[i], -1.0f) << i;
-    else EXPECT_NE(out[i], -1.0f) << i;
+    if (!inside)
+      EXPECT_EQ(out[i], -1.0f) << i;
+    else
+      EXPECT_NE(out[i], -1.0f) << i;
   }
 }
 

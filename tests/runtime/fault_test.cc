@@ -12,8 +12,8 @@
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
-#include "tests/support/faults.h"
 #include "tests/support/api_case.h"
+#include "tests/support/faults.h"
 #include "tests/support/random_spec.h"
 
 namespace {

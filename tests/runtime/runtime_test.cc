@@ -141,7 +141,7 @@ TEST_F(Runtime, KeysTellEngineFormatsApart) {
   specs[1].pads = {1, 1, 1, 1};  // SAME's pads, given
   specs[2].padding = pj::Padding::kExplicit;
   specs[2].pads = {2, 0, 1, 1};
-  specs[3].pad_value[3] = 0x3f;  // 0.5f
+  specs[3].pad_value[3] = 0x3f;                       // 0.5f
   specs[4].image_strides = {13 * 13 * 5, 13 * 5, 5};  // dense, given
   specs[5].image_strides = {13 * 13 * 6, 13 * 6, 6};
   specs[6].patch_strides = {48, 11 * 11 * 48 + 16};
@@ -411,7 +411,8 @@ TEST_F(Runtime, HugeKernelsAreJudgedBeforeEmission) {
     loops.rates[1] = loops.rates[2] = 3;
     pj_kernel* kernel = nullptr;
     ASSERT_EQ(pj_kernel_create(&loops, PJ_BACKEND_LLVM, &kernel), PJ_OK) << pj_last_error();
-    EXPECT_NE(describe(kernel).find("loops, over the llvm budget"), std::string::npos) << describe(kernel).substr(0, 300);
+    EXPECT_NE(describe(kernel).find("loops, over the llvm budget"), std::string::npos)
+        << describe(kernel).substr(0, 300);
     pj_kernel_destroy(kernel);
   }
 }
@@ -466,7 +467,8 @@ TEST(Inspection, PerfMapAndDumps) {
   ASSERT_EQ(pj_kernel_create(&s, PJ_BACKEND_XBYAK, &k), PJ_OK);
   const void* code = nullptr;
   const size_t size = pj_kernel_code(k, &code);
-  const std::string name = std::string("eip_") + pj_isa_name(pj_max_isa() < pj_host_isa() ? pj_max_isa() : pj_host_isa()) +
+  const std::string name = std::string("eip_") +
+                           pj_isa_name(pj_max_isa() < pj_host_isa() ? pj_max_isa() : pj_host_isa()) +
                            "_e4_13x13x3_k3x3_s1x1_r1x1_same";
   FILE* f = std::fopen((std::string("/tmp/perf-") + std::to_string(getpid()) + ".map").c_str(), "r");
   ASSERT_NE(f, nullptr);

@@ -30,7 +30,8 @@ TEST(Threads, AutoCountFollowsSizeAndWorkerState) {
 
 void run_job(ThreadPool& pool) {
   std::atomic<int> done{0};
-  pool.run(2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
+  pool.run(
+      2, 2, [](void* c, int) { static_cast<std::atomic<int>*>(c)->fetch_add(1); }, &done);
   EXPECT_EQ(done.load(), 2);
 }
 

@@ -13,10 +13,17 @@ namespace pj::testing {
 
 PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
   switch (rng() % 4) {
-    case 0: o.unroll_budget = 1 + rng() % 8; break;
-    case 1: o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64); break;
-    case 2: o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200; break;
-    default: break;
+    case 0:
+      o.unroll_budget = 1 + rng() % 8;
+      break;
+    case 1:
+      o.max_unrolled_run_bytes = o.vector_bytes * (1 + rng() % 3) + rng() % 2 * (rng() % 64);
+      break;
+    case 2:
+      o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200;
+      break;
+    default:
+      break;
   }
   o.nontemporal = rng() % 4 == 0;
   return o;
@@ -50,8 +57,8 @@ ExpectedOutput expected_output(const Geometry& g, const uint8_t* input, std::mt1
 std::string check_kernel(const Plan& plan, KernelFunction kernel, std::mt19937_64& rng) {
   const Geometry& g = plan.geometry;
   const auto in_place = rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
-  const auto out_place = rng() % 2 || plan.options.nontemporal ? GuardedBuffer::Placement::kStart
-                                                               : GuardedBuffer::Placement::kEnd;
+  const auto out_place =
+      rng() % 2 || plan.options.nontemporal ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd;
   GuardedBuffer input(g.input_bytes(), in_place), output(g.output_bytes(), out_place);
   std::vector<uint8_t> data = random_bytes(rng, g.input_bytes());
   if (!data.empty()) std::memcpy(input.data(), data.data(), data.size());

@@ -22,7 +22,7 @@ bool chance(std::mt19937_64& rng, double p) { return std::bernoulli_distribution
 void strided(std::mt19937_64& rng, Spec* spec, const Geometry& g) {
   const bool nhwc = spec->format.layout == Layout::kNhwc;
   const int64_t inner = nhwc ? g.depth : g.cols.in;
-  const int64_t a = inner + uniform(rng, 0, 3);                      // nhwc pixel / nchw row
+  const int64_t a = inner + uniform(rng, 0, 3);                               // nhwc pixel / nchw row
   const int64_t b = (nhwc ? g.cols.in : g.rows.in) * a + uniform(rng, 0, 5);  // nhwc row / nchw channel
   const int64_t c = (nhwc ? g.rows.in : g.depth) * b + uniform(rng, 0, 7);    // image
   spec->image_strides = {chance(rng, 0.7) ? c : 0, chance(rng, 0.7) ? b : 0, chance(rng, 0.7) ? a : 0};
@@ -100,13 +100,26 @@ std::vector<uint8_t> random_fold_data(std::mt19937_64& rng, DType dtype, size_t 
     }
   };
   switch (dtype) {
-    case DType::kFloat32: tame(4, 4, 3, 0x40); break;
-    case DType::kComplex64: tame(8, 4, 3, 0x40); break;
-    case DType::kFloat64: tame(8, 8, 7, 0x40); break;
-    case DType::kComplex128: tame(16, 8, 7, 0x40); break;
-    case DType::kHalf: tame(2, 2, 1, 0x40); break;
-    case DType::kBFloat16: tame(2, 2, 1, 0x40); break;
-    default: break;
+    case DType::kFloat32:
+      tame(4, 4, 3, 0x40);
+      break;
+    case DType::kComplex64:
+      tame(8, 4, 3, 0x40);
+      break;
+    case DType::kFloat64:
+      tame(8, 8, 7, 0x40);
+      break;
+    case DType::kComplex128:
+      tame(16, 8, 7, 0x40);
+      break;
+    case DType::kHalf:
+      tame(2, 2, 1, 0x40);
+      break;
+    case DType::kBFloat16:
+      tame(2, 2, 1, 0x40);
+      break;
+    default:
+      break;
   }
   return data;
 }
@@ -123,8 +136,9 @@ std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n) {
 }
 
 std::string describe(const Spec& s) {
-  std::string text = cat(dtype_name(s.dtype), " image ", to_string(s.image_shape), " ksizes ", to_string(s.ksizes),
-                         " strides ", to_string(s.strides), " rates ", to_string(s.rates), " ", padding_name(s.padding));
+  std::string text =
+      cat(dtype_name(s.dtype), " image ", to_string(s.image_shape), " ksizes ", to_string(s.ksizes), " strides ",
+          to_string(s.strides), " rates ", to_string(s.rates), " ", padding_name(s.padding));
   if (s.padding == Padding::kExplicit) text += cat(" pads ", to_string(s.pads));
   if (!(s.format == kTfFormat)) {
     text += cat(" format ", layout_name(s.format.layout), "/", order_name(s.format.order), "/",
@@ -136,7 +150,8 @@ std::string describe(const Spec& s) {
   if (s.image_strides != std::array<int64_t, 3>{}) {
     text += cat(" image strides [", s.image_strides[0], ",", s.image_strides[1], ",", s.image_strides[2], "]");
   }
-  if (s.patch_strides != std::array<int64_t, 2>{}) text += cat(" patch strides [", s.patch_strides[0], ",", s.patch_strides[1], "]");
+  if (s.patch_strides != std::array<int64_t, 2>{})
+    text += cat(" patch strides [", s.patch_strides[0], ",", s.patch_strides[1], "]");
   if (s.op == Op::kFold) text += cat(" fold ", mode_name(s.mode));
   return text;
 }

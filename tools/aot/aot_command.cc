@@ -36,7 +36,8 @@ std::optional<Failure> aot(const Flags& flags) {
   if (auto f = require(flags, {"manifest", "cpu", "output-dir"})) return f;
   const std::string name = flags.has("name") ? flags.get("name") : "patchjit_kernels";
   if (!is_c_identifier(name)) {
-    return usage_error("--name must be a C identifier ([A-Za-z_][A-Za-z0-9_]*): it prefixes every symbol, got '" + name + "'");
+    return usage_error("--name must be a C identifier ([A-Za-z_][A-Za-z0-9_]*): it prefixes every symbol, got '" +
+                       name + "'");
   }
   const std::string& manifest = flags.get("manifest");
   const std::filesystem::path dir = flags.get("output-dir");
@@ -67,14 +68,15 @@ std::optional<Failure> aot(const Flags& flags) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         char elapsed[32];
         std::snprintf(elapsed, sizeof elapsed, "%.1f s", seconds);
-        progress.show((machine_code ? count : 0) + index, 2 * count,
-                      symbol.substr(name.size() + 1) + (machine_code ? "  machine code  " : "  optimizing  ") + elapsed);
+        progress.show(
+            (machine_code ? count : 0) + index, 2 * count,
+            symbol.substr(name.size() + 1) + (machine_code ? "  machine code  " : "  optimizing  ") + elapsed);
       });
   progress.clear();
   if (!object.ok()) return error(object.status());
 
-  const std::string header = aot_header_text({name, manifest, target.cpu, target.triple, target.vector_bytes,
-                                              target.required_features, kernels});
+  const std::string header = aot_header_text(
+      {name, manifest, target.cpu, target.triple, target.vector_bytes, target.required_features, kernels});
   std::error_code made;
   std::filesystem::create_directories(dir, made);
   if (made) return data_error("cannot create " + dir.string() + ": " + made.message());

@@ -56,26 +56,26 @@ std::string kernel_declarations(const std::string& name, const ManifestKernel& k
   const std::string symbol = aot_symbol(name, g);
   std::string out = "/*\n";
   const bool nhwc = g.format.layout == Layout::kNhwc, rows = g.format.patches == PatchesAs::kRows;
-  const std::string padding = g.padding == Padding::kExplicit
-                                  ? cat("pads ", g.rows.pad_before, ",", g.rows.pad_after, ",", g.cols.pad_before, ",",
-                                        g.cols.pad_after)
-                                  : std::string(padding_name(g.padding));
-  out += comment_lines(cat(
-      "Input ", nhwc ? cat("[N,", g.rows.in, ",", g.cols.in, ",", g.depth, "]") : cat("[N,", g.depth, ",", g.rows.in, ",", g.cols.in, "]"),
-      " (", layout_name(g.format.layout), "), ksizes [1,", g.rows.ksize, ",", g.cols.ksize, ",1], strides [1,",
-      g.rows.stride, ",", g.cols.stride, ",1], rates [1,", g.rows.rate, ",", g.cols.rate, ",1], ", padding,
-      g.zero_pad() ? "" : ", a pad value", " -> output ",
-      rows ? cat("[N,", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
-           : cat("[N,", g.patch_depth, ",", g.positions, "]"),
-      " (", order_name(g.format.order), " order, as ", patches_name(g.format.patches), ")",
-      g.dense_image() && g.dense_patches() ? "" : ", strided buffers (see the table's signature)", "; any dtype of ",
-      g.elem_size, " byte", g.elem_size == 1 ? "" : "s", ": ", served(k), "."));
+  const std::string padding = g.padding == Padding::kExplicit ? cat("pads ", g.rows.pad_before, ",", g.rows.pad_after,
+                                                                    ",", g.cols.pad_before, ",", g.cols.pad_after)
+                                                              : std::string(padding_name(g.padding));
+  out += comment_lines(cat("Input ",
+                           nhwc ? cat("[N,", g.rows.in, ",", g.cols.in, ",", g.depth, "]")
+                                : cat("[N,", g.depth, ",", g.rows.in, ",", g.cols.in, "]"),
+                           " (", layout_name(g.format.layout), "), ksizes [1,", g.rows.ksize, ",", g.cols.ksize,
+                           ",1], strides [1,", g.rows.stride, ",", g.cols.stride, ",1], rates [1,", g.rows.rate, ",",
+                           g.cols.rate, ",1], ", padding, g.zero_pad() ? "" : ", a pad value", " -> output ",
+                           rows ? cat("[N,", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
+                                : cat("[N,", g.patch_depth, ",", g.positions, "]"),
+                           " (", order_name(g.format.order), " order, as ", patches_name(g.format.patches), ")",
+                           g.dense_image() && g.dense_patches() ? "" : ", strided buffers (see the table's signature)",
+                           "; any dtype of ", g.elem_size, " byte", g.elem_size == 1 ? "" : "s", ": ", served(k), "."));
   out += " */\n";
   out += cat("void ", symbol, "(const pj_aot_args* args);\n");
-  out += cat("static inline void ", symbol, "_run(const void* input, void* output,\n",
-             std::string(symbol.size() + 24, ' '), "int64_t batch) {\n",
-             "  pj_aot_args args = {input, output, 0, batch * ", g.rows.out, "};\n",
-             "  ", symbol, "(&args);\n", "}\n\n");
+  out +=
+      cat("static inline void ", symbol, "_run(const void* input, void* output,\n",
+          std::string(symbol.size() + 24, ' '), "int64_t batch) {\n",
+          "  pj_aot_args args = {input, output, 0, batch * ", g.rows.out, "};\n", "  ", symbol, "(&args);\n", "}\n\n");
   return out;
 }
 
@@ -102,10 +102,11 @@ std::string aot_header_text(const AotHeader& h) {
   std::string out = "/*\n";
   out += comment_lines(cat(h.name, ".h: ", n, " ExtractImagePatches kernel", n == 1 ? "" : "s",
                            " compiled ahead of time by patchjit ", PJ_VERSION_MAJOR, ".", PJ_VERSION_MINOR, ".",
-                           PJ_VERSION_PATCH, " (`patchjit aot`) from ", h.manifest, " for CPU ", h.cpu, " (",
-                           h.triple, ", ", h.vector_bytes, "-byte vectors). Generated: do not edit."));
+                           PJ_VERSION_PATCH, " (`patchjit aot`) from ", h.manifest, " for CPU ", h.cpu, " (", h.triple,
+                           ", ", h.vector_bytes, "-byte vectors). Generated: do not edit."));
   out += " *\n";
-  out += comment_lines(cat("Link ", h.name, ".o: it holds the kernels and their table and needs nothing else (no "
+  out += comment_lines(cat("Link ", h.name,
+                           ".o: it holds the kernels and their table and needs nothing else (no "
                            "patchjit, LLVM or C library), only this header and patchjit/patchjit_aot.h. A kernel "
                            "fills output rows [row_begin, row_end) of the flattened (image, output row) range, row "
                            "= image * out_rows + out_row, of whole tensors in the signature's layout and strides (any "

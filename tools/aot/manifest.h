@@ -3,7 +3,8 @@
 // and the engine formats as `patchjit info` spells them (tools/cli/format_flags.h: --pads,
 // --pad-value, --format, --layout, --patch-order, --patches, --input-strides, --output-strides)
 // (--flag=value works too; --dtype defaults to float32 and --strides and --rates to ones, as for
-// `patchjit info`; --sizes is --ksizes), '#' starting a comment, blank lines ignored. Each line is checked by TensorFlow's rules.
+// `patchjit info`; --sizes is --ksizes), '#' starting a comment, blank lines ignored. Each line is checked by
+// TensorFlow's rules.
 #pragma once
 
 #include <string>
@@ -30,7 +31,8 @@ Expected<std::vector<ManifestLine>> parse_manifest(std::string_view text, const 
 Expected<std::vector<ManifestLine>> read_manifest(const std::string& path);
 
 // The kernels a manifest needs: signatures that differ only in batch or in a dtype of the same
-// size share one (signature_name: image strides count only for batches of two or more). Lines whose output is empty for every batch (valid in TensorFlow) need none.
+// size share one (signature_name: image strides count only for batches of two or more). Lines whose output is empty for
+// every batch (valid in TensorFlow) need none.
 struct ManifestKernel {
   Geometry geometry;                       // of the first line that needs it, batch 1 or 2
   std::vector<const ManifestLine*> lines;  // every line it serves, in order

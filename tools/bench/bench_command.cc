@@ -101,7 +101,8 @@ std::optional<Failure> parse_thread_list(const std::string& text, std::vector<in
     if (std::find(out->begin(), out->end(), t) != out->end()) return usage_error("--threads lists " + item + " twice");
     out->push_back(t);
   }
-  if (out->empty() || text.back() == ',') return usage_error("--threads must be a comma-separated list, got '" + text + "'");
+  if (out->empty() || text.back() == ',')
+    return usage_error("--threads must be a comma-separated list, got '" + text + "'");
   return std::nullopt;
 }
 
@@ -139,35 +140,41 @@ std::optional<Failure> parse_options(const Flags& flags, Options* o) {
   if (flags.has("json")) o->json_path = flags.get("json");
   if (flags.has("svg")) o->svg_path = flags.get("svg");
 
-  if (flags.has("seed") && !flags.has("random")) return usage_error("--seed is the random sweep's: give --random N too");
+  if (flags.has("seed") && !flags.has("random"))
+    return usage_error("--seed is the random sweep's: give --random N too");
   if (flags.on("suite") && flags.has("random")) return usage_error("give --suite or --random, not both");
   if (flags.on("suite") || flags.has("random")) {
     const std::string which = flags.on("suite") ? "--suite" : "--random";
     FlagSet signature = signature_flags(true);
     signature += format_flags(false);
     for (const std::string& name : signature.values) {
-      if (flags.has(name) && name != "format") return usage_error(which + " takes no --" + name + ": it has its own shapes");
+      if (flags.has(name) && name != "format")
+        return usage_error(which + " takes no --" + name + ": it has its own shapes");
     }
     std::vector<SuiteShape> shapes = benchmark_suite();
     if (flags.has("random")) {
       int64_t count = 0, seed = 1;
       if (auto f = parse_positive_count("random", flags.get("random"), 100000, &count)) return f;
       if (flags.has("seed")) {
-        if (auto f = parse_positive_count("seed", flags.get("seed"), std::numeric_limits<int64_t>::max(), &seed)) return f;
+        if (auto f = parse_positive_count("seed", flags.get("seed"), std::numeric_limits<int64_t>::max(), &seed))
+          return f;
       }
       shapes = random_shapes(static_cast<int>(count), static_cast<uint64_t>(seed));
-      o->sweep = "random sweep: " + std::to_string(count) + (count == 1 ? " shape" : " shapes") + " from seed " + std::to_string(seed) +
-                 " (patchjit bench --random " + std::to_string(count) + " --seed " + std::to_string(seed) + " draws them again)\n";
+      o->sweep = "random sweep: " + std::to_string(count) + (count == 1 ? " shape" : " shapes") + " from seed " +
+                 std::to_string(seed) + " (patchjit bench --random " + std::to_string(count) + " --seed " +
+                 std::to_string(seed) + " draws them again)\n";
     }
     // --format torch: the shapes in the torch format (NCHW in, columns out).
     pj_spec_ex format;
     pj_spec_ex_init(&format, nullptr);
     if (auto f = parse_format(flags, &format)) return f;
     const Spec as = from_c(format);
-    for (const SuiteShape& shape : shapes) o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
+    for (const SuiteShape& shape : shapes)
+      o->shapes.push_back(as.format == kTfFormat ? shape : in_format(shape, as.format));
     return fold_shapes(flags, o);
   }
-  if (!flags.has("shape")) return usage_error("give a signature (--shape N,H,W,C and the attributes), --suite or --random N");
+  if (!flags.has("shape"))
+    return usage_error("give a signature (--shape N,H,W,C and the attributes), --suite or --random N");
   pj_spec_ex spec;
   if (auto f = parse_signature_ex(flags, &spec)) return f;
   Spec s = from_c(spec);
@@ -205,7 +212,8 @@ std::string warnings(const BenchResults& r) {
   for (const ShapeResult& shape : r.shapes) {
     for (const Row& row : shape.rows) {
       // The rows the table shows a spread for (creation times are noisy by nature).
-      if (row.kind == RowKind::kCompile || row.kind == RowKind::kCreateHit || row.measurement.spread() <= kWideSpread) continue;
+      if (row.kind == RowKind::kCompile || row.kind == RowKind::kCreateHit || row.measurement.spread() <= kWideSpread)
+        continue;
       ++wide;
       if (!worst || row.measurement.spread() > worst->measurement.spread()) worst = &row, worst_shape = &shape;
     }
@@ -213,7 +221,8 @@ std::string warnings(const BenchResults& r) {
   if (worst) {
     text += "warning: " + std::to_string(wide) + " row" + (wide == 1 ? "" : "s") + " spread over " +
             std::to_string(static_cast<int>(kWideSpread * 100)) + "% between repetitions (widest: " + worst->name +
-            " on " + worst_shape->name + ", " + std::to_string(static_cast<int>(worst->measurement.spread() * 100 + 0.5)) +
+            " on " + worst_shape->name + ", " +
+            std::to_string(static_cast<int>(worst->measurement.spread() * 100 + 0.5)) +
             "%); rerun on a quiet machine or with more --min-time\n";
   }
   return text;
@@ -262,7 +271,9 @@ std::optional<Failure> bench(const Flags& flags) {
   const ProgressLine progress;
   for (size_t i = 0; i < o.shapes.size(); ++i) {
     ShapeResult result;
-    const auto show = [&](const std::string& what) { progress.show(i, o.shapes.size(), o.shapes[i].name + ": " + what + "..."); };
+    const auto show = [&](const std::string& what) {
+      progress.show(i, o.shapes.size(), o.shapes[i].name + ": " + what + "...");
+    };
     std::optional<Failure> f = bench_shape(o.shapes[i], geometries[i], variants, o.measure, show, &result);
     progress.clear();
     if (f) return f;
@@ -275,7 +286,8 @@ std::optional<Failure> bench(const Flags& flags) {
   std::fputs(warnings(results).c_str(), stdout);
 
   if (!o.json_path.empty()) {
-    if (std::string e = files::write_atomically(o.json_path, {to_benchmark_json(results, "patchjit bench")}); !e.empty()) {
+    if (std::string e = files::write_atomically(o.json_path, {to_benchmark_json(results, "patchjit bench")});
+        !e.empty()) {
       return data_error(e);
     }
   }

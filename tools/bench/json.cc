@@ -32,7 +32,7 @@ struct Entry {
   std::string name, run_name, run_type, aggregate_name;
   int family_index = 0, repetitions = 1, repetition_index = -1;
   int64_t iterations = 0;
-  Timing timing;           // seconds per call
+  Timing timing;            // seconds per call
   double output_bytes = 0;  // per call; 0 for rows that write no output
 };
 

@@ -40,10 +40,10 @@ struct Machine {
   std::string cpu_model;  // /proc/cpuinfo "model name"
   std::string host_name;
   int num_cpus = 0;
-  double mhz = 0;         // /proc/cpuinfo "cpu MHz", 0 when unknown
-  std::string date;       // ISO 8601 with the UTC offset, as Google Benchmark writes it
-  std::string host_isa;   // pj_isa_name(pj_host_isa())
-  std::string peers;      // peer_compiler(): how the peers were built
+  double mhz = 0;        // /proc/cpuinfo "cpu MHz", 0 when unknown
+  std::string date;      // ISO 8601 with the UTC offset, as Google Benchmark writes it
+  std::string host_isa;  // pj_isa_name(pj_host_isa())
+  std::string peers;     // peer_compiler(): how the peers were built
 };
 
 struct BenchResults {

@@ -23,7 +23,8 @@ std::optional<Failure> time_creation(const BackendVariant& v, const Spec& spec, 
   {
     bench::CacheOff off;  // every create plans, emits and protects
     create();
-    result->rows.push_back({bench::compile_name(v), RowKind::kCompile, v.name, measure(create, o.min_time, o.repetitions)});
+    result->rows.push_back(
+        {bench::compile_name(v), RowKind::kCompile, v.name, measure(create, o.min_time, o.repetitions)});
   }
   if (!error.empty()) return refused();
 
@@ -31,7 +32,8 @@ std::optional<Failure> time_creation(const BackendVariant& v, const Spec& spec, 
   std::unique_ptr<bench::VariantKernel> warm = bench::make_kernel(spec, v, &error);  // holds it in the cache
   if (!warm) return refused();
   create();
-  result->rows.push_back({bench::create_hit_name(v), RowKind::kCreateHit, v.name, measure(create, o.min_time, o.repetitions)});
+  result->rows.push_back(
+      {bench::create_hit_name(v), RowKind::kCreateHit, v.name, measure(create, o.min_time, o.repetitions)});
   if (!error.empty()) return refused();
   return std::nullopt;
 }
@@ -42,7 +44,8 @@ std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geom
                                    const std::vector<BackendVariant>& variants, const ShapeBenchOptions& o,
                                    const ProgressCallback& progress, ShapeResult* result) {
   // The input, the output and the expected output are all held at once.
-  const uint64_t needed = static_cast<uint64_t>(geometry.input_bytes()) + 2 * static_cast<uint64_t>(geometry.output_bytes());
+  const uint64_t needed =
+      static_cast<uint64_t>(geometry.input_bytes()) + 2 * static_cast<uint64_t>(geometry.output_bytes());
   if (auto e = check_fits_in_memory(needed, "benchmarking " + shape.name)) return data_error(*e);
   progress("golden loops");
   bench::ShapeBuffers buffers(geometry);
@@ -62,7 +65,8 @@ std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geom
   for (const Candidate& c : candidates) {
     progress(c.name);
     if (c.kind != RowKind::kFloor) {
-      if (auto e = bench::check(c, buffers, c.name == o.corrupt)) return data_error(shape.name + ": " + c.name + " " + *e);
+      if (auto e = bench::check(c, buffers, c.name == o.corrupt))
+        return data_error(shape.name + ": " + c.name + " " + *e);
     } else {
       c.run();  // warm, as the check warms the others
     }

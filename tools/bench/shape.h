@@ -19,7 +19,7 @@ struct ShapeBenchOptions {
   std::vector<int> threads{1};  // num_threads of pj_kernel_run: one row per count and backend
   double min_time = 0.2;        // seconds per implementation, over all repetitions
   int repetitions = 5;
-  std::string corrupt;          // a row whose output is corrupted after it runs (tests only)
+  std::string corrupt;  // a row whose output is corrupted after it runs (tests only)
 };
 
 // Told what is about to run: "golden loops", "im2col", "cold compile xbyak_avx512", ...

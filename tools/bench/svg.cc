@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 
-#include "tools/bench/table.h"
 #include "tools/bench/printf_string.h"
+#include "tools/bench/table.h"
 
 namespace pj::cli {
 namespace {
@@ -18,11 +18,20 @@ std::string escaped(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -113,31 +122,36 @@ std::string to_svg(const BenchResults& r) {
 
   std::string body;
   // Title and subtitle.
-  body += "<text x=\"16\" y=\"26\" font-size=\"17\" font-weight=\"bold\">patchjit bench: output GB/s per shape "
-          "(log scale, higher is better)</text>\n";
+  body +=
+      "<text x=\"16\" y=\"26\" font-size=\"17\" font-weight=\"bold\">patchjit bench: output GB/s per shape "
+      "(log scale, higher is better)</text>\n";
   body += printf_string("<text x=\"16\" y=\"46\" font-size=\"12\">%s, %d cpus, %.0f MHz, JIT ISA %s; %s</text>\n",
                         escaped(m.cpu_model).c_str(), m.num_cpus, m.mhz, escaped(m.host_isa).c_str(),
                         escaped(m.date.substr(0, 10)).c_str());
-  body += printf_string("<text x=\"16\" y=\"63\" font-size=\"11\" fill=\"#555\">peers built with %s; median of %d repetitions; "
-                        "threads %s; every output verified identical to the golden loops</text>\n",
-                        escaped(m.peers).c_str(), r.repetitions, threads.c_str());
+  body += printf_string(
+      "<text x=\"16\" y=\"63\" font-size=\"11\" fill=\"#555\">peers built with %s; median of %d repetitions; "
+      "threads %s; every output verified identical to the golden loops</text>\n",
+      escaped(m.peers).c_str(), r.repetitions, threads.c_str());
 
   // Legend: a line for patchjit's backends, one for the peers and the floor, wrapping across the width.
   double lx = 16, ly = 84;
   auto legend_item = [&](const std::string& swatch, const std::string& label, const char* group) {
     const double w = 24 + 6.6 * static_cast<double>(label.size()) + 14;
     if (lx + w > kWidth - 16) lx = 100, ly += 18;
-    body += printf_string("<g class=\"legend-item\" data-group=\"%s\" transform=\"translate(%.1f,%.1f)\">%s<text x=\"20\" y=\"9\" "
-                          "font-size=\"11\">%s</text></g>\n",
-                          group, lx, ly, swatch.c_str(), escaped(label).c_str());
+    body += printf_string(
+        "<g class=\"legend-item\" data-group=\"%s\" transform=\"translate(%.1f,%.1f)\">%s<text x=\"20\" y=\"9\" "
+        "font-size=\"11\">%s</text></g>\n",
+        group, lx, ly, swatch.c_str(), escaped(label).c_str());
     lx += w;
   };
   auto legend_line = [&](const char* title, const char* group, const std::vector<std::string>& names) {
-    body += printf_string("<text class=\"legend-title\" x=\"16\" y=\"%.1f\" font-size=\"11\" font-weight=\"bold\">%s</text>\n",
-                          ly + 9, title);
+    body += printf_string(
+        "<text class=\"legend-title\" x=\"16\" y=\"%.1f\" font-size=\"11\" font-weight=\"bold\">%s</text>\n", ly + 9,
+        title);
     lx = 100;
     for (const std::string& name : names) {
-      legend_item(printf_string("<rect class=\"legend\" width=\"14\" height=\"10\" fill=\"%s\"/>", palette.colour(name).c_str()),
+      legend_item(printf_string("<rect class=\"legend\" width=\"14\" height=\"10\" fill=\"%s\"/>",
+                                palette.colour(name).c_str()),
                   name, group);
     }
   };
@@ -161,8 +175,9 @@ std::string to_svg(const BenchResults& r) {
     const std::string detail = shape.note.empty() ? to_string(shape.geometry.output_shape()) + " out" : shape.note;
     labels += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%s</text>\n", kLeft - 8,
                             y + height / 2 - 1, escaped(shape.name).c_str());
-    labels += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">%s</text>\n",
-                            kLeft - 8, y + height / 2 + 11, escaped(detail).c_str());
+    labels +=
+        printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#666\" text-anchor=\"end\">%s</text>\n",
+                      kLeft - 8, y + height / 2 + 11, escaped(detail).c_str());
     double by = y;
     for (const Row* row : bars) {
       const double gbps = bytes_per_second(shape, *row) / 1e9;
@@ -173,9 +188,10 @@ std::string to_svg(const BenchResults& r) {
           escaped(row->name).c_str(), escaped(shape.name).c_str(), kLeft, by, std::max(x1 - kLeft, 0.5), kBarHeight,
           palette.colour(row->name).c_str(), escaped(row->name).c_str(), escaped(shape.name).c_str(), gbps,
           format_seconds(row->measurement.median().real).c_str());
-      labels += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"8.5\" fill=\"#333\" stroke=\"#fff\" "
-                              "stroke-width=\"2.5\" paint-order=\"stroke\">%.3g</text>\n", x1 + 3,
-                              by + kBarHeight - 1.5, gbps);
+      labels += printf_string(
+          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8.5\" fill=\"#333\" stroke=\"#fff\" "
+          "stroke-width=\"2.5\" paint-order=\"stroke\">%.3g</text>\n",
+          x1 + 3, by + kBarHeight - 1.5, gbps);
       by += kBarHeight + kBarGap;
     }
     if (const Row* floor = shape.floor()) {
@@ -184,7 +200,8 @@ std::string to_svg(const BenchResults& r) {
       const double fx = axis.x(gbps), top_y = y - 1, bottom_y = y + height + 1;
       floor_marks += printf_string(
           "<g class=\"floor\" data-shape=\"%s\" data-x=\"%.1f\"><title>floor (%s) on %s: %.3g GB/s</title>"
-          "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"#000\"/><path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"#000\"/></g>\n",
+          "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"#000\"/><path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f "
+          "Z\" fill=\"#000\"/></g>\n",
           escaped(shape.name).c_str(), fx, escaped(floor->name).c_str(), escaped(shape.name).c_str(), gbps, fx - 4,
           top_y - 6, fx + 4, top_y - 6, fx, top_y, fx - 4, bottom_y + 6, fx + 4, bottom_y + 6, fx, bottom_y);
     }
@@ -202,11 +219,14 @@ std::string to_svg(const BenchResults& r) {
       const double x = axis.x(v);
       const bool labelled = k == 1 || k == 2 || k == 5;
       grid += printf_string("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", x, top - 8, x,
-                            bottom, k == 1 ? "#bbb" : labelled ? "#ddd" : "#f0f0f0");
+                            bottom,
+                            k == 1     ? "#bbb"
+                            : labelled ? "#ddd"
+                                       : "#f0f0f0");
       if (!labelled) continue;
       for (double yl : {top - 12, bottom + 14}) {
-        grid += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"%s\" text-anchor=\"middle\"%s>%s</text>\n", x, yl,
-                              k == 1 ? "11" : "9.5", k == 1 ? "" : " fill=\"#777\"", tick_label(v).c_str());
+        grid += printf_string("<text x=\"%.1f\" y=\"%.1f\" font-size=\"%s\" text-anchor=\"middle\"%s>%s</text>\n", x,
+                              yl, k == 1 ? "11" : "9.5", k == 1 ? "" : " fill=\"#777\"", tick_label(v).c_str());
       }
     }
   }
@@ -214,11 +234,12 @@ std::string to_svg(const BenchResults& r) {
                         (kLeft + kWidth - kRight) / 2, bottom + 30);
 
   const double height = bottom + 44;
-  return printf_string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-                       "font-family=\"DejaVu Sans, Verdana, sans-serif\">\n"
-                       "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-                       kWidth, height, kWidth, height) +
+  return printf_string(
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+             "font-family=\"DejaVu Sans, Verdana, sans-serif\">\n"
+             "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+             kWidth, height, kWidth, height) +
          body + grid + bar_marks + floor_marks + labels + "</svg>\n";
 }
 

@@ -34,9 +34,9 @@ std::string attribute(const Axis& rows, const Axis& cols, int64_t Axis::*field) 
 
 // "float32 [1,56,56,64] ksizes [1,3,3,1] strides [1,1,1,1] rates [1,1,1,1] SAME"
 std::string describe_signature(const Geometry& g) {
-  return std::string(dtype_name(g.dtype)) + " " + to_string(g.input_shape()) +
-         " ksizes " + attribute(g.rows, g.cols, &Axis::ksize) + " strides " + attribute(g.rows, g.cols, &Axis::stride) +
-         " rates " + attribute(g.rows, g.cols, &Axis::rate) + " " + std::string(padding_name(g.padding));
+  return std::string(dtype_name(g.dtype)) + " " + to_string(g.input_shape()) + " ksizes " +
+         attribute(g.rows, g.cols, &Axis::ksize) + " strides " + attribute(g.rows, g.cols, &Axis::stride) + " rates " +
+         attribute(g.rows, g.cols, &Axis::rate) + " " + std::string(padding_name(g.padding));
 }
 
 double seconds(const Row& row) { return row.measurement.median().real; }
@@ -77,22 +77,26 @@ std::string format_header(const BenchResults& r) {
   const std::string threads = thread_list(r.threads);
   std::string text = printf_string("patchjit bench (patchjit %d.%d.%d), %s\n", PJ_VERSION_MAJOR, PJ_VERSION_MINOR,
                                    PJ_VERSION_PATCH, m.date.c_str());
-  text += printf_string("machine: %s, %d cpus, %.0f MHz, host %s; JIT ISA %s\n", m.cpu_model.c_str(), m.num_cpus,
-                        m.mhz, m.host_name.c_str(), m.host_isa.c_str());
-  text += "peers, built with " + m.peers + ":\n"
+  text += printf_string("machine: %s, %d cpus, %.0f MHz, host %s; JIT ISA %s\n", m.cpu_model.c_str(), m.num_cpus, m.mhz,
+                        m.host_name.c_str(), m.host_isa.c_str());
+  text += "peers, built with " + m.peers +
+          ":\n"
           "  naive = the golden loops (TensorFlow's rule, element by element), im2col = careful\n"
           "  memcpy/memset im2col (for the torch format: NCHW, one memcpy per channel, tap and output row),\n"
           "  eigen = Eigen's extract_image_patches as TensorFlow's CPU kernel calls it; for fold:\n"
           "  tf_gradient = TensorFlow's gradient algorithm (index image through Eigen, ordered segment sum),\n"
           "  scatter = a careful scatter col2im (Caffe's and PyTorch's CPU loops)\n";
-  text += "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
-          "  16 KiB buffer, non-temporal vector stores); floor_copy: memcpy of min(input, output) bytes of the input (extract); floor_read:\n"
-          "  merely reading the patches (fold); x floor = time / the fastest store floor, or floor_copy or\n"
-          "  floor_read when slower; over P = P's time / this time\n";
-  text += printf_string("timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"
-                        "  every output checked byte for byte against the golden loops; spread = (slowest -\n"
-                        "  fastest) / median of the repetitions, '!' over %.0f%%; load average %.2f on %d cpus\n",
-                        r.repetitions, r.min_time, threads.c_str(), kWideSpread * 100, r.load_average, m.num_cpus);
+  text +=
+      "floor_*: merely writing the output (memset of a non-zero byte, vector stores, memcpy from a hot\n"
+      "  16 KiB buffer, non-temporal vector stores); floor_copy: memcpy of min(input, output) bytes of the input "
+      "(extract); floor_read:\n"
+      "  merely reading the patches (fold); x floor = time / the fastest store floor, or floor_copy or\n"
+      "  floor_read when slower; over P = P's time / this time\n";
+  text += printf_string(
+      "timing: median of %d repetitions, %.3g s per implementation and shape; threads %s;\n"
+      "  every output checked byte for byte against the golden loops; spread = (slowest -\n"
+      "  fastest) / median of the repetitions, '!' over %.0f%%; load average %.2f on %d cpus\n",
+      r.repetitions, r.min_time, threads.c_str(), kWideSpread * 100, r.load_average, m.num_cpus);
   return text;
 }
 
@@ -178,7 +182,8 @@ std::string format_summary(const BenchResults& r) {
     const std::vector<std::vector<double>>& v = ratios[name];
     auto cell = [](const std::vector<double>& xs, bool higher_is_worse) {
       if (xs.empty()) return std::string("-");
-      const double worst = higher_is_worse ? *std::max_element(xs.begin(), xs.end()) : *std::min_element(xs.begin(), xs.end());
+      const double worst =
+          higher_is_worse ? *std::max_element(xs.begin(), xs.end()) : *std::min_element(xs.begin(), xs.end());
       return format_ratio(geomean(xs)) + " (" + format_ratio(worst) + ")";
     };
     text += printf_string("  %-*s %16s", kNameWidth, name.c_str(), cell(v[0], true).c_str());
@@ -198,7 +203,8 @@ std::string format_worst(const BenchResults& r, size_t count) {
       }
     }
   }
-  std::string text = printf_string("\nworst shapes: the %zu highest x floor and lowest speed-ups over each peer, per backend\n", count);
+  std::string text = printf_string(
+      "\nworst shapes: the %zu highest x floor and lowest speed-ups over each peer, per backend\n", count);
   for (const std::string& backend : backends) {
     text += "  " + backend + "\n";
     // metric 0 is x floor, metric p + 1 the speed-up over peers[p].
@@ -212,9 +218,8 @@ std::string format_worst(const BenchResults& r, size_t count) {
       }
       if (worst.empty()) continue;
       // Highest x floor first; lowest speed-up first.
-      std::sort(worst.begin(), worst.end(), [metric](const auto& a, const auto& b) {
-        return metric == 0 ? a.first > b.first : a.first < b.first;
-      });
+      std::sort(worst.begin(), worst.end(),
+                [metric](const auto& a, const auto& b) { return metric == 0 ? a.first > b.first : a.first < b.first; });
       worst.resize(std::min(worst.size(), count));
       text += printf_string("    %-14s", metric == 0 ? "x floor" : ("over " + peers[metric - 1]).c_str());
       for (size_t i = 0; i < worst.size(); ++i) {

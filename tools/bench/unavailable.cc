@@ -5,11 +5,12 @@
 namespace pj::cli {
 
 Command bench_command() {
-  return {"bench", "patchjit bench ...\n  Not built into this patchjit: its peers need Eigen 3.4.\n", bench_flags(),
-          [](const Flags&) {
-            return std::optional<Failure>(data_error(
-                "not built into this patchjit: its peers need Eigen 3.4 (Debian: libeigen3-dev); install it and rebuild"));
-          }};
+  return {
+      "bench", "patchjit bench ...\n  Not built into this patchjit: its peers need Eigen 3.4.\n", bench_flags(),
+      [](const Flags&) {
+        return std::optional<Failure>(data_error(
+            "not built into this patchjit: its peers need Eigen 3.4 (Debian: libeigen3-dev); install it and rebuild"));
+      }};
 }
 
 }  // namespace pj::cli

@@ -64,9 +64,9 @@ constexpr uint64_t kAnnounceBytes = uint64_t{1} << 30;
 // already checked.
 std::optional<pj_dtype> dtype_of_descr(const std::string& descr) {
   static const std::map<std::string, pj_dtype> kByCode = {
-      {"f4", PJ_FLOAT32}, {"f8", PJ_FLOAT64},   {"i4", PJ_INT32},        {"i8", PJ_INT64}, {"u1", PJ_UINT8},
-      {"i2", PJ_INT16},   {"i1", PJ_INT8},      {"u2", PJ_UINT16},       {"f2", PJ_HALF},  {"c8", PJ_COMPLEX64},
-      {"c16", PJ_COMPLEX128}, {"b1", PJ_BOOL}, {"u4", PJ_UINT32},       {"u8", PJ_UINT64}};
+      {"f4", PJ_FLOAT32},     {"f8", PJ_FLOAT64}, {"i4", PJ_INT32},  {"i8", PJ_INT64}, {"u1", PJ_UINT8},
+      {"i2", PJ_INT16},       {"i1", PJ_INT8},    {"u2", PJ_UINT16}, {"f2", PJ_HALF},  {"c8", PJ_COMPLEX64},
+      {"c16", PJ_COMPLEX128}, {"b1", PJ_BOOL},    {"u4", PJ_UINT32}, {"u8", PJ_UINT64}};
   auto it = kByCode.find(descr.substr(1));
   if (it == kByCode.end()) return std::nullopt;
   return it->second;
@@ -113,8 +113,8 @@ std::string served_by(const patchjit::Kernel& kernel, pj_backend asked) {
 }
 
 std::optional<Failure> read_input(const std::string& path, npy::Array* input) {
-  const std::string e = path == "-" ? npy::read_stream(STDIN_FILENO, "standard input", input)
-                                    : npy::read_file(path, input);
+  const std::string e =
+      path == "-" ? npy::read_stream(STDIN_FILENO, "standard input", input) : npy::read_file(path, input);
   if (!e.empty()) return data_error(e);
   return std::nullopt;
 }
@@ -202,7 +202,8 @@ std::optional<Failure> run_op(const Flags& flags, bool fold) {
   std::vector<uint8_t> output(output_bytes);
   const auto run_start = std::chrono::steady_clock::now();
   patchjit::Status run = kernel->try_run(input.data.data(), output.data(), threads);
-  const double kernel_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start).count();
+  const double kernel_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start).count();
   if (!run) return data_error(run.message);
 
   std::string verified;
@@ -219,9 +220,10 @@ std::optional<Failure> run_op(const Flags& flags, bool fold) {
     }
     verified = ", verified against the reference";
   }
-  const std::string e = to_stdout ? npy::write_stream(STDOUT_FILENO, "standard output", input.header.descr, dims,
-                                                      output.data(), output.size())
-                                  : npy::write_file(output_path, input.header.descr, dims, output.data(), output.size());
+  const std::string e =
+      to_stdout
+          ? npy::write_stream(STDOUT_FILENO, "standard output", input.header.descr, dims, output.data(), output.size())
+          : npy::write_file(output_path, input.header.descr, dims, output.data(), output.size());
   if (!e.empty()) return data_error(e);
   const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(to_stdout ? stderr : stdout, "%s: %s %s, %zu bytes; kernel time %.3f ms on %s%s; wall time %.1f ms\n",

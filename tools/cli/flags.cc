@@ -34,7 +34,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
@@ -105,8 +106,9 @@ std::optional<Failure> parse_flags(int argc, char** argv, int first, const FlagS
       value = argv[++i];
     }
     if (auto [it, added] = given_as.try_emplace(name, typed); !added) {
-      return usage_error(it->second == typed ? "--" + typed + " is given twice"
-                                             : "--" + typed + " and --" + it->second + " are the same flag, given twice");
+      return usage_error(it->second == typed
+                             ? "--" + typed + " is given twice"
+                             : "--" + typed + " and --" + it->second + " are the same flag, given twice");
     }
     flags->values[name] = value;
   }
@@ -135,8 +137,10 @@ std::optional<Failure> parse_shape(const std::string& text, int64_t out[4]) {
 }
 
 std::optional<Failure> parse_padding(const std::string& text, pj_padding* out) {
-  if (text == "SAME") *out = PJ_PADDING_SAME;
-  else if (text == "VALID") *out = PJ_PADDING_VALID;
+  if (text == "SAME")
+    *out = PJ_PADDING_SAME;
+  else if (text == "VALID")
+    *out = PJ_PADDING_VALID;
   else {
     return usage_error("Value for attr 'padding' of \"" + text +
                        "\" is not in the list of allowed values: \"SAME\", \"VALID\"");
@@ -156,7 +160,8 @@ std::optional<Failure> parse_backend(const std::string& text, pj_backend* out) {
 
 std::optional<Failure> parse_threads(const std::string& text, int* out) {
   std::optional<int64_t> v = parse_int(text);
-  if (!v || *v < 0 || *v > 1024) return usage_error("--threads must be an integer from 0 (choose) to 1024, got '" + text + "'");
+  if (!v || *v < 0 || *v > 1024)
+    return usage_error("--threads must be an integer from 0 (choose) to 1024, got '" + text + "'");
   *out = static_cast<int>(*v);
   return std::nullopt;
 }
@@ -176,8 +181,8 @@ std::optional<Failure> parse_seconds(const std::string& flag, const std::string&
   errno = 0;
   const double seconds = std::strtod(text.c_str(), &end);
   if (text.empty() || errno || end != text.c_str() + text.size() || !(seconds > 0) || seconds > max) {
-    return usage_error("--" + flag + " must be a number of seconds above 0 and at most " + std::to_string(static_cast<int>(max)) +
-                       ", got '" + text + "'");
+    return usage_error("--" + flag + " must be a number of seconds above 0 and at most " +
+                       std::to_string(static_cast<int>(max)) + ", got '" + text + "'");
   }
   *out = seconds;
   return std::nullopt;
@@ -188,7 +193,8 @@ std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec) {
   if (flags.has("pads") && flags.has("padding")) {
     return usage_error("--pads and --padding exclude each other: --pads T,B,L,R is explicit padding");
   }
-  if (!flags.has("pads") && !flags.has("padding")) return usage_error("missing --padding (SAME or VALID, or --pads T,B,L,R)");
+  if (!flags.has("pads") && !flags.has("padding"))
+    return usage_error("missing --padding (SAME or VALID, or --pads T,B,L,R)");
   const char* names[3] = {"ksizes", "strides", "rates"};
   int64_t* targets[3] = {spec->ksizes, spec->strides, spec->rates};
   std::vector<int64_t> values[3];
@@ -239,7 +245,9 @@ std::optional<Failure> parse_op(const Flags& flags, std::optional<pj_fold_mode>*
   return std::nullopt;
 }
 
-std::string not_4d_message(const std::vector<int64_t>& shape) { return "input must be 4-dimensional" + format_dims(shape); }
+std::string not_4d_message(const std::vector<int64_t>& shape) {
+  return "input must be 4-dimensional" + format_dims(shape);
+}
 
 std::string format_dims(const std::vector<int64_t>& dims) {
   std::ostringstream out;

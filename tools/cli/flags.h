@@ -17,8 +17,8 @@ namespace pj::cli {
 
 // What a command accepts.
 struct FlagSet {
-  std::vector<std::string> values;    // flags that take a value
-  std::vector<std::string> switches;  // flags that take none
+  std::vector<std::string> values;                           // flags that take a value
+  std::vector<std::string> switches;                         // flags that take none
   std::vector<std::pair<std::string, std::string>> aliases;  // {another name, the flag}
 
   FlagSet& operator+=(const FlagSet& more);
@@ -67,7 +67,8 @@ std::optional<Failure> parse_positive_count(const std::string& flag, const std::
 std::optional<Failure> parse_seconds(const std::string& flag, const std::string& text, double max, double* out);
 
 // --ksizes (required), --strides and --rates ("1,3,3,1"; all ones when absent) and --padding
-// (required unless --pads is given, which it excludes; with --pads the padding is EXPLICIT). Unparseable lists are reported before TensorFlow's length rule.
+// (required unless --pads is given, which it excludes; with --pads the padding is EXPLICIT). Unparseable lists are
+// reported before TensorFlow's length rule.
 std::optional<Failure> parse_op_attributes(const Flags& flags, pj_spec* spec);
 
 // The whole signature of info, bench and the manifest: --shape, --dtype (float32 by default)

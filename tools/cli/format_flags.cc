@@ -55,7 +55,8 @@ FlagSet format_flags(bool with_strides) {
 
 std::optional<Failure> parse_format(const Flags& flags, pj_spec_ex* spec) {
   if (flags.has("pads")) {
-    if (auto f = parse_exact_list(flags, "pads", 4, "four integers T,B,L,R (top, bottom, left, right)", spec->pads)) return f;
+    if (auto f = parse_exact_list(flags, "pads", 4, "four integers T,B,L,R (top, bottom, left, right)", spec->pads))
+      return f;
   }
   int format = -1;
   if (flags.has("format")) {
@@ -72,8 +73,9 @@ std::optional<Failure> parse_format(const Flags& flags, pj_spec_ex* spec) {
     int given = 0;
     if (auto f = parse_word(flags, c.flag, c.words, &given)) return f;
     if (format >= 0 && given != values[i]) {
-      return usage_error("--" + std::string(c.flag) + " " + c.words[given] + " contradicts --format " + flags.get("format") +
-                         (format == 0 ? " (nhwc, hwc, rows)" : " (nchw, chw, columns)") + ": give one or the other");
+      return usage_error("--" + std::string(c.flag) + " " + c.words[given] + " contradicts --format " +
+                         flags.get("format") + (format == 0 ? " (nhwc, hwc, rows)" : " (nchw, chw, columns)") +
+                         ": give one or the other");
     }
     values[i] = given;
   }
@@ -89,8 +91,8 @@ std::optional<Failure> parse_format(const Flags& flags, pj_spec_ex* spec) {
     if (auto f = parse_exact_list(flags, "input-strides", 3, what, spec->input_strides)) return f;
   }
   if (flags.has("output-strides")) {
-    if (auto f = parse_exact_list(flags, "output-strides", 2, "two integers LEADING_DIMENSION,IMAGE (elements; 0 dense)",
-                                  spec->output_strides)) {
+    if (auto f = parse_exact_list(flags, "output-strides", 2,
+                                  "two integers LEADING_DIMENSION,IMAGE (elements; 0 dense)", spec->output_strides)) {
       return f;
     }
   }

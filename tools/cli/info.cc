@@ -37,7 +37,8 @@ std::optional<Failure> dump_code(const patchjit::Kernel& kernel, const std::stri
     return data_error(std::string("backend ") + pj_backend_name(kernel.backend()) +
                       " has no machine code to dump (use --backend xbyak)");
   }
-  if (std::string e = files::write_atomically(path, {std::string_view(static_cast<const char*>(code), size)}); !e.empty()) {
+  if (std::string e = files::write_atomically(path, {std::string_view(static_cast<const char*>(code), size)});
+      !e.empty()) {
     return data_error(e);
   }
   std::printf("wrote %zu bytes of machine code to %s (objdump -D -b binary -mi386:x86-64 %s)\n", size, path.c_str(),
@@ -48,11 +49,12 @@ std::optional<Failure> dump_code(const patchjit::Kernel& kernel, const std::stri
 void print_stats() {
   pj_cache_stats s;
   pj_cache_get_stats(&s);
-  std::printf("kernel cache: %llu entries of %llu, %llu bytes of code of %llu; %llu hits, %llu misses, "
-              "%llu evictions, %llu failures; %.1f us compiling\n",
-              (unsigned long long)s.entries, (unsigned long long)s.max_entries, (unsigned long long)s.code_bytes,
-              (unsigned long long)s.max_code_bytes, (unsigned long long)s.hits, (unsigned long long)s.misses,
-              (unsigned long long)s.evictions, (unsigned long long)s.failures, s.compile_seconds * 1e6);
+  std::printf(
+      "kernel cache: %llu entries of %llu, %llu bytes of code of %llu; %llu hits, %llu misses, "
+      "%llu evictions, %llu failures; %.1f us compiling\n",
+      (unsigned long long)s.entries, (unsigned long long)s.max_entries, (unsigned long long)s.code_bytes,
+      (unsigned long long)s.max_code_bytes, (unsigned long long)s.hits, (unsigned long long)s.misses,
+      (unsigned long long)s.evictions, (unsigned long long)s.failures, s.compile_seconds * 1e6);
 }
 
 std::optional<Failure> info(const Flags& flags) {

@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     std::printf("patchjit %d.%d.%d\n", PJ_VERSION_MAJOR, PJ_VERSION_MINOR, PJ_VERSION_PATCH);
     return kExitOk;
   }
-  const std::vector<Command> commands = {extract_command(), fold_command(), info_command(), bench_command(), aot_command()};
+  const std::vector<Command> commands = {extract_command(), fold_command(), info_command(), bench_command(),
+                                         aot_command()};
   std::vector<std::string> names;
   for (const Command& command : commands) {
     if (command.name == name) return run_command(command, argc, argv);

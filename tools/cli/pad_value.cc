@@ -16,7 +16,8 @@ namespace {
 bool whole(const std::string& text, const char* end) { return !text.empty() && end == text.c_str() + text.size(); }
 
 Failure bad(const std::string& text, pj_dtype dtype, const std::string& rule) {
-  return usage_error(std::string("--pad-value for ") + pj_dtype_name(dtype) + " must be " + rule + ", got '" + text + "'");
+  return usage_error(std::string("--pad-value for ") + pj_dtype_name(dtype) + " must be " + rule + ", got '" + text +
+                     "'");
 }
 
 template <typename T>
@@ -39,7 +40,8 @@ std::optional<Failure> parse_signed(const std::string& text, pj_dtype dtype, int
 // Unsigned integer text within [0, hi]; strtoull would wrap "-1" silently, so a sign is refused.
 std::optional<Failure> parse_unsigned(const std::string& text, pj_dtype dtype, uint64_t hi, uint64_t* out) {
   const std::string rule = "an integer from 0 to " + std::to_string(hi);
-  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '+')) return bad(text, dtype, rule);
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '+'))
+    return bad(text, dtype, rule);
   errno = 0;
   char* end = nullptr;
   const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
@@ -87,12 +89,12 @@ std::optional<uint16_t> round_to_small_float(double value, int exponent_bits, in
   if (a == 0) return sign;
   const int bias = (1 << (exponent_bits - 1)) - 1;
   int e2 = 0;
-  std::frexp(a, &e2);        // a = f * 2^e2, f in [0.5, 1)
+  std::frexp(a, &e2);                  // a = f * 2^e2, f in [0.5, 1)
   int e = std::max(e2 - 1, 1 - bias);  // the exponent of its binade; subnormals share the lowest
   // Mantissa units of that binade: an exact scaling by a power of two, then ties to even.
   double units = std::nearbyint(std::ldexp(a, mantissa_bits - e));
   if (units >= std::ldexp(1.0, mantissa_bits + 1)) units /= 2, ++e;  // rounded up into the next binade
-  if (e > bias) return std::nullopt;                                  // beyond the largest finite value
+  if (e > bias) return std::nullopt;                                 // beyond the largest finite value
   const uint32_t n = static_cast<uint32_t>(units);
   if (n < (1u << mantissa_bits)) return uint16_t(sign | n);  // subnormal (or rounded to zero)
   return uint16_t(sign | uint32_t(e + bias) << mantissa_bits | (n - (1u << mantissa_bits)));
@@ -102,14 +104,22 @@ std::optional<Failure> parse_pad_value(const std::string& text, pj_dtype dtype, 
   std::memset(bytes, 0, 16);
   double d = 0;
   switch (dtype) {
-    case PJ_INT8: return parse_integer<int8_t>(text, dtype, bytes);
-    case PJ_INT16: return parse_integer<int16_t>(text, dtype, bytes);
-    case PJ_INT32: return parse_integer<int32_t>(text, dtype, bytes);
-    case PJ_INT64: return parse_integer<int64_t>(text, dtype, bytes);
-    case PJ_UINT8: return parse_integer<uint8_t>(text, dtype, bytes);
-    case PJ_UINT16: return parse_integer<uint16_t>(text, dtype, bytes);
-    case PJ_UINT32: return parse_integer<uint32_t>(text, dtype, bytes);
-    case PJ_UINT64: return parse_integer<uint64_t>(text, dtype, bytes);
+    case PJ_INT8:
+      return parse_integer<int8_t>(text, dtype, bytes);
+    case PJ_INT16:
+      return parse_integer<int16_t>(text, dtype, bytes);
+    case PJ_INT32:
+      return parse_integer<int32_t>(text, dtype, bytes);
+    case PJ_INT64:
+      return parse_integer<int64_t>(text, dtype, bytes);
+    case PJ_UINT8:
+      return parse_integer<uint8_t>(text, dtype, bytes);
+    case PJ_UINT16:
+      return parse_integer<uint16_t>(text, dtype, bytes);
+    case PJ_UINT32:
+      return parse_integer<uint32_t>(text, dtype, bytes);
+    case PJ_UINT64:
+      return parse_integer<uint64_t>(text, dtype, bytes);
     case PJ_BOOL:
       if (text != "0" && text != "1") return bad(text, dtype, "0 or 1");
       bytes[0] = text == "1";
@@ -134,7 +144,9 @@ std::optional<Failure> parse_pad_value(const std::string& text, pj_dtype dtype, 
       if (auto f = parse_real(text, dtype, &d)) return f;
       const bool half = dtype == PJ_HALF;
       const std::optional<uint16_t> bits = round_to_small_float(d, half ? 5 : 8, half ? 10 : 7);
-      if (!bits) return bad(text, dtype, half ? "within half's range (at most 65504)" : "within bfloat16's range (at most 3.3895e38)");
+      if (!bits)
+        return bad(text, dtype,
+                   half ? "within half's range (at most 65504)" : "within bfloat16's range (at most 3.3895e38)");
       put(*bits, bytes);
       return std::nullopt;
     }

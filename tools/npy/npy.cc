@@ -74,9 +74,7 @@ std::string shape_string(const std::vector<int64_t>& shape, size_t max_dims = SI
   return out + ")";
 }
 
-std::string shape_for_message(const std::vector<int64_t>& shape) {
-  return shape_string(shape, kMaxDimsInMessage);
-}
+std::string shape_for_message(const std::vector<int64_t>& shape) { return shape_string(shape, kMaxDimsInMessage); }
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -109,9 +107,9 @@ struct KnownDescr {
 
 // The canonical spellings numpy writes on a little-endian machine.
 constexpr KnownDescr kKnownDescrs[] = {
-    {"<f2", 2}, {"<f4", 4},  {"<f8", 8}, {"<c8", 8}, {"<c16", 16}, {"|i1", 1}, {"<i2", 2},
-    {"<i4", 4}, {"<i8", 8},  {"|u1", 1}, {"<u2", 2}, {"<u4", 4},   {"<u8", 8}, {"|b1", 1},
-    {"|V2", 2},  // how some tools store bfloat16
+    {"<f2", 2}, {"<f4", 4}, {"<f8", 8}, {"<c8", 8}, {"<c16", 16}, {"|i1", 1}, {"<i2", 2}, {"<i4", 4},
+    {"<i8", 8}, {"|u1", 1}, {"<u2", 2}, {"<u4", 4}, {"<u8", 8},   {"|b1", 1}, {"|V2", 2},  // how some tools store
+                                                                                           // bfloat16
 };
 
 bool is_big_endian_marker(char order) { return order == '>' || order == '!'; }
@@ -122,8 +120,8 @@ std::string check_descr(std::string_view descr, int64_t* item_size) {
   if (!descr.empty() && is_big_endian_marker(descr[0])) {
     const std::string little = "<" + std::string(descr.substr(1));
     if (descr_item_size(little) > 0) {
-      return "big-endian data (" + quoted(descr) + ") is not supported; save it as " +
-             "little-endian (" + quoted(little) + ")";
+      return "big-endian data (" + quoted(descr) + ") is not supported; save it as " + "little-endian (" +
+             quoted(little) + ")";
     }
   }
   return "unsupported descr " + quoted(descr);
@@ -138,8 +136,8 @@ std::optional<int64_t> data_size(const std::vector<int64_t>& shape, int64_t item
   return bytes;
 }
 
-std::string check_data_size(const std::vector<int64_t>& shape, std::string_view descr,
-                            int64_t item_size, int64_t* bytes) {
+std::string check_data_size(const std::vector<int64_t>& shape, std::string_view descr, int64_t item_size,
+                            int64_t* bytes) {
   const std::optional<int64_t> size = data_size(shape, item_size);
   if (!size) {
     return "shape " + shape_for_message(shape) + " of " + quoted(descr) +
@@ -181,16 +179,15 @@ std::string parse_prefix(const uint8_t* bytes, size_t size, Prefix* prefix) {
   const int major = bytes[kMagicSize];
   const int minor = bytes[kMagicSize + 1];
   if (major < 1 || major > 3 || minor != 0) {
-    return "unsupported .npy format version " + std::to_string(major) + "." +
-           std::to_string(minor) + " (expected 1.0, 2.0 or 3.0)";
+    return "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
+           " (expected 1.0, 2.0 or 3.0)";
   }
   prefix->major_version = major;
   prefix->length_field_size = major == 1 ? 2 : 4;
   if (size < prefix->size()) {
     return "truncated header: the file ends inside the header length field";
   }
-  prefix->header_length =
-      read_little_endian(bytes + kMagicSize + kVersionSize, prefix->length_field_size);
+  prefix->header_length = read_little_endian(bytes + kMagicSize + kVersionSize, prefix->length_field_size);
   return "";
 }
 
@@ -203,9 +200,7 @@ struct DictFields {
   std::optional<std::vector<int64_t>> shape;
 };
 
-bool is_whitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -256,8 +251,9 @@ class DictParser {
     if (key == "descr") {
       if (fields->descr) return duplicate_key(key);
       if (!at_quote()) {
-        return expected("a quoted string as the value of 'descr' (structured dtypes are not "
-                        "supported)");
+        return expected(
+            "a quoted string as the value of 'descr' (structured dtypes are not "
+            "supported)");
       }
       return parse_string(&fields->descr.emplace());
     }
@@ -269,8 +265,7 @@ class DictParser {
       if (fields->shape) return duplicate_key(key);
       return parse_shape(&fields->shape.emplace());
     }
-    return bad("unexpected key " + quoted(key) +
-               " (expected only 'descr', 'fortran_order' and 'shape')");
+    return bad("unexpected key " + quoted(key) + " (expected only 'descr', 'fortran_order' and 'shape')");
   }
 
   // A single- or double-quoted string without escapes (numpy never writes any).
@@ -324,8 +319,7 @@ class DictParser {
     }
     // In Python "(5)" is the integer 5, not a tuple.
     if (shape->size() == 1 && !saw_comma) {
-      return bad("'shape' (" + std::to_string(shape->front()) +
-                 ") is not a tuple: a 1-D shape is written (" +
+      return bad("'shape' (" + std::to_string(shape->front()) + ") is not a tuple: a 1-D shape is written (" +
                  std::to_string(shape->front()) + ",)");
     }
     return "";
@@ -342,8 +336,8 @@ class DictParser {
     int64_t value = 0;
     bool overflow = false;
     for (char c : number) {
-      overflow = overflow || __builtin_mul_overflow(value, 10, &value) ||
-                 __builtin_add_overflow(value, c - '0', &value);
+      overflow =
+          overflow || __builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, c - '0', &value);
     }
     if (overflow) {
       return bad("dimension " + printable(number) + " in 'shape' does not fit in int64");
@@ -394,15 +388,9 @@ class DictParser {
   }
 
   static std::string bad(const std::string& what) { return "bad header: " + what; }
-  std::string expected(const std::string& what) const {
-    return bad("expected " + what + ", found " + found());
-  }
-  static std::string duplicate_key(const std::string& key) {
-    return bad("duplicate key " + quoted(key));
-  }
-  static std::string unterminated_dict() {
-    return bad("unterminated dict (the header ends before the closing '}')");
-  }
+  std::string expected(const std::string& what) const { return bad("expected " + what + ", found " + found()); }
+  static std::string duplicate_key(const std::string& key) { return bad("duplicate key " + quoted(key)); }
+  static std::string unterminated_dict() { return bad("unterminated dict (the header ends before the closing '}')"); }
 
   std::string_view text_;
   size_t pos_ = 0;
@@ -427,8 +415,7 @@ std::string check_fields(const DictFields& fields, Header* header) {
 std::string check_data_length(const Header& header, uint64_t available) {
   const auto expected = static_cast<uint64_t>(header.data_bytes);
   if (available < expected) {
-    return "truncated data: expected " + std::to_string(expected) + " bytes, found " +
-           std::to_string(available);
+    return "truncated data: expected " + std::to_string(expected) + " bytes, found " + std::to_string(available);
   }
   if (available > expected) {
     return std::to_string(available - expected) + " unexpected bytes after the data (expected " +
@@ -443,12 +430,10 @@ std::string parse_header_unchecked(const uint8_t* bytes, size_t size, Header* he
   if (!error.empty()) return error;
   const size_t available = size - prefix.size();
   if (prefix.header_length > available) {
-    return "truncated header: the header length field says " +
-           std::to_string(prefix.header_length) + " bytes but only " + std::to_string(available) +
-           " follow";
+    return "truncated header: the header length field says " + std::to_string(prefix.header_length) +
+           " bytes but only " + std::to_string(available) + " follow";
   }
-  const std::string_view text(reinterpret_cast<const char*>(bytes + prefix.size()),
-                              prefix.header_length);
+  const std::string_view text(reinterpret_cast<const char*>(bytes + prefix.size()), prefix.header_length);
   if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
     return "bad header: NUL byte at offset " + std::to_string(nul) + " of the header text";
   }
@@ -591,24 +576,22 @@ std::string read_file_unchecked(const std::string& path, Array* array) {
   return "";
 }
 
-std::string check_write_arguments(std::string_view descr, const std::vector<int64_t>& shape,
-                                  const void* data, size_t bytes) {
+std::string check_write_arguments(std::string_view descr, const std::vector<int64_t>& shape, const void* data,
+                                  size_t bytes) {
   int64_t item_size = 0;
   std::string error = check_descr(descr, &item_size);
   if (!error.empty()) return error;
   for (int64_t dim : shape) {
     if (dim < 0) {
-      return "negative dimension " + std::to_string(dim) + " in shape " +
-             shape_for_message(shape);
+      return "negative dimension " + std::to_string(dim) + " in shape " + shape_for_message(shape);
     }
   }
   int64_t expected = 0;
   error = check_data_size(shape, descr, item_size, &expected);
   if (!error.empty()) return error;
   if (bytes != static_cast<uint64_t>(expected)) {
-    return "the data is " + std::to_string(bytes) + " bytes but shape " +
-           shape_for_message(shape) + " of " + quoted(descr) + " needs " +
-           std::to_string(expected);
+    return "the data is " + std::to_string(bytes) + " bytes but shape " + shape_for_message(shape) + " of " +
+           quoted(descr) + " needs " + std::to_string(expected);
   }
   if (data == nullptr && bytes > 0) return "no data given for " + std::to_string(bytes) + " bytes";
   return "";
@@ -620,7 +603,8 @@ int append_from_stream(int fd, uint64_t count, std::vector<uint8_t>* out) {
   uint8_t chunk[1 << 16];
   while (count > 0) {
     size_t got = 0;
-    if (const int e = read_some(fd, chunk, static_cast<size_t>(std::min<uint64_t>(count, sizeof chunk)), &got)) return e;
+    if (const int e = read_some(fd, chunk, static_cast<size_t>(std::min<uint64_t>(count, sizeof chunk)), &got))
+      return e;
     out->insert(out->end(), chunk, chunk + got);
     count -= got;
     if (got < std::min<uint64_t>(count + got, sizeof chunk)) break;  // the end of the stream
@@ -714,9 +698,8 @@ std::string read_file(const std::string& path, Array* array) {
 
 std::string format_header(std::string_view descr, const std::vector<int64_t>& shape) {
   try {
-    const std::string dict = "{'descr': '" + std::string(descr) +
-                             "', 'fortran_order': False, 'shape': " + shape_string(shape) +
-                             ", }";
+    const std::string dict =
+        "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
     int major_version = 1;
     size_t length_field_size = 2;
     size_t length = padded_header_length(dict.size(), kMagicSize + kVersionSize + 2);
@@ -744,8 +727,8 @@ std::string format_header(std::string_view descr, const std::vector<int64_t>& sh
 namespace {
 
 // The header of a file of these arguments, once they are checked: "" or what is wrong.
-std::string file_image_header(std::string_view descr, const std::vector<int64_t>& shape, const void* data,
-                              size_t bytes, std::string* header) {
+std::string file_image_header(std::string_view descr, const std::vector<int64_t>& shape, const void* data, size_t bytes,
+                              std::string* header) {
   if (std::string error = check_write_arguments(descr, shape, data, bytes); !error.empty()) return error;
   *header = format_header(descr, shape);
   return header->empty() ? "out of memory" : "";
@@ -753,11 +736,12 @@ std::string file_image_header(std::string_view descr, const std::vector<int64_t>
 
 }  // namespace
 
-std::string write_file(const std::string& path, std::string_view descr,
-                       const std::vector<int64_t>& shape, const void* data, size_t bytes) {
+std::string write_file(const std::string& path, std::string_view descr, const std::vector<int64_t>& shape,
+                       const void* data, size_t bytes) {
   return without_exceptions(&path, [&] {
     std::string header;
-    if (std::string error = file_image_header(descr, shape, data, bytes, &header); !error.empty()) return path + ": " + error;
+    if (std::string error = file_image_header(descr, shape, data, bytes, &header); !error.empty())
+      return path + ": " + error;
     return files::write_atomically(path, {header, {static_cast<const char*>(data), bytes}});
   });
 }
@@ -769,11 +753,12 @@ std::string read_stream(int fd, const std::string& name, Array* array) {
   });
 }
 
-std::string write_stream(int fd, const std::string& name, std::string_view descr,
-                         const std::vector<int64_t>& shape, const void* data, size_t bytes) {
+std::string write_stream(int fd, const std::string& name, std::string_view descr, const std::vector<int64_t>& shape,
+                         const void* data, size_t bytes) {
   return without_exceptions(&name, [&] {
     std::string header;
-    if (std::string error = file_image_header(descr, shape, data, bytes, &header); !error.empty()) return name + ": " + error;
+    if (std::string error = file_image_header(descr, shape, data, bytes, &header); !error.empty())
+      return name + ": " + error;
     for (std::string_view piece : {std::string_view(header), std::string_view(static_cast<const char*>(data), bytes)}) {
       if (const int e = files::write_fully(fd, piece)) return name + ": cannot write: " + errno_text(e);
     }

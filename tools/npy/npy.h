@@ -48,16 +48,16 @@ std::string format_header(std::string_view descr, const std::vector<int64_t>& sh
 // Writes header + data to `path` atomically (tools/files/atomic_file.h): on any failure `path`
 // is neither created nor changed and no temporary file is left. Returns "" on success or a
 // message that starts with the path.
-std::string write_file(const std::string& path, std::string_view descr,
-                       const std::vector<int64_t>& shape, const void* data, size_t bytes);
+std::string write_file(const std::string& path, std::string_view descr, const std::vector<int64_t>& shape,
+                       const void* data, size_t bytes);
 
 // The same for a stream (standard input and output: `--input -`): the reader takes exactly one
 // array, and the data buffer grows with the bytes that arrive, never by what the header claims.
 // Writing to a stream cannot be undone: a failure may leave part of the file written. Messages
 // start with `name`.
 std::string read_stream(int fd, const std::string& name, Array* array);
-std::string write_stream(int fd, const std::string& name, std::string_view descr,
-                         const std::vector<int64_t>& shape, const void* data, size_t bytes);
+std::string write_stream(int fd, const std::string& name, std::string_view descr, const std::vector<int64_t>& shape,
+                         const void* data, size_t bytes);
 
 // Element size implied by a descr, or 0 if the descr is not one patchjit accepts.
 int64_t descr_item_size(std::string_view descr);

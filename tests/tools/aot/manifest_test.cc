@@ -16,12 +16,12 @@ constexpr const char* kAttrs = "--ksizes 1,3,3,1 --strides 1,1,1,1 --rates 1,1,1
 std::string line(const std::string& shape_and_more) { return shape_and_more + " " + kAttrs; }
 
 TEST(AotManifest, ReadsSignaturesCommentsAndBlankLines) {
-  const std::string text = "# kernels for a model\n"
-                           "\n" +
-                           line("--shape 1,56,56,64 --dtype float32") + "   # a 3x3 layer\n" +
-                           "   \t  \n" +
-                           "--shape=2,10,10,3 --ksizes=1,2,2,1 --strides 1,2,2,1 --rates 1,1,1,1 --padding=VALID\n" +
-                           line("--shape 1,7,7,8 --dtype uint8");  // no final newline
+  const std::string text =
+      "# kernels for a model\n"
+      "\n" +
+      line("--shape 1,56,56,64 --dtype float32") + "   # a 3x3 layer\n" + "   \t  \n" +
+      "--shape=2,10,10,3 --ksizes=1,2,2,1 --strides 1,2,2,1 --rates 1,1,1,1 --padding=VALID\n" +
+      line("--shape 1,7,7,8 --dtype uint8");  // no final newline
   Expected<std::vector<ManifestLine>> lines = parse_manifest(text, "m.txt");
   ASSERT_TRUE(lines.ok()) << lines.status().message();
   ASSERT_EQ(lines->size(), 3u);
@@ -80,7 +80,8 @@ TEST(AotManifest, EveryBadLineIsNamedWithItsRule) {
 }
 
 TEST(AotManifest, SizesIsKsizesAndStridesAndRatesDefaultToOnes) {
-  Expected<std::vector<ManifestLine>> lines = parse_manifest("--shape 1,8,8,3 --sizes 1,3,3,1 --padding VALID\n", "m.txt");
+  Expected<std::vector<ManifestLine>> lines =
+      parse_manifest("--shape 1,8,8,3 --sizes 1,3,3,1 --padding VALID\n", "m.txt");
   ASSERT_TRUE(lines.ok()) << lines.status().message();
   const Geometry& g = (*lines)[0].geometry;
   EXPECT_EQ(g.rows.ksize, 3);
@@ -91,12 +92,11 @@ TEST(AotManifest, SizesIsKsizesAndStridesAndRatesDefaultToOnes) {
 }
 
 TEST(AotManifest, ReportsEveryBadLineNotOnlyTheFirst) {
-  const std::string text = line("--shape 1,8,8,3 --bogus 1") + "\n" + line("--shape 1,8,8,3") + "\n" +
-                           "--shape 1,8,8,3\n";
+  const std::string text =
+      line("--shape 1,8,8,3 --bogus 1") + "\n" + line("--shape 1,8,8,3") + "\n" + "--shape 1,8,8,3\n";
   Expected<std::vector<ManifestLine>> lines = parse_manifest(text, "dir/k.manifest");
   ASSERT_FALSE(lines.ok());
-  EXPECT_EQ(lines.status().message(),
-            "dir/k.manifest:1: unknown flag --bogus\ndir/k.manifest:3: missing --ksizes");
+  EXPECT_EQ(lines.status().message(), "dir/k.manifest:1: unknown flag --bogus\ndir/k.manifest:3: missing --ksizes");
 }
 
 TEST(AotManifest, AMissingFileIsNamed) {
@@ -131,8 +131,8 @@ TEST(AotManifest, BatchAndSameSizeDtypesShareAKernelAndEmptyOutputsNeedNone) {
 // another kernel, and image strides count for lines of two or more images.
 TEST(AotManifest, EngineFormatsAreKernelsOfTheirOwn) {
   const std::string text =
-      "--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"                  // kernel 0
-      "--shape 4,3,8,8 --dtype int32 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"    // kernel 0 again
+      "--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"                 // kernel 0
+      "--shape 4,3,8,8 --dtype int32 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"   // kernel 0 again
       "--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1 --pad-value -1\n"  // kernel 1: a pad value
       "--shape 1,8,8,3 --dtype uint8 --ksizes 1,3,3,1 --padding SAME --pad-value 128\n"  // kernel 2
       "--shape 2,8,8,3 --ksizes 1,3,3,1 --padding VALID --input-strides 0,0,5 --output-strides 30,0\n";  // 3
@@ -151,14 +151,12 @@ TEST(AotManifest, EngineFormatsAreKernelsOfTheirOwn) {
   const BadLine kBad[] = {
       {"--shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --layout nhwc --padding SAME",
        "--layout nhwc contradicts --format torch (nchw, chw, columns): give one or the other"},
-      {"--shape 1,3,8,8 --ksizes 1,3,3,1 --pads 1,1,1,1 --padding SAME",
-       "--pads and --padding exclude each other"},
+      {"--shape 1,3,8,8 --ksizes 1,3,3,1 --pads 1,1,1,1 --padding SAME", "--pads and --padding exclude each other"},
       {"--shape 1,3,8,8 --dtype uint8 --ksizes 1,3,3,1 --padding SAME --pad-value 256",
        "--pad-value for uint8 must be an integer from 0 to 255, got '256'"},
       {"--shape 1,3,8,8 --ksizes 1,3,3,1 --padding SAME --patches cols",
        "--patches must be rows or columns, got 'cols'"},
-      {"--shape 2,8,8,3 --ksizes 1,3,3,1 --padding SAME --input-strides 0,0,2",
-       "image strides make elements overlap"},
+      {"--shape 2,8,8,3 --ksizes 1,3,3,1 --padding SAME --input-strides 0,0,2", "image strides make elements overlap"},
   };
   for (const BadLine& bad : kBad) {
     Expected<std::vector<ManifestLine>> bad_lines = parse_manifest("\n\n" + bad.text + "\n", "m.txt");

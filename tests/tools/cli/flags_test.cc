@@ -105,12 +105,12 @@ TEST(PadValue, SmallFloatsRoundToNearestEven) {
   EXPECT_EQ(round_to_small_float(-2.0, 5, 10), 0xc000);
   EXPECT_EQ(round_to_small_float(65504.0, 5, 10), 0x7bff);
   EXPECT_EQ(round_to_small_float(65519.99, 5, 10), 0x7bff);
-  EXPECT_EQ(round_to_small_float(65520.0, 5, 10), std::nullopt);  // the tie rounds to 2^16: beyond half
-  EXPECT_EQ(round_to_small_float(1.0 + std::ldexp(1.0, -11), 5, 10), 0x3c00);      // tie, to even
+  EXPECT_EQ(round_to_small_float(65520.0, 5, 10), std::nullopt);               // the tie rounds to 2^16: beyond half
+  EXPECT_EQ(round_to_small_float(1.0 + std::ldexp(1.0, -11), 5, 10), 0x3c00);  // tie, to even
   EXPECT_EQ(round_to_small_float(1.0 + 3 * std::ldexp(1.0, -11), 5, 10), 0x3c02);  // tie, to even
-  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -24), 5, 10), 0x0001);  // the smallest subnormal
-  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -25), 5, 10), 0x0000);  // its half: a tie, to zero
-  EXPECT_EQ(round_to_small_float(std::ldexp(1023.5, -24), 5, 10), 0x0400);  // rounds up to the smallest normal
+  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -24), 5, 10), 0x0001);            // the smallest subnormal
+  EXPECT_EQ(round_to_small_float(std::ldexp(1.0, -25), 5, 10), 0x0000);            // its half: a tie, to zero
+  EXPECT_EQ(round_to_small_float(std::ldexp(1023.5, -24), 5, 10), 0x0400);         // rounds up to the smallest normal
   EXPECT_EQ(round_to_small_float(-0.0, 5, 10), 0x8000);
   EXPECT_EQ(round_to_small_float(-INFINITY, 5, 10), 0xfc00);
   EXPECT_EQ(round_to_small_float(NAN, 5, 10), 0x7e00);

@@ -31,10 +31,9 @@ static_assert(std::endian::native == std::endian::little, "the reference bytes a
 
 // Every descr patchjit accepts, in the spellings it accepts.
 const std::vector<std::pair<std::string, int64_t>> kAcceptedDescrs = {
-    {"<f4", 4}, {"<f8", 8}, {"<i4", 4}, {"<i8", 8}, {"|u1", 1},  {"<i2", 2}, {"|i1", 1},
-    {"<u2", 2}, {"<f2", 2}, {"<c8", 8}, {"<c16", 16}, {"|b1", 1}, {"<u4", 4}, {"<u8", 8},
-    {"=f4", 4}, {"=i8", 8}, {"=c16", 16}, {"<u1", 1}, {"<i1", 1}, {"<b1", 1}, {"=u1", 1},
-    {"=i1", 1}, {"=b1", 1}, {"|V2", 2},
+    {"<f4", 4},   {"<f8", 8}, {"<i4", 4},   {"<i8", 8}, {"|u1", 1}, {"<i2", 2}, {"|i1", 1}, {"<u2", 2},
+    {"<f2", 2},   {"<c8", 8}, {"<c16", 16}, {"|b1", 1}, {"<u4", 4}, {"<u8", 8}, {"=f4", 4}, {"=i8", 8},
+    {"=c16", 16}, {"<u1", 1}, {"<i1", 1},   {"<b1", 1}, {"=u1", 1}, {"=i1", 1}, {"=b1", 1}, {"|V2", 2},
 };
 
 const std::vector<std::vector<int64_t>> kShapes = {{}, {0}, {5}, {2, 3, 4, 5}, {1, 0, 3, 2}};
@@ -58,10 +57,8 @@ std::string little_endian(uint64_t value, size_t bytes) {
 }
 
 // The dict numpy writes, with the value texts given verbatim.
-std::string dict_text(const std::string& descr, const std::string& fortran_order,
-                      const std::string& shape) {
-  return "{'descr': " + descr + ", 'fortran_order': " + fortran_order + ", 'shape': " + shape +
-         ", }";
+std::string dict_text(const std::string& descr, const std::string& fortran_order, const std::string& shape) {
+  return "{'descr': " + descr + ", 'fortran_order': " + fortran_order + ", 'shape': " + shape + ", }";
 }
 
 // A file image with the given header text, padded the way numpy pads, and `data_bytes`
@@ -103,21 +100,18 @@ std::string read_bytes(const std::string& path) {
 
 // np.save(f, np.arange(24, dtype='<f4').reshape(2, 3, 4, 1)) by numpy 1.24.2.
 const uint8_t kNumpyArange[] = {
-    0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00, 0x76, 0x00, 0x7b, 0x27, 0x64, 0x65, 0x73,
-    0x63, 0x72, 0x27, 0x3a, 0x20, 0x27, 0x3c, 0x66, 0x34, 0x27, 0x2c, 0x20, 0x27, 0x66, 0x6f,
-    0x72, 0x74, 0x72, 0x61, 0x6e, 0x5f, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x27, 0x3a, 0x20, 0x46,
-    0x61, 0x6c, 0x73, 0x65, 0x2c, 0x20, 0x27, 0x73, 0x68, 0x61, 0x70, 0x65, 0x27, 0x3a, 0x20,
-    0x28, 0x32, 0x2c, 0x20, 0x33, 0x2c, 0x20, 0x34, 0x2c, 0x20, 0x31, 0x29, 0x2c, 0x20, 0x7d,
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,
-    0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x80, 0x40, 0x00, 0x00,
-    0xa0, 0x40, 0x00, 0x00, 0xc0, 0x40, 0x00, 0x00, 0xe0, 0x40, 0x00, 0x00, 0x00, 0x41, 0x00,
-    0x00, 0x10, 0x41, 0x00, 0x00, 0x20, 0x41, 0x00, 0x00, 0x30, 0x41, 0x00, 0x00, 0x40, 0x41,
-    0x00, 0x00, 0x50, 0x41, 0x00, 0x00, 0x60, 0x41, 0x00, 0x00, 0x70, 0x41, 0x00, 0x00, 0x80,
-    0x41, 0x00, 0x00, 0x88, 0x41, 0x00, 0x00, 0x90, 0x41, 0x00, 0x00, 0x98, 0x41, 0x00, 0x00,
-    0xa0, 0x41, 0x00, 0x00, 0xa8, 0x41, 0x00, 0x00, 0xb0, 0x41, 0x00, 0x00, 0xb8, 0x41,
+    0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 0x01, 0x00, 0x76, 0x00, 0x7b, 0x27, 0x64, 0x65, 0x73, 0x63, 0x72, 0x27, 0x3a,
+    0x20, 0x27, 0x3c, 0x66, 0x34, 0x27, 0x2c, 0x20, 0x27, 0x66, 0x6f, 0x72, 0x74, 0x72, 0x61, 0x6e, 0x5f, 0x6f, 0x72,
+    0x64, 0x65, 0x72, 0x27, 0x3a, 0x20, 0x46, 0x61, 0x6c, 0x73, 0x65, 0x2c, 0x20, 0x27, 0x73, 0x68, 0x61, 0x70, 0x65,
+    0x27, 0x3a, 0x20, 0x28, 0x32, 0x2c, 0x20, 0x33, 0x2c, 0x20, 0x34, 0x2c, 0x20, 0x31, 0x29, 0x2c, 0x20, 0x7d, 0x20,
+    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0xa0, 0x40,
+    0x00, 0x00, 0xc0, 0x40, 0x00, 0x00, 0xe0, 0x40, 0x00, 0x00, 0x00, 0x41, 0x00, 0x00, 0x10, 0x41, 0x00, 0x00, 0x20,
+    0x41, 0x00, 0x00, 0x30, 0x41, 0x00, 0x00, 0x40, 0x41, 0x00, 0x00, 0x50, 0x41, 0x00, 0x00, 0x60, 0x41, 0x00, 0x00,
+    0x70, 0x41, 0x00, 0x00, 0x80, 0x41, 0x00, 0x00, 0x88, 0x41, 0x00, 0x00, 0x90, 0x41, 0x00, 0x00, 0x98, 0x41, 0x00,
+    0x00, 0xa0, 0x41, 0x00, 0x00, 0xa8, 0x41, 0x00, 0x00, 0xb0, 0x41, 0x00, 0x00, 0xb8, 0x41,
 };
 
 std::string numpy_arange_image() {
@@ -134,8 +128,8 @@ TEST(DescrItemSize, AcceptsTheKnownDescrs) {
 }
 
 TEST(DescrItemSize, RejectsEverythingElse) {
-  for (const char* descr : {"", "<", "f4", "<f4 ", "<f16", ">f4", "!f4", ">u1", "|f4", "<V2",
-                            "=V2", "|V4", "<U10", "|O", "|S3", "<M8[ns]", "<b2"}) {
+  for (const char* descr : {"", "<", "f4", "<f4 ", "<f16", ">f4", "!f4", ">u1", "|f4", "<V2", "=V2", "|V4", "<U10",
+                            "|O", "|S3", "<M8[ns]", "<b2"}) {
     EXPECT_EQ(descr_item_size(descr), 0) << descr;
   }
   EXPECT_EQ(descr_item_size(std::string_view("<f4\0", 4)), 0);
@@ -207,9 +201,7 @@ TEST(RoundTrip, FormatHeaderThenParse) {
       EXPECT_EQ(array.data, data);
 
       Header header_only;
-      ASSERT_EQ(parse_header(reinterpret_cast<const uint8_t*>(header.data()), header.size(),
-                             &header_only),
-                "");
+      ASSERT_EQ(parse_header(reinterpret_cast<const uint8_t*>(header.data()), header.size(), &header_only), "");
       EXPECT_EQ(header_only.shape, shape);
     }
   }
@@ -242,7 +234,6 @@ TEST(RoundTrip, WriteFileThenReadFile) {
 
 // ---------------------------------------------------------------------------------------------
 // Files written by numpy
-
 
 TEST(NumpyFiles, ParsesNpSaveOutput) {
   Array array;
@@ -314,12 +305,10 @@ TEST(NumpyFiles, ParsesZeroDimensionalAndEmptyArrays) {
 
 TEST(Parse, AcceptsOtherValidSpellings) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"double quotes, no trailing comma",
-       R"({"descr": "<f4", "fortran_order": False, "shape": (2, 3)})"},
+      {"double quotes, no trailing comma", R"({"descr": "<f4", "fortran_order": False, "shape": (2, 3)})"},
       {"Python 2 long suffix", "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }"},
       {"other key order", "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}"},
-      {"odd whitespace",
-       "\t{ 'descr' :'<f4' ,\n'fortran_order'\r\n: False ,'shape' : ( 2 ,3 , ) ,\v}\f"},
+      {"odd whitespace", "\t{ 'descr' :'<f4' ,\n'fortran_order'\r\n: False ,'shape' : ( 2 ,3 , ) ,\v}\f"},
       {"trailing comma in shape", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3,)}"},
   };
   for (const auto& [name, text] : cases) {
@@ -345,8 +334,7 @@ TEST(Parse, AcceptsLargeExactDimensions) {
   // The largest dimension that fits in int64, with 1-byte items: the size check must not
   // allocate, and the file is simply too short.
   Array array;
-  const std::string error = parse_image(
-      npy_image(dict_text("'|u1'", "False", "(9223372036854775807,)"), 3), &array);
+  const std::string error = parse_image(npy_image(dict_text("'|u1'", "False", "(9223372036854775807,)"), 3), &array);
   EXPECT_EQ(error, "truncated data: expected 9223372036854775807 bytes, found 3");
 }
 
@@ -368,13 +356,9 @@ struct Malformed {
   std::string expected;
 };
 
-std::string v1(const std::string& text, size_t data_bytes = 24) {
-  return npy_image(text, data_bytes);
-}
+std::string v1(const std::string& text, size_t data_bytes = 24) { return npy_image(text, data_bytes); }
 
-std::string f4_23(const std::string& fortran_order = "False") {
-  return dict_text("'<f4'", fortran_order, "(2, 3)");
-}
+std::string f4_23(const std::string& fortran_order = "False") { return dict_text("'<f4'", fortran_order, "(2, 3)"); }
 
 std::vector<Malformed> malformed_cases() {
   const std::string magic("\x93NUMPY", 6);
@@ -402,16 +386,12 @@ std::vector<Malformed> malformed_cases() {
       {"empty_header", v1(""), "expected '{' to open the header dict, found the end"},
       {"empty_dict", v1("{}"), "missing key 'descr'"},
       {"missing_key", v1("{'descr': '<f4', 'fortran_order': False}"), "missing key 'shape'"},
-      {"duplicate_key",
-       v1("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}"),
+      {"duplicate_key", v1("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}"),
        "duplicate key 'descr'"},
-      {"extra_key", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'foo': 1}"),
-       "unexpected key 'foo'"},
-      {"non_ascii_key",
-       v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), '\xff\n': 1}"),
+      {"extra_key", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'foo': 1}"), "unexpected key 'foo'"},
+      {"non_ascii_key", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), '\xff\n': 1}"),
        "unterminated string"},
-      {"non_ascii_key_in_double_quotes",
-       v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), \"\xff\": 1}"),
+      {"non_ascii_key_in_double_quotes", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), \"\xff\": 1}"),
        "unexpected key '\\xff'"},
       {"unquoted_key", v1("{descr: '<f4'}"), "expected a quoted key or '}', found 'descr'"},
       {"unknown_descr", v1(dict_text("'<U10'", "False", "(2, 3)")), "unsupported descr '<U10'"},
@@ -419,24 +399,17 @@ std::vector<Malformed> malformed_cases() {
       {"empty_descr", v1(dict_text("''", "False", "(2, 3)")), "unsupported descr ''"},
       {"structured_descr", v1(dict_text("[('a', '<f4')]", "False", "(2, 3)")),
        "a quoted string as the value of 'descr'"},
-      {"big_endian_descr", v1(dict_text("'>f4'", "False", "(2, 3)")),
-       "big-endian data ('>f4') is not supported"},
-      {"fortran_order_true", v1(f4_23("True")),
-       "Fortran-order arrays are not supported; save with C order"},
+      {"big_endian_descr", v1(dict_text("'>f4'", "False", "(2, 3)")), "big-endian data ('>f4') is not supported"},
+      {"fortran_order_true", v1(f4_23("True")), "Fortran-order arrays are not supported; save with C order"},
       {"fortran_order_not_bool", v1(f4_23("0")), "True or False as the value of 'fortran_order'"},
       {"fortran_order_lowercase", v1(f4_23("false")), "found 'false'"},
-      {"negative_dimension", v1(dict_text("'<f4'", "False", "(2, -3)")),
-       "negative dimension -3"},
-      {"dimension_overflowing_int64",
-       v1(dict_text("'<f4'", "False", "(99999999999999999999, 1)")),
+      {"negative_dimension", v1(dict_text("'<f4'", "False", "(2, -3)")), "negative dimension -3"},
+      {"dimension_overflowing_int64", v1(dict_text("'<f4'", "False", "(99999999999999999999, 1)")),
        "dimension 99999999999999999999 in 'shape' does not fit in int64"},
-      {"dimension_just_over_int64", v1(dict_text("'|u1'", "False", "(9223372036854775808,)")),
-       "does not fit in int64"},
-      {"shape_product_overflowing_int64",
-       v1(dict_text("'<f4'", "False", "(4611686018427387904, 4611686018427387904)")),
+      {"dimension_just_over_int64", v1(dict_text("'|u1'", "False", "(9223372036854775808,)")), "does not fit in int64"},
+      {"shape_product_overflowing_int64", v1(dict_text("'<f4'", "False", "(4611686018427387904, 4611686018427387904)")),
        "shape (4611686018427387904, 4611686018427387904) of '<f4' is too large"},
-      {"item_size_overflowing_int64", v1(dict_text("'<f8'", "False", "(2305843009213693952,)")),
-       "is too large"},
+      {"item_size_overflowing_int64", v1(dict_text("'<f8'", "False", "(2305843009213693952,)")), "is too large"},
       {"huge_shape_short_file", v1(dict_text("'<f8'", "False", "(1000000000000,)"), 10),
        "truncated data: expected 8000000000000 bytes, found 10"},
       {"truncated_data", v1(f4_23(), 20), "truncated data: expected 24 bytes, found 20"},
@@ -445,28 +418,23 @@ std::vector<Malformed> malformed_cases() {
       {"list_shape", v1(dict_text("'<f4'", "False", "[2, 3]")),
        "expected a tuple of integers like (2, 3) as the value of 'shape', found '['"},
       {"integer_shape", v1(dict_text("'<f4'", "False", "6")), "a tuple of integers"},
-      {"parenthesized_integer_shape", v1(dict_text("'<f4'", "False", "(6)"), 24),
-       "'shape' (6) is not a tuple"},
+      {"parenthesized_integer_shape", v1(dict_text("'<f4'", "False", "(6)"), 24), "'shape' (6) is not a tuple"},
       {"float_dimension", v1(dict_text("'<f4'", "False", "(2.0, 3)")),
        "expected ',' or ')' in the value of 'shape', found '.0'"},
       {"leading_zeros", v1(dict_text("'<f4'", "False", "(02, 3)")), "leading zeros"},
-      {"empty_dimension", v1(dict_text("'<f4'", "False", "(2, , 3)")),
-       "expected a non-negative integer in 'shape'"},
+      {"empty_dimension", v1(dict_text("'<f4'", "False", "(2, , 3)")), "expected a non-negative integer in 'shape'"},
       {"unterminated_shape", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3"),
        "found the end of the header"},
       {"unterminated_string", v1("{'descr': '<f4"), "unterminated string starting at offset 10"},
-      {"string_across_lines", v1("{'descr': '<f4\n', 'fortran_order': False, 'shape': ()}"),
-       "unterminated string"},
+      {"string_across_lines", v1("{'descr': '<f4\n', 'fortran_order': False, 'shape': ()}"), "unterminated string"},
       {"escape_in_string", v1("{'de\\x73cr': '<f4', 'fortran_order': False, 'shape': ()}"),
        "escape sequences in strings are not supported"},
-      {"unterminated_dict", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), "),
-       "unterminated dict"},
+      {"unterminated_dict", v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), "), "unterminated dict"},
       {"missing_colon", v1("{'descr' '<f4'}"), "expected ':' after the key 'descr'"},
       {"missing_comma", v1("{'descr': '<f4' 'fortran_order': False}"),
        "expected ',' or '}' after the value of 'descr'"},
       {"leading_comma", v1("{, 'descr': '<f4'}"), "expected a quoted key or '}'"},
-      {"garbage_after_dict", v1(f4_23() + " x"),
-       "unexpected 'x' at offset 60 after the closing '}'"},
+      {"garbage_after_dict", v1(f4_23() + " x"), "unexpected 'x' at offset 60 after the closing '}'"},
       {"second_dict", v1(f4_23() + f4_23()), "after the closing '}'"},
       {"nul_in_header", v1(with_nul), "NUL byte at offset 3"},
   };
@@ -503,9 +471,7 @@ TEST_P(MalformedTest, ReadFileReportsTheProblemAfterThePath) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Npy, MalformedTest, testing::ValuesIn(malformed_cases()),
-                         [](const testing::TestParamInfo<Malformed>& case_info) {
-                           return case_info.param.name;
-                         });
+                         [](const testing::TestParamInfo<Malformed>& case_info) { return case_info.param.name; });
 
 // ---------------------------------------------------------------------------------------------
 // read_file
