@@ -64,7 +64,7 @@ def main():
     markdown = "--markdown" in sys.argv
     context, table = load(path)
     best = "xbyak_avx512" if any("xbyak_avx512" in r for r in table.values()) else "xbyak_avx2"
-    cols = ["shape", "floor us", best + " us", "GB/s", "x floor", "x eigen", "x im2col", "x naive",
+    cols = ["shape", "floor us", best + " us", "GB/s", "x floor", "x eigen", "x im2col", "x halide", "x naive",
             "avx2/avx512", "t2 speedup", "llvm/xbyak", "compile us", "hit ns"]
     rows, ratios = [], defaultdict(list)
     for shape, r in table.items():
@@ -82,6 +82,7 @@ def main():
         x_floor = t / floor
         row = {"shape": shape, "floor us": floor * 1e6, best + " us": t * 1e6, "GB/s": bps / 1e9,
                "x floor": x_floor, "x eigen": ratio("eigen"), "x im2col": ratio("im2col"),
+               "x halide": ratio("halide"),
                "x naive": ratio("naive"),
                "avx2/avx512": (r["xbyak_avx2"][0] / t) if "xbyak_avx2" in r and best == "xbyak_avx512" else None,
                "t2 speedup": ratio("xbyak_avx512_t2", flip=True) and t / r["xbyak_avx512_t2"][0] if "xbyak_avx512_t2" in r else None,
@@ -92,6 +93,7 @@ def main():
         if shape != TINY_SHAPE:
             ratios["floor"].append(x_floor)
             ratios["im2col"].append(row["x im2col"])
+            ratios["halide"].append(row["x halide"])
             if shape != DRAM_SHAPE:
                 ratios["eigen"].append(row["x eigen"])
         for key in ("avx2/avx512", "llvm/xbyak", "compile us", "hit ns"):
@@ -126,6 +128,7 @@ def main():
     line("geomean time/floor (all but the tiny shape)", "floor", max)
     line("geomean speed-up over Eigen as TensorFlow calls it (in-cache shapes)", "eigen", min, ".1f", "x")
     line("geomean speed-up over the careful im2col", "im2col", min, ".2f", "x")
+    line("geomean speed-up over the hand-scheduled Halide 14 im2col", "halide", min, ".2f", "x")
     line("AVX2 / AVX-512 time: geomean", "avx2/avx512", max)
     line("llvm / xbyak time: geomean", "llvm/xbyak", max)
     print(f"cold compile (plan + emit + protect): median {med(ratios['compile us']):.0f} us; "

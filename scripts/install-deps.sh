@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev                               # tests
   libbenchmark-dev libbenchmark-tools                     # benchmarks and compare.py
   libeigen3-dev                                           # the Eigen peer (TensorFlow's CPU kernel)
+  libhalide14-0-dev                                       # the hand-scheduled Halide peer (bench/peers/halide)
   python3 python3-numpy                                   # .npy files in the CLI tests and the demo
   python3-dev pybind11-dev python3-pybind11 python3-pytest  # the Python package (python/) and its tests
   python3-torch                                           # torch interop and F.unfold as a test oracle

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bench/peers/fold_peers.h"
+#include "bench/peers/halide/halide_im2col.h"
 #include "bench/peers/im2col.h"
 #include "bench/peers/im2col_nchw.h"
 #include "bench/peers/peers.h"
@@ -46,7 +47,7 @@ bool tf_peers_apply(const Geometry& g) {
          g.dense_patches();
 }
 
-std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
+std::vector<Candidate> baseline_candidates(ShapeBuffers& b, std::string* unavailable) {
   const size_t bytes = static_cast<size_t>(b.g.output_bytes());
   const size_t in_bytes = static_cast<size_t>(b.g.input_bytes());
   uint8_t* out = b.output.data();
@@ -76,6 +77,12 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b) {
   if (tf_peers_apply(b.g)) {
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_rows(*g, in, out, 0, g->total_rows()); }});
     candidates.push_back({"eigen", RowKind::kPeer, [=] { eigen_extract(*g, in, out); }});
+    std::string error;
+    if (std::shared_ptr<HalideIm2col> halide = make_halide_im2col(b.g, in, out, &error)) {
+      candidates.push_back({"halide", RowKind::kPeer, [halide] { halide->run(); }});
+    } else if (unavailable) {
+      *unavailable = "halide: " + error;
+    }
   } else if (im2col_nchw_applies(b.g)) {  // the torch format: Caffe's and ONNX Runtime's loops
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_nchw(*g, in, out); }});
   }

@@ -29,6 +29,7 @@ struct ShapeResult {
   std::string note;  // the suite's note, if any
   Geometry geometry;
   std::vector<Row> rows;
+  std::string unavailable;  // a peer that applies but could not be made: "halide: why"
 
   const Row* find(const std::string& row_name) const;
   // The floor measured in this run: the fastest store floor, or an input floor (floor_copy,

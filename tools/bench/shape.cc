@@ -53,7 +53,7 @@ std::optional<Failure> bench_shape(const SuiteShape& shape, const Geometry& geom
   result->note = shape.note;
   result->geometry = geometry;
 
-  std::vector<Candidate> candidates = bench::baseline_candidates(buffers);
+  std::vector<Candidate> candidates = bench::baseline_candidates(buffers, &result->unavailable);
   const Spec& spec = shape.spec;
   std::vector<std::unique_ptr<bench::VariantKernel>> kernels;
   for (const BackendVariant& v : variants) {

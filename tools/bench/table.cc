@@ -139,6 +139,7 @@ std::string format_shape(const ShapeResult& shape) {
     }
     text += "\n";
   }
+  if (!shape.unavailable.empty()) text += "  not measured: peer " + shape.unavailable + "\n";
   // Creation: one line per JIT backend row, cold compile beside cache hit.
   bool any = false;
   for (const Row& row : shape.rows) {

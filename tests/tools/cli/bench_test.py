@@ -24,8 +24,17 @@ SIGNATURE = ["--shape", "1,8,8,4", "--ksizes", "1,3,3,1", "--strides", "1,1,1,1"
              "--padding", "SAME"]
 FAST = ["--min-time", "0.01", "--repetitions", "1"]
 FLOORS = {"floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream", "floor_copy"}
-PEERS = {"naive", "im2col", "eigen"}
+PEERS = {"naive", "im2col", "eigen"}  # and "halide" where its plugin is built: all_peers()
 ROW = re.compile(r"^  (\S+)\s+[0-9.]+ (?:ns|us|ms|s)\s+[0-9.]+\s+[0-9.]+x")
+
+
+def halide_built():
+    """Whether the Halide peer's plugin was built beside the peers (Debian libhalide14-0-dev)."""
+    return os.path.exists(os.path.join(os.path.dirname(PATCHJIT), "..", "lib", "libpj_halide_peer.so"))
+
+
+def all_peers():
+    return PEERS | ({"halide"} if halide_built() else set())
 
 
 def run(*args, env=None):
@@ -57,14 +66,17 @@ class BenchTest(unittest.TestCase):
         cls.tmp.cleanup()
 
     def backends(self):
-        return [r for r in self.rows if r not in FLOORS | PEERS]
+        return [r for r in self.rows if r not in FLOORS | all_peers()]
 
     def test_table_has_a_row_per_implementation(self):
         self.assertEqual(self.code, 0, self.stderr)
         self.assertEqual(self.stderr, "", "no progress when stderr is not a terminal")
         self.assertIn(SHAPE + ": float32 [1,8,8,4]", self.stdout)
-        self.assertEqual(self.rows[:8], ["floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream",
-                                         "floor_copy", "naive", "im2col", "eigen"])
+        peers = ["naive", "im2col", "eigen"] + (["halide"] if halide_built() else [])
+        self.assertEqual(self.rows[:5 + len(peers)], ["floor_memset", "floor_vector", "floor_memcpy16k", "floor_stream",
+                                                      "floor_copy"] + peers)
+        if not halide_built():
+            self.assertIn("not measured: peer halide: ", self.stdout)
         backends = self.backends()
         self.assertIn("interp", backends)
         self.assertIn("interp_t2", backends)
@@ -83,7 +95,7 @@ class BenchTest(unittest.TestCase):
         self.assertIn("over naive", self.stdout)
         self.assertIn("over eigen", self.stdout)
         interp = next(l for l in self.stdout.splitlines() if l.startswith("  interp "))
-        self.assertEqual(len(re.findall(r"[0-9.]+x", interp)), 4, interp)
+        self.assertEqual(len(re.findall(r"[0-9.]+x", interp)), len(peers) + 1, interp)
         if any(b.startswith(("xbyak", "llvm")) for b in backends):
             self.assertIn("cold compile", self.stdout)
 
@@ -204,7 +216,7 @@ class BenchTest(unittest.TestCase):
             if e.get("class") == "legend-item":
                 groups.setdefault(e.get("data-group"), []).append("".join(e.itertext()))
         self.assertEqual(sorted(groups["backend"]), sorted(self.backends()))
-        self.assertEqual(sorted(groups["peer"]), sorted(PEERS))
+        self.assertEqual(sorted(groups["peer"]), sorted(all_peers()))
         self.assertEqual(len(groups["floor"]), 1)
         # The floor's marks lie above and below the bars, never across a bar or its label.
         floor = next(e for e in marks if e.get("class") == "floor")
@@ -331,7 +343,7 @@ class BenchTest(unittest.TestCase):
 
     def test_a_wrong_output_exits_1_and_names_it(self):
         json_path = os.path.join(self.tmp.name, "never.json")
-        for impl in ("im2col", "eigen", "interp"):
+        for impl in ("im2col", "eigen", "interp") + (("halide",) if halide_built() else ()):
             code, _, err = run(*SIGNATURE, *FAST, "--json", json_path, env={"PATCHJIT_TEST_CORRUPT": impl})
             self.assertEqual(code, 1, impl)
             self.assertRegex(err, rf"^patchjit bench: {SHAPE}: {impl} differs from the golden loops at element \d+ "
