@@ -1,5 +1,8 @@
 #include "jit/cpu.h"
 
+#include <cpuid.h>
+
+#include <cstring>
 #include <string_view>
 
 #include "patchjit/patchjit_aot.h"
@@ -9,11 +12,56 @@ namespace {
 
 uint64_t bit(int feature) { return uint64_t{1} << feature; }
 
+// The size of each cache CPUID `leaf` describes (subleaf by subleaf until a null entry) at
+// `level`: data or unified caches only.
+int64_t cache_bytes(unsigned leaf, unsigned level) {
+  for (unsigned sub = 0; sub < 16; ++sub) {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(leaf, sub, &a, &b, &c, &d)) return 0;
+    const unsigned type = a & 0x1F;
+    if (type == 0) return 0;
+    if (type == 2 || ((a >> 5) & 7) != level) continue;  // 2: instruction cache
+    const int64_t ways = ((b >> 22) & 0x3FF) + 1, partitions = ((b >> 12) & 0x3FF) + 1, line = (b & 0xFFF) + 1;
+    return ways * partitions * line * (int64_t{c} + 1);
+  }
+  return 0;
+}
+
+MachineModel read_machine() {
+  unsigned a = 0, vendor[3] = {};
+  if (!__get_cpuid(0, &a, &vendor[0], &vendor[2], &vendor[1])) return {};
+  char name[13] = {};
+  std::memcpy(name, vendor, 12);
+  const bool amd = std::strcmp(name, "AuthenticAMD") == 0 || std::strcmp(name, "HygonGenuine") == 0;
+  // AMD describes its caches in leaf 0x8000001D (with the topology extensions), Intel in leaf 4.
+  unsigned leaf = 4;
+  if (amd) {
+    unsigned b = 0, c = 0, d = 0;
+    if (__get_cpuid_max(0x80000000, nullptr) < 0x8000001D || !__get_cpuid(0x80000001, &a, &b, &c, &d) ||
+        !(c & (1u << 22))) {
+      return {};
+    }
+    leaf = 0x8000001D;
+  } else if (a < 4) {
+    return {};
+  }
+  MachineModel m;
+  m.l2_bytes = cache_bytes(leaf, 2);
+  m.l3_bytes = cache_bytes(leaf, 3);
+  m.l3_faster_than_memory = amd;
+  return m;
+}
+
 }  // namespace
 
 uint64_t host_features() {
   static const uint64_t features = pj_aot_host_features();
   return features;
+}
+
+MachineModel host_machine() {
+  static const MachineModel machine = read_machine();
+  return machine;
 }
 
 Isa isa_of(uint64_t f) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/plan/cost_model.h"
 #include "codegen/xbyak/isa.h"
 
 namespace pj {
@@ -27,6 +28,10 @@ bool has_feature(uint64_t features, const std::string& name);
 // The bits as LLVM's feature list, "+avx2" for each set one and "-name" for each tracked one
 // that is not: the features the llvm JIT and `patchjit aot --cpu native` compile for.
 std::vector<std::string> llvm_feature_list(uint64_t features);
+
+// The host's caches and vendor, as the cost model takes them (codegen/plan/cost_model.h): from
+// CPUID's deterministic cache parameters (leaf 4 on Intel, 0x8000001D on AMD), read once.
+MachineModel host_machine();
 
 // The bits that `cap` leaves usable: every AVX-512 bit withheld under kAvx2, every AVX bit
 // under kNone.

@@ -7,9 +7,11 @@
 #include <new>
 #include <string>
 
+#include "codegen/plan/cost_model.h"
 #include "codegen/plan/dtype.h"
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/plan.h"
+#include "jit/cpu.h"
 #include "patchjit/patchjit.h"
 #include "runtime/aot_registry.h"
 #include "runtime/availability.h"
@@ -23,7 +25,7 @@
 struct pj_kernel {
   pj::Geometry geometry;
   pj::Selection selection;  // its executor is null when the output is empty
-  // For outputs far larger than the last-level cache: the same kernel with non-temporal
+  // For outputs the cost model streams (codegen/plan/cost_model.h): the same kernel with non-temporal
   // stores, used when the output is 64-byte aligned.
   std::shared_ptr<const pj::Executor> streaming;
   pj::Backend backend = pj::Backend::kInterp;
@@ -82,13 +84,15 @@ Expected<Selection> select_for(const Geometry& g, Backend requested, Isa isa, bo
   });
 }
 
-// Non-temporal stores pay off only for outputs far beyond the last-level cache (measured:
-// plain stores win at 29 MB, streaming ones at 116 MB on this 32 MiB-L3 machine).
-constexpr int64_t kStreamingFrom = int64_t{64} << 20;
+// The JIT backends can stream (non-temporal stores) where every tap is whole cache lines;
+// ahead-of-time kernels were compiled without knowing the machine.
+bool may_stream(const Geometry& g, const Candidate& chosen) {
+  return (chosen.backend == Backend::kXbyak || chosen.backend == Backend::kLlvm) && !chosen.aot && streamable(g);
+}
 
+// They do where the cost model says it pays on this machine.
 bool wants_streaming(const Geometry& g, const Candidate& chosen) {
-  return (chosen.backend == Backend::kXbyak || chosen.backend == Backend::kLlvm) && !chosen.aot &&
-         g.output_bytes() >= kStreamingFrom && streamable(g);
+  return may_stream(g, chosen) && streaming_pays(g, host_machine());
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
@@ -348,9 +352,9 @@ size_t pj_kernel_describe(const pj_kernel* kernel, char* buffer, size_t size) {
       text += format_lines(g);
       text += sel.executor ? sel.executor->describe() : "empty output: nothing to run\n";
       if (kernel->streaming) {
-        text +=
-            "stores: non-temporal on 64-byte aligned outputs (the output is far larger than the "
-            "last-level cache)\n";
+        text += cat("stores: non-temporal on 64-byte aligned outputs (", describe(host_machine()), ")\n");
+      } else if (may_stream(g, sel.chosen)) {
+        text += cat("stores: cached (", describe(host_machine()), ")\n");
       }
     }
   } catch (...) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 
 #include "jit/cpu.h"
 #include "jit/executable_memory.h"
@@ -65,6 +66,29 @@ TEST(Cpu, IsaAndLlvmFeaturesFollowTheBits) {
   EXPECT_NE(std::find(list.begin(), list.end(), "+avx2"), list.end());
   EXPECT_NE(std::find(list.begin(), list.end(), "-avx512f"), list.end());
   EXPECT_EQ(host_isa(), isa_of(pj_aot_host_features()));
+}
+
+// The caches CPUID describes are the ones Linux lists (it reads the same leaves), where it does.
+TEST(Cpu, HostCachesAreReadFromCpuid) {
+  const MachineModel m = host_machine();
+  const auto sysfs = [](int level) -> int64_t {
+    for (int i = 0; i < 8; ++i) {
+      const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+      std::ifstream level_file(dir + "level"), type_file(dir + "type"), size_file(dir + "size");
+      int l = 0;
+      std::string type, size;
+      if (!(level_file >> l) || !(type_file >> type) || !(size_file >> size)) return -1;
+      if (l != level || type == "Instruction") continue;
+      const int64_t n = std::atoll(size.c_str());
+      return size.back() == 'M' ? n << 20 : size.back() == 'K' ? n << 10 : n;
+    }
+    return 0;
+  };
+  const int64_t l2 = sysfs(2), l3 = sysfs(3);
+  if (l2 < 0) GTEST_SKIP() << "no cache list in /sys to compare with";
+  EXPECT_EQ(m.l2_bytes, l2);
+  EXPECT_EQ(m.l3_bytes, l3);
+  EXPECT_GT(m.l2_bytes, 0) << "an x86-64 CPU without an L2 in CPUID: the cost model streams from 64 MiB";
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+#include "codegen/plan/cost_model.h"
+
+#include "codegen/plan/plan.h"
+
+namespace pj {
+namespace {
+
+std::string mebibytes(int64_t bytes) {
+  if (bytes % (int64_t{1} << 20) == 0) return cat(bytes >> 20, " MiB");
+  return cat(bytes >> 10, " KiB");
+}
+
+}  // namespace
+
+int64_t streaming_threshold(const MachineModel& m) {
+  if (m.l2_bytes <= 0) return int64_t{64} << 20;
+  if (m.l3_faster_than_memory && m.l3_bytes > m.l2_bytes) return 2 * m.l3_bytes;
+  return m.l2_bytes;
+}
+
+bool streaming_pays(const Geometry& g, const MachineModel& m) {
+  return streamable(g) && g.output_bytes() >= streaming_threshold(m);
+}
+
+std::string describe(const MachineModel& m) {
+  std::string caches = m.l2_bytes > 0 ? cat("L2 ", mebibytes(m.l2_bytes)) : std::string("caches unknown");
+  if (m.l2_bytes > 0 && m.l3_bytes > 0) {
+    caches += cat("; L3 ", mebibytes(m.l3_bytes), m.l3_faster_than_memory ? ", faster" : ", no faster", " than memory");
+  }
+  return cat(caches, "; non-temporal from outputs of ", mebibytes(streaming_threshold(m)));
+}
+
+}  // namespace pj

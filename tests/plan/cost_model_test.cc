@@ -1,0 +1,51 @@
+// The cost model's rules on the machines they were measured on, and on one it knows nothing of.
+#include "codegen/plan/cost_model.h"
+
+#include <gtest/gtest.h>
+
+namespace pj {
+namespace {
+
+constexpr int64_t MiB = int64_t{1} << 20;
+
+const MachineModel kIntelMesh{2 * MiB, 260 * MiB, false};  // the Intel Xeon VM
+const MachineModel kAmdCcx{1 * MiB, 32 * MiB, true};       // the AMD EPYC VM
+
+Geometry conv(int64_t n, int64_t hw, int64_t c, DType dtype = DType::kFloat32) {
+  Expected<Geometry> g = make_geometry(square_spec(dtype, {n, hw, hw, c}, 3, 1, 1, Padding::kSame));
+  EXPECT_TRUE(g.ok());
+  return *g;
+}
+
+TEST(CostModel, StreamingStartsPastTheCachesThatWriteBackFasterThanMemory) {
+  EXPECT_EQ(streaming_threshold(kIntelMesh), 2 * MiB);
+  EXPECT_EQ(streaming_threshold(kAmdCcx), 64 * MiB);
+  EXPECT_EQ(streaming_threshold(MachineModel{}), 64 * MiB);  // unknown caches: as before the model
+  // An AMD L3 no larger than its L2 (misreported) falls back to the L2.
+  EXPECT_EQ(streaming_threshold(MachineModel{1 * MiB, 0, true}), 1 * MiB);
+}
+
+TEST(CostModel, MeasuredShapesGetTheStoresThatWonOnTheirMachine) {
+  // Intel: 1x24x24x64 (1.3 MB) lost 1.7x streaming; 1x40x40x64 (3.7 MB) and 8x28x28x128
+  // (29 MB) won by 1.2x.
+  EXPECT_FALSE(streaming_pays(conv(1, 24, 64), kIntelMesh));
+  EXPECT_TRUE(streaming_pays(conv(1, 40, 64), kIntelMesh));
+  EXPECT_TRUE(streaming_pays(conv(8, 28, 128), kIntelMesh));
+  // AMD: cached stores won at 29 MB, streaming at 116 MB (4x112x112x64).
+  EXPECT_FALSE(streaming_pays(conv(8, 28, 128), kAmdCcx));
+  EXPECT_TRUE(streaming_pays(conv(4, 112, 64), kAmdCcx));
+}
+
+TEST(CostModel, OnlyStreamableGeometriesStream) {
+  // Taps of 12 bytes are not whole cache lines: never, however large.
+  EXPECT_FALSE(streaming_pays(conv(8, 224, 3), kIntelMesh));
+}
+
+TEST(CostModel, DescribesItsInputsAndTheThreshold) {
+  EXPECT_EQ(describe(kIntelMesh), "L2 2 MiB; L3 260 MiB, no faster than memory; non-temporal from outputs of 2 MiB");
+  EXPECT_EQ(describe(kAmdCcx), "L2 1 MiB; L3 32 MiB, faster than memory; non-temporal from outputs of 64 MiB");
+  EXPECT_EQ(describe(MachineModel{}), "caches unknown; non-temporal from outputs of 64 MiB");
+}
+
+}  // namespace
+}  // namespace pj
