@@ -202,6 +202,16 @@ class KernelBuilder final : public Sink {
     b_.SetInsertPoint(loop.after);
   }
 
+  // The first vector-aligned dst after `at`'s, src moved by as much (walk.h).
+  void align_run(At at) override {
+    llvm::Value* dst = pointer(at.level, true, at.dst);
+    llvm::Value* src = pointer(at.level, false, at.src);
+    const int64_t vector = L_.target.vector_bytes;
+    llvm::Value* address = b_.CreatePtrToInt(dst, i64_);
+    llvm::Value* delta = b_.CreateSub(b_.CreateAnd(b_.CreateAdd(address, b_.getInt64(vector)), b_.getInt64(-vector)), address);
+    levels_[static_cast<int>(Level::kRun)] = {opaque(b_.CreatePtrAdd(dst, delta)), opaque(b_.CreatePtrAdd(src, delta))};
+  }
+
   // ---- moves ----
 
   void move(At at, int width) override {

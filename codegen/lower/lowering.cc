@@ -85,6 +85,22 @@ void rank_masks(Lowering* L) {
 
 }  // namespace
 
+// Whether every output offset the plan writes at is a whole number of `vector` bytes from the
+// output's start: pixel, row and image steps, and each step's place and stride in its pixel.
+bool output_offsets_aligned(const Plan& plan, int64_t vector) {
+  const auto whole = [vector](int64_t bytes) { return bytes % vector == 0; };
+  if (!whole(plan.dst_pixel_step) || !whole(plan.dst_row_step) || !whole(plan.dst_image_step)) return false;
+  for (const PixelProgram& program : plan.programs) {
+    for (const Block& b : program.blocks) {
+      if (!whole(b.dst_row_stride)) return false;
+      for (const Step& s : b.steps) {
+        if (!whole(s.dst) || (s.count > 1 && !whole(s.dst_stride))) return false;
+      }
+    }
+  }
+  return true;
+}
+
 Lowering lower(const Plan& plan, const Target& target) {
   Lowering L;
   L.plan = &plan;
@@ -92,6 +108,9 @@ Lowering lower(const Plan& plan, const Target& target) {
   const Geometry& g = plan.geometry;
   for (size_t i = 0; i < L.pattern.size(); ++i) L.pattern[i] = g.pad_value[i % static_cast<size_t>(g.elem_size)];
   L.zero_pattern = g.zero_pad();
+  if (!plan.options.nontemporal && !output_offsets_aligned(plan, target.vector_bytes)) {
+    L.aligned_runs.from_bytes = 4 * int64_t{target.vector_bytes};
+  }
 
   // Groups first, so that their permutes are the ones kept in registers for the whole kernel.
   L.regions.resize(plan.row_classes.size());

@@ -28,7 +28,9 @@ class Walker {
     if (count <= 0) return;
     if (count == 1) return body(from);
     sink_.begin_loop(level, from, count);
+    if (level == Level::kRun) ++run_loops_;
     body(At{level, 0, 0});
+    if (level == Level::kRun) --run_loops_;
     sink_.end_loop(level, dst_step, src_step);
   }
 
@@ -116,7 +118,8 @@ class Walker {
       return;
     }
     if (s.loop) {
-      // Pieces never exceed the run limit here (choose_loops): no run loop inside.
+      // Pieces never exceed the run limit here (choose_loops): no run loop inside, and no
+      // aligned run (the loop holds the run level's pointers: run() sees it open).
       repeat(Level::kRun, first, s.count, s.dst_stride, s.src_stride, piece);
       return;
     }
@@ -129,12 +132,38 @@ class Walker {
     const int64_t limit = plan_.options.max_unrolled_run_bytes;
     const int64_t vector = L_.target.vector_bytes;
     const int64_t block = limit / vector * vector;
+    // A pad pattern repeats from element boundaries, which an aligned address need not be on
+    // (an output may start anywhere): only zero fills are aligned.
+    const bool alignable = !fill || L_.zero_pattern;
+    if (run_loops_ == 0 && alignable && L_.aligned_runs.applies(bytes)) return aligned_run(at, bytes, fill);
     if (bytes <= limit || block < vector) return moves(at, bytes, fill);
     repeat(Level::kRun, at, bytes / block, block, fill ? 0 : block, [&](At b) { moves(b, block, fill); });
     if (const int64_t rest = bytes % block; rest > 0) {
       const int64_t tail = std::max(rest, vector);
       moves(at.plus(bytes - tail, fill ? 0 : bytes - tail), tail, fill);
     }
+  }
+
+  // A long run whose stores would straddle cache lines (Lowering::aligned_runs): a vector at
+  // its start, the vectors from the first aligned address after it (found at run time: 1 to a
+  // vector's bytes on), `unroll` to a loop iteration, and two vectors ending at its end. With
+  // n = bytes / vector - 1 aligned vectors starting at most a vector in, they end at most at
+  // the run's end and at least two vectors before it: every byte is written, none outside.
+  void aligned_run(At at, int64_t bytes, bool fill) {
+    const int64_t vector = L_.target.vector_bytes, unroll = L_.aligned_runs.unroll;
+    const int64_t n = bytes / vector - 1, rest = n % unroll;
+    moves(at, vector, fill);
+    sink_.align_run(at);
+    const auto aligned = [&](int64_t offset) {
+      const At p{Level::kRun, offset, offset};
+      fill ? sink_.fill(p, static_cast<int>(vector)) : sink_.move(p, static_cast<int>(vector));
+    };
+    for (int64_t j = 0; j < rest; ++j) aligned(j * vector);
+    const int64_t step = unroll * vector;
+    repeat(Level::kRun, At{Level::kRun, rest * vector, rest * vector}, n / unroll, step, fill ? 0 : step, [&](At p) {
+      for (int64_t j = 0; j < unroll; ++j) aligned(p.dst + j * vector);
+    });
+    moves(at.plus(bytes - 2 * vector, fill ? 0 : bytes - 2 * vector), 2 * vector, fill);
   }
 
   void moves(At at, int64_t bytes, bool fill) {
@@ -149,6 +178,7 @@ class Walker {
   const Lowering& L_;
   const Plan& plan_;
   Sink& sink_;
+  int run_loops_ = 0;  // open loops at Level::kRun (an aligned run needs that level's pointers)
 };
 
 }  // namespace

@@ -63,6 +63,11 @@ class Sink {
   virtual void begin_rows_copy(At from, int64_t row_bytes) = 0;
   virtual void end_rows_copy() = 0;
 
+  // Level::kRun's pointers, without a loop: dst at the first vector-aligned address after
+  // `at`'s dst (1 to Target::vector_bytes bytes on), src moved on as much. Only where no loop
+  // at kRun is open; a loop at kRun may then start from these pointers (At{kRun, ...}).
+  virtual void align_run(At at) = 0;
+
   // `width` bytes (1, 2, 4, 8, 16, 32, 64 or 128, at most Target::max_move_bytes) from src to
   // dst; or the pad pattern to dst.
   virtual void move(At at, int width) = 0;

@@ -204,6 +204,18 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     copies_.pop_back();
   }
 
+  // dst + V rounded down to a vector; src moved by as much (walk.h). The run level's registers.
+  void align_run(At at) override {
+    const Pointers& from = pointers(at.level);
+    const Pointers& to = pointers(Level::kRun);
+    lea_off(to.dst, from.dst, at.dst + vector_);
+    and_(to.dst, static_cast<uint32_t>(-vector_));
+    mov(to.src, to.dst);
+    sub(to.src, from.dst);
+    add(to.src, from.src);
+    add_imm(to.src, at.src - at.dst);
+  }
+
   // ---- moves ----
 
   void move(At at, int w) override {
@@ -540,6 +552,7 @@ class SizeBound final : public Sink {
   void end_rows_loop(Level) override { add(2 * 20 + 10); }
   void begin_rows_copy(At from, int64_t) override { add(2 * operand(from.dst) + 2 * operand(from.src) + 120); }
   void end_rows_copy() override {}
+  void align_run(At at) override { add(2 * operand(at.dst + L_.target.vector_bytes) + 4 * 20); }
   void move(At at, int) override { add(operand(at.src) + operand(at.dst)); }
   void fill(At at, int) override { add(operand(at.dst) + 10); }
   void chunk(At at, const Chunk& c) override {

@@ -23,7 +23,7 @@ namespace {
 
 // What walk() asked for, as a tree: loops and row classes hold their bodies.
 struct Op {
-  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop, kRowsCopy } kind = Kind::kMove;
+  enum class Kind { kMove, kFill, kChunk, kGroup, kLoop, kRows, kRowsLoop, kRowsCopy, kAlignRun } kind = Kind::kMove;
   At at;
   int width = 0;
   const Chunk* chunk = nullptr;
@@ -38,7 +38,7 @@ struct Op {
 class RecordingSink final : public Sink {
  public:
   std::vector<Op> kernel;
-  int begun = 0, ended = 0, held = 0, released = 0, rows_copies = 0;
+  int begun = 0, ended = 0, held = 0, released = 0, rows_copies = 0, aligned_runs = 0;
 
   void begin_kernel() override { ++begun, stack_ = {&kernel}; }
   void end_kernel() override { ++ended; }
@@ -79,6 +79,15 @@ class RecordingSink final : public Sink {
     stack_.pop_back();
     open_ops_.pop_back();
   }
+  void align_run(At at) override {
+    for (const Op* o : open_ops_) {
+      if (o->level == Level::kRun) throw std::logic_error("an aligned run inside a loop at the run level");
+    }
+    if (at.level == Level::kRun) throw std::logic_error("an aligned run from the run level's own pointers");
+    ++aligned_runs;
+    run_level_set_ = true;
+    add({Op::Kind::kAlignRun, at});
+  }
   void move(At at, int width) override { add({Op::Kind::kMove, at, width}); }
   void fill(At at, int width) override { add({Op::Kind::kFill, at, width}); }
   void chunk(At at, const Chunk& c) override {
@@ -100,7 +109,7 @@ class RecordingSink final : public Sink {
     if (op.kind == Op::Kind::kLoop || op.kind == Op::Kind::kRowsLoop) {
       // A loop sets its level's pointers: no enclosing loop may use that level, and it starts
       // from a level that is set (the row's, or an enclosing loop's).
-      bool from_set = op.from.level == Level::kRow;
+      bool from_set = op.from.level == Level::kRow || (op.from.level == Level::kRun && run_level_set_);
       for (const Op* o : open_ops_) {
         if (o->level == op.level || op.level == Level::kRow)
           throw std::logic_error("a loop over an enclosing loop's level");
@@ -117,14 +126,23 @@ class RecordingSink final : public Sink {
   std::vector<std::vector<Op>*> stack_;
   std::vector<Op*> open_ops_;
   std::vector<Op*> open_copies_;
+  bool run_level_set_ = false;  // by an aligned run
 };
 
 // Runs a recorded kernel as the skeleton of walk.h describes it; every byte read or written is
 // checked to lie inside its buffer.
 class Machine {
  public:
-  Machine(const Lowering& L, const uint8_t* input, int64_t input_bytes, uint8_t* output, int64_t output_bytes)
-      : L_(L), plan_(*L.plan), in_(input), in_bytes_(input_bytes), out_(output), out_bytes_(output_bytes) {}
+  // `misalignment`: where the output starts past a 64-byte boundary (aligned runs align to it).
+  Machine(const Lowering& L, const uint8_t* input, int64_t input_bytes, uint8_t* output, int64_t output_bytes,
+          int64_t misalignment = 0)
+      : L_(L),
+        plan_(*L.plan),
+        in_(input),
+        in_bytes_(input_bytes),
+        out_(output),
+        out_bytes_(output_bytes),
+        misalignment_(misalignment) {}
 
   void run(const std::vector<Op>& kernel, int64_t begin, int64_t end) {
     const int64_t R = plan_.rows_per_image;
@@ -173,6 +191,13 @@ class Machine {
         case Op::Kind::kChunk:
           chunk(op.at, *op.chunk);
           break;
+        case Op::Kind::kAlignRun: {
+          const int64_t vector = L_.target.vector_bytes, from = dst(op.at);
+          const int64_t aligned = (misalignment_ + from + vector) / vector * vector - misalignment_;
+          const int l = static_cast<int>(Level::kRun);
+          src_[l] = src(op.at) + (aligned - from), dst_[l] = aligned;
+          break;
+        }
         case Op::Kind::kGroup:
           group(op.at, *op.group->group);
           break;
@@ -256,6 +281,7 @@ class Machine {
   int64_t in_bytes_;
   uint8_t* out_;
   int64_t out_bytes_;
+  int64_t misalignment_ = 0;
   int64_t dst_[kLevels] = {}, src_[kLevels] = {};
   int64_t rows_ = 0;  // rows of the current class in this image's share of the range
 };
@@ -284,7 +310,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(3000);
-  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0;
+  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0, aligned = 0;
   for (int64_t i = 0; i < n; ++i) {
     const Spec spec = testing::random_spec(rng);
     const Geometry g = *make_geometry(spec);
@@ -308,7 +334,9 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
     const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
     std::vector<uint8_t> output = want.poison;
-    Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+    Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes(),
+                    static_cast<int64_t>(rng() % 64));
+    aligned += recorded.aligned_runs > 0;
     const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % (rows + 1));
     try {
       machine.run(recorded.kernel, 0, cut);
@@ -324,8 +352,10 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     }
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
-            << " kernels with groups, " << rows_copied << " with rows copies; seed " << seed << ")\n";
+            << " kernels with groups, " << rows_copied << " with rows copies, " << aligned << " with aligned runs; seed "
+            << seed << ")\n";
   if (n >= 1000) {
+    EXPECT_GT(aligned, n / 200);
     EXPECT_GT(rows_copied, n / 200);
     EXPECT_GT(chunked, n / 20);
     EXPECT_GT(grouped, n / 200);
