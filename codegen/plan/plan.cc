@@ -492,7 +492,8 @@ CodeEstimate estimate_code(const Plan& plan) {
 
 PlanOptions smallest_code(PlanOptions options) {
   options.unroll_budget = 1;
-  options.max_unrolled_run_bytes = options.vector_bytes;
+  // Runs of up to four vectors stay unrolled: a loop over shorter blocks is more code, not less.
+  options.max_unrolled_run_bytes = std::min(options.max_unrolled_run_bytes, 4 * options.vector_bytes);
   return options;
 }
 
