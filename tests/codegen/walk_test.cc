@@ -434,6 +434,39 @@ TEST(Lowering, MasksAreRankedByUse) {
   }
 }
 
+// Where stores would straddle cache lines the lowering says how to avoid it: long runs align
+// at run time wherever an output place is not a whole number of vectors, and where every place
+// is a whole number of half vectors, AVX-512 moves half vectors and assembles no chunks.
+TEST(Lowering, StoresThatWouldStraddleLinesAreAvoided) {
+  const Target avx512{"avx512", 64, 64, true, 8, 11, 7, true};
+  PlanOptions options;
+  options.group_pixels = true;
+  std::vector<std::unique_ptr<Plan>> plans;  // each lowering points at its plan
+  const auto lowered = [&](DType dtype, int64_t depth, int64_t kh, int64_t kw) {
+    Spec spec;
+    spec.dtype = dtype;
+    spec.image_shape = {2, 20, 20, depth};
+    spec.ksizes = {1, kh, kw, 1};
+    spec.padding = Padding::kValid;
+    plans.push_back(std::make_unique<Plan>(*make_plan(*make_geometry(spec), options)));
+    return lower(*plans.back(), avx512);
+  };
+  // complex128 depth 2: 32-byte taps, 480-byte pixels.
+  const Lowering halves = lowered(DType::kComplex128, 2, 5, 3);
+  EXPECT_EQ(halves.target.max_move_bytes, 32);
+  EXPECT_FALSE(halves.target.chunks);
+  EXPECT_EQ(halves.aligned_runs.from_bytes, 256);
+  // float32 depth 16: 64-byte taps, every place a whole number of vectors.
+  const Lowering whole = lowered(DType::kFloat32, 16, 3, 3);
+  EXPECT_EQ(whole.target.max_move_bytes, 64);
+  EXPECT_TRUE(whole.target.chunks);
+  EXPECT_EQ(whole.aligned_runs.from_bytes, 0);
+  // float32 depth 3: 12-byte taps, neither.
+  const Lowering odd = lowered(DType::kFloat32, 3, 3, 3);
+  EXPECT_EQ(odd.target.max_move_bytes, 64);
+  EXPECT_EQ(odd.aligned_runs.from_bytes, 256);
+}
+
 // Chunk layouts are data: every lane of a chunk is loaded once or filled, and loads never
 // reach past the bytes the program's steps read.
 TEST(Lowering, ChunkLayoutsCoverEveryLaneOnce) {
