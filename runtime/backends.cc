@@ -3,11 +3,13 @@
 #include <mutex>
 #include <utility>
 
+#include "codegen/plan/cost_model.h"
 #include "codegen/plan/fold_plan.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "interp/fold.h"
 #include "interp/interpreter.h"
+#include "jit/cpu.h"
 #include "reference/golden.h"
 #include "runtime/aot_registry.h"
 #include "runtime/availability.h"
@@ -243,6 +245,42 @@ Expected<std::shared_ptr<const Plan>> jit_plan(const Geometry& g, PlanOptions op
   return std::make_shared<const Plan>(std::move(planned).value());
 }
 
+// A JIT kernel and its twin with non-temporal stores, one cache entry (so one lookup per create).
+class WithStreaming final : public Executor {
+ public:
+  WithStreaming(std::shared_ptr<const Executor> cached, std::shared_ptr<const Executor> streaming)
+      : cached_(std::move(cached)), streaming_(std::move(streaming)) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    cached_->run(input, output, row_begin, row_end);
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
+    cached_->run_pixels(input, output, row, col_begin, col_end);
+  }
+  bool splittable() const override { return cached_->splittable(); }
+  std::string describe() const override { return cached_->describe(); }
+  std::span<const uint8_t> code() const override { return cached_->code(); }
+  std::shared_ptr<const Executor> streaming() const override { return streaming_; }
+
+ private:
+  std::shared_ptr<const Executor> cached_, streaming_;
+};
+
+// A JIT backend's kernel; where the cost model says non-temporal stores pay on this machine,
+// built twice, with cached and with streaming stores (the runtime runs the second on 64-byte
+// aligned outputs).
+Expected<std::shared_ptr<const Executor>> jit(const Candidate& c, const Geometry& g) {
+  const auto one = [&](const Candidate& k) { return k.backend == Backend::kXbyak ? xbyak(k, g) : llvm(k, g); };
+  Expected<std::shared_ptr<const Executor>> cached = one(c);
+  if (!cached.ok() || c.nontemporal || !streaming_pays(g, host_machine())) return cached;
+  Candidate twin = c;
+  twin.nontemporal = true;
+  Expected<std::shared_ptr<const Executor>> streaming = one(twin);
+  if (!streaming.ok()) return streaming.status();
+  return std::shared_ptr<const Executor>(
+      std::make_shared<WithStreaming>(std::move(cached).value(), std::move(streaming).value()));
+}
+
 Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geometry& g) {
   if (!g.extract()) return fold(c, g);
   if (c.aot) return aot(g);
@@ -252,9 +290,8 @@ Expected<std::shared_ptr<const Executor>> build(const Candidate& c, const Geomet
     case Backend::kInterp:
       return interp(g);
     case Backend::kXbyak:
-      return xbyak(c, g);
     case Backend::kLlvm:
-      return llvm(c, g);
+      return jit(c, g);
     case Backend::kAuto:
       break;
   }

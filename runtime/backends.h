@@ -22,7 +22,7 @@ struct Candidate {
   Isa isa = Isa::kNone;        // xbyak: the instruction set
   bool smallest_code = false;  // JIT backends: every block, gather and long run a loop
   bool aot = false;            // a registered ahead-of-time kernel (backend llvm made it)
-  bool nontemporal = false;    // non-temporal stores (outputs far beyond the last-level cache)
+  bool nontemporal = false;    // JIT backends: the non-temporal twin (Executor::streaming) is built
 
   // "xbyak avx512", "xbyak avx512 with loops", "llvm", "ahead-of-time", "interp", "reference"
   std::string name() const;

@@ -75,24 +75,19 @@ pj_status guarded(Body&& body) {
 
 // The selection for `requested`, each candidate's executor from the cache (the reference and
 // ahead-of-time ones are built fresh: they cost nothing to build).
-Expected<Selection> select_for(const Geometry& g, Backend requested, Isa isa, bool nontemporal) {
+Expected<Selection> select_for(const Geometry& g, Backend requested, Isa isa) {
   const size_t limit = kernel_code_limit();
-  return select(requested, isa, nontemporal, [&](const Candidate& c) -> Expected<std::shared_ptr<const Executor>> {
+  return select(requested, isa, [&](const Candidate& c) -> Expected<std::shared_ptr<const Executor>> {
     if (c.aot || c.backend == Backend::kReference) return build(c, g);
     PJ_RETURN_IF_ERROR(backend_status(c.backend, c.isa));  // unavailable: no cache entry to make
     return global_kernel_cache().get(make_key(g, c, limit), [&] { return build(c, g); });
   });
 }
 
-// The JIT backends can stream (non-temporal stores) where every tap is whole cache lines;
-// ahead-of-time kernels were compiled without knowing the machine.
+// Whether the chosen backend could stream this geometry (a JIT, not ahead of time, every tap
+// whole cache lines): describe then says which stores the cost model chose.
 bool may_stream(const Geometry& g, const Candidate& chosen) {
   return (chosen.backend == Backend::kXbyak || chosen.backend == Backend::kLlvm) && !chosen.aot && streamable(g);
-}
-
-// They do where the cost model says it pays on this machine.
-bool wants_streaming(const Geometry& g, const Candidate& chosen) {
-  return may_stream(g, chosen) && streaming_pays(g, host_machine());
 }
 
 Status check_buffers(const pj_kernel* kernel, const void* input, const void* output) {
@@ -204,15 +199,11 @@ pj_status create_kernel(const CSpec* spec, int backend, pj_kernel** kernel) {
     }
     result->backend = requested == Backend::kAuto ? Backend::kInterp : requested;
     if (!g.empty()) {
-      Expected<Selection> selection = select_for(g, requested, isa, false);
+      Expected<Selection> selection = select_for(g, requested, isa);
       if (!selection.ok()) return selection.status();
       result->selection = std::move(selection).value();
       result->backend = result->selection.chosen.backend;
-      if (wants_streaming(g, result->selection.chosen)) {
-        Expected<Selection> streaming = select_for(g, result->backend, isa, true);
-        if (!streaming.ok()) return streaming.status();
-        if (streaming->chosen.nontemporal) result->streaming = streaming->executor;
-      }
+      result->streaming = result->selection.executor->streaming();
     } else {
       result->selection.chosen.backend = result->backend;
     }

@@ -32,6 +32,14 @@ class Executor {
   virtual std::string describe() const = 0;
   // Generated machine code, if any.
   virtual std::span<const uint8_t> code() const { return {}; }
+  // The same kernel with non-temporal stores, for 64-byte aligned outputs, where the cost model
+  // says streaming pays (codegen/plan/cost_model.h); built with this one, cached with it.
+  virtual std::shared_ptr<const Executor> streaming() const { return nullptr; }
+  // Machine code bytes held, the streaming twin's included (what the kernel cache counts).
+  size_t code_bytes() const {
+    const std::shared_ptr<const Executor> twin = streaming();
+    return code().size() + (twin ? twin->code().size() : 0);
+  }
 };
 
 }  // namespace pj

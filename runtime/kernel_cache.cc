@@ -191,7 +191,7 @@ Expected<std::shared_ptr<const Executor>> KernelCache::get(const KernelKey& key,
     } else {
       it->second.ready = *result;
       it->second.pending = {};
-      it->second.code_bytes = (*result)->code().size();
+      it->second.code_bytes = (*result)->code_bytes();
       s.stats.code_bytes += it->second.code_bytes;
       s.evict_over_limits();
     }

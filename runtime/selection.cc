@@ -27,13 +27,12 @@ Candidate interp_candidate() {
 
 }  // namespace
 
-Candidates candidates(Backend requested, Isa isa, bool nontemporal) {
+Candidates candidates(Backend requested, Isa isa) {
   auto jit = [&](Backend backend, bool loops) {
     Candidate c;
     c.backend = backend;
     c.isa = backend == Backend::kXbyak ? isa : Isa::kNone;
     c.smallest_code = loops;
-    c.nontemporal = nontemporal;
     return c;
   };
   Candidate aot;

@@ -44,14 +44,14 @@ struct Candidates {
   const Candidate* begin() const { return list.data(); }
   const Candidate* end() const { return list.data() + size; }
 };
-Candidates candidates(Backend requested, Isa isa, bool nontemporal);
+Candidates candidates(Backend requested, Isa isa);
 
 // Tries the candidates in order; each one's executor comes from `get`, which builds it (through
 // the kernel cache, say).
 template <typename Get>
-Expected<Selection> select(Backend requested, Isa isa, bool nontemporal, const Get& get) {
+Expected<Selection> select(Backend requested, Isa isa, const Get& get) {
   Selection s;
-  for (const Candidate& c : candidates(requested, isa, nontemporal)) {
+  for (const Candidate& c : candidates(requested, isa)) {
     Expected<std::shared_ptr<const Executor>> built = get(c);
     if (built.ok()) {
       s.executor = std::move(built).value();

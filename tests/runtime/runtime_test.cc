@@ -350,6 +350,7 @@ TEST_F(Runtime, LargeOutputsStreamOnAlignedBuffersOnly) {
     uint8_t* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
     for (pj_backend backend : {PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
       if (pj_backend_available(backend) != PJ_OK) continue;
+      pj_cache_clear();
       pj_kernel* k = nullptr;
       ASSERT_EQ(pj_kernel_create(&s, backend, &k), PJ_OK);
       const std::string text = describe(k);
@@ -357,6 +358,17 @@ TEST_F(Runtime, LargeOutputsStreamOnAlignedBuffersOnly) {
       ASSERT_GT(threshold, 0) << text;
       const bool streams = c.g.output_bytes() >= threshold;
       (streams ? streamed : cached) += 1;
+      // Both kernels are one cache entry (one lookup per create), whose code counts both.
+      pj_cache_stats stats{};
+      pj_cache_get_stats(&stats);
+      EXPECT_EQ(stats.entries, 1u);
+      const void* code = nullptr;
+      const size_t own = pj_kernel_code(k, &code);
+      if (streams) {
+        EXPECT_GT(stats.code_bytes, own);
+      } else {
+        EXPECT_EQ(stats.code_bytes, own);
+      }
       EXPECT_NE(text.find(streams ? "stores: non-temporal on 64-byte aligned outputs (L" : "stores: cached (L"),
                 std::string::npos)
           << text;
