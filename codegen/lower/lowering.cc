@@ -83,8 +83,6 @@ void rank_masks(Lowering* L) {
   for (size_t i = 0; i < kept; ++i) L->preloaded_masks.push_back(ranked[i].second);
 }
 
-}  // namespace
-
 // Whether every output offset the plan writes at is a whole number of `vector` bytes from the
 // output's start: pixel, row and image steps, and each step's place and stride in its pixel.
 bool output_offsets_aligned(const Plan& plan, int64_t vector) {
@@ -100,6 +98,8 @@ bool output_offsets_aligned(const Plan& plan, int64_t vector) {
   }
   return true;
 }
+
+}  // namespace
 
 Lowering lower(const Plan& plan, const Target& target) {
   Lowering L;
