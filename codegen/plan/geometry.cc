@@ -17,9 +17,10 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 // an int32 cannot hold; then ParseAttributeVec4 checks the batch/depth entries and the range.
 // [1, r, c, 1] with r and c in [1, 2^31): what check_attribute accepts, in one test (the
 // cache-hit path makes three).
+// Unsigned arithmetic: INT64_MIN - 1 would overflow.
 inline bool usual_attribute(const Vec4& attr) {
-  return attr[0] == 1 && attr[3] == 1 && static_cast<uint64_t>(attr[1] - 1) < uint64_t{kInt32Max} &&
-         static_cast<uint64_t>(attr[2] - 1) < uint64_t{kInt32Max};
+  return attr[0] == 1 && attr[3] == 1 && static_cast<uint64_t>(attr[1]) - 1 < uint64_t{kInt32Max} &&
+         static_cast<uint64_t>(attr[2]) - 1 < uint64_t{kInt32Max};
 }
 
 Status check_attribute(std::string_view name, const Vec4& attr) {

@@ -116,6 +116,15 @@ TEST(Geometry, AttributeMessages) {
             {1, 1LL << 31, 1, 1},
             Code::kInvalidArgument,
             "Attr ksizes has value 2147483648 out of range for an int32"},
+           // Found by the API fuzzer (UBSan): the fast path subtracted 1 from INT64_MIN.
+           {"strides",
+            {1, INT64_MIN, 1, 1},
+            Code::kInvalidArgument,
+            "Attr strides has value -9223372036854775808 out of range for an int32"},
+           {"rates",
+            {1, 1, INT64_MIN, 1},
+            Code::kInvalidArgument,
+            "Attr rates has value -9223372036854775808 out of range for an int32"},
        }) {
     Spec spec = make({1, 4, 4, 1}, 1, 1, 1, Padding::kSame);
     Vec4* attr = std::string(c.attr) == "ksizes"    ? &spec.ksizes
