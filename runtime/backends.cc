@@ -231,7 +231,6 @@ std::string Candidate::name() const {
   std::string n(backend_name(backend));
   if (backend == Backend::kXbyak && isa != Isa::kNone) n += cat(" ", isa_name(isa));
   if (smallest_code) n += " with loops";
-  if (nontemporal) n += ", non-temporal";
   return n;
 }
 

@@ -22,7 +22,9 @@ struct Candidate {
   Isa isa = Isa::kNone;        // xbyak: the instruction set
   bool smallest_code = false;  // JIT backends: every block, gather and long run a loop
   bool aot = false;            // a registered ahead-of-time kernel (backend llvm made it)
-  bool nontemporal = false;    // JIT backends: the non-temporal twin (Executor::streaming) is built
+  // Built by jit() only: this candidate is the non-temporal twin of a JIT kernel
+  // (Executor::streaming), which is cached with it; the selection never lists one.
+  bool nontemporal = false;
 
   // "xbyak avx512", "xbyak avx512 with loops", "llvm", "ahead-of-time", "interp", "reference"
   std::string name() const;
