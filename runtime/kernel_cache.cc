@@ -61,8 +61,8 @@ KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
                         static_cast<int64_t>(g.padding) << 4 | static_cast<int64_t>(g.format.layout) << 7 |
                         static_cast<int64_t>(g.format.order) << 8 | static_cast<int64_t>(g.format.patches) << 9 |
                         static_cast<int64_t>(c.backend) << 10 | static_cast<int64_t>(c.isa) << 14 |
-                        int64_t{c.smallest_code} << 17 | int64_t{c.aot} << 19 |
-                        int64_t{explicit_pads} << 20 | int64_t{pad_value} << 21 | int64_t{strided} << 22 | type << 24;
+                        int64_t{c.smallest_code} << 17 | int64_t{c.aot} << 19 | int64_t{explicit_pads} << 20 |
+                        int64_t{pad_value} << 21 | int64_t{strided} << 22 | type << 24;
   KernelKey key;
   auto add = [&](int64_t v) { key.values[static_cast<size_t>(key.size++)] = v; };
   for (int64_t v :
