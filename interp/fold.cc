@@ -45,6 +45,9 @@ void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
 
 // Up to this many runs are summed in one call; more continue from the partial sums.
 constexpr int kBatch = 64;
+// A column group's taps in one image row are listed at once up to this many (2 KiB on the
+// stack); groups of more go pixel by pixel.
+constexpr int64_t kOffsets = 256;
 
 // dst[m * dst_step] = the taps' runs[t][m * src_step] added from +0, for m < n: one border column
 // of an NCHW channel down the rows whose taps shift by one output row per image row.
@@ -75,6 +78,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   const SumRuns vector_sum = sum_runs(g.dtype, p.isa), element_sum = sum_runs(g.dtype, Isa::kNone);
   auto sum_for = [&](int64_t n) { return n * e >= 32 ? vector_sum : element_sum; };
   const SumRuns sum = sum_for(C);  // every run of a pixel has C elements
+  const SumPixels pixels = sum_pixels(g.dtype, p.isa);
   // Channels contiguous in the image and the patches (the tf format): each pixel's C channels
   // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
   // runs added into it.
@@ -90,6 +94,22 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   auto run_of = [&](const uint8_t* patches, FoldTap r, FoldTap col, int64_t c) {
     const int64_t k0 = chw ? r.k * kw + col.k : (r.k * kw + col.k) * C;  // channel 0's element
     return patches + (r.out * g.cols.out + col.out) * ps.position + k0 * ps.element + c * p.patch_channel_step;
+  };
+  // Pixel w of one image row alone: its runs, row tap outer and column tap inner (ascending
+  // (oh, ow)), kBatch at a time.
+  auto sum_pixel = [&](uint8_t* row, const uint8_t* patches, const FoldTap* row_taps, int64_t row_count, int64_t w) {
+    const FoldTap* col = p.column_taps_of(w);
+    const int64_t col_n = p.column_count(w);
+    const uint8_t* runs[kBatch];
+    int n = 0;
+    bool started = false;
+    for (int64_t r = 0; r < row_count; ++r) {
+      for (int64_t t = 0; t < col_n; ++t) {
+        runs[n++] = run_of(patches, row_taps[r], col[t], 0);
+        if (n == kBatch) sum(row + w * is.pixel, runs, n, C, started), started = true, n = 0;
+      }
+    }
+    if (n > 0 || !started) sum(row + w * is.pixel, runs, n, C, started);
   };
   // The plan's channel blocks (NCHW summed at once; else all C): each block over all the rows.
   const int64_t channel_block = by_pixel ? C : p.channel_block;
@@ -111,20 +131,29 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       const FoldTap* row_taps = p.row_taps_of(h);
       const int64_t row_count = p.row_count(h);
       if (by_pixel) {
-        // Each pixel's runs, row tap outer and column tap inner, which is ascending (oh, ow).
-        const uint8_t* runs[kBatch];
-        for (int64_t w = col_begin; w < col_end; ++w) {
-          const FoldTap* col = p.column_taps_of(w);
-          const int64_t col_n = p.column_count(w);
-          int n = 0;
-          bool started = false;
+        // Each column group's pixels in the tile, its runs listed once as offsets from its first
+        // pixel's: row tap outer and column tap inner, which is ascending (oh, ow).
+        const int64_t s = g.cols.stride;
+        for (const ColumnGroup& group : p.column_groups) {
+          if (group.first >= col_end) break;
+          const int64_t m0 = group.first >= col_begin ? 0 : (col_begin - group.first + s - 1) / s;
+          const int64_t m1 = std::min(group.count, (col_end - group.first + s - 1) / s);
+          if (m0 >= m1) continue;
+          const FoldTap* col = p.column_taps_of(group.first);
+          const int64_t col_n = p.column_count(group.first);
+          int64_t offsets[kOffsets];
+          if (row_count * col_n > kOffsets) {  // more taps than listed at once: pixel by pixel
+            for (int64_t m = m0; m < m1; ++m) sum_pixel(row, patches, row_taps, row_count, group.first + m * s);
+            continue;
+          }
+          int64_t n = 0;
           for (int64_t r = 0; r < row_count; ++r) {
             for (int64_t t = 0; t < col_n; ++t) {
-              runs[n++] = run_of(patches, row_taps[r], col[t], 0);
-              if (n == kBatch) sum(row + w * is.pixel, runs, n, C, started), started = true, n = 0;
+              offsets[n++] = run_of(patches, row_taps[r], FoldTap{col[t].out + m0, col[t].k}, 0) - patches;
             }
           }
-          if (n > 0 || !started) sum(row + w * is.pixel, runs, n, C, started);
+          pixels(row + (group.first + m0 * s) * is.pixel, p.image_column_step, patches, offsets, n, ps.position,
+                 m1 - m0, C);
         }
       } else {
         // Pixels [a, b) pass by pass: zeroed, then each row tap's column passes added.

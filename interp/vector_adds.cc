@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "codegen/plan/element_add.h"
@@ -26,6 +27,29 @@ void sum_scalar(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n
     }
     std::memcpy(dst + x * sizeof(S), &acc, sizeof(S));
   }
+}
+
+// Pixels through a loop of runs: each pixel's runs listed (kBatch at a time, later batches
+// continuing from the partial sums) and summed by `runs`.
+constexpr int64_t kBatch = 64;
+void pixels_by_runs(SumRuns runs, uint8_t* dst, int64_t dst_step, const uint8_t* src, const int64_t* offsets,
+                    int64_t taps, int64_t src_step, int64_t count, int64_t n) {
+  const uint8_t* batch[kBatch];
+  for (int64_t m = 0; m < count; ++m, dst += dst_step, src += src_step) {
+    int64_t t = 0;
+    do {
+      const int64_t k = std::min(kBatch, taps - t);
+      for (int64_t i = 0; i < k; ++i) batch[i] = src + offsets[t + i];
+      runs(dst, batch, k, n, t > 0);
+      t += k;
+    } while (t < taps);
+  }
+}
+
+template <SumRuns kRuns>
+void pixels_of(uint8_t* dst, int64_t dst_step, const uint8_t* src, const int64_t* offsets, int64_t taps,
+               int64_t src_step, int64_t count, int64_t n) {
+  pixels_by_runs(kRuns, dst, dst_step, src, offsets, taps, src_step, count, n);
 }
 
 // The lane types of a vector add; half and bfloat16 add in float lanes, rounding after each add.
@@ -54,6 +78,9 @@ struct Avx512 {  // plain lanes: a block is one register
   PJ_AVX512 static Acc zero() { return _mm512_setzero_si512(); }
   PJ_AVX512 static Acc load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm512_storeu_si512(p, a); }
+  // The first bytes of a block (`mask` has one bit per byte): the rest of the lanes are +0.
+  PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) { return _mm512_maskz_loadu_epi8(mask, p); }
+  PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) { _mm512_mask_storeu_epi8(p, mask, a); }
   PJ_AVX512 static Acc add(Acc a, Acc b) {
     if constexpr (L == Lane::kF32)
       return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
@@ -81,6 +108,12 @@ struct Avx512Narrow {
   }
   PJ_AVX512 static Acc load(const uint8_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), narrow(a)); }
+  PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) {
+    return widen(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(mask), p));
+  }
+  PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) {
+    _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), narrow(a));
+  }
   // Rounded to the narrow type after every add.
   PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm512_add_ps(a, b))); }
 };
@@ -139,6 +172,63 @@ PJ_AVX512 void sum_avx512(uint8_t* dst, const uint8_t* const* src, int64_t taps,
 template <typename V, int64_t kSize, SumRuns kTail>
 PJ_AVX512 void sum_avx512_of(uint8_t* dst, const uint8_t* const* src, int64_t taps, int64_t n, bool from_dst) {
   sum_avx512<V>(dst, src, taps, n, kSize, from_dst, kTail);
+}
+
+// Pixels of one or two blocks, several pixels at a time so that four add chains are in flight
+// (a pixel's own chain is as long as its taps: latency, not loads, bounds one pixel at a time).
+// One block: loaded and stored under a byte mask; two: the block at 0 and the one ending at the
+// pixel's end, overlapping (each lane's adds are the same in both). Longer pixels have chains
+// enough of their own: the runs loop.
+template <typename V, int64_t kSize, SumRuns kRuns>
+PJ_AVX512 void pixels_avx512(uint8_t* dst, int64_t dst_step, const uint8_t* src, const int64_t* offsets, int64_t taps,
+                             int64_t src_step, int64_t count, int64_t n) {
+  using Acc = typename V::Acc;
+  constexpr int64_t B = V::kBlock;
+  const int64_t bytes = n * kSize;
+  if (bytes > 2 * B) return pixels_by_runs(kRuns, dst, dst_step, src, offsets, taps, src_step, count, n);
+  if (bytes <= B) {
+    const uint64_t mask = bytes == 64 ? ~uint64_t{0} : (uint64_t{1} << bytes) - 1;
+    int64_t m = 0;
+    for (; m + 4 <= count; m += 4) {
+      const uint8_t* s = src + m * src_step;
+      Acc a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+      for (int64_t t = 0; t < taps; ++t) {
+        const uint8_t* at = s + offsets[t];
+        a0 = V::add(a0, V::load(at, mask)), a1 = V::add(a1, V::load(at + src_step, mask));
+        a2 = V::add(a2, V::load(at + 2 * src_step, mask)), a3 = V::add(a3, V::load(at + 3 * src_step, mask));
+      }
+      uint8_t* d = dst + m * dst_step;
+      V::store(d, a0, mask), V::store(d + dst_step, a1, mask);
+      V::store(d + 2 * dst_step, a2, mask), V::store(d + 3 * dst_step, a3, mask);
+    }
+    for (; m < count; ++m) {
+      Acc a = V::zero();
+      for (int64_t t = 0; t < taps; ++t) a = V::add(a, V::load(src + m * src_step + offsets[t], mask));
+      V::store(dst + m * dst_step, a, mask);
+    }
+    return;
+  }
+  const int64_t last = bytes - B;
+  int64_t m = 0;
+  for (; m + 2 <= count; m += 2) {
+    const uint8_t* s = src + m * src_step;
+    Acc a0 = V::zero(), a1 = V::zero(), b0 = V::zero(), b1 = V::zero();
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint8_t* at = s + offsets[t];
+      a0 = V::add(a0, V::load(at)), a1 = V::add(a1, V::load(at + last));
+      b0 = V::add(b0, V::load(at + src_step)), b1 = V::add(b1, V::load(at + src_step + last));
+    }
+    uint8_t* d = dst + m * dst_step;
+    V::store(d, a0), V::store(d + last, a1), V::store(d + dst_step, b0), V::store(d + dst_step + last, b1);
+  }
+  if (m < count) {
+    Acc a0 = V::zero(), a1 = V::zero();
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint8_t* at = src + m * src_step + offsets[t];
+      a0 = V::add(a0, V::load(at)), a1 = V::add(a1, V::load(at + last));
+    }
+    V::store(dst + m * dst_step, a0), V::store(dst + m * dst_step + last, a1);
+  }
 }
 
 // ---- AVX2: blocks of 32 bytes (half: 16 bytes), the overlapping last block; shorter runs by the
@@ -204,17 +294,20 @@ struct Loops {
   static constexpr SumRuns kAvx2 = sum_avx2<V256, E>;
   static constexpr SumRuns kAvx512 = sum_avx512_of<V512, kSize, kAvx2>;
   static constexpr SumRuns kScalar = sum_scalar<E>;
+  static constexpr SumPixels kPixels512 = pixels_avx512<V512, kSize, kAvx512>;
+  static constexpr SumPixels kPixels2 = pixels_of<kAvx2>;
+  static constexpr SumPixels kPixelsScalar = pixels_of<kScalar>;
 };
 
-}  // namespace
+struct Choice {
+  SumRuns avx512, avx2, scalar;
+  SumPixels pixels512, pixels2, pixels_scalar;
+};
 
-SumRuns sum_runs(DType dtype, Isa isa) {
-  struct Choice {
-    SumRuns avx512, avx2, scalar;
-  };
+Choice choice(DType dtype) {
   auto of = [](auto loops) {
     using L = decltype(loops);
-    return Choice{L::kAvx512, L::kAvx2, L::kScalar};
+    return Choice{L::kAvx512, L::kAvx2, L::kScalar, L::kPixels512, L::kPixels2, L::kPixelsScalar};
   };
   Choice c{};
   switch (dtype) {
@@ -234,8 +327,13 @@ SumRuns sum_runs(DType dtype, Isa isa) {
       c = of(Loops<Avx512Narrow<Lane::kHalf>, 2, Avx2Half, HalfElement>{});
       break;
     case DType::kBFloat16:  // no AVX2 loop: the element loop is its tail
-      c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2, sum_scalar<BFloat16Element>>, sum_scalar<BFloat16Element>,
-           sum_scalar<BFloat16Element>};
+      c = {sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2, sum_scalar<BFloat16Element>>,
+           sum_scalar<BFloat16Element>,
+           sum_scalar<BFloat16Element>,
+           pixels_avx512<Avx512Narrow<Lane::kBFloat16>, 2,
+                         sum_avx512_of<Avx512Narrow<Lane::kBFloat16>, 2, sum_scalar<BFloat16Element>>>,
+           pixels_of<sum_scalar<BFloat16Element>>,
+           pixels_of<sum_scalar<BFloat16Element>>};
       break;
     case DType::kInt8:
     case DType::kUInt8:
@@ -255,7 +353,19 @@ SumRuns sum_runs(DType dtype, Isa isa) {
       c = of(Loops<Avx512<Lane::kI64>, 8, Avx2<Lane::kI64>, WrappingElement<uint64_t>>{});
       break;
   }
+  return c;
+}
+
+}  // namespace
+
+SumRuns sum_runs(DType dtype, Isa isa) {
+  const Choice c = choice(dtype);
   return isa == Isa::kAvx512 ? c.avx512 : isa == Isa::kAvx2 ? c.avx2 : c.scalar;
+}
+
+SumPixels sum_pixels(DType dtype, Isa isa) {
+  const Choice c = choice(dtype);
+  return isa == Isa::kAvx512 ? c.pixels512 : isa == Isa::kAvx2 ? c.pixels2 : c.pixels_scalar;
 }
 
 }  // namespace pj

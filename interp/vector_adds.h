@@ -19,4 +19,12 @@ using SumRuns = void (*)(uint8_t* dst, const uint8_t* const* src, int64_t taps, 
 // The loop for `dtype` in `isa`; Isa::kNone (or bool) gives element_add.h's scalar loop.
 SumRuns sum_runs(DType dtype, Isa isa);
 
+// Pixels that sum the same taps, each a fixed step further: for m < count,
+//   dst + m*dst_step gets the sum from +0 of the runs at src + m*src_step + offsets[t], t
+//   ascending, n elements each (taps may be 0: +0).
+// Short pixels are summed several at a time, so that their add chains overlap.
+using SumPixels = void (*)(uint8_t* dst, int64_t dst_step, const uint8_t* src, const int64_t* offsets, int64_t taps,
+                           int64_t src_step, int64_t count, int64_t n);
+SumPixels sum_pixels(DType dtype, Isa isa);
+
 }  // namespace pj

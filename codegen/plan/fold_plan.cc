@@ -85,6 +85,24 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
     }
     first->push_back(static_cast<int64_t>(taps->size()));
   }
+  // Column groups: each column not yet grouped starts one, stepping on while the next column of
+  // its stride phase has its taps one output column further.
+  std::vector<bool> grouped(static_cast<size_t>(cols.in), false);
+  for (int64_t w = 0; w < cols.in; ++w) {
+    if (grouped[static_cast<size_t>(w)]) continue;
+    ColumnGroup group{w, 1};
+    const FoldTap* taps = p.column_taps_of(w);
+    const int64_t n = p.column_count(w);
+    for (int64_t x = w + cols.stride; x < cols.in && p.column_count(x) == n; x += cols.stride, ++group.count) {
+      const FoldTap* next = p.column_taps_of(x);
+      if (!std::equal(taps, taps + n, next,
+                      [&](FoldTap a, FoldTap b) { return a.k == b.k && a.out + group.count == b.out; })) {
+        break;
+      }
+      grouped[static_cast<size_t>(x)] = true;
+    }
+    p.column_groups.push_back(group);
+  }
   return p;
 }
 
@@ -108,6 +126,12 @@ std::string to_string(const FoldPlan& p) {
       text += cat("  image rows [", p.inner_row_begin, ",", p.inner_row_end,
                   "): each border column one sum down the rows\n");
     }
+  }
+  if (p.channels_inner) {
+    int64_t widest = 0;
+    for (const ColumnGroup& c : p.column_groups) widest = std::max(widest, c.count);
+    text += cat("  ", p.column_groups.size(), " column group", p.column_groups.size() == 1 ? "" : "s",
+                " (pixels with one tap list, stepped along; the widest ", widest, ")\n");
   }
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;

@@ -32,6 +32,12 @@ struct ColumnPass {
   int64_t ow_begin = 0, ow_end = 0;
 };
 
+// Image columns first + m*stride, m < count, whose column taps are column `first`'s, each one
+// output column further: one pixel's sum, stepped along.
+struct ColumnGroup {
+  int64_t first = 0, count = 0;
+};
+
 struct FoldPlan {
   Geometry geometry;
   std::vector<ColumnPass> passes;  // kernel columns in descending order; none empty
@@ -64,6 +70,9 @@ struct FoldPlan {
   int64_t row_count(int64_t h) const {
     return row_first[static_cast<size_t>(h) + 1] - row_first[static_cast<size_t>(h)];
   }
+  // Every image column in one group, in ascending `first`: at stride 1 the border columns one
+  // each and the inner ones together; at stride s the inner ones by stride phase.
+  std::vector<ColumnGroup> column_groups;
   const FoldTap* column_taps_of(int64_t w) const { return column_taps.data() + column_first[static_cast<size_t>(w)]; }
   const FoldTap* row_taps_of(int64_t h) const { return row_taps.data() + row_first[static_cast<size_t>(h)]; }
 

@@ -33,7 +33,7 @@ int host_isa_for_test() {
 TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int mean = 0, columns_inner = 0, summed_at_once = 0, summed_down = 0, one_run = 0, tiled = 0;
+  int mean = 0, columns_inner = 0, stepped = 0, summed_at_once = 0, summed_down = 0, one_run = 0, tiled = 0;
   // The first cases take the paths the counts below assert on (a run scaled to 0.1 may draw none
   // of them): NCHW with a 1x1 kernel (one run per channel), 3x3 at stride 1 (inner columns,
   // borders down the rows) in mode mean, and 3x2 at column stride 2 (columns innermost).
@@ -56,6 +56,10 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     mean += g.mode == FoldMode::kMean;
     columns_inner += !plan->channels_inner;
+    // Pixels summed as a column group stepped along (the tf format's pixel loop).
+    stepped += plan->channels_inner && g.image_steps.channel == g.elem_size &&
+               std::any_of(plan->column_groups.begin(), plan->column_groups.end(),
+                           [](const ColumnGroup& c) { return c.count > 1; });
     summed_at_once += plan->inner_begin < plan->inner_end;
     summed_down += plan->inner_row_begin < plan->inner_row_end;
     // A channel's inner rows as one run: no border columns, rows as far apart in the patches.
@@ -90,6 +94,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   }
   EXPECT_GT(mean, 0);
   EXPECT_GT(columns_inner, 0);
+  EXPECT_GT(stepped, 0);
   EXPECT_GT(summed_at_once, 0);
   EXPECT_GT(summed_down, 0);
   EXPECT_GT(one_run, 0);
@@ -116,6 +121,28 @@ TEST(Fold, CountsCoverageOfOnes) {
   run_fold(*make_fold_plan(*make_geometry(spec)), reinterpret_cast<const uint8_t*>(ones.data()),
            reinterpret_cast<uint8_t*>(image.data()), 0, 3, 0, 3);
   EXPECT_EQ(image, std::vector<float>(9, 1.0f));
+}
+
+// Column groups: the border columns of a 3-wide SAME kernel alone, the inner ones one group; at
+// stride 2 the inner columns by stride phase.
+TEST(Fold, ColumnGroupsStepTheInnerColumnsTogether) {
+  auto groups = [](int64_t width, int64_t stride) {
+    Spec spec;
+    spec.op = Op::kFold;
+    spec.image_shape = {1, 4, width, 2};
+    spec.ksizes = {1, 3, 3, 1};
+    spec.strides = {1, 1, stride, 1};
+    const Expected<FoldPlan> plan = make_fold_plan(*make_geometry(spec));
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const ColumnGroup& c : plan->column_groups) out.emplace_back(c.first, c.count);
+    return out;
+  };
+  using G = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(groups(7, 1), (G{{0, 1}, {1, 5}, {6, 1}}));
+  // Stride 2 over 9 columns, SAME: 5 outputs, pad 1; even columns have 1 tap (ow = w/2, j = 1),
+  // odd ones 2 (j = 2 then j = 0).
+  EXPECT_EQ(groups(9, 2), (G{{0, 5}, {1, 4}}));
+  EXPECT_EQ(groups(1, 1), (G{{0, 1}}));
 }
 
 // Pixels no patch reads (a stride beyond the kernel) are +0, in sum and mean mode.

@@ -1,0 +1,95 @@
+// Fold's vector sums (interp/vector_adds.h) against the element rule of codegen/plan/element_add.h,
+// byte for byte: every dtype and instruction set this CPU runs, pixels of 1 to 2 blocks and
+// more, any count of pixels and taps, gaps between pixels that must stay as they were, both
+// buffers against guard pages (a mask one byte too wide faults or shows in a gap).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "codegen/plan/element_add.h"
+#include "interp/vector_adds.h"
+#include "tests/support/guarded_buffer.h"
+#include "tests/support/random_spec.h"
+
+namespace pj {
+namespace {
+
+using testing::GuardedBuffer;
+
+std::vector<Isa> host_isas() {
+  std::vector<Isa> isas{Isa::kNone};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) isas.push_back(Isa::kAvx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("bmi2")) {
+    isas.push_back(Isa::kAvx512);
+  }
+  return isas;
+}
+
+int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+TEST(VectorAdds, PixelSumsFollowTheElementRule) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  int64_t one_block = 0, two_blocks = 0, longer = 0;
+  for (int64_t c = 0, cases = testing::scaled(3000); c < cases; ++c) {
+    const auto dtype = static_cast<DType>(c % kNumDTypes);
+    const std::vector<Isa> isas = host_isas();
+    const Isa isa = isas[static_cast<size_t>(uniform(rng, 0, static_cast<int64_t>(isas.size()) - 1))];
+    const int64_t e = element_size(dtype);
+    // Pixels up to a little over two 64-byte blocks, a few pixels and taps (none too).
+    const int64_t n = uniform(rng, 1, 140 / e + 2), bytes = n * e;
+    const int64_t count = uniform(rng, 0, 9), taps = uniform(rng, 0, 6);
+    const int64_t dst_step = bytes + e * uniform(rng, 0, 2) * uniform(rng, 0, 1);
+    const int64_t src_step = bytes * uniform(rng, 1, 3) + e * uniform(rng, 0, 3);
+    one_block += bytes <= 32, two_blocks += bytes > 64 && bytes <= 128, longer += bytes > 128;
+
+    const int64_t src_size = std::max<int64_t>(count, 1) * src_step + 4 * bytes;
+    GuardedBuffer src(static_cast<size_t>(src_size), GuardedBuffer::Placement::kEnd);
+    const std::vector<uint8_t> data = testing::random_fold_data(rng, dtype, src.size());
+    std::memcpy(src.data(), data.data(), data.size());
+    // The last pixel's runs end anywhere up to the source's last byte.
+    const int64_t reach = count == 0 ? 0 : (count - 1) * src_step + bytes;
+    std::vector<int64_t> offsets(static_cast<size_t>(taps));
+    for (int64_t& o : offsets) o = e * uniform(rng, 0, (src_size - reach) / e);
+
+    const int64_t dst_size = count == 0 ? 0 : (count - 1) * dst_step + bytes;
+    GuardedBuffer dst(static_cast<size_t>(dst_size),
+                      c % 2 ? GuardedBuffer::Placement::kEnd : GuardedBuffer::Placement::kStart);
+    std::vector<uint8_t> want(static_cast<size_t>(dst_size));
+    for (uint8_t& b : want) b = static_cast<uint8_t>(rng());
+    if (dst_size > 0) std::memcpy(dst.data(), want.data(), want.size());
+    with_element(dtype, [&](auto tag) {
+      using E = typename decltype(tag)::type;
+      using S = typename E::Storage;
+      for (int64_t m = 0; m < count; ++m) {
+        for (int64_t x = 0; x < n; ++x) {
+          S acc{};
+          for (int64_t t = 0; t < taps; ++t) {
+            S v;
+            std::memcpy(&v, src.data() + m * src_step + offsets[static_cast<size_t>(t)] + x * e, sizeof v);
+            acc = E::add(acc, v);
+          }
+          std::memcpy(want.data() + m * dst_step + x * e, &acc, sizeof acc);
+        }
+      }
+    });
+    sum_pixels(dtype, isa)(dst.data(), dst_step, src.data(), offsets.data(), taps, src_step, count, n);
+    for (int64_t i = 0; i < dst_size; ++i) {
+      ASSERT_EQ(dst.data()[i], want[static_cast<size_t>(i)])
+          << "seed " << seed << ": " << dtype_name(dtype) << " " << isa_name(isa) << ", " << n << " elements, " << count
+          << " pixels " << dst_step << " bytes apart, " << taps << " taps: byte " << i << " (pixel " << i / dst_step
+          << ")";
+    }
+  }
+  EXPECT_GT(one_block, 0);
+  EXPECT_GT(two_blocks, 0);
+  EXPECT_GT(longer, 0);
+}
+
+}  // namespace
+}  // namespace pj
