@@ -45,6 +45,32 @@ void zero_pixels(const Geometry& g, uint8_t* first, int64_t pixels) {
 
 // Up to this many runs are summed in one call; more continue from the partial sums.
 constexpr int kBatch = 64;
+// Elements summed at once into a buffer before a strided store (4 KiB on the stack).
+constexpr int64_t kBuffer = 4096;
+
+// dst[m * dst_step] = src[m], m < n, elements of e bytes.
+template <typename T>
+void store_strided_as(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n) {
+  for (int64_t m = 0; m < n; ++m) std::memcpy(dst + m * dst_step, src + m * sizeof(T), sizeof(T));
+}
+void store_strided(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t e) {
+  struct Pair {
+    uint64_t a, b;
+  };
+  switch (e) {
+    case 1:
+      return store_strided_as<uint8_t>(dst, dst_step, src, n);
+    case 2:
+      return store_strided_as<uint16_t>(dst, dst_step, src, n);
+    case 4:
+      return store_strided_as<uint32_t>(dst, dst_step, src, n);
+    case 8:
+      return store_strided_as<uint64_t>(dst, dst_step, src, n);
+    default:
+      return store_strided_as<Pair>(dst, dst_step, src, n);
+  }
+}
+
 // A column group's taps in one image row are listed at once up to this many (2 KiB on the
 // stack); groups of more go pixel by pixel.
 constexpr int64_t kOffsets = 256;
@@ -83,6 +109,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
   // runs added into it.
   const bool by_pixel = p.channels_inner && is.channel == e && p.patch_channel_step == e;
+  // NCHW with patches as columns: a channel's pixels of a column group read contiguous runs.
+  const bool groups_by_channel = !p.channels_inner && ps.position == e;
   auto add = [&](uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t src_step, int64_t n) {
     if (dst_step == e && src_step == e) {
       sum_for(n)(dst, &src, 1, n, true);
@@ -201,6 +229,46 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
             if (count > 0 || !started) sum_n(dst, runs, count, n, started);
           }
         };
+        // Each column group's pixels in [a, b): their output columns are contiguous in every
+        // patch plane, so a chunk of them is summed as one run per channel, the channels as the
+        // "pixels" of one sum (the taps' offsets listed once), into a buffer, then stored into the
+        // image rows at the group's pixel step.
+        auto sum_groups = [&](int64_t a, int64_t b) {
+          const int64_t s = g.cols.stride, dst_step = s * is.pixel;
+          alignas(64) uint8_t buffer[kBuffer];
+          int64_t offsets[kOffsets];
+          for (const ColumnGroup& group : p.column_groups) {
+            if (group.first >= b) break;
+            const int64_t m0 = group.first >= a ? 0 : (a - group.first + s - 1) / s;
+            const int64_t m1 = std::min(group.count, (b - group.first + s - 1) / s);
+            const FoldTap* col = p.column_taps_of(group.first);
+            const int64_t col_n = p.column_count(group.first), taps = row_count * col_n;
+            if (m0 >= m1) continue;
+            if (taps > kOffsets) {  // more taps than listed at once: pixel by pixel
+              for (int64_t m = m0; m < m1; ++m) add_passes(group.first + m * s, group.first + m * s + 1);
+              continue;
+            }
+            int64_t n = 0;
+            for (int64_t r = 0; r < row_count; ++r) {
+              for (int64_t t = 0; t < col_n; ++t)
+                offsets[n++] = run_of(patches, row_taps[r], col[t], c_begin) - patches;
+            }
+            const int64_t chunk = std::min(m1 - m0, kBuffer / e);
+            const int64_t channels = std::max<int64_t>(1, kBuffer / (chunk * e));
+            for (int64_t m = m0; m < m1; m += chunk) {
+              const int64_t k = std::min(chunk, m1 - m);
+              for (int64_t c = c_begin; c < c_end; c += channels) {
+                const int64_t cn = std::min(channels, c_end - c);
+                pixels(buffer, k * e, patches + (c - c_begin) * p.patch_channel_step + m * ps.position, offsets, taps,
+                       p.patch_channel_step, cn, k);
+                for (int64_t i = 0; i < cn; ++i) {
+                  store_strided(row + (c + i) * is.channel + (group.first + m * s) * is.pixel, dst_step,
+                                buffer + i * k * e, k, e);
+                }
+              }
+            }
+          }
+        };
         if (p.inner_begin < p.inner_end) {
           const bool border_down = down && h >= p.inner_row_begin && h < p.inner_row_end;
           if (whole_rows && border_down) {
@@ -213,6 +281,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           for (int64_t w = col_begin; w < left_end && !border_down; ++w) sum_columns(w, 1);
           if (left_end < right_begin) sum_columns(left_end, right_begin - left_end);
           for (int64_t w = right_begin; w < col_end && !border_down; ++w) sum_columns(w, 1);
+        } else if (groups_by_channel) {
+          sum_groups(col_begin, col_end);
         } else {
           add_passes(col_begin, col_end);
         }

@@ -127,7 +127,7 @@ std::string to_string(const FoldPlan& p) {
                   "): each border column one sum down the rows\n");
     }
   }
-  if (p.channels_inner) {
+  if (p.inner_begin >= p.inner_end) {
     int64_t widest = 0;
     for (const ColumnGroup& c : p.column_groups) widest = std::max(widest, c.count);
     text += cat("  ", p.column_groups.size(), " column group", p.column_groups.size() == 1 ? "" : "s",

@@ -33,7 +33,8 @@ int host_isa_for_test() {
 TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int mean = 0, columns_inner = 0, stepped = 0, summed_at_once = 0, summed_down = 0, one_run = 0, tiled = 0;
+  int mean = 0, columns_inner = 0, stepped = 0, by_channel = 0, summed_at_once = 0, summed_down = 0, one_run = 0,
+      tiled = 0;
   // The first cases take the paths the counts below assert on (a run scaled to 0.1 may draw none
   // of them): NCHW with a 1x1 kernel (one run per channel), 3x3 at stride 1 (inner columns,
   // borders down the rows) in mode mean, and 3x2 at column stride 2 (columns innermost).
@@ -61,6 +62,9 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
                std::any_of(plan->column_groups.begin(), plan->column_groups.end(),
                            [](const ColumnGroup& c) { return c.count > 1; });
     summed_at_once += plan->inner_begin < plan->inner_end;
+    // NCHW columns without inner columns: column groups channel by channel.
+    by_channel +=
+        !plan->channels_inner && g.patch_steps.position == g.elem_size && plan->inner_begin >= plan->inner_end;
     summed_down += plan->inner_row_begin < plan->inner_row_end;
     // A channel's inner rows as one run: no border columns, rows as far apart in the patches.
     one_run += plan->inner_row_begin < plan->inner_row_end && plan->inner_begin == 0 && plan->inner_end == g.cols.in &&
@@ -95,6 +99,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   EXPECT_GT(mean, 0);
   EXPECT_GT(columns_inner, 0);
   EXPECT_GT(stepped, 0);
+  EXPECT_GT(by_channel, 0);
   EXPECT_GT(summed_at_once, 0);
   EXPECT_GT(summed_down, 0);
   EXPECT_GT(one_run, 0);
