@@ -369,8 +369,11 @@ TEST_F(Runtime, LargeOutputsStreamOnAlignedBuffersOnly) {
       } else {
         EXPECT_EQ(stats.code_bytes, own);
       }
-      EXPECT_NE(text.find(streams ? "stores: non-temporal on 64-byte aligned outputs (L" : "stores: cached (L"),
-                std::string::npos)
+      // The model's inputs: the caches, or that CPUID did not describe them (virtual machines
+      // may hide the cache leaves; seen on an AMD EPYC guest).
+      const std::string stores = streams ? "stores: non-temporal on 64-byte aligned outputs (" : "stores: cached (";
+      EXPECT_TRUE(text.find(stores + "L2 ") != std::string::npos ||
+                  text.find(stores + "caches unknown") != std::string::npos)
           << text;
       for (uint8_t* out : {aligned, aligned + 8}) {
         std::memset(out, 0x77, c.g.output_bytes());
