@@ -2,6 +2,7 @@
 // written once and kept here. Patches are pure copies, so elements move as unsigned integers of
 // their size (complex128 as two 64-bit halves) and the zero pad is all-zero bits, as TensorFlow's.
 #include <Halide.h>
+#include <cpuid.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -31,6 +32,17 @@ halide_dimension_t dim(int64_t extent, int64_t stride) {
   return halide_dimension_t(0, static_cast<int32_t>(extent), static_cast<int32_t>(stride));
 }
 
+// Halide 14 takes any CPU with AVX-VNNI and AVX512-BF16 for a Sapphire Rapids, whose LLVM CPU
+// has AVX512-FP16: on AMD's Zen 5, which has the first two and not the last, its code died of
+// SIGILL (vmovw). The feature is kept only where CPUID says FP16 (leaf 7, EDX bit 23).
+Halide::Target jit_target() {
+  Halide::Target target = Halide::get_jit_target_from_environment();
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  const bool fp16 = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d >> 23 & 1) != 0;
+  if (!fp16) target = target.without_feature(Halide::Target::AVX512_SapphireRapids);
+  return target;
+}
+
 class Im2col final : public HalideIm2col {
  public:
   Im2col(const Geometry& g, const void* input, void* output) {
@@ -40,7 +52,7 @@ class Im2col final : public HalideIm2col {
     const Axis& r = g.rows;
     const Axis& q = g.cols;
     const int64_t k = r.ksize * q.ksize * c;
-    const Halide::Target target = Halide::get_jit_target_from_environment();
+    const Halide::Target target = jit_target();
     const int lanes = target.natural_vector_size(type);
     Var j("j"), kx("kx"), ky("ky"), x("x"), y("y"), n("n");
     const Expr zero = Halide::cast(type, 0);
