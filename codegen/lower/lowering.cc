@@ -17,9 +17,9 @@ const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& gr
 }
 
 // Pixels a region writes with the one-pixel program (not by groups).
-int64_t one_at_a_time(const Region& region, const LoweredRegion& lowered) {
+int64_t one_at_a_time(const Plan& plan, const Region& region, const LoweredRegion& lowered) {
   if (!region.grouped) return region.iterations();
-  const int64_t rest = region.iterations() % lowered.whole->group->pixels;
+  const int64_t rest = region.iterations() % plan.programs[region.program].group->pixels;
   return lowered.tail ? 0 : rest;
 }
 
@@ -31,6 +31,11 @@ void rank_masks(Lowering* L) {
   auto group_uses = [&](const LoweredGroup& g, int64_t runs) {
     for (const GroupWindow& w : g.group->windows) {
       if (w.bytes != 64) uses[lane_mask(0, w.bytes < 64 ? w.bytes : w.bytes - 64)] += runs;
+    }
+    for (const GroupChunk& c : g.group->chunks) {  // windows loaded where a part uses them
+      for (const GroupPart& part : c.parts) {
+        if (part.window >= kRegisterWindows) uses[lane_mask(0, g.group->windows[part.window].bytes)] += runs;
+      }
     }
     for (const GroupChunk& c : g.group->chunks) {
       if (!L->zero_pattern && c.fill_lanes != 0) uses[c.fill_lanes] += runs;
@@ -47,7 +52,7 @@ void rank_masks(Lowering* L) {
       if (lowered.tail) group_uses(*lowered.tail, rows);
       const LoweredProgram& p = L->programs[region.program];
       if (!p.by_chunks) continue;
-      const int64_t runs = rows * one_at_a_time(region, lowered);
+      const int64_t runs = rows * one_at_a_time(plan, region, lowered);
       for (const Chunk& c : p.chunks) {
         for (const ChunkLoad& load : c.loads) {
           if (load.lanes != ~uint64_t{0} || load.permute >= 0) uses[load.lanes] += runs;
@@ -125,7 +130,8 @@ Lowering lower(const Plan& plan, const Target& target) {
     for (const Region& region : plan.row_classes[k].regions) {
       LoweredRegion lowered;
       if (region.grouped) {
-        lowered.whole = add_group(&L, region.program, *plan.programs[region.program].group);
+        const PixelGroup& group = *plan.programs[region.program].group;
+        if (region.iterations() >= group.pixels) lowered.whole = add_group(&L, region.program, group);
         if (region.tail) lowered.tail = add_group(&L, region.program, *region.tail);
       }
       L.regions[k].push_back(lowered);
@@ -139,7 +145,7 @@ Lowering lower(const Plan& plan, const Target& target) {
     for (size_t r = 0; r < rc.regions.size(); ++r) {
       const Region& region = rc.regions[r];
       LoweredProgram& p = L.programs[region.program];
-      if (p.by_chunks || one_at_a_time(region, L.regions[k][r]) == 0) continue;
+      if (p.by_chunks || one_at_a_time(plan, region, L.regions[k][r]) == 0) continue;
       const PixelProgram& program = plan.programs[region.program];
       if (target.chunks && rows_of_elements && chunkable(program, plan.options)) {
         p.by_chunks = true;

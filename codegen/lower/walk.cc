@@ -43,10 +43,13 @@ class Walker {
              [&](At at) { program(region.program, at); });
       return;
     }
-    const int64_t G = lowered.whole->group->pixels, whole = region.iterations() / G, rest = region.iterations() % G;
-    sink_.hold_group(*lowered.whole);
-    repeat(Level::kPixel, start, whole, G * dst_step, G * src_step, [&](At at) { sink_.group(at, *lowered.whole); });
-    sink_.release_group();
+    const int64_t G = plan_.programs[region.program].group->pixels, whole = region.iterations() / G;
+    const int64_t rest = region.iterations() % G;
+    if (whole > 0) {  // a region shorter than a group has only its partial group
+      sink_.hold_group(*lowered.whole);
+      repeat(Level::kPixel, start, whole, G * dst_step, G * src_step, [&](At at) { sink_.group(at, *lowered.whole); });
+      sink_.release_group();
+    }
     const At tail = start.plus(whole * G * dst_step, whole * G * src_step);
     if (lowered.tail) return sink_.group(tail, *lowered.tail);
     repeat(Level::kPixel, tail, rest, dst_step, src_step, [&](At at) { program(region.program, at); });

@@ -12,6 +12,27 @@ namespace {
 // A window of up to 63 bytes is one register (its byte 63 is a zero); up to 127, two (byte 127).
 constexpr int64_t kChunk = 64, kSingle = 64, kWindow = 127;
 
+// Instructions to write one pixel alone: a load and a store per piece it copies, a store per fill.
+int64_t pixel_instructions(const PixelProgram& p) {
+  int64_t n = 0;
+  for (const Block& b : p.blocks) {
+    for (const Step& s : b.steps) n += b.rows * s.count * (s.kind == Step::Kind::kFill ? 1 : 2);
+  }
+  return n;
+}
+
+// Instructions to write a group: its register windows' loads; per part a permute, its index
+// (when not kept in a register), an OR, and the load of a window not kept; per chunk a store
+// and the pad pattern's lanes.
+int64_t group_instructions(const PixelGroup& g) {
+  int64_t n = 2 * std::min<int64_t>(kRegisterWindows, static_cast<int64_t>(g.windows.size()));
+  for (const GroupChunk& c : g.chunks) {
+    n += 2;
+    for (const GroupPart& part : c.parts) n += 3 + (part.window >= kRegisterWindows ? 1 : 0);
+  }
+  return n;
+}
+
 // For each output byte of one pixel, the input byte it copies (anchor-relative), or -1 (a fill).
 std::vector<int64_t> sources_of(const PixelProgram& p) {
   std::vector<int64_t> source(static_cast<size_t>(p.dst_bytes), -1);
@@ -57,16 +78,18 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
   }
   std::sort(bytes.begin(), bytes.end());
   for (int64_t b : bytes) {
-    if (group.windows.empty() || b >= group.windows.back().src + kWindow) {
+    // Windows past the register ones are one register: 63 bytes.
+    const int64_t limit = group.windows.size() > kRegisterWindows ? kSingle - 1 : kWindow;
+    if (group.windows.empty() || b >= group.windows.back().src + limit) {
       if (static_cast<int>(group.windows.size()) == kMaxGroupWindows) return std::nullopt;
       group.windows.push_back({b, 0});
     }
     group.windows.back().bytes = b - group.windows.back().src + 1;
   }
-  auto window_of = [&](int64_t b) {
-    int32_t w = 0;
-    while (b >= group.windows[static_cast<size_t>(w)].src + kWindow) ++w;
-    return w;
+  auto window_of = [&](int64_t b) {  // the last window starting at or before b
+    auto next = std::upper_bound(group.windows.begin(), group.windows.end(), b,
+                                 [](int64_t x, const GroupWindow& w) { return x < w.src; });
+    return static_cast<int32_t>(next - group.windows.begin() - 1);
   };
   for (int64_t lo = 0; lo < group.pixels * P; lo += kChunk) {
     GroupChunk chunk{lo, std::min(kChunk, group.pixels * P - lo), {}};
@@ -92,7 +115,12 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
     }
     group.chunks.push_back(std::move(chunk));
   }
+  if (static_cast<int>(group.windows.size()) > kRegisterWindows && !group_pays(group, p)) return std::nullopt;
   return group;
+}
+
+bool group_pays(const PixelGroup& group, const PixelProgram& program) {
+  return group_instructions(group) < group.pixels * pixel_instructions(program);
 }
 
 }  // namespace pj

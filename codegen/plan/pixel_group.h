@@ -49,13 +49,20 @@ struct PixelGroup {
   std::vector<GroupChunk> chunks;
 };
 
-// Windows per group: each one is kept in two vector registers while the group is written.
-inline constexpr int kMaxGroupWindows = 3;
+// Windows per group: the first kRegisterWindows are kept in two vector registers each while the
+// group is written; the others, of at most 63 bytes (one register), are loaded by each part that
+// uses them (a kernel of many rows, say 5x1, reads as many windows for every pixel).
+inline constexpr int kRegisterWindows = 3;
+inline constexpr int kMaxGroupWindows = 8;
 
 // The group of a program whose pixels are `in_pixel_step` apart in the input, if it has one:
-// a pixel shorter than 64 bytes, no run-time loops, and the input bytes of
-// G pixels within kMaxGroupWindows windows. With `pixels` (1 to G-1): the partial group that
-// writes the last pixels of a region, if they fit the windows too.
+// a pixel shorter than 64 bytes, no run-time loops, the input bytes of G pixels within
+// kMaxGroupWindows windows, and, with more than kRegisterWindows, fewer instructions than the
+// G pixels' moves (each window loaded where used costs a load per part). With `pixels` (1 to G-1): the partial group
+// that writes the last pixels of a region, if they fit the windows too.
 std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0);
+
+// Whether writing `group` takes fewer instructions than writing its pixels one at a time.
+bool group_pays(const PixelGroup& group, const PixelProgram& program);
 
 }  // namespace pj

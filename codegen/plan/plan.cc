@@ -415,9 +415,11 @@ Plan generic_plan(Plan plan) {
   return plan;
 }
 
-// Groups for the programs some region runs at least a group's worth of times, one pixel at a
-// time, and the regions' choice to run them. Their windows lie between bytes the steps read
-// (pixel_group.h): inside the input, as prove_bounds showed for the steps.
+// Groups for the programs some region runs at least twice, one pixel at a time, and the regions'
+// choice to run them: whole groups, then a partial one for the rest; a region shorter than a
+// group (narrow outputs) only its partial group, where that takes fewer instructions than the
+// pixels alone. Their windows lie between bytes the steps read (pixel_group.h): inside the
+// input, as prove_bounds showed for the steps.
 void group_programs(Plan* plan) {
   if (plan->dst_pixel_step != plan->pixel_bytes) return;   // groups write pixels back to back
   std::vector<int64_t> longest(plan->programs.size(), 0);  // most consecutive pixels in a region
@@ -429,16 +431,24 @@ void group_programs(Plan* plan) {
   for (size_t i = 0; i < plan->programs.size(); ++i) {
     PixelProgram& p = plan->programs[i];
     if (longest[i] < 2) continue;
-    std::optional<PixelGroup> group = group_pixels(p, plan->src_pixel_step);
-    if (group && group->pixels <= longest[i]) p.group = std::move(group);
+    p.group = group_pixels(p, plan->src_pixel_step);
   }
+  std::vector<bool> used(plan->programs.size(), false);
   for (RowClass& rc : plan->row_classes) {
     for (Region& r : rc.regions) {
       const PixelProgram& p = plan->programs[r.program];
-      r.grouped = p.group && r.pixels_per_iteration == 1 && r.iterations() >= p.group->pixels;
+      r.grouped = p.group && r.pixels_per_iteration == 1 && r.iterations() >= 2;
       const int64_t rest = r.grouped ? r.iterations() % p.group->pixels : 0;
       if (rest > 0) r.tail = group_pixels(p, plan->src_pixel_step, rest);
+      if (r.grouped && r.iterations() < p.group->pixels && !(r.tail && group_pays(*r.tail, p))) {
+        r.grouped = false;
+        r.tail.reset();
+      }
+      used[r.program] = used[r.program] || r.grouped;
     }
+  }
+  for (size_t i = 0; i < plan->programs.size(); ++i) {
+    if (!used[i]) plan->programs[i].group.reset();
   }
 }
 

@@ -166,10 +166,14 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
     return fail("has ", group.windows.size(), " windows");
   }
   if (plan.dst_pixel_step != P) return fail("its pixels are not back to back in the output");
-  for (const GroupWindow& w : group.windows) {
+  for (size_t i = 0; i < group.windows.size(); ++i) {
+    const GroupWindow& w = group.windows[i];
     if (w.bytes < 1 || w.bytes > 127 || w.src < low || w.src + w.bytes - 1 > high) {
       return fail("window of ", w.bytes, " bytes at ", w.src, " is not within the bytes read, [", low, ", ", high, "]");
     }
+    // Windows loaded where used have one register.
+    if (i >= kRegisterWindows && w.bytes >= 64)
+      return fail("window ", i, " of ", w.bytes, " bytes is past the registers");
   }
   int64_t next = 0;
   for (const GroupChunk& c : group.chunks) {
@@ -251,7 +255,7 @@ Status verify_plan(const Plan& plan) {
       }
       const PixelProgram& program = plan.programs[region.program];
       if (region.grouped) {
-        if (!program.group || region.iterations() < program.group->pixels || pixels != 1) {
+        if (!program.group || pixels != 1 || (region.iterations() < program.group->pixels && !region.tail)) {
           return Internal(plan.name(), ": a region runs a group it cannot");
         }
         PJ_RETURN_IF_ERROR(check_group(plan, region.program, *program.group));

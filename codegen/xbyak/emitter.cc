@@ -290,35 +290,45 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     const Pointers& p = pointers(at.level);
     const PixelGroup& group = *lowered.group;
     load_windows(group, p.src, at.src);
+    // With windows loaded where used (into zmm23), each part past the first is ORed in as soon
+    // as it is made (in zmm22); else up to three parts are made (reg, zmm22, zmm23), then ORed.
+    const bool chain = group.windows.size() > kRegisterWindows;
     size_t next = 0;
     for (const GroupChunk& c : group.chunks) {
       const bool pattern_lanes = c.fill_lanes != 0 && !L_.zero_pattern;
       const int reg = c.parts.empty() && !pattern_lanes ? kPattern : rotation_++ % 4;
       for (size_t i = 0; i < c.parts.size(); ++i) {
         const int w = c.parts[i].window;
+        const GroupWindow& window = group.windows[static_cast<size_t>(w)];
         const int32_t id = lowered.permutes[next++];
         const int known = index_register(id);
-        const Xbyak::Zmm t = i == 0 ? Xbyak::Zmm(reg) : Xbyak::Zmm(21 + static_cast<int>(i));  // zmm22, zmm23
-        const Xbyak::Zmm low(16 + 2 * w), high(17 + 2 * w);
-        if (group.windows[static_cast<size_t>(w)].bytes < 64) {
+        const Xbyak::Zmm t = i == 0 ? Xbyak::Zmm(reg) : Xbyak::Zmm(chain ? 22 : 21 + static_cast<int>(i));
+        Xbyak::Zmm low(16 + 2 * w), high(17 + 2 * w);
+        if (w >= kRegisterWindows) {  // one register (pixel_group.h), zeros past its end
+          low = Xbyak::Zmm(23);
+          const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));  // before at_off(): both may use r15
+          vmovdqu8(low | k | T_z, at_off(p.src, at.src + window.src));
+        }
+        if (window.bytes < 64) {
           if (known >= 0) {
             vpermb(t, Xbyak::Zmm(known), low);
           } else {
             vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
             vpermb(t, t, low);
           }
-          continue;
+        } else {
+          // Two sources: vpermi2b overwrites its index, so the index goes into t first.
+          if (known >= 0)
+            vmovdqa64(t, Xbyak::Zmm(known));
+          else
+            vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
+          vpermi2b(t, low, high);
         }
-        // Two sources: vpermi2b overwrites its index, so the index goes into t first.
-        if (known >= 0)
-          vmovdqa64(t, Xbyak::Zmm(known));
-        else
-          vmovdqu64(t, ptr[rip + permute_pool_ + 64 * id]);
-        vpermi2b(t, low, high);
+        if (chain && i > 0) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), t);
       }
       // Parts fill disjoint lanes and zeros elsewhere: OR them; then the pad pattern's lanes.
-      if (c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
-      if (c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
+      if (!chain && c.parts.size() == 2) vporq(Xbyak::Zmm(reg), Xbyak::Zmm(reg), Xbyak::Zmm(22));
+      if (!chain && c.parts.size() == 3) vpternlogq(Xbyak::Zmm(reg), Xbyak::Zmm(22), Xbyak::Zmm(23), 0xfe);
       if (pattern_lanes) {
         if (c.parts.empty())
           vmovdqa64(Xbyak::Zmm(reg), Xbyak::Zmm(kPattern));
@@ -442,10 +452,11 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     vmovdqu8(at_off(base, dst) | k, Xbyak::Zmm(reg));
   }
 
-  // Window w of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w. A window's loads
+  // Window w < kRegisterWindows of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w; the
+  // others are loaded where a part uses them (group()). A window's loads
   // stop at its last byte.
   void load_windows(const PixelGroup& group, const Reg64& base, int64_t off) {
-    for (size_t w = 0; w < group.windows.size(); ++w) {
+    for (size_t w = 0; w < group.windows.size() && w < kRegisterWindows; ++w) {
       const GroupWindow& window = group.windows[w];
       const Xbyak::Zmm low(16 + 2 * static_cast<int>(w)), high(17 + 2 * static_cast<int>(w));
       if (window.bytes < 64) {
@@ -563,7 +574,12 @@ class SizeBound final : public Sink {
   void group(At at, const LoweredGroup& g) override {
     int64_t n = 0;
     for (const GroupWindow& w : g.group->windows) n += 2 * operand(at.src + w.src) + 20;
-    for (const GroupChunk& c : g.group->chunks) n += 2 * operand(at.dst + c.dst) + 20 + 11 * (3 * c.parts.size() + 3);
+    for (const GroupChunk& c : g.group->chunks) {
+      n += 2 * operand(at.dst + c.dst) + 20 + 11 * (3 * c.parts.size() + 3);
+      for (const GroupPart& part : c.parts) {  // a window loaded where used, with its mask
+        if (part.window >= kRegisterWindows) n += operand(at.src + g.group->windows[part.window].src) + 20;
+      }
+    }
     add(n);
   }
   void hold_group(const LoweredGroup& g) override { add(11 * static_cast<int64_t>(g.held.size())); }

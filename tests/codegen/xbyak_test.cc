@@ -4,6 +4,8 @@
 // random row splits, and planner budgets varied so every loop form of the emitter runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <random>
 
 #include "codegen/lower/lowering.h"
@@ -39,7 +41,7 @@ void check_isa(Isa isa, int64_t n) {
   if (host_isa() < isa) GTEST_SKIP() << "this CPU does not run " << isa_name(isa);
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0, grouped = 0;
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0, grouped = 0, many_windows = 0, partial_only = 0;
   for (int64_t i = 0; i < n; ++i) {
     Spec spec = testing::random_spec(rng);
     Geometry g = *make_geometry(spec);
@@ -58,6 +60,15 @@ void check_isa(Isa isa, int64_t n) {
     ++kernels;
     streaming += plan->options.nontemporal;
     grouped += testing::has_pixel_groups(*plan);
+    // Groups with windows loaded where used, and regions narrower than a group (a partial one).
+    many_windows += std::any_of(plan->programs.begin(), plan->programs.end(), [](const PixelProgram& p) {
+      return p.group && p.group->windows.size() > kRegisterWindows;
+    });
+    for (const RowClass& rc : plan->row_classes) {
+      partial_only += std::any_of(rc.regions.begin(), rc.regions.end(), [&](const Region& r) {
+        return r.grouped && r.iterations() < plan->programs[r.program].group->pixels;
+      });
+    }
 
     const std::string difference = testing::check_kernel(*plan, kernel.function, rng);
     if (!difference.empty()) {
@@ -66,11 +77,14 @@ void check_isa(Isa isa, int64_t n) {
     }
   }
   std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
-            << streaming << " with non-temporal stores, " << grouped << " with pixel groups; " << empty
+            << streaming << " with non-temporal stores, " << grouped << " with pixel groups (" << many_windows
+            << " with windows loaded where used, " << partial_only << " row classes of partial groups only); " << empty
             << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
             << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
   if (isa == Isa::kAvx512 && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+    EXPECT_GT(many_windows, 0) << "groups of more than " << kRegisterWindows << " windows went untested";
+    EXPECT_GT(partial_only, 0) << "regions narrower than a group went untested";
   }
 }
 

@@ -258,6 +258,50 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
   EXPECT_TRUE(verify_plan(*plan).ok());
 }
 
+// Five kernel rows of 2-byte pixels (int8 depth 2, 5x1 at rate 2 down the rows): every pixel
+// reads five input rows, more windows than registers hold; the ones past the third are at most
+// 63 bytes and loaded where used. The output is 29 pixels wide, narrower than a group of 32:
+// each row is one partial group.
+TEST(Plan, ManyKernelRowsAreGroupedAndNarrowRowsTakePartialGroups) {
+  Spec s;
+  s.dtype = DType::kInt8;
+  s.image_shape = {1, 68, 29, 2};
+  s.ksizes = {1, 5, 1, 1};
+  s.strides = {1, 2, 1, 1};
+  s.rates = {1, 2, 1, 1};
+  PlanOptions options;
+  options.group_pixels = true;
+  Expected<Plan> plan = make_plan(*make_geometry(s), options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(verify_plan(*plan).ok()) << verify_plan(*plan).message();
+  int many = 0, partial = 0;
+  for (const RowClass& rc : plan->row_classes) {
+    for (const Region& r : rc.regions) {
+      if (!r.grouped) continue;
+      const PixelGroup& g = *plan->programs[r.program].group;
+      EXPECT_EQ(g.pixels, 32);
+      ASSERT_LT(r.iterations(), 32);
+      ASSERT_TRUE(r.tail);
+      EXPECT_EQ(r.tail->pixels, r.iterations());
+      ++partial;
+      if (r.tail->windows.size() <= kRegisterWindows) continue;
+      ++many;
+      for (size_t w = kRegisterWindows; w < r.tail->windows.size(); ++w) EXPECT_LT(r.tail->windows[w].bytes, 64);
+    }
+  }
+  EXPECT_GT(many, 0) << to_string(*plan);
+  EXPECT_GT(partial, 0);
+  // A window past the registers may not need two of them.
+  Plan wide = *plan;
+  for (RowClass& rc : wide.row_classes) {
+    for (Region& r : rc.regions) {
+      if (r.grouped && r.tail && r.tail->windows.size() > kRegisterWindows)
+        r.tail->windows[kRegisterWindows].bytes = 64;
+    }
+  }
+  EXPECT_FALSE(verify_plan(wide).ok());
+}
+
 }  // namespace
 }  // namespace pj
 
