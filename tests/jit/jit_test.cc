@@ -2,8 +2,12 @@
 // host's CPU features.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "jit/cpu.h"
 #include "jit/executable_memory.h"
@@ -44,6 +48,24 @@ TEST(ExecutableMemory, RefusalIsAnUnimplementedStatus) {
   EXPECT_EQ(memory.status().code(), Code::kUnimplemented);
   EXPECT_NE(memory.status().message().find("refuses executable memory"), std::string::npos);
   EXPECT_TRUE(ExecutableMemory::create({&ret, 1}).ok());
+}
+
+// Code that ends a few bytes before a page would: the mapping goes on with int3 for at least 64
+// bytes (valgrind's decoder, reading ahead of the kernel's last instructions, faulted there).
+TEST(ExecutableMemory, CodeIsFollowedByInt3) {
+  const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  for (size_t size : {size_t{1}, page - 18, page - 64, page - 63, page}) {
+    std::vector<uint8_t> code(size, 0x90);
+    code.back() = 0xC3;
+    Expected<std::shared_ptr<const ExecutableMemory>> memory = ExecutableMemory::create(code);
+    ASSERT_TRUE(memory.ok());
+    const ExecutableMemory& m = **memory;
+    ASSERT_GE(m.mapped_size(), size + 64) << size;
+    EXPECT_EQ(m.mapped_size() % page, 0u);
+    const auto* bytes = static_cast<const uint8_t*>(m.code());
+    EXPECT_EQ(std::memcmp(bytes, code.data(), size), 0);
+    for (size_t i = size; i < m.mapped_size(); ++i) ASSERT_EQ(bytes[i], 0xCC) << "byte " << i << " of " << size;
+  }
 }
 
 // One detector: the ISA follows the feature bits, and LLVM's list names every tracked feature.
