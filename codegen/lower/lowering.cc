@@ -34,7 +34,8 @@ void rank_masks(Lowering* L) {
     }
     for (const GroupChunk& c : g.group->chunks) {  // windows loaded where a part uses them
       for (const GroupPart& part : c.parts) {
-        if (part.window >= kRegisterWindows) uses[lane_mask(0, g.group->windows[part.window].bytes)] += runs;
+        if (!window_in_registers(*g.group, part.window))
+          uses[lane_mask(0, g.group->windows[part.window].bytes)] += runs;
       }
     }
     for (const GroupChunk& c : g.group->chunks) {

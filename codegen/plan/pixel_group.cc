@@ -25,10 +25,11 @@ int64_t pixel_instructions(const PixelProgram& p) {
 // (when not kept in a register), an OR, and the load of a window not kept; per chunk a store
 // and the pad pattern's lanes.
 int64_t group_instructions(const PixelGroup& g) {
-  int64_t n = 2 * std::min<int64_t>(kRegisterWindows, static_cast<int64_t>(g.windows.size()));
+  const auto windows = static_cast<int64_t>(g.windows.size());
+  int64_t n = windows <= kPairWindows ? 2 * windows : std::min<int64_t>(kSingleWindows, windows);
   for (const GroupChunk& c : g.chunks) {
     n += 2;
-    for (const GroupPart& part : c.parts) n += 3 + (part.window >= kRegisterWindows ? 1 : 0);
+    for (const GroupPart& part : c.parts) n += 3 + (window_in_registers(g, part.window) ? 0 : 1);
   }
   return n;
 }
@@ -77,15 +78,16 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
     }
   }
   std::sort(bytes.begin(), bytes.end());
-  for (int64_t b : bytes) {
-    // Windows past the register ones are one register: 63 bytes.
-    const int64_t limit = group.windows.size() > kRegisterWindows ? kSingle - 1 : kWindow;
-    if (group.windows.empty() || b >= group.windows.back().src + limit) {
-      if (static_cast<int>(group.windows.size()) == kMaxGroupWindows) return std::nullopt;
-      group.windows.push_back({b, 0});
+  // More windows than pairs of registers hold: windows of one register, 63 bytes.
+  for (const int64_t limit : {kWindow, kSingle - 1}) {
+    group.windows.clear();
+    for (int64_t b : bytes) {
+      if (group.windows.empty() || b >= group.windows.back().src + limit) group.windows.push_back({b, 0});
+      group.windows.back().bytes = b - group.windows.back().src + 1;
     }
-    group.windows.back().bytes = b - group.windows.back().src + 1;
+    if (group.windows.size() <= kPairWindows) break;
   }
+  if (static_cast<int>(group.windows.size()) > kMaxGroupWindows) return std::nullopt;
   auto window_of = [&](int64_t b) {  // the last window starting at or before b
     auto next = std::upper_bound(group.windows.begin(), group.windows.end(), b,
                                  [](int64_t x, const GroupWindow& w) { return x < w.src; });
@@ -115,7 +117,7 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
     }
     group.chunks.push_back(std::move(chunk));
   }
-  if (static_cast<int>(group.windows.size()) > kRegisterWindows && !group_pays(group, p)) return std::nullopt;
+  if (static_cast<int>(group.windows.size()) > kPairWindows && !group_pays(group, p)) return std::nullopt;
   return group;
 }
 

@@ -49,18 +49,25 @@ struct PixelGroup {
   std::vector<GroupChunk> chunks;
 };
 
-// Windows per group: the first kRegisterWindows are kept in two vector registers each while the
-// group is written; the others, of at most 63 bytes (one register), are loaded by each part that
-// uses them (a kernel of many rows, say 5x1, reads as many windows for every pixel).
-inline constexpr int kRegisterWindows = 3;
-inline constexpr int kMaxGroupWindows = 8;
+// Windows per group: up to kPairWindows of up to 127 bytes, each kept in two vector registers
+// while the group is written; a group of more (a kernel of many rows, say 5x1, reads as many
+// windows for every pixel) has windows of at most 63 bytes, the first kSingleWindows kept in
+// one register each and the others loaded by each part that uses them.
+inline constexpr int kPairWindows = 3;
+inline constexpr int kSingleWindows = 6;
+inline constexpr int kMaxGroupWindows = 12;
 
 // The group of a program whose pixels are `in_pixel_step` apart in the input, if it has one:
 // a pixel shorter than 64 bytes, no run-time loops, the input bytes of G pixels within
-// kMaxGroupWindows windows, and, with more than kRegisterWindows, fewer instructions than the
+// kMaxGroupWindows windows, and, with more than kPairWindows, fewer instructions than the
 // G pixels' moves (each window loaded where used costs a load per part). With `pixels` (1 to G-1): the partial group
 // that writes the last pixels of a region, if they fit the windows too.
 std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0);
+
+// Whether window w of `group` is kept in registers (else loaded where a part uses it).
+inline bool window_in_registers(const PixelGroup& group, int w) {
+  return group.windows.size() <= kPairWindows || w < kSingleWindows;
+}
 
 // Whether writing `group` takes fewer instructions than writing its pixels one at a time.
 bool group_pays(const PixelGroup& group, const PixelProgram& program);

@@ -171,9 +171,10 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
     if (w.bytes < 1 || w.bytes > 127 || w.src < low || w.src + w.bytes - 1 > high) {
       return fail("window of ", w.bytes, " bytes at ", w.src, " is not within the bytes read, [", low, ", ", high, "]");
     }
-    // Windows loaded where used have one register.
-    if (i >= kRegisterWindows && w.bytes >= 64)
-      return fail("window ", i, " of ", w.bytes, " bytes is past the registers");
+    // More windows than register pairs: one register each.
+    if (group.windows.size() > kPairWindows && w.bytes >= 64) {
+      return fail("window ", i, " of ", w.bytes, " bytes in a group of ", group.windows.size(), " windows");
+    }
   }
   int64_t next = 0;
   for (const GroupChunk& c : group.chunks) {

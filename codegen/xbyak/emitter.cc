@@ -290,9 +290,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     const Pointers& p = pointers(at.level);
     const PixelGroup& group = *lowered.group;
     load_windows(group, p.src, at.src);
-    // With windows loaded where used (into zmm23), each part past the first is ORed in as soon
-    // as it is made (in zmm22); else up to three parts are made (reg, zmm22, zmm23), then ORed.
-    const bool chain = group.windows.size() > kRegisterWindows;
+    // Groups of more windows than register pairs (pixel_group.h): windows of one register, some
+    // loaded where used (into zmm23), and each part past the first ORed in as soon as it is made
+    // (in zmm22); else up to three parts are made (reg, zmm22, zmm23), then ORed.
+    const bool chain = group.windows.size() > kPairWindows;
     size_t next = 0;
     for (const GroupChunk& c : group.chunks) {
       const bool pattern_lanes = c.fill_lanes != 0 && !L_.zero_pattern;
@@ -303,8 +304,8 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
         const int32_t id = lowered.permutes[next++];
         const int known = index_register(id);
         const Xbyak::Zmm t = i == 0 ? Xbyak::Zmm(reg) : Xbyak::Zmm(chain ? 22 : 21 + static_cast<int>(i));
-        Xbyak::Zmm low(16 + 2 * w), high(17 + 2 * w);
-        if (w >= kRegisterWindows) {  // one register (pixel_group.h), zeros past its end
+        Xbyak::Zmm low(chain ? 16 + w : 16 + 2 * w), high(17 + 2 * w);
+        if (!window_in_registers(group, w)) {  // one register, zeros past its end
           low = Xbyak::Zmm(23);
           const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));  // before at_off(): both may use r15
           vmovdqu8(low | k | T_z, at_off(p.src, at.src + window.src));
@@ -452,13 +453,14 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     vmovdqu8(at_off(base, dst) | k, Xbyak::Zmm(reg));
   }
 
-  // Window w < kRegisterWindows of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w; the
-  // others are loaded where a part uses them (group()). A window's loads
-  // stop at its last byte.
+  // Window w of a group lives in zmm16+2w (its first 64 bytes) and zmm17+2w; in a group of more
+  // windows than pairs, in zmm16+w (one register), or it is loaded where a part uses it (group()).
+  // A window's loads stop at its last byte.
   void load_windows(const PixelGroup& group, const Reg64& base, int64_t off) {
-    for (size_t w = 0; w < group.windows.size() && w < kRegisterWindows; ++w) {
-      const GroupWindow& window = group.windows[w];
-      const Xbyak::Zmm low(16 + 2 * static_cast<int>(w)), high(17 + 2 * static_cast<int>(w));
+    const bool single = group.windows.size() > kPairWindows;
+    for (int w = 0; w < static_cast<int>(group.windows.size()) && window_in_registers(group, w); ++w) {
+      const GroupWindow& window = group.windows[static_cast<size_t>(w)];
+      const Xbyak::Zmm low(single ? 16 + w : 16 + 2 * w), high(17 + 2 * w);
       if (window.bytes < 64) {
         const Xbyak::Opmask k = mask(lane_mask(0, window.bytes));
         vmovdqu8(low | k | T_z, at_off(base, off + window.src));
@@ -577,7 +579,7 @@ class SizeBound final : public Sink {
     for (const GroupChunk& c : g.group->chunks) {
       n += 2 * operand(at.dst + c.dst) + 20 + 11 * (3 * c.parts.size() + 3);
       for (const GroupPart& part : c.parts) {  // a window loaded where used, with its mask
-        if (part.window >= kRegisterWindows) n += operand(at.src + g.group->windows[part.window].src) + 20;
+        if (!window_in_registers(*g.group, part.window)) n += operand(at.src + g.group->windows[part.window].src) + 20;
       }
     }
     add(n);

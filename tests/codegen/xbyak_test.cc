@@ -60,9 +60,9 @@ void check_isa(Isa isa, int64_t n) {
     ++kernels;
     streaming += plan->options.nontemporal;
     grouped += testing::has_pixel_groups(*plan);
-    // Groups with windows loaded where used, and regions narrower than a group (a partial one).
+    // Groups of more windows than register pairs, and regions narrower than a group (a partial one).
     many_windows += std::any_of(plan->programs.begin(), plan->programs.end(), [](const PixelProgram& p) {
-      return p.group && p.group->windows.size() > kRegisterWindows;
+      return p.group && p.group->windows.size() > kPairWindows;
     });
     for (const RowClass& rc : plan->row_classes) {
       partial_only += std::any_of(rc.regions.begin(), rc.regions.end(), [&](const Region& r) {
@@ -78,12 +78,12 @@ void check_isa(Isa isa, int64_t n) {
   }
   std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
             << streaming << " with non-temporal stores, " << grouped << " with pixel groups (" << many_windows
-            << " with windows loaded where used, " << partial_only << " row classes of partial groups only); " << empty
+            << " of more windows than register pairs, " << partial_only << " row classes of partial groups only); " << empty
             << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
             << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
   if (isa == Isa::kAvx512 && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
-    EXPECT_GT(many_windows, 0) << "groups of more than " << kRegisterWindows << " windows went untested";
+    EXPECT_GT(many_windows, 0) << "groups of more than " << kPairWindows << " windows went untested";
     EXPECT_GT(partial_only, 0) << "regions narrower than a group went untested";
   }
 }

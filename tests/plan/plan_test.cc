@@ -259,8 +259,8 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
 }
 
 // Five kernel rows of 2-byte pixels (int8 depth 2, 5x1 at rate 2 down the rows): every pixel
-// reads five input rows, more windows than registers hold; the ones past the third are at most
-// 63 bytes and loaded where used. The output is 29 pixels wide, narrower than a group of 32:
+// reads five input rows, more windows than register pairs hold: windows of at most 63 bytes,
+// the first six in registers, the others loaded where used. The output is 29 pixels wide, narrower than a group of 32:
 // each row is one partial group.
 TEST(Plan, ManyKernelRowsAreGroupedAndNarrowRowsTakePartialGroups) {
   Spec s;
@@ -284,19 +284,18 @@ TEST(Plan, ManyKernelRowsAreGroupedAndNarrowRowsTakePartialGroups) {
       ASSERT_TRUE(r.tail);
       EXPECT_EQ(r.tail->pixels, r.iterations());
       ++partial;
-      if (r.tail->windows.size() <= kRegisterWindows) continue;
+      if (r.tail->windows.size() <= kPairWindows) continue;
       ++many;
-      for (size_t w = kRegisterWindows; w < r.tail->windows.size(); ++w) EXPECT_LT(r.tail->windows[w].bytes, 64);
+      for (const GroupWindow& w : r.tail->windows) EXPECT_LT(w.bytes, 64);
     }
   }
   EXPECT_GT(many, 0) << to_string(*plan);
   EXPECT_GT(partial, 0);
-  // A window past the registers may not need two of them.
+  // In such a group no window may need two registers.
   Plan wide = *plan;
   for (RowClass& rc : wide.row_classes) {
     for (Region& r : rc.regions) {
-      if (r.grouped && r.tail && r.tail->windows.size() > kRegisterWindows)
-        r.tail->windows[kRegisterWindows].bytes = 64;
+      if (r.grouped && r.tail && r.tail->windows.size() > kPairWindows) r.tail->windows[0].bytes = 64;
     }
   }
   EXPECT_FALSE(verify_plan(wide).ok());
