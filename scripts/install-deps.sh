@@ -14,6 +14,7 @@ packages=(
   python3 python3-numpy                                   # .npy files in the CLI tests and the demo
   python3-dev pybind11-dev python3-pybind11 python3-pytest  # the Python package (python/) and its tests
   python3-torch                                           # torch interop and F.unfold as a test oracle
+  libtorch-dev                                            # the unfold peer and pj_torch_bench (F.unfold, F.fold)
   python3-scipy                                           # compare.py (patchjit bench JSON, two runs)
   clang-19 libclang-rt-19-dev                             # libFuzzer, and the ASan/UBSan build
   valgrind                                                # the AVX2 kernels under memcheck

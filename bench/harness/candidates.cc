@@ -11,6 +11,7 @@
 #include "bench/peers/im2col.h"
 #include "bench/peers/im2col_nchw.h"
 #include "bench/peers/peers.h"
+#include "bench/peers/torch/torch_unfold.h"
 #include "reference/compare.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
@@ -85,6 +86,14 @@ std::vector<Candidate> baseline_candidates(ShapeBuffers& b, std::string* unavail
     }
   } else if (im2col_nchw_applies(b.g)) {  // the torch format: Caffe's and ONNX Runtime's loops
     candidates.push_back({"im2col", RowKind::kPeer, [=] { im2col_nchw(*g, in, out); }});
+  }
+  if (torch_unfold_applies(b.g)) {  // and torch's own, where its plugin is built
+    std::string error;
+    if (std::shared_ptr<TorchUnfold> unfold = make_torch_unfold(b.g, in, out, &error)) {
+      candidates.push_back({"unfold", RowKind::kPeer, [unfold] { unfold->run(); }});
+    } else if (unavailable) {
+      *unavailable = "unfold: " + error;
+    }
   }
   return candidates;
 }

@@ -44,7 +44,7 @@ enum class RowKind {
   kFloor,     // floor_memset, floor_vector, floor_memcpy16k, floor_stream: merely writing the output;
               // floor_copy (extract): memcpy of min(input, output) bytes of the input;
               // floor_read (fold): merely reading the patches
-  kPeer,      // naive (the golden loops), im2col, eigen, halide; fold's tf_gradient, scatter
+  kPeer,      // naive (the golden loops), im2col, eigen, halide, unfold; fold's tf_gradient, scatter
   kBackend,   // interp, xbyak_avx512, xbyak_avx2, llvm; "_t2" etc. for more threads
   kCompile,   // compile_<variant>: cold pj_kernel_create of a JIT backend (cache off)
   kCreateHit  // create_hit_<variant>: pj_kernel_create + destroy of a signature already cached
@@ -69,8 +69,9 @@ bool tf_peers_apply(const Geometry& g);
 // The floors and the peers that compute the shape's geometry, in the order rows show them.
 // "im2col" is the careful im2col of the shape's format: NHWC rows for TensorFlow's op, the
 // NCHW one (bench/peers/im2col_nchw.h) for the torch format; "halide" (TensorFlow's op, where
-// the Halide plugin is built) is JIT-compiled here. A peer that applies but cannot be made
-// leaves "name: why" in *unavailable.
+// the Halide plugin is built) is JIT-compiled here; "unfold" is torch's (the torch format, where
+// the torch plugin is built). A peer that applies but cannot be made leaves "name: why" in
+// *unavailable.
 std::vector<Candidate> baseline_candidates(ShapeBuffers& buffers, std::string* unavailable = nullptr);
 
 // A backend as rows name it: xbyak once per ISA ("xbyak_avx512", "xbyak_avx2"), the others once.

@@ -66,7 +66,8 @@ class Palette {
   }
 
   std::map<std::string, std::string> colours_ = {
-      {"naive", "#a0a0a0"},        {"im2col", "#f28e2b"},     {"eigen", "#e15759"}, {"halide", "#edc948"}, {"interp", "#76b7b2"},
+      {"naive", "#a0a0a0"},        {"im2col", "#f28e2b"},     {"eigen", "#e15759"},
+      {"halide", "#edc948"},       {"unfold", "#ff9da7"},     {"interp", "#76b7b2"},
       {"xbyak_avx512", "#4e79a7"}, {"xbyak_avx2", "#59a14f"}, {"llvm", "#b07aa1"}};
   size_t spare_ = 0;
 };

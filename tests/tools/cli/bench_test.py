@@ -33,6 +33,11 @@ def halide_built():
     return os.path.exists(os.path.join(os.path.dirname(PATCHJIT), "..", "lib", "libpj_halide_peer.so"))
 
 
+def torch_built():
+    """Whether torch's unfold peer's plugin was built beside the peers (Debian libtorch-dev)."""
+    return os.path.exists(os.path.join(os.path.dirname(PATCHJIT), "..", "lib", "libpj_torch_peer.so"))
+
+
 def all_peers():
     return PEERS | ({"halide"} if halide_built() else set())
 
@@ -286,6 +291,11 @@ class BenchTest(unittest.TestCase):
             self.assertIn("naive", rows)
             self.assertIn("im2col", rows)
             self.assertNotIn("eigen", rows)
+            # torch's unfold pads with zeros only (and SAME's extra row through F.pad).
+            zero_pad = "--pad-value" not in flags
+            self.assertEqual("unfold" in rows, zero_pad and torch_built(), f"{flags}: {rows}")
+            if zero_pad and not torch_built():
+                self.assertIn("not measured: peer unfold: ", stdout)
         code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch",
                                 "--pads", "1,1,1,1", "--pad-value", "-inf", *FAST)
         self.assertIn("f32_1x3x9x9_k3s1_pad1x1x1x1_torch_padvalue: float32 [1,3,9,9]", stdout)
@@ -301,6 +311,11 @@ class BenchTest(unittest.TestCase):
                                 "--padding", "VALID", *FAST, env={"PATCHJIT_TEST_CORRUPT": "im2col"})
         self.assertEqual(code, 1, err)
         self.assertIn("im2col differs from the golden loops", err)
+        if torch_built():  # the unfold peer's output is checked like every row's
+            code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch",
+                                    "--padding", "SAME", *FAST, env={"PATCHJIT_TEST_CORRUPT": "unfold"})
+            self.assertEqual(code, 1, err)
+            self.assertIn("unfold differs from the golden loops", err)
         code, _, err = run(*SIGNATURE[:-2], "--format", "torch", "--patches", "rows", "--padding", "SAME", *FAST)
         self.assertEqual(code, 2, err)
         self.assertIn("--patches rows contradicts --format torch", err)
