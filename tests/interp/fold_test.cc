@@ -33,19 +33,24 @@ int host_isa_for_test() {
 TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int mean = 0, columns_inner = 0, stepped = 0, by_channel = 0, summed_at_once = 0, summed_down = 0, one_run = 0,
-      tiled = 0;
+  int mean = 0, columns_inner = 0, stepped = 0, by_channel = 0, many_taps = 0, summed_at_once = 0, summed_down = 0,
+      one_run = 0, tiled = 0;
   // The first cases take the paths the counts below assert on (a run scaled to 0.1 may draw none
   // of them): NCHW with a 1x1 kernel (one run per channel), 3x3 at stride 1 (inner columns,
-  // borders down the rows) in mode mean, and 3x2 at column stride 2 (columns innermost).
+  // borders down the rows) in mode mean, and 3x2 at column stride 2 (column groups by channel).
   auto torch_fold = [](DType dtype, Vec4 shape, int64_t kh, int64_t kw, int64_t col_stride) {
     Spec s;
     s.op = Op::kFold, s.dtype = dtype, s.format = kTorchFormat, s.image_shape = shape;
     s.ksizes = {1, kh, kw, 1}, s.strides = {1, 1, col_stride, 1};
     return s;
   };
+  // Then pixels of more taps than a column group lists at once (256): 17x17 in the tf format,
+  // 33x33 at column stride 2 in the torch format.
+  Spec wide;
+  wide.op = Op::kFold, wide.image_shape = {1, 20, 20, 3}, wide.ksizes = {1, 17, 17, 1};
   Spec forced[] = {torch_fold(DType::kFloat32, {2, 5, 7, 9}, 1, 1, 1), torch_fold(DType::kHalf, {1, 3, 9, 11}, 3, 3, 1),
-                   torch_fold(DType::kInt32, {2, 4, 10, 13}, 3, 2, 2)};
+                   torch_fold(DType::kInt32, {2, 4, 10, 13}, 3, 2, 2), wide,
+                   torch_fold(DType::kFloat64, {1, 2, 20, 40}, 33, 33, 2)};
   forced[1].mode = FoldMode::kMean;
   const auto forced_count = static_cast<int64_t>(std::size(forced));
   for (int64_t n = 0, count = std::max(testing::scaled(1500), forced_count); n < count; ++n) {
@@ -62,6 +67,10 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
                std::any_of(plan->column_groups.begin(), plan->column_groups.end(),
                            [](const ColumnGroup& c) { return c.count > 1; });
     summed_at_once += plan->inner_begin < plan->inner_end;
+    int64_t most_row_taps = 0;  // some pixels have more taps than a column group lists at once
+    for (int64_t h = 0; h < g.rows.in; ++h) most_row_taps = std::max(most_row_taps, plan->row_count(h));
+    many_taps += std::any_of(plan->column_groups.begin(), plan->column_groups.end(),
+                             [&](const ColumnGroup& c) { return plan->column_count(c.first) * most_row_taps > 256; });
     // NCHW columns without inner columns: column groups channel by channel.
     by_channel +=
         !plan->channels_inner && g.patch_steps.position == g.elem_size && plan->inner_begin >= plan->inner_end;
@@ -100,6 +109,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   EXPECT_GT(columns_inner, 0);
   EXPECT_GT(stepped, 0);
   EXPECT_GT(by_channel, 0);
+  EXPECT_GT(many_taps, 1);
   EXPECT_GT(summed_at_once, 0);
   EXPECT_GT(summed_down, 0);
   EXPECT_GT(one_run, 0);
