@@ -95,7 +95,7 @@ std::vector<uint8_t> tf_gradient(const Geometry& g, const std::vector<uint8_t>& 
     }
   }
   std::vector<uint8_t> image(static_cast<size_t>(g.image_bytes));
-  for (int64_t p = 0; p < g.rows.in * g.cols.in; ++p) {
+  for (int64_t p = 0; p < g.rows.in * g.cols.in && C > 0; ++p) {  // no channels: nothing (and no buffers)
     for (int64_t b = 0; b < B; ++b) {
       std::memcpy(image.data() + ((b * g.rows.in * g.cols.in + p) * C) * sizeof(T),
                   &sums[static_cast<size_t>((p * B + b) * C)], static_cast<size_t>(C) * sizeof(T));
