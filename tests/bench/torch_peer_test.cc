@@ -1,7 +1,7 @@
 // torch's unfold peer (bench/peers/torch) computes the torch format: byte for byte against the
-// golden loops on random signatures of every dtype torch's unfold has (the others refused), SAME (asymmetric pads go through
-// F.pad), VALID and explicit pads, strides and rates, into a poisoned output. Skipped, saying
-// so, where the build has no libtorch; where CMake built the plugin it must load.
+// golden loops on random signatures of every dtype torch's unfold has (the others refused), SAME (asymmetric pads go
+// through F.pad), VALID and explicit pads, strides and rates, into a poisoned output. Skipped, saying so, where the
+// build has no libtorch; where CMake built the plugin it must load.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,7 +9,7 @@
 
 #include "bench/harness/candidates.h"
 #include "bench/peers/torch/torch_unfold.h"
-#include "reference/golden.h"
+#include "tests/support/kernel_check.h"
 #include "tests/support/random_spec.h"
 
 namespace pj {
@@ -39,11 +39,10 @@ TEST(TorchPeer, MatchesTheGoldenLoopsOnRandomSignatures) {
     if (!g.ok() || g->empty()) continue;  // torch refuses empty outputs; the harness times none
     SCOPED_TRACE(testing::describe(spec));
     ASSERT_TRUE(torch_unfold_applies(*g));
-    bench::AlignedBuffer input(g->input_bytes()), output(g->output_bytes()), expected(g->output_bytes());
+    bench::AlignedBuffer input(g->input_bytes()), output(g->output_bytes());
     const std::vector<uint8_t> data = testing::random_bytes(rng, g->input_bytes());
     std::memcpy(input.data(), data.data(), data.size());
-    golden_extract(*g, input.data(), expected.data());
-    for (int64_t b = 0; b < g->output_bytes(); ++b) output.data()[b] = static_cast<uint8_t>(~expected.data()[b]);
+    const testing::ExpectedOutput want = testing::expected_output(*g, input.data(), rng);
     std::string error;
     std::unique_ptr<TorchUnfold> unfold = make_torch_unfold(*g, input.data(), output.data(), &error);
     if (!unfold && !PJ_TEST_HAVE_TORCH_PEER && error.find(kTorchPeerFile) != std::string::npos) {
@@ -57,9 +56,9 @@ TEST(TorchPeer, MatchesTheGoldenLoopsOnRandomSignatures) {
     }
     ASSERT_TRUE(unfold) << error;
     asymmetric += g->rows.pad_before != g->rows.pad_after || g->cols.pad_before != g->cols.pad_after;
-    for (int64_t b = 0; b < g->output_bytes(); ++b) output.data()[b] = static_cast<uint8_t>(~expected.data()[b]);
+    std::memcpy(output.data(), want.poison.data(), want.poison.size());  // make() ran it once already
     unfold->run();
-    ASSERT_EQ(std::memcmp(output.data(), expected.data(), g->output_bytes()), 0);
+    ASSERT_EQ(std::memcmp(output.data(), want.expected.data(), want.expected.size()), 0);
   }
   EXPECT_GT(asymmetric, 0);
   EXPECT_GT(refused, 0);
