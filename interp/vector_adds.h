@@ -3,8 +3,8 @@
 // each add exactly codegen/plan/element_add.h's (half through F16C's round-to-nearest-even,
 // bfloat16 rounded as Eigen rounds it, integers wrapping), the partial sums kept in registers.
 // The library is built for any x86-64; these loops are compiled for AVX-512 (F, BW, VL, with
-// BMI2's masks) and AVX2 (with F16C, which every AVX2 CPU has) and chosen by the plan's
-// instruction set.
+// BMI2's masks) and AVX2, both with F16C (which every AVX2 and AVX-512 CPU has), and chosen by
+// the plan's instruction set.
 #pragma once
 
 #include <cstdint>

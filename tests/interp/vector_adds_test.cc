@@ -1,7 +1,7 @@
 // Fold's vector sums (interp/vector_adds.h) against the element rule of codegen/plan/element_add.h,
-// byte for byte: every dtype and instruction set this CPU runs, pixels of 1 to 2 blocks and
-// more, any count of pixels and taps, gaps between pixels that must stay as they were, both
-// buffers against guard pages (a mask one byte too wide faults or shows in a gap).
+// byte for byte: every dtype and instruction set this CPU runs, pixels in xmm and ymm registers,
+// of 1 to 2 blocks and more, any count of pixels and taps, gaps between pixels that must stay as
+// they were, both buffers against guard pages (a mask one byte too wide faults or shows in a gap).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -35,7 +35,7 @@ int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
 TEST(VectorAdds, PixelSumsFollowTheElementRule) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
-  int64_t one_block = 0, two_blocks = 0, longer = 0;
+  int64_t xmm = 0, ymm = 0, two_blocks = 0, longer = 0, eight_at_once = 0;
   for (int64_t c = 0, cases = testing::scaled(3000); c < cases; ++c) {
     const auto dtype = static_cast<DType>(c % kNumDTypes);
     const std::vector<Isa> isas = host_isas();
@@ -43,10 +43,11 @@ TEST(VectorAdds, PixelSumsFollowTheElementRule) {
     const int64_t e = element_size(dtype);
     // Pixels up to a little over two 64-byte blocks, a few pixels and taps (none too).
     const int64_t n = uniform(rng, 1, 140 / e + 2), bytes = n * e;
-    const int64_t count = uniform(rng, 0, 9), taps = uniform(rng, 0, 6);
+    const int64_t count = uniform(rng, 0, 19), taps = uniform(rng, 0, 6);
     const int64_t dst_step = bytes + e * uniform(rng, 0, 2) * uniform(rng, 0, 1);
     const int64_t src_step = bytes * uniform(rng, 1, 3) + e * uniform(rng, 0, 3);
-    one_block += bytes <= 32, two_blocks += bytes > 64 && bytes <= 128, longer += bytes > 128;
+    xmm += bytes <= 16, ymm += bytes > 16 && bytes <= 32, two_blocks += bytes > 64 && bytes <= 128;
+    longer += bytes > 128, eight_at_once += bytes <= 32 && count >= 9;
 
     const int64_t src_size = std::max<int64_t>(count, 1) * src_step + 4 * bytes;
     GuardedBuffer src(static_cast<size_t>(src_size), GuardedBuffer::Placement::kEnd);
@@ -86,7 +87,9 @@ TEST(VectorAdds, PixelSumsFollowTheElementRule) {
           << ")";
     }
   }
-  EXPECT_GT(one_block, 0);
+  EXPECT_GT(xmm, 0);
+  EXPECT_GT(ymm, 0);
+  EXPECT_GT(eight_at_once, 0);
   EXPECT_GT(two_blocks, 0);
   EXPECT_GT(longer, 0);
 }
