@@ -41,13 +41,14 @@ TEST(VectorAdds, PixelSumsFollowTheElementRule) {
     const std::vector<Isa> isas = host_isas();
     const Isa isa = isas[static_cast<size_t>(uniform(rng, 0, static_cast<int64_t>(isas.size()) - 1))];
     const int64_t e = element_size(dtype);
-    // Pixels up to a little over two 64-byte blocks, a few pixels and taps (none too).
-    const int64_t n = uniform(rng, 1, 140 / e + 2), bytes = n * e;
+    // Pixels up to a little over two 64-byte blocks, one case in four up to five, a few pixels
+    // and taps (none too).
+    const int64_t n = uniform(rng, 1, (uniform(rng, 0, 3) == 3 ? 330 : 140) / e + 2), bytes = n * e;
     const int64_t count = uniform(rng, 0, 19), taps = uniform(rng, 0, 6);
     const int64_t dst_step = bytes + e * uniform(rng, 0, 2) * uniform(rng, 0, 1);
     const int64_t src_step = bytes * uniform(rng, 1, 3) + e * uniform(rng, 0, 3);
     xmm += bytes <= 16, ymm += bytes > 16 && bytes <= 32, two_blocks += bytes > 64 && bytes <= 128;
-    longer += bytes > 128, eight_at_once += bytes <= 32 && count >= 9;
+    longer += bytes > 256, eight_at_once += bytes <= 32 && count >= 9;
 
     const int64_t src_size = std::max<int64_t>(count, 1) * src_step + 4 * bytes;
     GuardedBuffer src(static_cast<size_t>(src_size), GuardedBuffer::Placement::kEnd);
