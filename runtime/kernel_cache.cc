@@ -64,12 +64,16 @@ KernelKey make_key(const Geometry& g, const Candidate& c, size_t code_limit) {
                         int64_t{c.smallest_code} << 17 | int64_t{c.aot} << 19 | int64_t{explicit_pads} << 20 |
                         int64_t{pad_value} << 21 | int64_t{strided} << 22 | type << 24;
   KernelKey key;
+  key.values = {flags,
+                g.rows.in,
+                g.cols.in,
+                g.depth,
+                pair(g.rows.ksize, g.cols.ksize),
+                pair(g.rows.stride, g.cols.stride),
+                pair(g.rows.rate, g.cols.rate),
+                static_cast<int64_t>(code_limit)};
+  key.size = 8;
   auto add = [&](int64_t v) { key.values[static_cast<size_t>(key.size++)] = v; };
-  for (int64_t v :
-       {flags, g.rows.in, g.cols.in, g.depth, pair(g.rows.ksize, g.cols.ksize), pair(g.rows.stride, g.cols.stride),
-        pair(g.rows.rate, g.cols.rate), static_cast<int64_t>(code_limit)}) {
-    add(v);
-  }
   if (explicit_pads) {
     add(pair(g.rows.pad_before, g.rows.pad_after));
     add(pair(g.cols.pad_before, g.cols.pad_after));

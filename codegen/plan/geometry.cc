@@ -65,11 +65,16 @@ Status check_padding(const Spec& spec) {
   return Status::Ok();
 }
 
-template <typename Enum>
-Status check_option(std::string_view name, Enum value, int count, std::string_view allowed) {
-  const int v = static_cast<int>(value);
-  if (v >= 0 && v < count) return Status::Ok();
+[[gnu::noinline, gnu::cold]] Status bad_option(std::string_view name, int v, std::string_view allowed) {
   return InvalidArgument(name, " ", v, " is not one of ", allowed);
+}
+
+// Inline, the message out of line: five of these run on every cache-hit create.
+template <typename Enum>
+inline Status check_option(std::string_view name, Enum value, int count, std::string_view allowed) {
+  const int v = static_cast<int>(value);
+  if (v >= 0 && v < count) [[likely]] return Status::Ok();
+  return bad_option(name, v, allowed);
 }
 
 // *out = a * b; true when int64 would overflow (operands are non-negative here).
@@ -264,26 +269,35 @@ Status check_attribute_length(std::string_view name, size_t length) {
                          " attribute to contain 4 values, but got: ", length);
 }
 
+// windowed_output_size for the sizes of real tensors, where int64 arithmetic cannot overflow
+// (inline: the cache-hit path runs it twice); false where the general rule must decide.
+inline bool small_windowed_size(int64_t in, int64_t ksize_eff, int64_t stride, Padding padding,
+                                int64_t explicit_before, int64_t explicit_after, WindowedSize* size) {
+  constexpr int64_t kSmall = int64_t{1} << 40;
+  if (!(in >= 0 && in < kSmall && ksize_eff < kSmall && stride > 0 && stride < kSmall && explicit_before < kSmall &&
+        explicit_after < kSmall)) {
+    return false;
+  }
+  int64_t out = 0, before = 0, after = 0;
+  if (padding == Padding::kValid) {
+    out = (in - ksize_eff + stride) / stride;
+  } else if (padding == Padding::kExplicit) {
+    out = (in + explicit_before + explicit_after - ksize_eff + stride) / stride;
+    before = explicit_before, after = explicit_after;
+  } else {
+    out = (in + stride - 1) / stride;
+    const int64_t need = std::max<int64_t>(0, (out - 1) * stride + ksize_eff - in);
+    before = need / 2, after = need - before;
+  }
+  *size = WindowedSize{out, before, after};
+  return out >= 0;
+}
+
 Expected<WindowedSize> windowed_output_size(int64_t in, int64_t ksize_eff, int64_t stride, Padding padding,
                                             int64_t explicit_before, int64_t explicit_after) {
   if (stride <= 0) return InvalidArgument("Stride must be > 0, but got ", stride);
-  // Sizes of real tensors: int64 arithmetic cannot overflow (the cache-hit path runs this).
-  constexpr int64_t kSmall = int64_t{1} << 40;
-  if (in >= 0 && in < kSmall && ksize_eff < kSmall && stride < kSmall && explicit_before < kSmall &&
-      explicit_after < kSmall) {
-    int64_t out = 0, before = 0, after = 0;
-    if (padding == Padding::kValid) {
-      out = (in - ksize_eff + stride) / stride;
-    } else if (padding == Padding::kExplicit) {
-      out = (in + explicit_before + explicit_after - ksize_eff + stride) / stride;
-      before = explicit_before, after = explicit_after;
-    } else {
-      out = (in + stride - 1) / stride;
-      const int64_t need = std::max<int64_t>(0, (out - 1) * stride + ksize_eff - in);
-      before = need / 2, after = need - before;
-    }
-    if (out >= 0) return WindowedSize{out, before, after};
-  }
+  WindowedSize small;
+  if (small_windowed_size(in, ksize_eff, stride, padding, explicit_before, explicit_after, &small)) return small;
   // 128-bit intermediates: in + stride can exceed int64 for hostile sizes; TensorFlow would wrap.
   Wide out = 0, pad_before = 0, pad_after = 0;
   if (padding == Padding::kValid) {
@@ -360,12 +374,17 @@ Status make_geometry(const Spec& spec, Geometry* out) {
   }
   for (int a = 0; a < 2; ++a) {
     Axis& axis = *axes[a];
-    Expected<WindowedSize> size = windowed_output_size(axis.in, axis.ksize_eff, axis.stride, spec.padding,
-                                                       spec.pads[2 * a], spec.pads[2 * a + 1]);
-    if (!size.ok()) return size.status();
-    axis.out = size->out;
-    axis.pad_before = size->pad_before;
-    axis.pad_after = size->pad_after;
+    WindowedSize size;
+    if (!small_windowed_size(axis.in, axis.ksize_eff, axis.stride, spec.padding, spec.pads[2 * a],
+                             spec.pads[2 * a + 1], &size)) {
+      Expected<WindowedSize> general = windowed_output_size(axis.in, axis.ksize_eff, axis.stride, spec.padding,
+                                                            spec.pads[2 * a], spec.pads[2 * a + 1]);
+      if (!general.ok()) return general.status();
+      size = *general;
+    }
+    axis.out = size.out;
+    axis.pad_before = size.pad_before;
+    axis.pad_after = size.pad_after;
   }
 
   int64_t taps = 0;
