@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "codegen/plan/element_add.h"
 
@@ -55,6 +56,24 @@ void pixels_of(uint8_t* dst, int64_t dst_step, const uint8_t* src, const int64_t
 // The lane types of a vector add; half and bfloat16 add in float lanes, rounding after each add.
 enum class Lane { kF32, kF64, kI8, kI16, kI32, kI64, kHalf, kBFloat16 };
 
+// The lanes of a plain add: floats add as IEEE floats, integers wrap (unsigned lanes).
+template <Lane L>
+using LaneType = std::conditional_t<
+    L == Lane::kF32, float,
+    std::conditional_t<L == Lane::kF64, double,
+                       std::conditional_t<L == Lane::kI8, uint8_t,
+                                          std::conditional_t<L == Lane::kI16, uint16_t,
+                                                             std::conditional_t<L == Lane::kI32, uint32_t, uint64_t>>>>>;
+
+// a += b lane by lane in any register width, as GCC's vector extensions: always inlined, so the
+// add is the caller's instruction set's (vpaddb, vaddps, ... in xmm, ymm or zmm). By reference:
+// a vector passed by value outside AVX code would change the ABI.
+template <Lane L, typename T>
+[[gnu::always_inline]] inline void add_lanes(T& a, const T& b) {
+  using V [[gnu::vector_size(sizeof(T))]] = LaneType<L>;
+  a = reinterpret_cast<T>(reinterpret_cast<const V&>(a) + reinterpret_cast<const V&>(b));
+}
+
 // ---- AVX-512: blocks of 64 bytes (half, bfloat16: 32 bytes, 16 elements) ----
 
 template <Lane L, int kBytes>
@@ -89,14 +108,8 @@ struct Avx512 {  // plain lanes: a block is one register
   PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) { return _mm512_maskz_loadu_epi8(mask, p); }
   PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) { _mm512_mask_storeu_epi8(p, mask, a); }
   PJ_AVX512 static Acc add(Acc a, Acc b) {
-    if constexpr (L == Lane::kF32)
-      return _mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b)));
-    if constexpr (L == Lane::kF64)
-      return _mm512_castpd_si512(_mm512_add_pd(_mm512_castsi512_pd(a), _mm512_castsi512_pd(b)));
-    if constexpr (L == Lane::kI8) return _mm512_add_epi8(a, b);
-    if constexpr (L == Lane::kI16) return _mm512_add_epi16(a, b);
-    if constexpr (L == Lane::kI32) return _mm512_add_epi32(a, b);
-    if constexpr (L == Lane::kI64) return _mm512_add_epi64(a, b);
+    add_lanes<L>(a, b);
+    return a;
   }
 };
 
@@ -131,55 +144,37 @@ struct Avx512Narrow {
 // load or store under a mask costs about twice as much on AMD's cores (measured on Zen 5: 311
 // against 175 us summing 3-byte pixels of a 7x7 stride-2 fold), for lanes that hold nothing.
 template <int kBytes>
-struct Reg;
-template <>
-struct Reg<16> {
-  using T = __m128i;
-  PJ_AVX512 static T zero() { return _mm_setzero_si128(); }
-  PJ_AVX512 static T load(const uint8_t* p, uint64_t mask) { return _mm_maskz_loadu_epi8(static_cast<__mmask16>(mask), p); }
-  PJ_AVX512 static void store(uint8_t* p, T a, uint64_t mask) { _mm_mask_storeu_epi8(p, static_cast<__mmask16>(mask), a); }
-  template <Lane L>
-  PJ_AVX512 static T add(T a, T b) {
-    if constexpr (L == Lane::kF32) return _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b)));
-    if constexpr (L == Lane::kF64) return _mm_castpd_si128(_mm_add_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b)));
-    if constexpr (L == Lane::kI8) return _mm_add_epi8(a, b);
-    if constexpr (L == Lane::kI16) return _mm_add_epi16(a, b);
-    if constexpr (L == Lane::kI32) return _mm_add_epi32(a, b);
-    if constexpr (L == Lane::kI64) return _mm_add_epi64(a, b);
-  }
+struct ShortRegister {
+  using T = __m256i;
 };
 template <>
-struct Reg<32> {
-  using T = __m256i;
-  PJ_AVX512 static T zero() { return _mm256_setzero_si256(); }
-  PJ_AVX512 static T load(const uint8_t* p, uint64_t mask) {
-    return _mm256_maskz_loadu_epi8(static_cast<__mmask32>(mask), p);
-  }
-  PJ_AVX512 static void store(uint8_t* p, T a, uint64_t mask) {
-    _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), a);
-  }
-  template <Lane L>
-  PJ_AVX512 static T add(T a, T b) {
-    if constexpr (L == Lane::kF32)
-      return _mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b)));
-    if constexpr (L == Lane::kF64)
-      return _mm256_castpd_si256(_mm256_add_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b)));
-    if constexpr (L == Lane::kI8) return _mm256_add_epi8(a, b);
-    if constexpr (L == Lane::kI16) return _mm256_add_epi16(a, b);
-    if constexpr (L == Lane::kI32) return _mm256_add_epi32(a, b);
-    if constexpr (L == Lane::kI64) return _mm256_add_epi64(a, b);
-  }
+struct ShortRegister<16> {
+  using T = __m128i;
 };
 
 template <Lane L, int kBytes>
 struct Avx512Short {  // plain lanes
-  using R = Reg<kBytes>;
-  using Acc = typename R::T;
+  using Acc = typename ShortRegister<kBytes>::T;
   static constexpr int64_t kBlock = kBytes;
-  PJ_AVX512 static Acc zero() { return R::zero(); }
-  PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) { return R::load(p, mask); }
-  PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) { R::store(p, a, mask); }
-  PJ_AVX512 static Acc add(Acc a, Acc b) { return R::template add<L>(a, b); }
+  PJ_AVX512 static Acc zero() { return Acc{}; }
+  PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) {
+    if constexpr (kBytes == 16) {
+      return _mm_maskz_loadu_epi8(static_cast<__mmask16>(mask), p);
+    } else {
+      return _mm256_maskz_loadu_epi8(static_cast<__mmask32>(mask), p);
+    }
+  }
+  PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) {
+    if constexpr (kBytes == 16) {
+      _mm_mask_storeu_epi8(p, static_cast<__mmask16>(mask), a);
+    } else {
+      _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), a);
+    }
+  }
+  PJ_AVX512 static Acc add(Acc a, Acc b) {
+    add_lanes<L>(a, b);
+    return a;
+  }
 };
 
 template <Lane L>  // half and bfloat16: at most 8 elements (16 bytes) in 8 float lanes
@@ -368,14 +363,8 @@ struct Avx2 {
   PJ_AVX2 static Acc load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   PJ_AVX2 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), a); }
   PJ_AVX2 static Acc add(Acc a, Acc b) {
-    if constexpr (L == Lane::kF32)
-      return _mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b)));
-    if constexpr (L == Lane::kF64)
-      return _mm256_castpd_si256(_mm256_add_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b)));
-    if constexpr (L == Lane::kI8) return _mm256_add_epi8(a, b);
-    if constexpr (L == Lane::kI16) return _mm256_add_epi16(a, b);
-    if constexpr (L == Lane::kI32) return _mm256_add_epi32(a, b);
-    if constexpr (L == Lane::kI64) return _mm256_add_epi64(a, b);
+    add_lanes<L>(a, b);
+    return a;
   }
 };
 
