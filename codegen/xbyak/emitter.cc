@@ -20,6 +20,7 @@
 #include <map>
 
 #include "codegen/lower/walk.h"
+#include "codegen/xbyak/vector_moves.h"
 
 namespace pj {
 namespace {
@@ -221,15 +222,9 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   void move(At at, int w) override {
     const Pointers& p = pointers(at.level);
     const int v = rotation_++ % 8;
-    if (w == 64) {
-      vmovdqu64(Xbyak::Zmm(v), at_off(p.src, at.src));
-      store_vector(p.dst, at.dst, v, 64);
-    } else if (w == 32) {
-      vmovdqu(Xbyak::Ymm(v), at_off(p.src, at.src));
-      store_vector(p.dst, at.dst, v, 32);
-    } else if (w == 16) {
-      vmovdqu(Xbyak::Xmm(v), at_off(p.src, at.src));
-      vmovdqu(at_off(p.dst, at.dst), Xbyak::Xmm(v));
+    if (w >= 16) {
+      vector_move(VectorMove::kLoad, w, v, p.src, at.src);
+      store_vector(p.dst, at.dst, v, w);
     } else {
       const Xbyak::Reg r = scalar(w);
       mov(r, at_off(p.src, at.src));
@@ -381,19 +376,35 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   // streams only when every tap is whole cache lines, so every full-vector store is then at an
   // aligned offset (no cache line ever mixes streaming and cached stores, which costs 100x here).
   void store_vector(const Reg64& base, int64_t off, int reg, int w) {
-    const bool nt = nontemporal_ && w == vector_;
+    vector_move(nontemporal_ && w == vector_ ? VectorMove::kStream : VectorMove::kStore, w, reg, base, off);
+  }
+
+  // A load or store of vector register `reg` (0-15) of `w` bytes at base + off: encoded
+  // directly (vector_moves.h) into the buffer where the offset fits 32 bits, else by Xbyak.
+  void vector_move(VectorMove move, int w, int reg, const Reg64& base, int64_t off) {
+    if (fits_int32(off)) {
+      uint8_t bytes[kMaxVectorMoveBytes];
+      const int n = encode_vector_move(move, w, reg, base.getIdx(), static_cast<int32_t>(off), bytes);
+      if (maxSize_ - size_ >= static_cast<size_t>(n)) {
+        std::memcpy(top_ + size_, bytes, static_cast<size_t>(n));
+        size_ += static_cast<size_t>(n);
+      } else {
+        db(bytes, static_cast<size_t>(n));  // grows the buffer, or says it is too small
+      }
+      return;
+    }
+    const Address at = at_off(base, off);
     if (w == 64) {
-      if (nt)
-        vmovntdq(at_off(base, off), Xbyak::Zmm(reg));
-      else
-        vmovdqu64(at_off(base, off), Xbyak::Zmm(reg));
+      if (move == VectorMove::kLoad) vmovdqu64(Xbyak::Zmm(reg), at);
+      if (move == VectorMove::kStore) vmovdqu64(at, Xbyak::Zmm(reg));
+      if (move == VectorMove::kStream) vmovntdq(at, Xbyak::Zmm(reg));
     } else if (w == 32) {
-      if (nt)
-        vmovntdq(at_off(base, off), Xbyak::Ymm(reg));
-      else
-        vmovdqu(at_off(base, off), Xbyak::Ymm(reg));
+      if (move == VectorMove::kLoad) vmovdqu(Xbyak::Ymm(reg), at);
+      if (move == VectorMove::kStore) vmovdqu(at, Xbyak::Ymm(reg));
+      if (move == VectorMove::kStream) vmovntdq(at, Xbyak::Ymm(reg));
     } else {
-      vmovdqu(at_off(base, off), Xbyak::Xmm(reg));
+      if (move == VectorMove::kLoad) vmovdqu(Xbyak::Xmm(reg), at);
+      if (move == VectorMove::kStore) vmovdqu(at, Xbyak::Xmm(reg));
     }
   }
 
