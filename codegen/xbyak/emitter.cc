@@ -383,12 +383,12 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   // directly (vector_moves.h) into the buffer where the offset fits 32 bits, else by Xbyak.
   void vector_move(VectorMove move, int w, int reg, const Reg64& base, int64_t off) {
     if (fits_int32(off)) {
-      uint8_t bytes[kMaxVectorMoveBytes];
-      const int n = encode_vector_move(move, w, reg, base.getIdx(), static_cast<int32_t>(off), bytes);
-      if (maxSize_ - size_ >= static_cast<size_t>(n)) {
-        std::memcpy(top_ + size_, bytes, static_cast<size_t>(n));
-        size_ += static_cast<size_t>(n);
+      const auto disp = static_cast<int32_t>(off);
+      if (maxSize_ - size_ >= kMaxVectorMoveBytes) {
+        size_ += static_cast<size_t>(encode_vector_move(move, w, reg, base.getIdx(), disp, top_ + size_));
       } else {
+        uint8_t bytes[kMaxVectorMoveBytes];
+        const int n = encode_vector_move(move, w, reg, base.getIdx(), disp, bytes);
         db(bytes, static_cast<size_t>(n));  // grows the buffer, or says it is too small
       }
       return;
