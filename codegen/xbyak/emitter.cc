@@ -20,7 +20,7 @@
 #include <map>
 
 #include "codegen/lower/walk.h"
-#include "codegen/xbyak/vector_moves.h"
+#include "codegen/xbyak/moves.h"
 
 namespace pj {
 namespace {
@@ -225,6 +225,10 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     if (w >= 16) {
       vector_move(VectorMove::kLoad, w, v, p.src, at.src);
       store_vector(p.dst, at.dst, v, w);
+    } else if (fits_int32(at.src) && fits_int32(at.dst)) {
+      const int r = scalar(w).getIdx();
+      put([&](uint8_t* out) { return encode_scalar_move(true, w, r, p.src.getIdx(), static_cast<int32_t>(at.src), out); });
+      put([&](uint8_t* out) { return encode_scalar_move(false, w, r, p.dst.getIdx(), static_cast<int32_t>(at.dst), out); });
     } else {
       const Xbyak::Reg r = scalar(w);
       mov(r, at_off(p.src, at.src));
@@ -379,18 +383,22 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     vector_move(nontemporal_ && w == vector_ ? VectorMove::kStream : VectorMove::kStore, w, reg, base, off);
   }
 
+  // One instruction encoded by moves.h, straight into the buffer when it has room.
+  template <typename Encode>
+  void put(const Encode& encode) {
+    if (maxSize_ - size_ >= kMaxMoveBytes) {
+      size_ += static_cast<size_t>(encode(top_ + size_));
+    } else {
+      uint8_t bytes[kMaxMoveBytes];
+      db(bytes, static_cast<size_t>(encode(bytes)));  // grows the buffer, or says it is too small
+    }
+  }
+
   // A load or store of vector register `reg` (0-15) of `w` bytes at base + off: encoded
-  // directly (vector_moves.h) into the buffer where the offset fits 32 bits, else by Xbyak.
+  // directly (moves.h) where the offset fits 32 bits, else by Xbyak.
   void vector_move(VectorMove move, int w, int reg, const Reg64& base, int64_t off) {
     if (fits_int32(off)) {
-      const auto disp = static_cast<int32_t>(off);
-      if (maxSize_ - size_ >= kMaxVectorMoveBytes) {
-        size_ += static_cast<size_t>(encode_vector_move(move, w, reg, base.getIdx(), disp, top_ + size_));
-      } else {
-        uint8_t bytes[kMaxVectorMoveBytes];
-        const int n = encode_vector_move(move, w, reg, base.getIdx(), disp, bytes);
-        db(bytes, static_cast<size_t>(n));  // grows the buffer, or says it is too small
-      }
+      put([&](uint8_t* out) { return encode_vector_move(move, w, reg, base.getIdx(), static_cast<int32_t>(off), out); });
       return;
     }
     const Address at = at_off(base, off);
