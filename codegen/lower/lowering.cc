@@ -11,6 +11,24 @@ const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& gr
   if (!added) return &it->second;
   it->second.group = &group;
   for (const GroupChunk& c : group.chunks) {
+    if (group.by_lanes) {
+      // Per half: each block's 32-byte shuffle index, then the mask of its pad lanes (0xff), if
+      // any, each in a 64-byte entry.
+      for (int half = 0; half < 2; ++half) {
+        std::array<uint8_t, 64> entry{};
+        for (const LaneBlock& b : c.blocks) {
+          if (b.half != half) continue;
+          std::copy(b.index.begin(), b.index.end(), entry.begin());
+          it->second.permutes.push_back(L->permutes.add(entry));
+        }
+        const auto fill = static_cast<uint32_t>(c.fill_lanes >> (32 * half));
+        if (fill == 0) continue;
+        entry.fill(0);
+        for (int lane = 0; lane < 32; ++lane) entry[static_cast<size_t>(lane)] = (fill >> lane) & 1 ? 0xff : 0;
+        it->second.permutes.push_back(L->permutes.add(entry));
+      }
+      continue;
+    }
     for (const GroupPart& part : c.parts) it->second.permutes.push_back(L->permutes.add(part.index));
   }
   return &it->second;

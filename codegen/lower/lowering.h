@@ -39,7 +39,7 @@ struct Target {
 // A pixel group as it is emitted: the group, and each of its parts' permute in the table.
 struct LoweredGroup {
   const PixelGroup* group = nullptr;
-  std::vector<int32_t> permutes;  // each part's, in chunk and part order
+  std::vector<int32_t> permutes;  // each part's, in chunk and part order (by lanes: each block's)
   // Permutes held in registers while a loop of this group runs (beyond the kernel-wide ones).
   std::vector<int32_t> held;
 };

@@ -24,7 +24,14 @@ int64_t pixel_instructions(const PixelProgram& p) {
 // Instructions to write a group: its register windows' loads; per part a permute, its index
 // (when not kept in a register), an OR, and the load of a window not kept; per chunk a store
 // and the pad pattern's lanes.
+// By lanes (AVX2): per block a load, a shuffle and an OR; per half a store and the pad pattern's
+// blend (its mask loaded).
 int64_t group_instructions(const PixelGroup& g) {
+  if (g.by_lanes) {
+    int64_t n = 0;
+    for (const GroupChunk& c : g.chunks) n += 3 * static_cast<int64_t>(c.blocks.size()) + 2 + (c.fill_lanes ? 4 : 0);
+    return n;
+  }
   const auto windows = static_cast<int64_t>(g.windows.size());
   int64_t n = windows <= kPairWindows ? 2 * windows : std::min<int64_t>(kSingleWindows, windows);
   for (const GroupChunk& c : g.chunks) {
@@ -53,9 +60,31 @@ std::vector<int64_t> sources_of(const PixelProgram& p) {
   return source;
 }
 
+// The lane blocks of `chunk` (LaneBlock): for each half, its lanes' input bytes in ascending
+// order, each block the 16 bytes from the lowest byte not yet served, moved back where it would
+// pass `end` (the bytes the group reads end there, and start at `begin`).
+void add_lane_blocks(GroupChunk* chunk, const std::vector<int64_t>& lane_source, int64_t begin, int64_t end) {
+  for (int half = 0; half < 2; ++half) {
+    std::vector<std::pair<int64_t, int>> wanted;  // (input byte, lane)
+    for (int lane = 32 * half; lane < 32 * half + 32 && lane < chunk->bytes; ++lane) {
+      if (lane_source[static_cast<size_t>(lane)] >= 0) wanted.emplace_back(lane_source[static_cast<size_t>(lane)], lane);
+    }
+    std::sort(wanted.begin(), wanted.end());
+    for (size_t i = 0; i < wanted.size();) {
+      LaneBlock block{std::max(begin, std::min(wanted[i].first, end - 16)), half, {}};
+      block.index.fill(0x80);
+      for (; i < wanted.size() && wanted[i].first < block.src + 16; ++i) {
+        block.index[static_cast<size_t>(wanted[i].second - 32 * half)] = static_cast<uint8_t>(wanted[i].first - block.src);
+      }
+      chunk->blocks.push_back(block);
+    }
+  }
+}
+
 }  // namespace
 
-std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_step, int64_t pixels) {
+std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_step, int64_t pixels, bool by_lanes) {
+  if (by_lanes && pixels != 0) return std::nullopt;
   const int64_t P = p.dst_bytes;
   if (P <= 0 || P >= kChunk) return std::nullopt;
   for (const Block& b : p.blocks) {
@@ -93,8 +122,15 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
                                  [](int64_t x, const GroupWindow& w) { return x < w.src; });
     return static_cast<int32_t>(next - group.windows.begin() - 1);
   };
+  // Lane blocks need 16 bytes between the first and the last byte the group reads.
+  const int64_t begin = bytes.empty() ? 0 : bytes.front(), end = bytes.empty() ? 0 : bytes.back() + 1;
+  if (by_lanes && end - begin < 16) return std::nullopt;
+  group.by_lanes = by_lanes;
   for (int64_t lo = 0; lo < group.pixels * P; lo += kChunk) {
-    GroupChunk chunk{lo, std::min(kChunk, group.pixels * P - lo), {}};
+    GroupChunk chunk;
+    chunk.dst = lo;
+    chunk.bytes = std::min(kChunk, group.pixels * P - lo);
+    std::vector<int64_t> lane_source(kChunk, -1);
     for (int lane = 0; lane < chunk.bytes; ++lane) {
       const int64_t out = lo + lane, s = source[static_cast<size_t>(out % P)];
       if (s < 0) {
@@ -102,6 +138,7 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
         continue;
       }
       const int64_t b = out / P * in_pixel_step + s;
+      lane_source[static_cast<size_t>(lane)] = b;
       const int32_t w = window_of(b);
       auto part =
           std::find_if(chunk.parts.begin(), chunk.parts.end(), [&](const GroupPart& x) { return x.window == w; });
@@ -115,9 +152,10 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
       }
       part->index[static_cast<size_t>(lane)] = static_cast<uint8_t>(b - group.windows[static_cast<size_t>(w)].src);
     }
+    if (by_lanes) add_lane_blocks(&chunk, lane_source, begin, end);
     group.chunks.push_back(std::move(chunk));
   }
-  if (static_cast<int>(group.windows.size()) > kPairWindows && !group_pays(group, p)) return std::nullopt;
+  if ((by_lanes || static_cast<int>(group.windows.size()) > kPairWindows) && !group_pays(group, p)) return std::nullopt;
   return group;
 }
 

@@ -3,7 +3,9 @@
 // store or two per kernel row when written alone; 16 such pixels fill nine whole 64-byte
 // vectors, and the bytes each vector needs from one kernel row lie in one window of at most 127
 // input bytes (the row's taps for those pixels). So each vector is assembled from a few
-// windows, loaded once per group, by one byte permute each (one or two sources).
+// windows, loaded once per group, by one byte permute each (one or two sources). AVX2 has no
+// byte permute across a vector: there each 32-byte half is the OR of 16-byte input blocks,
+// each loaded into both 128-bit lanes and put in place by an in-lane shuffle (LaneBlock).
 //
 // Grouping is the planner's choice (PlanOptions::group_pixels) and an emitter's way of writing
 // G consecutive pixels of a region: the steps stay the plan, and the interpreter runs them.
@@ -33,20 +35,35 @@ struct GroupPart {
   std::array<uint8_t, 64> index{};
 };
 
+// AVX2's way to the same lanes (no byte permute across a vector there): 16 input bytes at `src`
+// (relative to the group's first anchor), loaded into both 128-bit lanes of a ymm register and
+// put in place by an in-lane byte shuffle (vpshufb): `index` gives each of the chunk's lanes
+// [32 * half, 32 * half + 32) its byte of the 16, or 0x80 (a zero). A block may reach past the
+// window it serves, but never past the bytes the group reads: it lies between two of them, so
+// inside the input.
+struct LaneBlock {
+  int64_t src = 0;
+  int half = 0;
+  std::array<uint8_t, 32> index{};
+};
+
 // Output bytes [dst, dst + bytes) from the group's first pixel, 64 but in the last chunk of a
 // partial group: the OR of its parts (none: zeros), and the pad value in `fill_lanes` (the
-// parts leave them zero; with a zero pad value there is nothing to add).
+// parts leave them zero; with a zero pad value there is nothing to add). By lanes (AVX2): the
+// OR of each half's blocks instead, then the pad value.
 struct GroupChunk {
   int64_t dst = 0;
   int64_t bytes = 64;
   std::vector<GroupPart> parts;
   uint64_t fill_lanes = 0;
+  std::vector<LaneBlock> blocks;  // by lanes only, half 0's first
 };
 
 struct PixelGroup {
   int64_t pixels = 0;  // G, the fewest pixels that fill whole 64-byte chunks, or fewer (a tail)
   std::vector<GroupWindow> windows;
   std::vector<GroupChunk> chunks;
+  bool by_lanes = false;  // its chunks have blocks (PlanOptions::groups_by_lanes)
 };
 
 // Windows per group: up to kPairWindows of up to 127 bytes, each kept in two vector registers
@@ -60,9 +77,13 @@ inline constexpr int kMaxGroupWindows = 12;
 // The group of a program whose pixels are `in_pixel_step` apart in the input, if it has one:
 // a pixel shorter than 64 bytes, no run-time loops, the input bytes of G pixels within
 // kMaxGroupWindows windows, and, with more than kPairWindows, fewer instructions than the
-// G pixels' moves (each window loaded where used costs a load per part). With `pixels` (1 to G-1): the partial group
-// that writes the last pixels of a region, if they fit the windows too.
-std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0);
+// G pixels' moves (each window loaded where used costs a load per part). With `pixels` (1 to
+// G-1): the partial group that writes the last pixels of a region, if they fit the windows too.
+// `by_lanes`: with each chunk's lane blocks too (AVX2), only where that takes fewer
+// instructions than the pixels' moves, and never a partial group (its last chunk would need
+// a store of fewer than 32 bytes, which AVX2 has no mask for).
+std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0,
+                                       bool by_lanes = false);
 
 // Whether window w of `group` is kept in registers (else loaded where a part uses it).
 inline bool window_in_registers(const PixelGroup& group, int w) {

@@ -431,7 +431,7 @@ void group_programs(Plan* plan) {
   for (size_t i = 0; i < plan->programs.size(); ++i) {
     PixelProgram& p = plan->programs[i];
     if (longest[i] < 2) continue;
-    p.group = group_pixels(p, plan->src_pixel_step);
+    p.group = group_pixels(p, plan->src_pixel_step, 0, plan->options.groups_by_lanes);
   }
   std::vector<bool> used(plan->programs.size(), false);
   for (RowClass& rc : plan->row_classes) {
@@ -439,7 +439,7 @@ void group_programs(Plan* plan) {
       const PixelProgram& p = plan->programs[r.program];
       r.grouped = p.group && r.pixels_per_iteration == 1 && r.iterations() >= 2;
       const int64_t rest = r.grouped ? r.iterations() % p.group->pixels : 0;
-      if (rest > 0) r.tail = group_pixels(p, plan->src_pixel_step, rest);
+      if (rest > 0 && !p.group->by_lanes) r.tail = group_pixels(p, plan->src_pixel_step, rest);
       if (r.grouped && r.iterations() < p.group->pixels && !(r.tail && group_pays(*r.tail, p))) {
         r.grouped = false;
         r.tail.reset();
@@ -483,8 +483,11 @@ CodeEstimate estimate_code(const Plan& plan) {
       // Beside the one-pixel code: the whole group and a partial one for the region's last
       // pixels, each two loads a window, two moves a part and a store a chunk, then the loop
       // and its permute indices (up to 11 kept in registers).
+      // By lanes (AVX2): three instructions a block, a store a half.
       Cost group{kLoop + kMove * (11 + 2 * 2 * Wide(p.group->windows.size())), 1};
-      for (const GroupChunk& c : p.group->chunks) group = group + Cost{kMove * 2 * (2 * Wide(c.parts.size()) + 2), 0};
+      for (const GroupChunk& c : p.group->chunks) {
+        group = group + Cost{kMove * (p.group->by_lanes ? 3 * Wide(c.blocks.size()) + 4 : 2 * (2 * Wide(c.parts.size()) + 2)), 0};
+      }
       program = program + group;
     }
     programs.push_back(program);

@@ -102,9 +102,11 @@ struct PlanOptions {
   bool nontemporal = false;
   // Above this many regions the plan is `generic`: executors run per-pixel loops instead.
   int64_t max_regions = 4096;
-  // Backends with 64-byte vectors and two-source byte permutes: pixels shorter than a vector
-  // may be written several at a time (PixelProgram::group).
+  // Pixels shorter than 64 bytes may be written several at a time (PixelProgram::group): by
+  // byte permutes of one and two sources (AVX-512 VBMI), or, `groups_by_lanes`, by in-lane
+  // byte shuffles of 16-byte blocks (AVX2: LaneBlock), whole groups only.
   bool group_pixels = false;
+  bool groups_by_lanes = false;
   // One program per pixel in every format, no fused or grouped pixels: the plan of a tile's
   // partial rows (patches as columns otherwise get programs over whole rows).
   bool pixels_only = false;

@@ -69,7 +69,12 @@ std::string to_string(const Plan& plan) {
       }
       for (const Step& s : b.steps) print_step(out, s, indent);
     }
-    if (p.group) {
+    if (p.group && p.group->by_lanes) {
+      size_t blocks = 0;
+      for (const GroupChunk& c : p.group->chunks) blocks += c.blocks.size();
+      out << "    grouped: " << p.group->pixels << " pixels at a time, " << p.group->chunks.size()
+          << " chunks of 64 B, by 32-byte halves shuffled from " << blocks << " blocks of 16 input bytes\n";
+    } else if (p.group) {
       out << "    grouped: " << p.group->pixels << " pixels at a time, " << p.group->chunks.size()
           << " chunks of 64 B permuted from input windows of";
       for (const GroupWindow& w : p.group->windows) out << " " << w.bytes << " B at " << w.src;

@@ -211,6 +211,26 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
       }
       if (got != want) return fail("output byte ", out, " gets input byte ", got, " instead of ", want);
       if (filled != (want < 0)) return fail("output byte ", out, filled ? " is filled but copied" : " is not filled");
+      if (!group.by_lanes) continue;
+      int64_t by_block = -1;  // the same byte from the lane blocks (AVX2)
+      for (const LaneBlock& b : c.blocks) {
+        if (b.half != lane / 32 || b.index[static_cast<size_t>(lane % 32)] == 0x80) continue;
+        if (by_block >= 0) return fail("output byte ", out, " comes from two lane blocks");
+        by_block = b.src + b.index[static_cast<size_t>(lane % 32)];
+      }
+      if (by_block != want) return fail("output byte ", out, " gets input byte ", by_block, " from its lane blocks");
+    }
+    if (!group.by_lanes) continue;
+    if (c.bytes != 64) return fail("chunk at ", c.dst, " of ", c.bytes, " bytes, by lanes");
+    for (const LaneBlock& b : c.blocks) {
+      // 16 bytes loaded: inside the bytes read, as every window; a shuffle index picks one of
+      // them or (0x80) a zero.
+      if (b.half < 0 || b.half > 1 || b.src < low || b.src + 15 > high) {
+        return fail("lane block at ", b.src, " is not within the bytes read, [", low, ", ", high, "]");
+      }
+      for (uint8_t at : b.index) {
+        if (at >= 16 && at != 0x80) return fail("lane block at ", b.src, " has a shuffle index ", int{at});
+      }
     }
   }
   if (next != group.pixels * P) return fail("chunks cover ", next, " bytes, not ", group.pixels * P);

@@ -286,6 +286,7 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   void release_group() override { held_.clear(); }
 
   void group(At at, const LoweredGroup& lowered) override {
+    if (lowered.group->by_lanes) return group_by_lanes(at, lowered);
     const Pointers& p = pointers(at.level);
     const PixelGroup& group = *lowered.group;
     load_windows(group, p.src, at.src);
@@ -336,6 +337,37 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
           vmovdqu8(Xbyak::Zmm(reg) | mask(c.fill_lanes), Xbyak::Zmm(kPattern));
       }
       store_chunk(p.dst, at.dst + c.dst, c.bytes, reg);
+    }
+  }
+
+  // AVX2 (pixel_group.h, LaneBlock): each half of a chunk the OR of its blocks, each loaded into
+  // both lanes and shuffled in place (ymm4 the block past the first); the pad pattern blended
+  // into its lanes (the mask in ymm6), then one 32-byte store.
+  void group_by_lanes(At at, const LoweredGroup& lowered) {
+    const Pointers& p = pointers(at.level);
+    size_t next = 0;
+    for (const GroupChunk& c : lowered.group->chunks) {
+      for (int half = 0; half < 2; ++half) {
+        const Xbyak::Ymm acc(rotation_++ % 4), t(4), fill_mask(6);
+        bool any = false;
+        for (const LaneBlock& b : c.blocks) {
+          if (b.half != half) continue;
+          const Xbyak::Ymm to = any ? t : acc;
+          vbroadcasti128(to, at_off(p.src, at.src + b.src));
+          vpshufb(to, to, ptr[rip + permute_pool_ + 64 * lowered.permutes[next++]]);
+          if (any) vpor(acc, acc, t);
+          any = true;
+        }
+        if (!any) vpxor(acc, acc, acc);
+        if (static_cast<uint32_t>(c.fill_lanes >> (32 * half)) != 0) {
+          const int32_t id = lowered.permutes[next++];
+          if (!L_.zero_pattern) {
+            vmovdqu(fill_mask, ptr[rip + permute_pool_ + 64 * id]);
+            vpblendvb(acc, acc, Xbyak::Ymm(kPattern), fill_mask);
+          }
+        }
+        store_vector(p.dst, at.dst + c.dst + 32 * half, acc.getIdx(), 32);
+      }
     }
   }
 
@@ -594,6 +626,13 @@ class SizeBound final : public Sink {
   }
   void group(At at, const LoweredGroup& g) override {
     int64_t n = 0;
+    if (g.group->by_lanes) {  // per block a load, a shuffle and an OR; per half a blend and a store
+      for (const GroupChunk& c : g.group->chunks) {
+        for (const LaneBlock& b : c.blocks) n += operand(at.src + b.src) + 20;
+        n += 2 * (operand(at.dst + c.dst) + 30);
+      }
+      return add(n);
+    }
     for (const GroupWindow& w : g.group->windows) n += 2 * operand(at.src + w.src) + 20;
     for (const GroupChunk& c : g.group->chunks) {
       n += 2 * operand(at.dst + c.dst) + 20 + 11 * (3 * c.parts.size() + 3);
@@ -641,7 +680,9 @@ Target x86_target(Isa isa) {
 PlanOptions plan_options_for(Isa isa) {
   PlanOptions options;
   options.vector_bytes = isa == Isa::kAvx512 ? 64 : 32;
-  options.group_pixels = isa == Isa::kAvx512;  // byte permutes of one and two sources (VBMI)
+  // Byte permutes of one and two sources (VBMI), or AVX2's in-lane shuffles of 16-byte blocks.
+  options.group_pixels = true;
+  options.groups_by_lanes = isa != Isa::kAvx512;
   return options;
 }
 

@@ -81,8 +81,8 @@ void check_isa(Isa isa, int64_t n) {
             << " of more windows than register pairs, " << partial_only << " row classes of partial groups only); " << empty
             << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
             << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
+  if (n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
   if (isa == Isa::kAvx512 && n >= 1000) {
-    EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
     EXPECT_GT(many_windows, 0) << "groups of more than " << kPairWindows << " windows went untested";
     EXPECT_GT(partial_only, 0) << "regions narrower than a group went untested";
   }

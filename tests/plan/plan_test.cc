@@ -165,6 +165,7 @@ TEST(Plan, RandomPlansVerify) {
     PlanOptions plan_options;
     plan_options.unroll_budget = 1 + static_cast<int64_t>(rng() % 512);
     plan_options.group_pixels = rng() % 2;
+    plan_options.groups_by_lanes = plan_options.group_pixels && rng() % 2;
     Expected<Plan> plan = make_plan(g, plan_options);
     ASSERT_TRUE(plan.ok()) << testing::describe(spec) << ": " << plan.status().message() << " seed " << seed;
     Status s = verify_plan(*plan);
@@ -256,6 +257,60 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
   EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 9 chunks of 64 B"), std::string::npos)
       << to_string(*plan);
   EXPECT_TRUE(verify_plan(*plan).ok());
+}
+
+// AVX2's groups (by lanes): int8 depth 3 under a 2x2 kernel at rate 3, 12-byte pixels, 16 at
+// a time: three chunks, each 32-byte half assembled from 16-byte blocks of the two input rows,
+// all of them within the bytes the group reads; no partial group for a row's last pixels
+// (AVX2 has no masked store for them). verify_plan catches a block shuffling in the wrong
+// byte, and one reaching past the bytes read.
+TEST(Plan, Avx2GroupsAssembleHalvesFromSixteenByteBlocks) {
+  Spec s;
+  s.dtype = DType::kInt8;
+  s.image_shape = {1, 40, 80, 3};
+  s.ksizes = {1, 2, 2, 1};
+  s.rates = {1, 3, 3, 1};
+  s.padding = Padding::kValid;
+  PlanOptions options;
+  options.vector_bytes = 32;
+  options.group_pixels = options.groups_by_lanes = true;
+  Expected<Plan> plan = make_plan(*make_geometry(s), options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(plan->programs[0].group) << to_string(*plan);
+  const PixelGroup& g = *plan->programs[0].group;
+  EXPECT_TRUE(g.by_lanes);
+  EXPECT_EQ(g.pixels, 16);
+  ASSERT_EQ(g.chunks.size(), 3u);
+  for (const GroupChunk& c : g.chunks) {
+    EXPECT_EQ(c.bytes, 64);
+    int halves[2] = {0, 0};
+    for (const LaneBlock& b : c.blocks) ++halves[b.half];
+    // A half: 16 bytes of each of about three pixels, from two input rows.
+    EXPECT_GE(halves[0], 2);
+    EXPECT_GE(halves[1], 2);
+  }
+  for (const RowClass& rc : plan->row_classes) {
+    for (const Region& r : rc.regions) EXPECT_FALSE(r.tail);
+  }
+  ASSERT_TRUE(verify_plan(*plan).ok()) << verify_plan(*plan).message();
+  EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 3 chunks of 64 B, by 32-byte halves shuffled from"),
+            std::string::npos)
+      << to_string(*plan);
+
+  Plan wrong_byte = *plan;
+  LaneBlock& block = wrong_byte.programs[0].group->chunks[1].blocks[0];
+  const auto lane = std::find_if(block.index.begin(), block.index.end(), [](uint8_t at) { return at < 15; });
+  ASSERT_NE(lane, block.index.end());
+  *lane += 1;  // the next input byte
+  EXPECT_FALSE(verify_plan(wrong_byte).ok());
+  // The last block, moved one byte on with its indices one less: the same bytes, but its load
+  // now reaches one past the last byte the group reads.
+  Plan past_the_end = *plan;
+  LaneBlock& last = past_the_end.programs[0].group->chunks.back().blocks.back();
+  ASSERT_TRUE(std::none_of(last.index.begin(), last.index.end(), [](uint8_t at) { return at == 0; }));
+  last.src += 1;
+  for (uint8_t& at : last.index) at = at == 0x80 ? at : static_cast<uint8_t>(at - 1);
+  EXPECT_FALSE(verify_plan(past_the_end).ok());
 }
 
 // Five kernel rows of 2-byte pixels (int8 depth 2, 5x1 at rate 2 down the rows): every pixel
