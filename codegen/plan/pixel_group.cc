@@ -84,7 +84,6 @@ void add_lane_blocks(GroupChunk* chunk, const std::vector<int64_t>& lane_source,
 }  // namespace
 
 std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_step, int64_t pixels, bool by_lanes) {
-  if (by_lanes && pixels != 0) return std::nullopt;
   const int64_t P = p.dst_bytes;
   if (P <= 0 || P >= kChunk) return std::nullopt;
   for (const Block& b : p.blocks) {

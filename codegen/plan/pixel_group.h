@@ -80,8 +80,7 @@ inline constexpr int kMaxGroupWindows = 12;
 // G pixels' moves (each window loaded where used costs a load per part). With `pixels` (1 to
 // G-1): the partial group that writes the last pixels of a region, if they fit the windows too.
 // `by_lanes`: with each chunk's lane blocks too (AVX2), only where that takes fewer
-// instructions than the pixels' moves, and never a partial group (its last chunk would need
-// a store of fewer than 32 bytes, which AVX2 has no mask for).
+// instructions than the pixels' moves.
 std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0,
                                        bool by_lanes = false);
 

@@ -439,7 +439,7 @@ void group_programs(Plan* plan) {
       const PixelProgram& p = plan->programs[r.program];
       r.grouped = p.group && r.pixels_per_iteration == 1 && r.iterations() >= 2;
       const int64_t rest = r.grouped ? r.iterations() % p.group->pixels : 0;
-      if (rest > 0 && !p.group->by_lanes) r.tail = group_pixels(p, plan->src_pixel_step, rest);
+      if (rest > 0) r.tail = group_pixels(p, plan->src_pixel_step, rest, p.group->by_lanes);
       if (r.grouped && r.iterations() < p.group->pixels && !(r.tail && group_pays(*r.tail, p))) {
         r.grouped = false;
         r.tail.reset();

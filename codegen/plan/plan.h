@@ -104,7 +104,7 @@ struct PlanOptions {
   int64_t max_regions = 4096;
   // Pixels shorter than 64 bytes may be written several at a time (PixelProgram::group): by
   // byte permutes of one and two sources (AVX-512 VBMI), or, `groups_by_lanes`, by in-lane
-  // byte shuffles of 16-byte blocks (AVX2: LaneBlock), whole groups only.
+  // byte shuffles of 16-byte blocks (AVX2: LaneBlock).
   bool group_pixels = false;
   bool groups_by_lanes = false;
   // One program per pixel in every format, no fused or grouped pixels: the plan of a tile's

@@ -342,12 +342,13 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
 
   // AVX2 (pixel_group.h, LaneBlock): each half of a chunk the OR of its blocks, each loaded into
   // both lanes and shuffled in place (ymm4 the block past the first); the pad pattern blended
-  // into its lanes (the mask in ymm6), then one 32-byte store.
+  // into its lanes (the mask in ymm6), then one 32-byte store, or, at a partial group's end,
+  // stores of its first bytes.
   void group_by_lanes(At at, const LoweredGroup& lowered) {
     const Pointers& p = pointers(at.level);
     size_t next = 0;
     for (const GroupChunk& c : lowered.group->chunks) {
-      for (int half = 0; half < 2; ++half) {
+      for (int half = 0; half < 2 && 32 * half < c.bytes; ++half) {
         const Xbyak::Ymm acc(rotation_++ % 4), t(4), fill_mask(6);
         bool any = false;
         for (const LaneBlock& b : c.blocks) {
@@ -366,9 +367,40 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
             vpblendvb(acc, acc, Xbyak::Ymm(kPattern), fill_mask);
           }
         }
-        store_vector(p.dst, at.dst + c.dst + 32 * half, acc.getIdx(), 32);
+        const int64_t bytes = std::min<int64_t>(32, c.bytes - 32 * half);
+        if (bytes == 32)
+          store_vector(p.dst, at.dst + c.dst + 32 * half, acc.getIdx(), 32);
+        else
+          store_prefix(p.dst, at.dst + c.dst + 32 * half, acc.getIdx(), bytes);
       }
     }
+  }
+
+  // The first `bytes` (1 to 31) of ymm `reg` to base + off, AVX2 having no byte-masked store:
+  // 16, 8, 4, 2 and 1 bytes from the low lane, each time shifted down past what was stored.
+  void store_prefix(const Reg64& base, int64_t off, int reg, int64_t bytes) {
+    const Xbyak::Xmm x(reg);
+    if (bytes >= 16) {
+      vmovdqu(at_off(base, off), x);
+      vextracti128(x, Xbyak::Ymm(reg), 1);
+      off += 16, bytes -= 16;
+    }
+    if (bytes >= 8) {
+      vmovq(at_off(base, off), x);
+      vpsrldq(x, x, 8);
+      off += 8, bytes -= 8;
+    }
+    if (bytes >= 4) {
+      vmovd(at_off(base, off), x);
+      vpsrldq(x, x, 4);
+      off += 4, bytes -= 4;
+    }
+    if (bytes >= 2) {
+      vpextrw(at_off(base, off), x, 0);
+      vpsrldq(x, x, 2);
+      off += 2, bytes -= 2;
+    }
+    if (bytes >= 1) vpextrb(at_off(base, off), x, 0);
   }
 
   Label& permute_pool() { return permute_pool_; }
@@ -626,10 +658,10 @@ class SizeBound final : public Sink {
   }
   void group(At at, const LoweredGroup& g) override {
     int64_t n = 0;
-    if (g.group->by_lanes) {  // per block a load, a shuffle and an OR; per half a blend and a store
+    if (g.group->by_lanes) {  // per block a load, a shuffle and an OR; per half a blend and stores
       for (const GroupChunk& c : g.group->chunks) {
         for (const LaneBlock& b : c.blocks) n += operand(at.src + b.src) + 20;
-        n += 2 * (operand(at.dst + c.dst) + 30);
+        n += 2 * (5 * operand(at.dst + c.dst) + 60);  // up to five stores of a partial half, four shifts
       }
       return add(n);
     }

@@ -261,9 +261,9 @@ TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
 
 // AVX2's groups (by lanes): int8 depth 3 under a 2x2 kernel at rate 3, 12-byte pixels, 16 at
 // a time: three chunks, each 32-byte half assembled from 16-byte blocks of the two input rows,
-// all of them within the bytes the group reads; no partial group for a row's last pixels
-// (AVX2 has no masked store for them). verify_plan catches a block shuffling in the wrong
-// byte, and one reaching past the bytes read.
+// all of them within the bytes the group reads; a row's last 13 pixels a partial group (156
+// bytes: its last half of 28 bytes stored in pieces). verify_plan catches a block shuffling in
+// the wrong byte, and one reaching past the bytes read.
 TEST(Plan, Avx2GroupsAssembleHalvesFromSixteenByteBlocks) {
   Spec s;
   s.dtype = DType::kInt8;
@@ -290,7 +290,12 @@ TEST(Plan, Avx2GroupsAssembleHalvesFromSixteenByteBlocks) {
     EXPECT_GE(halves[1], 2);
   }
   for (const RowClass& rc : plan->row_classes) {
-    for (const Region& r : rc.regions) EXPECT_FALSE(r.tail);
+    for (const Region& r : rc.regions) {
+      ASSERT_TRUE(r.grouped && r.tail) << to_string(*plan);
+      EXPECT_EQ(r.tail->pixels, 77 % 16);
+      EXPECT_TRUE(r.tail->by_lanes);
+      EXPECT_EQ(r.tail->chunks.back().bytes, 13 * 12 - 2 * 64);
+    }
   }
   ASSERT_TRUE(verify_plan(*plan).ok()) << verify_plan(*plan).message();
   EXPECT_NE(to_string(*plan).find("grouped: 16 pixels at a time, 3 chunks of 64 B, by 32-byte halves shuffled from"),
