@@ -5,11 +5,10 @@
 namespace pj {
 namespace {
 
-// Adds a group of `program` to the lowering (once per size) with its permutes in the table.
-const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& group) {
-  auto [it, added] = L->groups.try_emplace({program, group.pixels});
-  if (!added) return &it->second;
-  it->second.group = &group;
+// `group` lowered: its permutes in the table.
+LoweredGroup lowered_group(Lowering* L, const PixelGroup& group) {
+  LoweredGroup lowered;
+  lowered.group = &group;
   for (const GroupChunk& c : group.chunks) {
     if (group.by_lanes) {
       // Per half: each block's 32-byte shuffle index, then the mask of its pad lanes (0xff), if
@@ -19,18 +18,25 @@ const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& gr
         for (const LaneBlock& b : c.blocks) {
           if (b.half != half) continue;
           std::copy(b.index.begin(), b.index.end(), entry.begin());
-          it->second.permutes.push_back(L->permutes.add(entry));
+          lowered.permutes.push_back(L->permutes.add(entry));
         }
         const auto fill = static_cast<uint32_t>(c.fill_lanes >> (32 * half));
         if (fill == 0) continue;
         entry.fill(0);
         for (int lane = 0; lane < 32; ++lane) entry[static_cast<size_t>(lane)] = (fill >> lane) & 1 ? 0xff : 0;
-        it->second.permutes.push_back(L->permutes.add(entry));
+        lowered.permutes.push_back(L->permutes.add(entry));
       }
       continue;
     }
-    for (const GroupPart& part : c.parts) it->second.permutes.push_back(L->permutes.add(part.index));
+    for (const GroupPart& part : c.parts) lowered.permutes.push_back(L->permutes.add(part.index));
   }
+  return lowered;
+}
+
+// Adds a group of `program` to the lowering (once per size).
+const LoweredGroup* add_group(Lowering* L, int32_t program, const PixelGroup& group) {
+  auto [it, added] = L->groups.try_emplace({program, group.pixels});
+  if (added) it->second = lowered_group(L, group);
   return &it->second;
 }
 
@@ -183,6 +189,21 @@ Lowering lower(const Plan& plan, const Target& target) {
       }
     }
   }
+  if (target.lane_gathers && plan.whole_rows) {
+    for (const PixelProgram& program : plan.programs) {
+      for (const Block& b : program.blocks) {
+        for (const Step& s : b.steps) {
+          if (s.kind != Step::Kind::kGather || s.loop || !s.contiguous()) continue;
+          const std::tuple<int64_t, int64_t, int64_t> key{s.bytes, s.count, s.src_stride};
+          if (L.lane_gather_groups.count(key)) continue;
+          std::optional<PixelGroup> group = gather_by_lanes(s.count, s.bytes, s.src_stride);
+          if (!group) continue;
+          const PixelGroup& kept = L.lane_gather_groups.emplace(key, std::move(*group)).first->second;
+          L.lane_gathers.emplace(key, lowered_group(&L, kept));
+        }
+      }
+    }
+  }
   // Permutes a group loop holds in registers: those not kept for the whole kernel, in order.
   const int kernel_wide = L.preloaded_permute_count();
   for (auto& [key, group] : L.groups) {
@@ -194,6 +215,12 @@ Lowering lower(const Plan& plan, const Target& target) {
   }
   if (target.mask_registers > 0) rank_masks(&L);
   return L;
+}
+
+const LoweredGroup* Lowering::lane_gather_of(const Step& step) const {
+  if (lane_gathers.empty() || step.kind != Step::Kind::kGather || step.loop || !step.contiguous()) return nullptr;
+  auto it = lane_gathers.find({step.bytes, step.count, step.src_stride});
+  return it == lane_gathers.end() ? nullptr : &it->second;
 }
 
 const std::vector<Chunk>* Lowering::gather_chunks_of(const Step& step) const {

@@ -34,6 +34,9 @@ struct Target {
   // Rows copies (Sink::begin_rows_copy): a copy of all the class's rows at once, when the rows
   // of a segment are back to back in input and output.
   bool rows_copies = false;
+  // Gathers of whole-row programs written as groups by lanes (AVX2 in the Xbyak emitter:
+  // gather_by_lanes in codegen/plan/pixel_group.h), through Sink::group.
+  bool lane_gathers = false;
 };
 
 // A pixel group as it is emitted: the group, and each of its parts' permute in the table.
@@ -78,6 +81,10 @@ struct Lowering {
   // rows), relative to the step, by the step's (bytes, count, src_stride).
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<Chunk>> gathers;
   const std::vector<Chunk>* gather_chunks_of(const Step& step) const;
+  // Whole-row programs on lane-gather targets: their gathers as groups by lanes, likewise.
+  std::map<std::tuple<int64_t, int64_t, int64_t>, PixelGroup> lane_gather_groups;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, LoweredGroup> lane_gathers;
+  const LoweredGroup* lane_gather_of(const Step& step) const;
   PermuteTable permutes;
   // Lane masks kept in mask registers for the whole kernel, most used first.
   std::vector<uint64_t> preloaded_masks;

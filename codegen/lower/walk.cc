@@ -120,6 +120,7 @@ class Walker {
       for (const Chunk& c : *chunks) sink_.chunk(first, c);
       return;
     }
+    if (const LoweredGroup* group = rows ? nullptr : L_.lane_gather_of(s)) return sink_.group(first, *group);
     if (s.loop) {
       // Pieces never exceed the run limit here (choose_loops): no run loop inside, and no
       // aligned run (the loop holds the run level's pointers: run() sees it open).

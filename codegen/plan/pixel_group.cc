@@ -158,6 +158,28 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
   return group;
 }
 
+std::optional<PixelGroup> gather_by_lanes(int64_t count, int64_t bytes, int64_t src_stride) {
+  const int64_t end = (count - 1) * src_stride + bytes;  // the bytes read: [0, end)
+  if (count < 2 || end < 16 || 64 % bytes != 0) return std::nullopt;
+  PixelGroup group;
+  group.pixels = count;
+  group.by_lanes = true;
+  for (int64_t lo = 0; lo < count * bytes; lo += kChunk) {
+    GroupChunk chunk;
+    chunk.dst = lo;
+    chunk.bytes = std::min(kChunk, count * bytes - lo);
+    std::vector<int64_t> lane_source(kChunk, -1);
+    for (int64_t lane = 0; lane < chunk.bytes; ++lane) {
+      const int64_t out = lo + lane;
+      lane_source[static_cast<size_t>(lane)] = out / bytes * src_stride + out % bytes;
+    }
+    add_lane_blocks(&chunk, lane_source, 0, end);
+    group.chunks.push_back(std::move(chunk));
+  }
+  if (group_instructions(group) >= 2 * count) return std::nullopt;
+  return group;
+}
+
 bool group_pays(const PixelGroup& group, const PixelProgram& program) {
   return group_instructions(group) < group.pixels * pixel_instructions(program);
 }

@@ -84,6 +84,12 @@ inline constexpr int kMaxGroupWindows = 12;
 std::optional<PixelGroup> group_pixels(const PixelProgram& program, int64_t in_pixel_step, int64_t pixels = 0,
                                        bool by_lanes = false);
 
+// A gather of `count` elements of `bytes` bytes (1, 2, 4 or 8), `src_stride` apart in the
+// input and back to back in the output (a strided output row of patches as columns), as chunks
+// by lanes (AVX2), relative to the gather's first element: if its reads span 16 bytes and that
+// takes fewer instructions than a load and a store per element. No windows.
+std::optional<PixelGroup> gather_by_lanes(int64_t count, int64_t bytes, int64_t src_stride);
+
 // Whether window w of `group` is kept in registers (else loaded where a part uses it).
 inline bool window_in_registers(const PixelGroup& group, int w) {
   return group.windows.size() <= kPairWindows || w < kSingleWindows;

@@ -700,6 +700,7 @@ Target x86_target(Isa isa) {
   t.name = std::string(isa_name(isa));
   t.vector_bytes = t.max_move_bytes = isa == Isa::kAvx512 ? 64 : 32;
   t.chunks = isa == Isa::kAvx512;
+  t.lane_gathers = isa != Isa::kAvx512;
   t.rows_copies = true;
   if (isa == Isa::kAvx512) {
     t.preloaded_permutes = 8;    // zmm24-31

@@ -318,6 +318,40 @@ TEST(Plan, Avx2GroupsAssembleHalvesFromSixteenByteBlocks) {
   EXPECT_FALSE(verify_plan(past_the_end).ok());
 }
 
+// AVX2's strided output rows (gather_by_lanes): every output byte from exactly one block, the
+// byte the gather names, and every block within the bytes the gather reads.
+TEST(Plan, GathersByLanesReadOnlyWhatTheyGather) {
+  std::mt19937_64 rng(testing::test_seed());
+  int taken = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const int64_t bytes = int64_t{1} << (rng() % 4), count = 2 + static_cast<int64_t>(rng() % 200);
+    const int64_t stride = bytes * (2 + static_cast<int64_t>(rng() % 4)) + bytes * static_cast<int64_t>(rng() % 2);
+    const std::optional<PixelGroup> g = gather_by_lanes(count, bytes, stride);
+    if (!g) continue;
+    ++taken;
+    const int64_t end = (count - 1) * stride + bytes;
+    int64_t next = 0;
+    for (const GroupChunk& c : g->chunks) {
+      ASSERT_EQ(c.dst, next);
+      next += c.bytes;
+      for (const LaneBlock& b : c.blocks) ASSERT_TRUE(b.src >= 0 && b.src + 16 <= end) << b.src << " of " << end;
+      for (int64_t lane = 0; lane < c.bytes; ++lane) {
+        const int64_t out = c.dst + lane, want = out / bytes * stride + out % bytes;
+        int found = 0;
+        for (const LaneBlock& b : c.blocks) {
+          const uint8_t at = b.index[static_cast<size_t>(lane % 32)];
+          if (b.half != lane / 32 || at == 0x80) continue;
+          ++found;
+          EXPECT_EQ(b.src + at, want) << "count " << count << ", " << bytes << " bytes every " << stride;
+        }
+        ASSERT_EQ(found, 1) << "output byte " << out;
+      }
+    }
+    ASSERT_EQ(next, count * bytes);
+  }
+  EXPECT_GT(taken, 200);
+}
+
 // Five kernel rows of 2-byte pixels (int8 depth 2, 5x1 at rate 2 down the rows): every pixel
 // reads five input rows, more windows than register pairs hold: windows of at most 63 bytes,
 // the first six in registers, the others loaded where used. The output is 29 pixels wide, narrower than a group of 32:
