@@ -11,17 +11,22 @@ LoweredGroup lowered_group(Lowering* L, const PixelGroup& group) {
   lowered.group = &group;
   for (const GroupChunk& c : group.chunks) {
     if (group.by_lanes) {
-      // Per half: each block's 32-byte shuffle index, then the mask of its pad lanes (0xff), if
-      // any, each in a 64-byte entry.
+      // Per half: each block's 32-byte shuffle (or dword permute) index, then, by bytes, the mask
+      // of its pad lanes (0xff), if any, each in a 64-byte entry.
       for (int half = 0; half < 2; ++half) {
         std::array<uint8_t, 64> entry{};
         for (const LaneBlock& b : c.blocks) {
           if (b.half != half) continue;
-          std::copy(b.index.begin(), b.index.end(), entry.begin());
+          entry.fill(0);
+          if (group.by_dwords) {  // vpermd's eight 32-bit indices
+            for (int d = 0; d < 8; ++d) entry[static_cast<size_t>(4 * d)] = b.index[static_cast<size_t>(d)];
+          } else {
+            std::copy(b.index.begin(), b.index.end(), entry.begin());
+          }
           lowered.permutes.push_back(L->permutes.add(entry));
         }
         const auto fill = static_cast<uint32_t>(c.fill_lanes >> (32 * half));
-        if (fill == 0) continue;
+        if (fill == 0 || group.by_dwords) continue;  // by dwords the pad value is blended by dwords
         entry.fill(0);
         for (int lane = 0; lane < 32; ++lane) entry[static_cast<size_t>(lane)] = (fill >> lane) & 1 ? 0xff : 0;
         lowered.permutes.push_back(L->permutes.add(entry));

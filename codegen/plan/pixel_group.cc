@@ -24,12 +24,15 @@ int64_t pixel_instructions(const PixelProgram& p) {
 // Instructions to write a group: its register windows' loads; per part a permute, its index
 // (when not kept in a register), an OR, and the load of a window not kept; per chunk a store
 // and the pad pattern's lanes.
-// By lanes (AVX2): per block a load, a shuffle and an OR; per half a store and the pad pattern's
-// blend (its mask loaded).
+// By lanes (AVX2): per block a load, a shuffle and an OR (by dwords: the index's load, a permute
+// of the block and a blend); per half a store and the pad pattern's blend (by bytes, its mask
+// loaded).
 int64_t group_instructions(const PixelGroup& g) {
   if (g.by_lanes) {
     int64_t n = 0;
-    for (const GroupChunk& c : g.chunks) n += 3 * static_cast<int64_t>(c.blocks.size()) + 2 + (c.fill_lanes ? 4 : 0);
+    for (const GroupChunk& c : g.chunks) {
+      n += 3 * static_cast<int64_t>(c.blocks.size()) + 2 + (c.fill_lanes ? (g.by_dwords ? 2 : 4) : 0);
+    }
     return n;
   }
   const auto windows = static_cast<int64_t>(g.windows.size());
@@ -61,9 +64,29 @@ std::vector<int64_t> sources_of(const PixelProgram& p) {
 }
 
 // The lane blocks of `chunk` (LaneBlock): for each half, its lanes' input bytes in ascending
-// order, each block the 16 bytes from the lowest byte not yet served, moved back where it would
-// pass `end` (the bytes the group reads end there, and start at `begin`).
-void add_lane_blocks(GroupChunk* chunk, const std::vector<int64_t>& lane_source, int64_t begin, int64_t end) {
+// order, each block the 16 bytes (by dwords: 32) from the lowest byte not yet served, moved back
+// where it would pass `end` (the bytes the group reads end there, and start at `begin`).
+void add_lane_blocks(GroupChunk* chunk, const std::vector<int64_t>& lane_source, int64_t begin, int64_t end,
+                     bool by_dwords) {
+  if (by_dwords) {
+    for (int half = 0; half < 2; ++half) {
+      std::vector<std::pair<int64_t, int>> wanted;  // (input byte of the dword, output dword)
+      for (int d = 0; d < 8 && 32 * half + 4 * d < chunk->bytes; ++d) {
+        const int64_t s = lane_source[static_cast<size_t>(32 * half + 4 * d)];
+        if (s >= 0) wanted.emplace_back(s, d);
+      }
+      std::sort(wanted.begin(), wanted.end());
+      for (size_t i = 0; i < wanted.size();) {
+        LaneBlock block{std::max(begin, std::min(wanted[i].first, end - 32)), half, {}, 0};
+        for (; i < wanted.size() && wanted[i].first < block.src + 32; ++i) {
+          block.index[static_cast<size_t>(wanted[i].second)] = static_cast<uint8_t>((wanted[i].first - block.src) / 4);
+          block.dwords = static_cast<uint8_t>(block.dwords | 1 << wanted[i].second);
+        }
+        chunk->blocks.push_back(block);
+      }
+    }
+    return;
+  }
   for (int half = 0; half < 2; ++half) {
     std::vector<std::pair<int64_t, int>> wanted;  // (input byte, lane)
     for (int lane = 32 * half; lane < 32 * half + 32 && lane < chunk->bytes; ++lane) {
@@ -71,13 +94,42 @@ void add_lane_blocks(GroupChunk* chunk, const std::vector<int64_t>& lane_source,
     }
     std::sort(wanted.begin(), wanted.end());
     for (size_t i = 0; i < wanted.size();) {
-      LaneBlock block{std::max(begin, std::min(wanted[i].first, end - 16)), half, {}};
+      LaneBlock block{std::max(begin, std::min(wanted[i].first, end - 16)), half, {}, 0};
       block.index.fill(0x80);
       for (; i < wanted.size() && wanted[i].first < block.src + 16; ++i) {
         block.index[static_cast<size_t>(wanted[i].second - 32 * half)] = static_cast<uint8_t>(wanted[i].first - block.src);
       }
       chunk->blocks.push_back(block);
     }
+  }
+}
+
+// Whether the chunks (their lanes' input bytes in `sources`) can go by dwords: every output
+// dword four input bytes in a row, at a whole number of dwords from `begin`, or all pad value;
+// and 32 bytes to read between `begin` and `end`.
+bool dwords_fit(const std::vector<GroupChunk>& chunks, const std::vector<std::vector<int64_t>>& sources, int64_t begin,
+                int64_t end) {
+  if (end - begin < 32) return false;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    if (chunks[c].bytes % 4 != 0) return false;
+    for (int64_t d = 0; d < chunks[c].bytes; d += 4) {
+      const int64_t first = sources[c][static_cast<size_t>(d)];
+      for (int64_t i = 1; i < 4; ++i) {
+        const int64_t s = sources[c][static_cast<size_t>(d + i)];
+        if (first < 0 ? s >= 0 : s != first + i) return false;
+      }
+      if (first >= 0 && (first - begin) % 4 != 0) return false;
+    }
+  }
+  return true;
+}
+
+// The chunks' lane blocks, by dwords where they fit.
+void add_blocks(PixelGroup* group, const std::vector<std::vector<int64_t>>& sources, int64_t begin, int64_t end) {
+  group->by_lanes = true;
+  group->by_dwords = dwords_fit(group->chunks, sources, begin, end);
+  for (size_t c = 0; c < group->chunks.size(); ++c) {
+    add_lane_blocks(&group->chunks[c], sources[c], begin, end, group->by_dwords);
   }
 }
 
@@ -124,7 +176,7 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
   // Lane blocks need 16 bytes between the first and the last byte the group reads.
   const int64_t begin = bytes.empty() ? 0 : bytes.front(), end = bytes.empty() ? 0 : bytes.back() + 1;
   if (by_lanes && end - begin < 16) return std::nullopt;
-  group.by_lanes = by_lanes;
+  std::vector<std::vector<int64_t>> sources;  // each chunk's lanes' input bytes
   for (int64_t lo = 0; lo < group.pixels * P; lo += kChunk) {
     GroupChunk chunk;
     chunk.dst = lo;
@@ -151,9 +203,10 @@ std::optional<PixelGroup> group_pixels(const PixelProgram& p, int64_t in_pixel_s
       }
       part->index[static_cast<size_t>(lane)] = static_cast<uint8_t>(b - group.windows[static_cast<size_t>(w)].src);
     }
-    if (by_lanes) add_lane_blocks(&chunk, lane_source, begin, end);
+    sources.push_back(std::move(lane_source));
     group.chunks.push_back(std::move(chunk));
   }
+  if (by_lanes) add_blocks(&group, sources, begin, end);
   if ((by_lanes || static_cast<int>(group.windows.size()) > kPairWindows) && !group_pays(group, p)) return std::nullopt;
   return group;
 }
@@ -163,7 +216,7 @@ std::optional<PixelGroup> gather_by_lanes(int64_t count, int64_t bytes, int64_t 
   if (count < 2 || end < 16 || 64 % bytes != 0) return std::nullopt;
   PixelGroup group;
   group.pixels = count;
-  group.by_lanes = true;
+  std::vector<std::vector<int64_t>> sources;
   for (int64_t lo = 0; lo < count * bytes; lo += kChunk) {
     GroupChunk chunk;
     chunk.dst = lo;
@@ -173,9 +226,10 @@ std::optional<PixelGroup> gather_by_lanes(int64_t count, int64_t bytes, int64_t 
       const int64_t out = lo + lane;
       lane_source[static_cast<size_t>(lane)] = out / bytes * src_stride + out % bytes;
     }
-    add_lane_blocks(&chunk, lane_source, 0, end);
+    sources.push_back(std::move(lane_source));
     group.chunks.push_back(std::move(chunk));
   }
+  add_blocks(&group, sources, 0, end);
   if (group_instructions(group) >= 2 * count) return std::nullopt;
   return group;
 }

@@ -38,14 +38,26 @@ struct GroupPart {
 // AVX2's way to the same lanes (no byte permute across a vector there): 16 input bytes at `src`
 // (relative to the group's first anchor), loaded into both 128-bit lanes of a ymm register and
 // put in place by an in-lane byte shuffle (vpshufb): `index` gives each of the chunk's lanes
-// [32 * half, 32 * half + 32) its byte of the 16, or 0x80 (a zero). A block may reach past the
-// window it serves, but never past the bytes the group reads: it lies between two of them, so
-// inside the input.
+// [32 * half, 32 * half + 32) its byte of the 16, or 0x80 (a zero). Or, where every output
+// dword is four input bytes in a row (PixelGroup::by_dwords: elements of 4 bytes or more),
+// 32 input bytes permuted by whole dwords across the vector (vpermd): `dwords` has a bit for
+// each of the half's eight dwords the block fills, `index[d]` its dword of the 32 bytes. A
+// block may reach past the window it serves, but never past the bytes the group reads: it lies
+// between two of them, so inside the input.
 struct LaneBlock {
   int64_t src = 0;
   int half = 0;
   std::array<uint8_t, 32> index{};
+  uint8_t dwords = 0;
 };
+
+// The input byte a lane block puts into lane `lane` (0-63) of its chunk, or -1 (none).
+inline int64_t block_source(const LaneBlock& b, bool by_dwords, int lane) {
+  const int k = lane % 32;
+  if (b.half != lane / 32) return -1;
+  if (by_dwords) return (b.dwords >> (k / 4)) & 1 ? b.src + 4 * b.index[static_cast<size_t>(k / 4)] + k % 4 : -1;
+  return b.index[static_cast<size_t>(k)] == 0x80 ? -1 : b.src + b.index[static_cast<size_t>(k)];
+}
 
 // Output bytes [dst, dst + bytes) from the group's first pixel, 64 but in the last chunk of a
 // partial group: the OR of its parts (none: zeros), and the pad value in `fill_lanes` (the
@@ -63,7 +75,8 @@ struct PixelGroup {
   int64_t pixels = 0;  // G, the fewest pixels that fill whole 64-byte chunks, or fewer (a tail)
   std::vector<GroupWindow> windows;
   std::vector<GroupChunk> chunks;
-  bool by_lanes = false;  // its chunks have blocks (PlanOptions::groups_by_lanes)
+  bool by_lanes = false;   // its chunks have blocks (PlanOptions::groups_by_lanes)
+  bool by_dwords = false;  // and they are 32-byte dword permutes (LaneBlock)
 };
 
 // Windows per group: up to kPairWindows of up to 127 bytes, each kept in two vector registers

@@ -73,7 +73,9 @@ std::string to_string(const Plan& plan) {
       size_t blocks = 0;
       for (const GroupChunk& c : p.group->chunks) blocks += c.blocks.size();
       out << "    grouped: " << p.group->pixels << " pixels at a time, " << p.group->chunks.size()
-          << " chunks of 64 B, by 32-byte halves shuffled from " << blocks << " blocks of 16 input bytes\n";
+          << " chunks of 64 B, by 32-byte halves "
+          << (p.group->by_dwords ? "permuted by dwords from " : "shuffled from ") << blocks << " blocks of "
+          << (p.group->by_dwords ? 32 : 16) << " input bytes\n";
     } else if (p.group) {
       out << "    grouped: " << p.group->pixels << " pixels at a time, " << p.group->chunks.size()
           << " chunks of 64 B permuted from input windows of";

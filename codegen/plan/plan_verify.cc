@@ -214,21 +214,25 @@ Status check_group(const Plan& plan, int32_t index, const PixelGroup& group) {
       if (!group.by_lanes) continue;
       int64_t by_block = -1;  // the same byte from the lane blocks (AVX2)
       for (const LaneBlock& b : c.blocks) {
-        if (b.half != lane / 32 || b.index[static_cast<size_t>(lane % 32)] == 0x80) continue;
+        const int64_t from = block_source(b, group.by_dwords, static_cast<int>(lane));
+        if (from < 0) continue;
         if (by_block >= 0) return fail("output byte ", out, " comes from two lane blocks");
-        by_block = b.src + b.index[static_cast<size_t>(lane % 32)];
+        by_block = from;
       }
       if (by_block != want) return fail("output byte ", out, " gets input byte ", by_block, " from its lane blocks");
     }
     if (!group.by_lanes) continue;
     for (const LaneBlock& b : c.blocks) {
-      // 16 bytes loaded: inside the bytes read, as every window; a shuffle index picks one of
-      // them or (0x80) a zero.
-      if (b.half < 0 || b.half > 1 || b.src < low || b.src + 15 > high) {
+      // 16 bytes loaded (by dwords: 32), inside the bytes read, as every window; a shuffle index
+      // picks one of them or (0x80) a zero; a dword index one of the eight dwords.
+      const int64_t loaded = group.by_dwords ? 32 : 16;
+      if (b.half < 0 || b.half > 1 || b.src < low || b.src + loaded - 1 > high) {
         return fail("lane block at ", b.src, " is not within the bytes read, [", low, ", ", high, "]");
       }
-      for (uint8_t at : b.index) {
-        if (at >= 16 && at != 0x80) return fail("lane block at ", b.src, " has a shuffle index ", int{at});
+      for (int k = 0; k < 32; ++k) {
+        const uint8_t at = b.index[static_cast<size_t>(k)];
+        const bool bad = group.by_dwords ? ((b.dwords >> k) & 1) && (k >= 8 || at >= 8) : at >= 16 && at != 0x80;
+        if (bad) return fail("lane block at ", b.src, " has an index ", int{at});
       }
     }
   }

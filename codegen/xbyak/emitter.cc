@@ -341,30 +341,49 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   }
 
   // AVX2 (pixel_group.h, LaneBlock): each half of a chunk the OR of its blocks, each loaded into
-  // both lanes and shuffled in place (ymm4 the block past the first); the pad pattern blended
-  // into its lanes (the mask in ymm6), then one 32-byte store, or, at a partial group's end,
-  // stores of its first bytes.
+  // both lanes and shuffled in place (ymm4 the block past the first), or by dwords the blend of
+  // its blocks' permutes (ymm6 the index); the pad pattern blended into its lanes, then one
+  // 32-byte store, or, at a partial group's end, stores of its first bytes.
   void group_by_lanes(At at, const LoweredGroup& lowered) {
     const Pointers& p = pointers(at.level);
     size_t next = 0;
     for (const GroupChunk& c : lowered.group->chunks) {
       for (int half = 0; half < 2 && 32 * half < c.bytes; ++half) {
-        const Xbyak::Ymm acc(rotation_++ % 4), t(4), fill_mask(6);
+        const Xbyak::Ymm acc(rotation_++ % 4), t(4), index(6);
+        const auto fill = static_cast<uint32_t>(c.fill_lanes >> (32 * half));
         bool any = false;
-        for (const LaneBlock& b : c.blocks) {
-          if (b.half != half) continue;
-          const Xbyak::Ymm to = any ? t : acc;
-          vbroadcasti128(to, at_off(p.src, at.src + b.src));
-          vpshufb(to, to, ptr[rip + permute_pool_ + 64 * lowered.permutes[next++]]);
-          if (any) vpor(acc, acc, t);
-          any = true;
+        if (lowered.group->by_dwords) {
+          // By dwords: the first block's permute writes every lane, the others blend in theirs,
+          // then the pad value its dwords (whole elements).
+          for (const LaneBlock& b : c.blocks) {
+            if (b.half != half) continue;
+            vmovdqu(index, ptr[rip + permute_pool_ + 64 * lowered.permutes[next++]]);
+            vpermd(any ? t : acc, index, at_off(p.src, at.src + b.src));
+            if (any) vpblendd(acc, acc, t, b.dwords);
+            any = true;
+          }
+          uint8_t fill_dwords = 0;
+          for (int d = 0; d < 8; ++d) fill_dwords = static_cast<uint8_t>(fill_dwords | ((fill >> (4 * d)) & 1) << d);
+          if (!any)
+            vmovdqa(acc, Xbyak::Ymm(kPattern));
+          else if (fill_dwords != 0)
+            vpblendd(acc, acc, Xbyak::Ymm(kPattern), fill_dwords);
+        } else {
+          for (const LaneBlock& b : c.blocks) {
+            if (b.half != half) continue;
+            const Xbyak::Ymm to = any ? t : acc;
+            vbroadcasti128(to, at_off(p.src, at.src + b.src));
+            vpshufb(to, to, ptr[rip + permute_pool_ + 64 * lowered.permutes[next++]]);
+            if (any) vpor(acc, acc, t);
+            any = true;
+          }
+          if (!any) vpxor(acc, acc, acc);
         }
-        if (!any) vpxor(acc, acc, acc);
-        if (static_cast<uint32_t>(c.fill_lanes >> (32 * half)) != 0) {
+        if (!lowered.group->by_dwords && fill != 0) {
           const int32_t id = lowered.permutes[next++];
           if (!L_.zero_pattern) {
-            vmovdqu(fill_mask, ptr[rip + permute_pool_ + 64 * id]);
-            vpblendvb(acc, acc, Xbyak::Ymm(kPattern), fill_mask);
+            vmovdqu(index, ptr[rip + permute_pool_ + 64 * id]);
+            vpblendvb(acc, acc, Xbyak::Ymm(kPattern), index);
           }
         }
         const int64_t bytes = std::min<int64_t>(32, c.bytes - 32 * half);

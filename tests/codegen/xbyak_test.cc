@@ -42,7 +42,7 @@ void check_isa(Isa isa, int64_t n) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   int64_t by_size[17] = {}, kernels = 0, empty = 0, streaming = 0, grouped = 0, many_windows = 0, partial_only = 0,
-          lane_gathers = 0;
+          lane_gathers = 0, by_dwords = 0;
   for (int64_t i = 0; i < n; ++i) {
     Spec spec = testing::random_spec(rng);
     Geometry g = *make_geometry(spec);
@@ -62,6 +62,8 @@ void check_isa(Isa isa, int64_t n) {
     streaming += plan->options.nontemporal;
     grouped += testing::has_pixel_groups(*plan);
     lane_gathers += !lower(*plan, x86_target(isa)).lane_gathers.empty();  // AVX2's strided output rows
+    by_dwords += std::any_of(plan->programs.begin(), plan->programs.end(),
+                             [](const PixelProgram& p) { return p.group && p.group->by_dwords; });
     // Groups of more windows than register pairs, and regions narrower than a group (a partial one).
     many_windows += std::any_of(plan->programs.begin(), plan->programs.end(), [](const PixelProgram& p) {
       return p.group && p.group->windows.size() > kPairWindows;
@@ -81,11 +83,14 @@ void check_isa(Isa isa, int64_t n) {
   std::cout << isa_name(isa) << ": " << n << " random specs, " << kernels << " kernels compiled and checked ("
             << streaming << " with non-temporal stores, " << grouped << " with pixel groups (" << many_windows
             << " of more windows than register pairs, " << partial_only << " row classes of partial groups only), "
-            << lane_gathers << " with gathers by lanes; " << empty
+            << lane_gathers << " with gathers by lanes, " << by_dwords << " with groups by dwords; " << empty
             << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
             << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
   if (n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
-  if (isa == Isa::kAvx2 && n >= 1000) EXPECT_GT(lane_gathers, n / 200) << "gathers by lanes went untested";
+  if (isa == Isa::kAvx2 && n >= 1000) {
+    EXPECT_GT(lane_gathers, n / 200) << "gathers by lanes went untested";
+    EXPECT_GT(by_dwords, n / 200) << "groups by dwords went untested";
+  }
   if (isa == Isa::kAvx512 && n >= 1000) {
     EXPECT_GT(many_windows, 0) << "groups of more than " << kPairWindows << " windows went untested";
     EXPECT_GT(partial_only, 0) << "regions narrower than a group went untested";

@@ -319,10 +319,11 @@ TEST(Plan, Avx2GroupsAssembleHalvesFromSixteenByteBlocks) {
 }
 
 // AVX2's strided output rows (gather_by_lanes): every output byte from exactly one block, the
-// byte the gather names, and every block within the bytes the gather reads.
+// byte the gather names, and every block within the bytes the gather reads; elements of 4 and
+// 8 bytes by dword permutes.
 TEST(Plan, GathersByLanesReadOnlyWhatTheyGather) {
   std::mt19937_64 rng(testing::test_seed());
-  int taken = 0;
+  int taken = 0, by_dwords = 0;
   for (int i = 0; i < 2000; ++i) {
     const int64_t bytes = int64_t{1} << (rng() % 4), count = 2 + static_cast<int64_t>(rng() % 200);
     const int64_t stride = bytes * (2 + static_cast<int64_t>(rng() % 4)) + bytes * static_cast<int64_t>(rng() % 2);
@@ -334,22 +335,26 @@ TEST(Plan, GathersByLanesReadOnlyWhatTheyGather) {
     for (const GroupChunk& c : g->chunks) {
       ASSERT_EQ(c.dst, next);
       next += c.bytes;
-      for (const LaneBlock& b : c.blocks) ASSERT_TRUE(b.src >= 0 && b.src + 16 <= end) << b.src << " of " << end;
+      const int64_t loaded = g->by_dwords ? 32 : 16;
+      for (const LaneBlock& b : c.blocks) ASSERT_TRUE(b.src >= 0 && b.src + loaded <= end) << b.src << " of " << end;
       for (int64_t lane = 0; lane < c.bytes; ++lane) {
         const int64_t out = c.dst + lane, want = out / bytes * stride + out % bytes;
         int found = 0;
         for (const LaneBlock& b : c.blocks) {
-          const uint8_t at = b.index[static_cast<size_t>(lane % 32)];
-          if (b.half != lane / 32 || at == 0x80) continue;
+          const int64_t from = block_source(b, g->by_dwords, static_cast<int>(lane));
+          if (from < 0) continue;
           ++found;
-          EXPECT_EQ(b.src + at, want) << "count " << count << ", " << bytes << " bytes every " << stride;
+          EXPECT_EQ(from, want) << "count " << count << ", " << bytes << " bytes every " << stride;
         }
         ASSERT_EQ(found, 1) << "output byte " << out;
       }
     }
     ASSERT_EQ(next, count * bytes);
+    by_dwords += g->by_dwords;
   }
   EXPECT_GT(taken, 200);
+  EXPECT_GT(by_dwords, 50);  // elements of 4 and 8 bytes
+  EXPECT_LT(by_dwords, taken);
 }
 
 // Five kernel rows of 2-byte pixels (int8 depth 2, 5x1 at rate 2 down the rows): every pixel
