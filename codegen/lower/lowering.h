@@ -71,6 +71,13 @@ struct AlignedRuns {
 };
 
 struct Lowering {
+  // Move-only: lane_gathers point into lane_gather_groups (map nodes move with the map).
+  Lowering() = default;
+  Lowering(Lowering&&) = default;
+  Lowering& operator=(Lowering&&) = default;
+  Lowering(const Lowering&) = delete;
+  Lowering& operator=(const Lowering&) = delete;
+
   const Plan* plan = nullptr;
   Target target;
   AlignedRuns aligned_runs;
