@@ -78,21 +78,30 @@ template <Lane L, typename T>
 
 template <Lane L, int kBytes>
 struct Avx512Short;
-template <Lane L>
-struct Avx512NarrowShort;
-
-PJ_AVX512 inline __m512 bf16_to_f32(__m256i h) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+// bfloat16 bits <-> float lanes at any width, as GCC's vector extensions (always inlined: the
+// caller's instruction set). To bfloat16: rounded to nearest even as float_to_bfloat16; NaN is
+// the quiet NaN 0x7fc0 with its sign.
+template <int kLanes>
+struct Lanes32 {  // kLanes 32-bit lanes, and as many 16-bit ones
+  typedef uint32_t U __attribute__((vector_size(4 * kLanes)));
+  typedef float V __attribute__((vector_size(4 * kLanes)));
+  typedef uint16_t U16 __attribute__((vector_size(2 * kLanes)));
+};
+template <int kLanes, typename F, typename H>
+[[gnu::always_inline]] inline void bf16_of(const F& f, H* out) {
+  using T = Lanes32<kLanes>;
+  const typename T::U u = __builtin_bit_cast(typename T::U, f);
+  const typename T::V v = __builtin_bit_cast(typename T::V, f);
+  const typename T::U rounded = (u + 0x7fff + ((u >> 16) & 1)) >> 16;
+  const typename T::U quiet = ((u >> 16) & 0x8000) | 0x7fc0;
+  const typename T::U bits = v != v ? quiet : rounded;
+  *out = __builtin_bit_cast(H, __builtin_convertvector(bits, typename T::U16));
 }
-// Rounded to nearest even as float_to_bfloat16; NaN is the quiet NaN 0x7fc0 with its sign.
-PJ_AVX512 inline __m256i f32_to_bf16(__m512 f) {
-  const __m512i u = _mm512_castps_si512(f);
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
-  const __mmask16 nan = _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
-  const __m512i quiet =
-      _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x8000)), _mm512_set1_epi32(0x7fc0));
-  return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(r, nan, quiet));
+template <int kLanes, typename H, typename F>
+[[gnu::always_inline]] inline void f32_of_bf16(const H& h, F* out) {
+  using T = Lanes32<kLanes>;
+  const typename T::U wide = __builtin_convertvector(__builtin_bit_cast(typename T::U16, h), typename T::U);
+  *out = __builtin_bit_cast(F, wide << 16);
 }
 
 template <Lane L>
@@ -113,31 +122,75 @@ struct Avx512 {  // plain lanes: a block is one register
   }
 };
 
-template <Lane L>  // half and bfloat16: 16 elements widened to float lanes
+// Half and bfloat16: kLanes elements (16, a block; or 8, pixels of at most 16 bytes) widened to
+// float lanes of a zmm or a ymm register.
+template <int kLanes>
+struct FloatLanes {
+  using F = __m512;
+  using H = __m256i;
+};
+template <>
+struct FloatLanes<8> {
+  using F = __m256;
+  using H = __m128i;
+};
+
+template <Lane L, int kLanes = 16>
 struct Avx512Narrow {
-  using Acc = __m512;
-  using Short = Avx512NarrowShort<L>;  // pixels of at most 16 bytes; 32 is a whole block
-  using Half = Avx512Narrow<L>;
-  static constexpr int64_t kBlock = 32;
-  PJ_AVX512 static Acc zero() { return _mm512_setzero_ps(); }
-  PJ_AVX512 static Acc widen(__m256i h) {
-    if constexpr (L == Lane::kHalf) return _mm512_cvtph_ps(h);
-    return bf16_to_f32(h);
+  using Acc = typename FloatLanes<kLanes>::F;
+  using H = typename FloatLanes<kLanes>::H;
+  using Short = Avx512Narrow<L, 8>;  // pixels of at most 16 bytes; 32 is a whole block
+  using Half = Avx512Narrow<L, 16>;
+  static constexpr int64_t kBlock = 2 * kLanes;
+  static constexpr int kRound = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  PJ_AVX512 static Acc zero() { return Acc{}; }
+  PJ_AVX512 static Acc widen(H h) {
+    Acc f;
+    if constexpr (L == Lane::kBFloat16) {
+      f32_of_bf16<kLanes>(h, &f);
+    } else if constexpr (kLanes == 16) {
+      f = _mm512_cvtph_ps(h);
+    } else {
+      f = _mm256_cvtph_ps(h);
+    }
+    return f;
   }
-  PJ_AVX512 static __m256i narrow(Acc f) {
-    if constexpr (L == Lane::kHalf) return _mm512_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    return f32_to_bf16(f);
+  PJ_AVX512 static H narrow(Acc f) {
+    H h;
+    if constexpr (L == Lane::kBFloat16) {
+      bf16_of<kLanes>(f, &h);
+    } else if constexpr (kLanes == 16) {
+      h = _mm512_cvtps_ph(f, kRound);
+    } else {
+      h = _mm256_cvtps_ph(f, kRound);
+    }
+    return h;
   }
-  PJ_AVX512 static Acc load(const uint8_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  PJ_AVX512 static void store(uint8_t* p, Acc a) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), narrow(a)); }
+  PJ_AVX512 static Acc load(const uint8_t* p) {
+    H h;
+    std::memcpy(&h, p, sizeof h);
+    return widen(h);
+  }
+  PJ_AVX512 static void store(uint8_t* p, Acc a) {
+    const H h = narrow(a);
+    std::memcpy(p, &h, sizeof h);
+  }
   PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) {
-    return widen(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(mask), p));
+    if constexpr (kLanes == 16) {
+      return widen(_mm256_maskz_loadu_epi8(static_cast<__mmask32>(mask), p));
+    } else {
+      return widen(_mm_maskz_loadu_epi8(static_cast<__mmask16>(mask), p));
+    }
   }
   PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) {
-    _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), narrow(a));
+    if constexpr (kLanes == 16) {
+      _mm256_mask_storeu_epi8(p, static_cast<__mmask32>(mask), narrow(a));
+    } else {
+      _mm_mask_storeu_epi8(p, static_cast<__mmask16>(mask), narrow(a));
+    }
   }
   // Rounded to the narrow type after every add.
-  PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm512_add_ps(a, b))); }
+  PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(a + b)); }
 };
 
 // Pixels of at most 16 or 32 bytes in xmm or ymm registers (AVX-512VL's byte masks): a zmm
@@ -175,35 +228,6 @@ struct Avx512Short {  // plain lanes
     add_lanes<L>(a, b);
     return a;
   }
-};
-
-template <Lane L>  // half and bfloat16: at most 8 elements (16 bytes) in 8 float lanes
-struct Avx512NarrowShort {
-  using Acc = __m256;
-  static constexpr int64_t kBlock = 16;
-  PJ_AVX512 static Acc zero() { return _mm256_setzero_ps(); }
-  PJ_AVX512 static Acc widen(__m128i h) {
-    if constexpr (L == Lane::kHalf) return _mm256_cvtph_ps(h);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-  }
-  PJ_AVX512 static __m128i narrow(Acc f) {
-    if constexpr (L == Lane::kHalf) return _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    // As f32_to_bf16, in 8 lanes.
-    const __m256i u = _mm256_castps_si256(f);
-    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
-    const __m256i r = _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
-    const __mmask8 nan = _mm256_cmp_ps_mask(f, f, _CMP_UNORD_Q);
-    const __m256i quiet = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x8000)),
-                                          _mm256_set1_epi32(0x7fc0));
-    return _mm256_cvtepi32_epi16(_mm256_mask_mov_epi32(r, nan, quiet));
-  }
-  PJ_AVX512 static Acc load(const uint8_t* p, uint64_t mask) {
-    return widen(_mm_maskz_loadu_epi8(static_cast<__mmask16>(mask), p));
-  }
-  PJ_AVX512 static void store(uint8_t* p, Acc a, uint64_t mask) {
-    _mm_mask_storeu_epi8(p, static_cast<__mmask16>(mask), narrow(a));
-  }
-  PJ_AVX512 static Acc add(Acc a, Acc b) { return widen(narrow(_mm256_add_ps(a, b))); }
 };
 
 // One block's sum at byte `offset`. A partial last block is summed first as the block that ends
