@@ -307,8 +307,9 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           for (int64_t r = 0; r < row_count; ++r) {
             for (int64_t t = 0; t < col_n; ++t) runs[count++] = run_of(patches, row_taps[r], col[t], c);
           }
+          // (One output row further: within the patches where there are two rows; one needs none.)
           sum_down<E>(out + b * is.image + h0 * is.row + c * is.channel + w * is.pixel, is.row, runs, count, h1 - h0,
-                      g.cols.out * ps.position);
+                      h1 - h0 > 1 ? g.cols.out * ps.position : 0);
         }
       };
       for (int64_t w = col_begin; w < left_end; ++w) column_down(w);

@@ -554,7 +554,10 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   plan.rows_per_image = g.rows.out;
   plan.dst_image_step = out.image;
   plan.dst_pixel_step = out.position;
-  plan.dst_row_step = g.cols.out * out.position;
+  // A whole output row of patches further on: within the patches' extent where there are two
+  // rows; with one it is never used and may pass int64 (patches 2^62 bytes apart): saturated.
+  plan.dst_row_step =
+      static_cast<int64_t>(std::min<Wide>(Wide{g.cols.out} * out.position, std::numeric_limits<int64_t>::max()));
   plan.src_image_step = in.image;
   plan.src_image_extent = g.image_bytes == 0 ? 0
                                              : g.elem_size + (g.rows.in - 1) * in.row + (g.cols.in - 1) * in.pixel +

@@ -431,4 +431,27 @@ TEST(CApiEx, EmptyOutputsWithRowsBeyondInt64) {
   }
 }
 
+// Found by the API fuzzer: one output row of two patches 2^62 bytes apart (a leading dimension
+// that large is legal: the last patch starts inside int64). The planner's row step, the patches
+// of a whole output row further on, is 2^63 bytes and overflowed int64 (undefined behaviour;
+// UBSan in CI's sanitizer build); with one output row it is never used, and saturates. The
+// kernel cannot run on a buffer of 2^62 bytes: it is created, and described, on every backend.
+TEST(CApiEx, OneOutputRowWithPatchesBeyondHalfOfInt64) {
+  pj_spec_ex s = ex_spec(PJ_UINT8, {1, 1, 2, 1}, 1, 1);  // [1, 1, 2, 1] -> [1, 1, 2, 1]: K = 1
+  s.output_strides[0] = int64_t{1} << 62;                // between patches, in elements
+  for (const pj_backend backend : {PJ_BACKEND_AUTO, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM}) {
+    pj_kernel* k = nullptr;
+    const pj_status status = pj_kernel_create_ex(&s, backend, &k);
+    if (status == PJ_UNIMPLEMENTED) continue;  // a JIT this build or CPU lacks
+    ASSERT_EQ(status, PJ_OK) << pj_last_error();
+    EXPECT_EQ(pj_kernel_output_bytes(k), (size_t{1} << 62) + 1);
+    char text[512];
+    EXPECT_GT(pj_kernel_describe(k, text, sizeof text), 0u);
+    pj_kernel_destroy(k);
+  }
+  pj_kernel* fold = nullptr;
+  ASSERT_EQ(pj_fold_kernel_create(&s, PJ_FOLD_SUM, PJ_BACKEND_AUTO, &fold), PJ_OK) << pj_last_error();
+  pj_kernel_destroy(fold);
+}
+
 }  // namespace
