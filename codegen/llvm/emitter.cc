@@ -380,6 +380,8 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
   // of more than 8 vectors, ran as fast as the unrolled code.
   options.unroll_budget = 32;
   options.max_unrolled_run_bytes = 8 * target.vector_bytes;
+  options.run_block_bytes = 8 * target.vector_bytes;
+  options.loop_rows_from_moves = options.unroll_budget;  // rows loop by the budget alone, as measured
   options.group_pixels = target.vector_bytes == 64 && target.byte_permutes;
   return options;
 }

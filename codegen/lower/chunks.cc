@@ -92,7 +92,7 @@ bool chunkable(const PixelProgram& p, const PlanOptions& o) {
   for (const Block& b : p.blocks) {
     if (b.loop) return false;
     for (const Step& s : b.steps) {
-      if (s.loop || !s.contiguous() || s.bytes * s.count > o.max_unrolled_run_bytes) return false;
+      if (s.loop || !s.contiguous() || s.bytes * s.count > run_block(o)) return false;
       if (s.kind != Step::Kind::kFill && s.bytes < kMinChunkedPiece && !permutable_gather(s)) return false;
       written += b.rows * s.bytes * s.count;
     }

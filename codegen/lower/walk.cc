@@ -130,12 +130,12 @@ class Walker {
     for (int64_t j = 0; j < s.count; ++j) piece(first.plus(j * s.dst_stride, j * s.src_stride));
   }
 
-  // A contiguous run; runs longer than the planner's limit loop over blocks of that size, and
+  // A contiguous run; runs longer than the planner's limit loop over its blocks (run_block), and
   // the rest ends at the run's end (reaching back into the same run when shorter than a vector).
   void run(At at, int64_t bytes, bool fill) {
     const int64_t limit = plan_.options.max_unrolled_run_bytes;
     const int64_t vector = L_.target.vector_bytes;
-    const int64_t block = limit / vector * vector;
+    const int64_t block = run_block(plan_.options) / vector * vector;
     // A pad pattern repeats from element boundaries, which an aligned address need not be on
     // (an output may start anywhere): only zero fills are aligned.
     const bool alignable = !fill || L_.zero_pattern;
@@ -150,12 +150,14 @@ class Walker {
 
   // A long run whose stores would straddle cache lines (Lowering::aligned_runs): a vector at
   // its start, the vectors from the first aligned address after it (found at run time: 1 to a
-  // vector's bytes on), `unroll` to a loop iteration, and two vectors ending at its end. With
-  // n = bytes / vector - 1 aligned vectors starting at most a vector in, they end at most at
-  // the run's end and at least two vectors before it: every byte is written, none outside.
+  // vector's bytes on), all unrolled up to the planner's run limit, else `unroll` to a loop
+  // iteration, and two vectors ending at its end. With n = bytes / vector - 1 aligned vectors
+  // starting at most a vector in, they end at most at the run's end and at least two vectors
+  // before it: every byte is written, none outside.
   void aligned_run(At at, int64_t bytes, bool fill) {
-    const int64_t vector = L_.target.vector_bytes, unroll = L_.aligned_runs.unroll;
-    const int64_t n = bytes / vector - 1, rest = n % unroll;
+    const int64_t vector = L_.target.vector_bytes, n = bytes / vector - 1;
+    const int64_t unroll = bytes <= plan_.options.max_unrolled_run_bytes ? std::max<int64_t>(n, 1) : L_.aligned_runs.unroll;
+    const int64_t rest = n % unroll;
     moves(at, vector, fill);
     sink_.align_run(at);
     const auto aligned = [&](int64_t offset) {

@@ -292,25 +292,25 @@ std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
   return program;
 }
 
-// Vector moves one step costs when fully unrolled (the code-size estimate).
-int64_t step_moves(const Step& step, const PlanOptions& options) {
-  int64_t run = std::min(step.bytes, options.max_unrolled_run_bytes);
-  return step.count * ceil_div(run, options.vector_bytes);
+// Vector moves one run costs: unrolled, or one block of its loop (the code-size estimate).
+int64_t run_moves(int64_t bytes, const PlanOptions& options) {
+  return ceil_div(bytes <= options.max_unrolled_run_bytes ? bytes : run_block(options), options.vector_bytes);
 }
 
 // The planner's unrolling decisions: the pieces of a gather, then the rows of a block, become
-// run-time loops when unrolled they would exceed the budget. (Runs longer than
-// max_unrolled_run_bytes are loops of their own; pieces that long stay unrolled.)
+// run-time loops when unrolled they would exceed the budget; rows also where one row is long
+// enough to carry a loop (loop_rows_from_moves). (Runs longer than max_unrolled_run_bytes are
+// loops of their own; pieces that long stay unrolled.)
 void choose_loops(const PlanOptions& options, PixelProgram* program) {
   for (Block& block : program->blocks) {
     int64_t moves = 0;
     for (Step& s : block.steps) {
-      int64_t piece = ceil_div(std::min(s.bytes, options.max_unrolled_run_bytes), options.vector_bytes);
+      const int64_t piece = run_moves(s.bytes, options);
       s.loop = s.kind != Step::Kind::kCopy && s.count > 1 && s.bytes <= options.max_unrolled_run_bytes &&
                s.count * piece > options.unroll_budget;
-      moves += s.loop ? piece : step_moves(s, options);
+      moves += s.loop ? piece : s.count * piece;
     }
-    block.loop = block.rows > 1 && moves * block.rows > options.unroll_budget;
+    block.loop = block.rows > 1 && (moves * block.rows > options.unroll_budget || moves >= options.loop_rows_from_moves);
   }
 }
 
@@ -469,7 +469,7 @@ CodeEstimate estimate_code(const Plan& plan) {
   };
   auto run = [&](int64_t bytes) -> Cost {  // a contiguous run: unrolled vectors, or a loop over blocks
     if (bytes <= o.max_unrolled_run_bytes) return {kMove * (ceil_div(bytes, o.vector_bytes) + 1), 0};
-    return {kLoop + kMove * (ceil_div(o.max_unrolled_run_bytes, o.vector_bytes) + 2), 1};
+    return {kLoop + kMove * (ceil_div(run_block(o), o.vector_bytes) + 2), 1};
   };
   std::vector<Cost> programs;
   for (const PixelProgram& p : plan.programs) {
@@ -507,6 +507,7 @@ PlanOptions smallest_code(PlanOptions options) {
   options.unroll_budget = 1;
   // Runs of up to four vectors stay unrolled: a loop over shorter blocks is more code, not less.
   options.max_unrolled_run_bytes = std::min(options.max_unrolled_run_bytes, 4 * options.vector_bytes);
+  options.run_block_bytes = std::min(options.run_block_bytes, 4 * options.vector_bytes);
   return options;
 }
 
@@ -535,7 +536,8 @@ int64_t Plan::region_count() const {
 Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   if (geometry.empty()) return Internal("make_plan: the output is empty; there is nothing to plan");
   if (!geometry.extract()) return Internal("make_plan: fold has no plan yet");
-  if (options.vector_bytes <= 0 || options.unroll_budget <= 0 || options.max_unrolled_run_bytes <= 0) {
+  if (options.vector_bytes <= 0 || options.unroll_budget <= 0 || options.max_unrolled_run_bytes <= 0 ||
+      options.run_block_bytes <= 0 || options.loop_rows_from_moves <= 0) {
     return InvalidArgument("make_plan: plan options must be positive");
   }
   const Geometry& g = geometry;

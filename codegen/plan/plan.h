@@ -91,11 +91,18 @@ struct PlanOptions {
   int64_t vector_bytes = 64;
   // Emitted moves allowed in one fully unrolled block; above it, rows become a loop.
   int64_t unroll_budget = 384;
-  // Contiguous runs longer than this are emitted as a loop over runs of this many bytes. Four
-  // 64-byte vectors: unrolling runs of 2 KiB instead ran no faster (1x56x56x64 k3 327 vs 299 us,
-  // 1x28x28x256 k3 r2 334 vs 312 us, 8x28x28x128 k3 1.36 vs 1.30 ms on the Intel Xeon VM) and
-  // took 2-3x the compile time (151 vs 91 us, 354 vs 146 us, 245 vs 167 us).
-  int64_t max_unrolled_run_bytes = 256;
+  // Contiguous runs of up to this many bytes are unrolled; longer ones loop over blocks of
+  // run_block_bytes, at least eight of them. A loop of a few iterations inside every pixel costs
+  // more than the code it saves (its exit is a branch the predictor misses): the 29 MB
+  // 8x28x28x128 k3, whose 1536-byte runs were three loops of six 256-byte blocks a pixel, ran
+  // 1.25x slower than with the runs unrolled and the rows a loop (1.39 against 1.10 ms, medians
+  // of 8 alternating runs on the AMD EPYC VM; the rest of the suite within 2%).
+  int64_t max_unrolled_run_bytes = 2048;
+  int64_t run_block_bytes = 256;
+  // Rows of a block whose one row takes at least this many vector moves are a loop even within
+  // the unroll budget: a counter and a branch beside eight moves or more cost little, and the
+  // code is one row's (the kernel's compile time follows its code).
+  int64_t loop_rows_from_moves = 8;
   // Store with non-temporal hints (outputs far larger than the last-level cache). Honoured
   // only when every tap is whole 64-byte cache lines (see streamable()); the kernel must then
   // run on 64-byte aligned outputs.
@@ -111,6 +118,9 @@ struct PlanOptions {
   // partial rows (patches as columns otherwise get programs over whole rows).
   bool pixels_only = false;
 };
+
+// The bytes a loop over a run longer than max_unrolled_run_bytes moves an iteration.
+inline int64_t run_block(const PlanOptions& o) { return o.run_block_bytes < o.max_unrolled_run_bytes ? o.run_block_bytes : o.max_unrolled_run_bytes; }
 
 struct Plan {
   Geometry geometry;  // batch is not part of the plan; kernels take it at run time

@@ -298,8 +298,9 @@ std::vector<TargetCase> targets() {
   PlanOptions o512, o256, llvm64, llvm16;
   o512.vector_bytes = 64, o512.group_pixels = true;
   o256.vector_bytes = 32;
-  llvm64.vector_bytes = 64, llvm64.unroll_budget = 32, llvm64.max_unrolled_run_bytes = 512, llvm64.group_pixels = true;
-  llvm16.vector_bytes = 16, llvm16.unroll_budget = 32, llvm16.max_unrolled_run_bytes = 128;
+  llvm64.vector_bytes = 64, llvm64.unroll_budget = 32, llvm64.group_pixels = true;
+  llvm64.max_unrolled_run_bytes = llvm64.run_block_bytes = 512;
+  llvm16.vector_bytes = 16, llvm16.unroll_budget = 32, llvm16.max_unrolled_run_bytes = llvm16.run_block_bytes = 128;
   return {{"avx512", avx512, o512},
           {"avx2", avx2, o256},
           {"llvm 64", {"llvm", 64, 128, false, 0, 0, 0}, llvm64},

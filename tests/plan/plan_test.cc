@@ -136,6 +136,37 @@ TEST(Plan, LongBlocksLoopOverRows) {
   EXPECT_NE(to_string(*plan).find("(loop)"), std::string::npos);
 }
 
+// Runs up to the limit are unrolled and rows of eight vector moves or more are the loop, so no
+// short loop runs inside a pixel; shorter rows stay unrolled; longer runs loop over blocks.
+TEST(Plan, LongRowsLoopAroundUnrolledRuns) {
+  Expected<Plan> deep = make_plan(geometry({8, 28, 28, 128}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(deep.ok());
+  const Block& rows = deep->programs[deep->row_classes[1].regions[1].program].blocks[0];
+  EXPECT_EQ(rows.rows, 3);
+  EXPECT_TRUE(rows.loop);
+  ASSERT_EQ(rows.steps.size(), 1u);
+  EXPECT_EQ(rows.steps[0].bytes, 1536);
+  EXPECT_LE(rows.steps[0].bytes, deep->options.max_unrolled_run_bytes);
+
+  Expected<Plan> shallow = make_plan(geometry({1, 10, 10, 3}, 3, 1, 1, Padding::kSame));
+  ASSERT_TRUE(shallow.ok());
+  for (const PixelProgram& p : shallow->programs) {
+    for (const Block& b : p.blocks) EXPECT_FALSE(b.loop) << to_string(*shallow);
+  }
+
+  PlanOptions options;
+  options.max_unrolled_run_bytes = 512;
+  options.run_block_bytes = 128;
+  Expected<Plan> small = make_plan(geometry({8, 28, 28, 128}, 3, 1, 1, Padding::kSame), options);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(run_block(small->options), 128);
+  options.run_block_bytes = 1024;  // never more than the longest unrolled run
+  EXPECT_EQ(run_block(options), 512);
+  const CodeEstimate unrolled = estimate_code(*deep), looped = estimate_code(*small);
+  EXPECT_GT(looped.loops, unrolled.loops);
+  EXPECT_LT(looped.bytes, unrolled.bytes);
+}
+
 TEST(Plan, PrintsStepsAndRegions) {
   Expected<Plan> plan = make_plan(geometry({1, 10, 10, 3}, 3, 1, 1, Padding::kSame));
   ASSERT_TRUE(plan.ok());

@@ -12,7 +12,7 @@
 namespace pj::testing {
 
 PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
-  switch (rng() % 4) {
+  switch (rng() % 5) {
     case 0:
       o.unroll_budget = 1 + rng() % 8;
       break;
@@ -21,6 +21,11 @@ PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
       break;
     case 2:
       o.unroll_budget = 1 + rng() % 4, o.max_unrolled_run_bytes = 64 + rng() % 200;
+      break;
+    case 3:  // long runs loop over blocks of any size; rows loop from any length
+      o.run_block_bytes = o.vector_bytes * (1 + rng() % 4) + rng() % 2 * (rng() % 64);
+      o.max_unrolled_run_bytes = o.run_block_bytes * (1 + rng() % 4) + rng() % 2 * (rng() % 64);
+      o.loop_rows_from_moves = 1 + rng() % 16;
       break;
     default:
       break;
