@@ -20,6 +20,8 @@ the binding against pj_kernel_run called through ctypes in this same process on 
 machine's drift between two processes is often larger than the binding's cost).
 
   /usr/bin/python3 bench/python_overhead.py [--build build] [--min-time 0.3] [--shapes tiny,conv,stem]
+  /usr/bin/python3 bench/python_overhead.py --unfold-suite    (patchjit.unfold against F.unfold,
+                      the whole suite in torch's format, and their geometric mean)
 
 Run from the source tree with the build's package (PYTHONPATH=build/python is set for you).
 """
@@ -31,6 +33,20 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# The suite (DESIGN.md; bench/peers/suite.cc) in torch's format: NCHW shape, dtype, kernel,
+# stride, dilation, and torch's symmetric padding (TF's SAME pads before as torch pads both
+# sides; VALID none).
+TORCH_SUITE = [
+    ((1, 3, 224, 224), "float32", 7, 2, 1, 3), ((1, 64, 56, 56), "float32", 3, 1, 1, 1),
+    ((8, 128, 28, 28), "float32", 3, 1, 1, 1), ((4, 64, 112, 112), "float32", 3, 1, 1, 1),
+    ((1, 512, 14, 14), "float32", 3, 1, 1, 1), ((1, 1, 64, 64), "float32", 3, 1, 2, 0),
+    ((4, 16, 32, 32), "float32", 5, 2, 1, 0), ((1, 8, 128, 128), "float32", 2, 2, 1, 0),
+    ((1, 3, 10, 10), "float32", 3, 1, 1, 1), ((1, 256, 28, 28), "float32", 3, 1, 2, 2),
+    ((2, 17, 33, 33), "float32", 3, 2, 1, 1), ((1, 32, 112, 112), "float32", 3, 2, 1, 1),
+    ((1, 2048, 7, 7), "float32", 1, 1, 1, 0), ((1, 3, 224, 224), "uint8", 7, 2, 1, 3),
+    ((1, 32, 56, 56), "float64", 3, 1, 1, 1), ((1, 64, 56, 56), "float16", 3, 1, 1, 1),
+]
 
 SHAPES = {  # name: (NHWC shape, k, stride, padding)
     "tiny": ((1, 10, 10, 3), 3, 1, "SAME"),
@@ -129,6 +145,8 @@ def main():
     parser.add_argument("--build", default=os.path.join(root, "build"))
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
     parser.add_argument("--shapes", default="tiny,conv,stem", help=",".join(SHAPES))
+    parser.add_argument("--unfold-suite", action="store_true",
+                        help="instead: patchjit.unfold against F.unfold over the suite in torch's format")
     args = parser.parse_args()
     sys.path.insert(0, os.path.join(args.build, "python"))
 
@@ -140,6 +158,11 @@ def main():
         torch.set_num_threads(1)
     except ImportError:
         torch = None
+
+    if args.unfold_suite:
+        if torch is None:
+            sys.exit("--unfold-suite needs torch (Debian python3-torch)")
+        return unfold_suite(torch, F, patchjit, args.min_time)
 
     rows = []
     for name in args.shapes.split(","):
@@ -184,6 +207,39 @@ def main():
             median, low, high = same_process
             print(f"  Kernel, out=, aligned / pj_kernel_run, this process, interleaved: {median:.3f}x "
                   f"(quartiles {low:.3f}-{high:.3f})")
+
+
+def unfold_suite(torch, F, patchjit, min_time):
+    """patchjit.unfold (a kernel-cache hit per call, as a torch program calls F.unfold) against
+    F.unfold, same tensor, same arguments, one thread each; the geometric mean of the ratios."""
+    print("patchjit.unfold against torch.nn.functional.unfold, the suite in torch's format, 1 thread "
+          "(median of 5 batches)")
+    print(f"{'shape':<40}{'F.unfold':>12}{'patchjit':>12}{'ratio':>8}")
+    ratios = []
+    generator = torch.Generator().manual_seed(0)
+    for shape, dtype, k, s, r, pad in TORCH_SUITE:
+        label = f"{dtype} {'x'.join(map(str, shape))} k{k} s{s}" + (f" r{r}" if r > 1 else "") + f" p{pad}"
+        if dtype == "uint8":
+            x = torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+        else:
+            x = torch.randn(shape, generator=generator).to(getattr(torch, dtype))
+        args = dict(kernel_size=k, dilation=r, padding=pad, stride=s)
+        ours = patchjit.unfold(x, threads=1, **args)
+        try:
+            theirs = F.unfold(x, **args)
+        except RuntimeError as e:  # torch has no unfold for some dtypes (uint8)
+            print(f"{label:<40}{'-':>12}{fmt(per_call(lambda: patchjit.unfold(x, threads=1, **args), min_time)):>12}"
+                  f"  (F.unfold: {str(e).splitlines()[0]})")
+            continue
+        if not torch.equal(ours, theirs):
+            sys.exit(f"{label}: patchjit.unfold and F.unfold differ")
+        t_torch = per_call(lambda: F.unfold(x, **args), min_time)
+        t_ours = per_call(lambda: patchjit.unfold(x, threads=1, **args), min_time)
+        ratios.append(t_torch / t_ours)
+        print(f"{label:<40}{fmt(t_torch):>12}{fmt(t_ours):>12}{t_torch / t_ours:>7.2f}x")
+    geomean = statistics.geometric_mean(ratios)
+    print(f"geometric mean over {len(ratios)} shapes: patchjit.unfold {geomean:.2f}x as fast as F.unfold "
+          f"(slowest {min(ratios):.2f}x, fastest {max(ratios):.2f}x)")
 
 
 def fmt(seconds):
