@@ -136,3 +136,19 @@ def test_against_torch_unfold(rng):
         assert torch.equal(got, want)
         checked += 1
     assert checked >= 10
+
+
+def test_unfold_suite_bench_runs_and_matches_torch_on_every_shape():
+    """bench/python_overhead.py --unfold-suite checks each result equal to F.unfold's and exits
+    non-zero on a difference: run it briefly (its times are not looked at)."""
+    import os
+    import subprocess
+    import sys
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "python_overhead.py")
+    # The package's build (build/python/patchjit/__init__.py), else wherever it was imported from.
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(patchjit.__file__))))
+    done = subprocess.run([sys.executable, script, "--build", build, "--unfold-suite", "--min-time", "0.001"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "geometric mean over 15 shapes" in done.stdout, done.stdout
+    assert "float16 1x64x56x56 k3 s1 p1" in done.stdout
