@@ -86,6 +86,8 @@ def _attribute(value, name):
 
 def _pair(value, name):
     """torch's int-or-pair argument."""
+    if type(value) is int:  # the common case first: the functional calls cost microseconds
+        return value, value
     if isinstance(value, (int, _np.integer)) and not isinstance(value, bool):
         return int(value), int(value)
     if isinstance(value, (tuple, list)):
@@ -195,7 +197,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, bac
         if out is not None:
             out = out[None]
         shape = (1,) + shape
-    if len(shape) == 4 and min(kh, kw, dh, dw, sh, sw) >= 1 and min(ph, pw) >= 0:
+    # A dimension has no block where its padded size is shorter than the dilated kernel.
+    if (len(shape) == 4 and min(kh, kw, dh, dw, sh, sw) >= 1 and min(ph, pw) >= 0 and
+            min(shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)) < 1):
         blocks = [(shape[2 + a] + 2 * p - (d * (k - 1) + 1)) // s + 1
                   for a, (k, d, p, s) in enumerate(((kh, dh, ph, sh), (kw, dw, pw, sw)))]
         if min(blocks) < 1:

@@ -165,6 +165,11 @@ def test_unfold_out_and_checks():
         patchjit.unfold(x, (1, 2, 3))
     with pytest.raises(patchjit.InvalidArgumentError, match="but its components must be at least one"):
         patchjit.unfold(x, 9)
+    # One short at stride 2: TensorFlow's rule would give an empty output, torch's refuses.
+    with pytest.raises(RuntimeError):
+        F.unfold(x, 9, stride=2)
+    with pytest.raises(patchjit.InvalidArgumentError, match=r"sliding blocks as \(0, 0\)"):
+        patchjit.unfold(x, 9, stride=2)
 
 
 # ---- strided views -------------------------------------------------------------------------
