@@ -156,7 +156,8 @@ class Walker {
   // before it: every byte is written, none outside.
   void aligned_run(At at, int64_t bytes, bool fill) {
     const int64_t vector = L_.target.vector_bytes, n = bytes / vector - 1;
-    const int64_t unroll = bytes <= plan_.options.max_unrolled_run_bytes ? std::max<int64_t>(n, 1) : L_.aligned_runs.unroll;
+    const int64_t unroll =
+        bytes <= plan_.options.max_unrolled_run_bytes ? std::max<int64_t>(n, 1) : L_.aligned_runs.unroll;
     const int64_t rest = n % unroll;
     moves(at, vector, fill);
     sink_.align_run(at);

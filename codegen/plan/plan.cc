@@ -310,7 +310,8 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
                s.count * piece > options.unroll_budget;
       moves += s.loop ? piece : s.count * piece;
     }
-    block.loop = block.rows > 1 && (moves * block.rows > options.unroll_budget || moves >= options.loop_rows_from_moves);
+    block.loop =
+        block.rows > 1 && (moves * block.rows > options.unroll_budget || moves >= options.loop_rows_from_moves);
   }
 }
 

@@ -120,7 +120,9 @@ struct PlanOptions {
 };
 
 // The bytes a loop over a run longer than max_unrolled_run_bytes moves an iteration.
-inline int64_t run_block(const PlanOptions& o) { return o.run_block_bytes < o.max_unrolled_run_bytes ? o.run_block_bytes : o.max_unrolled_run_bytes; }
+inline int64_t run_block(const PlanOptions& o) {
+  return o.run_block_bytes < o.max_unrolled_run_bytes ? o.run_block_bytes : o.max_unrolled_run_bytes;
+}
 
 struct Plan {
   Geometry geometry;  // batch is not part of the plan; kernels take it at run time
