@@ -223,7 +223,28 @@ class KernelBuilder final : public Sink {
 
   void fill(At at, int width) override { store(pattern_constant(width), at, width); }
 
-  void chunk(At, const Chunk&) override { failed_ = "the llvm target has no chunks"; }
+  // A chunk (codegen/lower/chunks.h): the pad pattern, or zeros, then each load merged into its
+  // lanes (a plain one masked to them; a gather's span loaded under its mask and shuffled into
+  // place), then one store.
+  void chunk(At at, const Chunk& c) override {
+    auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
+    llvm::Value* chunk = c.filled && !L_.zero_pattern ? static_cast<llvm::Value*>(pattern_constant(64))
+                                                       : llvm::Constant::getNullValue(type);
+    for (const ChunkLoad& load : c.loads) {
+      llvm::Value* from = pointer(at.level, false, at.src + load.src);
+      if (load.permute < 0) {
+        chunk = b_.CreateMaskedLoad(type, from, llvm::Align(1), lanes(load.lanes), chunk);
+        continue;
+      }
+      llvm::Value* span = b_.CreateMaskedLoad(type, from, llvm::Align(1), lanes(load.span_lanes),
+                                              llvm::Constant::getNullValue(type));
+      const std::array<uint8_t, 64>& index = L_.permutes.entries()[static_cast<size_t>(load.permute)];
+      llvm::Value* placed = b_.CreateShuffleVector(span, std::vector<int>(index.begin(), index.end()));
+      chunk = b_.CreateSelect(lanes(load.lanes), placed, chunk);
+    }
+    store_chunk(chunk, at, c.dst, c.bytes);
+  }
+
   void hold_group(const LoweredGroup&) override {}
   void release_group() override {}
 
@@ -249,12 +270,7 @@ class KernelBuilder final : public Sink {
       }
       if (c.fill_lanes != 0 && !L_.zero_pattern)
         chunk = b_.CreateSelect(lanes(c.fill_lanes), pattern_constant(64), chunk);
-      llvm::Value* to = pointer(at.level, true, at.dst + c.dst);
-      if (c.bytes == 64) {
-        b_.CreateAlignedStore(chunk, to, llvm::Align(1), true);
-      } else {
-        b_.CreateMaskedStore(chunk, to, llvm::Align(1), lanes(lane_mask(0, c.bytes)));
-      }
+      store_chunk(chunk, at, c.dst, c.bytes);
     }
   }
 
@@ -315,6 +331,16 @@ class KernelBuilder final : public Sink {
     if (streaming) {
       store->setMetadata(llvm::LLVMContext::MD_nontemporal,
                          llvm::MDNode::get(context_, llvm::ConstantAsMetadata::get(b_.getInt32(1))));
+    }
+  }
+
+  // A chunk's `bytes` (64, or fewer at the end of a pixel, step or group) at `dst` from `at`.
+  void store_chunk(llvm::Value* chunk, At at, int64_t dst, int64_t bytes) {
+    llvm::Value* to = pointer(at.level, true, at.dst + dst);
+    if (bytes == 64) {
+      b_.CreateAlignedStore(chunk, to, llvm::Align(1), true);
+    } else {
+      b_.CreateMaskedStore(chunk, to, llvm::Align(1), lanes(lane_mask(0, bytes)));
     }
   }
 
@@ -391,6 +417,8 @@ Target walk_target(const LlvmTarget& target) {
   t.name = "llvm";
   t.vector_bytes = target.vector_bytes;
   t.max_move_bytes = 2 * target.vector_bytes;
+  // Chunks where a 64-byte shuffle is one byte permute (VBMI), as for pixel groups.
+  t.chunks = target.vector_bytes == 64 && target.byte_permutes;
   return t;
 }
 

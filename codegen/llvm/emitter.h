@@ -28,7 +28,8 @@ struct LlvmTarget {
 // Planner options matching what this emitter does for `target` (vector width).
 PlanOptions plan_options_for(const LlvmTarget& target);
 
-// What the emitter offers the walk: moves of up to two vectors, no chunks.
+// What the emitter offers the walk: moves of up to two vectors, and chunks where it has byte
+// permutes (64-byte vectors and VBMI).
 Target walk_target(const LlvmTarget& target);
 
 // eip_llvm_<plan.name()>, e.g. eip_llvm_e4_56x56x64_k3x3_s1x1_r1x1_same.

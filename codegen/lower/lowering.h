@@ -24,7 +24,8 @@ struct Target {
   int vector_bytes = 32;    // widest vector register
   int max_move_bytes = 32;  // widest single move the emitter takes (LLVM: two vectors)
   // 64-byte chunks assembled in a register from masked loads and byte permutes, then stored
-  // once (AVX-512 BW/VBMI in the Xbyak emitter): codegen/lower/chunks.h.
+  // once (AVX-512 BW/VBMI: the Xbyak emitter, and the LLVM one where it has byte permutes):
+  // codegen/lower/chunks.h.
   bool chunks = false;
   // Registers an emitter keeps constants in across the kernel and a group loop: byte-permute
   // indices (kernel-wide, then per group loop) and lane masks.

@@ -29,7 +29,9 @@
 #include <random>
 #include <thread>
 
+#include "codegen/llvm/emitter.h"
 #include "codegen/llvm/pipeline.h"
+#include "codegen/lower/lowering.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "jit/cpu.h"
@@ -68,7 +70,7 @@ TEST_F(Llvm, MatchesGolden) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(5000);
-  int64_t by_size[17] = {}, kernels = 0, empty = 0, generic = 0, grouped = 0;
+  int64_t by_size[17] = {}, kernels = 0, empty = 0, generic = 0, grouped = 0, chunked = 0;
   std::vector<double> compile_ms;
   for (int64_t i = 0; i < n; ++i) {
     Spec spec = testing::random_spec(rng);
@@ -90,6 +92,12 @@ TEST_F(Llvm, MatchesGolden) {
     ASSERT_TRUE(kernel.ok()) << testing::describe(spec) << ": " << kernel.status().message();
     ++kernels;
     grouped += testing::has_pixel_groups(*plan);
+    if (session().plan_options().group_pixels) {  // the walk's chunks on a byte-permute target
+      const Lowering lowering = lower(*plan, walk_target(LlvmTarget{64, true}));
+      bool by_chunks = !lowering.gathers.empty();
+      for (const LoweredProgram& p : lowering.programs) by_chunks = by_chunks || p.by_chunks;
+      chunked += by_chunks;
+    }
 
     const std::string difference = testing::check_kernel(*plan, (*kernel)->function(), rng);
     if (!difference.empty()) {
@@ -99,11 +107,12 @@ TEST_F(Llvm, MatchesGolden) {
   }
   std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
             << " kernels compiled and checked (" << empty << " empty, " << generic << " generic, " << grouped
-            << " with pixel groups; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
+            << " with pixel groups, " << chunked << " with chunks; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
             << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms) << " ms; seed "
             << seed << ")\n";
   if (session().plan_options().group_pixels && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+    EXPECT_GT(chunked, n / 20) << "chunks went untested";
   }
 }
 
