@@ -229,15 +229,15 @@ class KernelBuilder final : public Sink {
   void chunk(At at, const Chunk& c) override {
     auto* type = llvm::FixedVectorType::get(b_.getInt8Ty(), 64);
     llvm::Value* chunk = c.filled && !L_.zero_pattern ? static_cast<llvm::Value*>(pattern_constant(64))
-                                                       : llvm::Constant::getNullValue(type);
+                                                      : llvm::Constant::getNullValue(type);
     for (const ChunkLoad& load : c.loads) {
       llvm::Value* from = pointer(at.level, false, at.src + load.src);
       if (load.permute < 0) {
         chunk = b_.CreateMaskedLoad(type, from, llvm::Align(1), lanes(load.lanes), chunk);
         continue;
       }
-      llvm::Value* span = b_.CreateMaskedLoad(type, from, llvm::Align(1), lanes(load.span_lanes),
-                                              llvm::Constant::getNullValue(type));
+      llvm::Value* span =
+          b_.CreateMaskedLoad(type, from, llvm::Align(1), lanes(load.span_lanes), llvm::Constant::getNullValue(type));
       const std::array<uint8_t, 64>& index = L_.permutes.entries()[static_cast<size_t>(load.permute)];
       llvm::Value* placed = b_.CreateShuffleVector(span, std::vector<int>(index.begin(), index.end()));
       chunk = b_.CreateSelect(lanes(load.lanes), placed, chunk);

@@ -107,9 +107,9 @@ TEST_F(Llvm, MatchesGolden) {
   }
   std::cout << "llvm (" << session().describe() << "): " << n << " random specs, " << kernels
             << " kernels compiled and checked (" << empty << " empty, " << generic << " generic, " << grouped
-            << " with pixel groups, " << chunked << " with chunks; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4]
-            << "/" << by_size[8] << "/" << by_size[16] << "; compile median " << median(compile_ms) << " ms; seed "
-            << seed << ")\n";
+            << " with pixel groups, " << chunked << " with chunks; element sizes 1/2/4/8/16: " << by_size[1] << "/"
+            << by_size[2] << "/" << by_size[4] << "/" << by_size[8] << "/" << by_size[16] << "; compile median "
+            << median(compile_ms) << " ms; seed " << seed << ")\n";
   if (session().plan_options().group_pixels && n >= 1000) {
     EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
     EXPECT_GT(chunked, n / 20) << "chunks went untested";
