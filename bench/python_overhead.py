@@ -34,9 +34,9 @@ import sys
 import tempfile
 import time
 
-# The suite (DESIGN.md; bench/peers/suite.cc) in torch's format: NCHW shape, dtype, kernel,
-# stride, dilation, and torch's symmetric padding (TF's SAME pads before as torch pads both
-# sides; VALID none).
+# The suite (DESIGN.md; bench/peers/suite.cc, kept in step by hand) in torch's format: NCHW
+# shape, dtype, kernel, stride, dilation, and the symmetric padding a torch program gives for
+# TF's SAME output size (half TF's total pad, rounded up: the stem's 3; VALID 0).
 TORCH_SUITE = [
     ((1, 3, 224, 224), "float32", 7, 2, 1, 3), ((1, 64, 56, 56), "float32", 3, 1, 1, 1),
     ((8, 128, 28, 28), "float32", 3, 1, 1, 1), ((4, 64, 112, 112), "float32", 3, 1, 1, 1),
