@@ -3,6 +3,7 @@
 // for `patchjit bench`: names are "<row>/<shape>"; bench/summarize.py turns the JSON into ratios.
 //   build/bin/pj_suite_bench --benchmark_repetitions=5 --benchmark_out=suite.json
 //   build/bin/pj_suite_bench --random=40 --seed=3 ...   a random sweep instead of the suite
+//   build/bin/pj_suite_bench --format=torch ...          the shapes in the torch format
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -95,12 +96,22 @@ void register_shape(ShapeData& d, const std::vector<BackendVariant>& variants) {
 }
 
 // --random=N [--seed=S]: the random sweep's shapes (bench/peers/random_shapes.h) instead of the
-// suite; taken out of argv before Google Benchmark reads its own flags. False on a bad value.
+// suite; --format=tf|torch: the shapes in that format (patchjit bench --format). Taken out of
+// argv before Google Benchmark reads its own flags. False on a bad value.
 bool take_sweep_flags(int* argc, char** argv, std::vector<pj::SuiteShape>* shapes) {
   long long count = 0, seed = 1;
+  bool torch = false;
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const std::string arg = argv[i];
+    if (arg.rfind("--format=", 0) == 0) {
+      torch = arg == "--format=torch";
+      if (!torch && arg != "--format=tf") {
+        std::fprintf(stderr, "pj_suite_bench: %s must be tf or torch\n", arg.c_str());
+        return false;
+      }
+      continue;
+    }
     const bool is_count = arg.rfind("--random=", 0) == 0, is_seed = arg.rfind("--seed=", 0) == 0;
     if (!is_count && !is_seed) {
       argv[kept++] = argv[i];
@@ -119,6 +130,9 @@ bool take_sweep_flags(int* argc, char** argv, std::vector<pj::SuiteShape>* shape
   *argc = kept;
   argv[kept] = nullptr;
   if (count > 0) *shapes = pj::random_shapes(static_cast<int>(count), static_cast<uint64_t>(seed));
+  if (torch) {
+    for (pj::SuiteShape& shape : *shapes) shape = pj::in_format(shape, pj::kTorchFormat);
+  }
   return true;
 }
 

@@ -1,6 +1,7 @@
 #include "codegen/lower/walk.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace pj {
 namespace {
@@ -75,18 +76,38 @@ class Walker {
       for (const Step& s : b.steps) step(s, at, false);
       return;
     }
-    // Rows innermost: consecutive steps that write the same output plane share one loop over
-    // the rows; a step whose pieces lie in different planes runs the rows inside each piece.
+    // Rows innermost: consecutive steps that write one output plane, or up to the plan's
+    // planes_per_rows_loop planes, share one loop over the rows (the planes of a run of such
+    // steps shared out evenly among the fewest loops); a step whose pieces lie in different
+    // planes runs the rows inside each piece, and a whole input row to a whole output row is a
+    // loop of its own (the class's rows are one contiguous run: a rows copy where the target
+    // has them).
     const int64_t plane = plan_.geometry.patch_steps.element;
     auto across = [&](const Step& s) { return s.count > 1 && s.dst_stride >= plane; };
+    auto alone = [&](const Step& s) { return across(s) || (s.kind == Step::Kind::kCopy && rows_copy(s)); };
+    // The planes of steps [i, end) where `end` ends the run of steps that may share a loop
+    // with step i, or where `limit` planes are reached.
+    auto planes_from = [&](size_t i, int64_t limit, size_t* end) {
+      int64_t planes = 1;
+      size_t j = i + 1;
+      for (; j < b.steps.size() && !alone(b.steps[i]) && !alone(b.steps[j]); ++j) {
+        const int64_t more = planes + (b.steps[j].dst / plane != b.steps[j - 1].dst / plane);
+        if (more > limit) break;
+        planes = more;
+      }
+      *end = j;
+      return planes;
+    };
     for (size_t i = 0; i < b.steps.size();) {
       if (across(b.steps[i])) {
         step(b.steps[i++], at, true);
         continue;
       }
       size_t j = i + 1;
-      while (j < b.steps.size() && !across(b.steps[j]) && b.steps[j].dst / plane == b.steps[i].dst / plane) ++j;
-      // A whole input row to a whole output row: the class's rows are one contiguous run.
+      const int64_t most = plan_.planes_per_rows_loop;
+      const int64_t planes = planes_from(i, std::numeric_limits<int64_t>::max(), &j);
+      const int64_t loops = (planes + most - 1) / most;
+      planes_from(i, (planes + loops - 1) / loops, &j);
       const Step& s = b.steps[i];
       const bool rows_run = j == i + 1 && s.kind == Step::Kind::kCopy && rows_copy(s);
       if (rows_run) sink_.begin_rows_copy(at.plus(s.dst, s.src), s.bytes);

@@ -538,7 +538,8 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   if (geometry.empty()) return Internal("make_plan: the output is empty; there is nothing to plan");
   if (!geometry.extract()) return Internal("make_plan: fold has no plan yet");
   if (options.vector_bytes <= 0 || options.unroll_budget <= 0 || options.max_unrolled_run_bytes <= 0 ||
-      options.run_block_bytes <= 0 || options.loop_rows_from_moves <= 0) {
+      options.run_block_bytes <= 0 || options.loop_rows_from_moves <= 0 ||
+      options.planes_per_rows_loop <= 0 || options.planes_from_input_bytes < 0) {
     return InvalidArgument("make_plan: plan options must be positive");
   }
   const Geometry& g = geometry;
@@ -575,6 +576,9 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   plan.src_pixel_step = static_cast<int64_t>(pixel_step);
   plan.src_row_step = static_cast<int64_t>(row_step);
   plan.src_origin = static_cast<int64_t>(origin);
+  if (plan.rows_inside && Wide{g.rows.out} * row_step > Wide{options.planes_from_input_bytes}) {
+    plan.planes_per_rows_loop = options.planes_per_rows_loop;
+  }
 
   std::vector<AxisClass> row_classes, col_classes;
   if (!axis_classes(g.rows, options.max_regions, &row_classes)) return generic_plan(std::move(plan));

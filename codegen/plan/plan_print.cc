@@ -47,7 +47,10 @@ std::string to_string(const Plan& plan) {
     out << "\n";
   }
   out << "  stores: " << (plan.options.nontemporal ? "non-temporal" : "normal") << "\n";
-  if (plan.rows_inside) out << "  rows innermost: each output plane's part of a row class written front to back\n";
+  if (plan.rows_inside) {
+    out << "  rows innermost: each output plane's part of a row class written front to back, up to "
+        << plan.planes_per_rows_loop << (plan.planes_per_rows_loop == 1 ? " plane" : " planes") << " a rows loop\n";
+  }
   if (plan.generic) {
     out << "  generic: more than " << plan.options.max_regions << " regions; runs the per-pixel loops\n";
     return out.str();

@@ -4,11 +4,13 @@
 // and groups, AVX2, the llvm targets). An emitter bug and a walk bug can then be told apart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "codegen/lower/lowering.h"
@@ -307,11 +309,26 @@ std::vector<TargetCase> targets() {
           {"llvm 16", {"llvm", 16, 32, false, 0, 0, 0}, llvm16}};
 }
 
+// The planes each rows loop of a recorded kernel writes, in order.
+void planes_of_rows_loops(const std::vector<Op>& ops, int64_t plane, std::vector<int64_t>* out) {
+  for (const Op& op : ops) {
+    if (op.kind != Op::Kind::kRowsLoop) {
+      planes_of_rows_loops(op.body, plane, out);
+      continue;
+    }
+    std::vector<int64_t> planes;
+    for (const Op& inner : op.body) {
+      if (planes.empty() || planes.back() != inner.at.dst / plane) planes.push_back(inner.at.dst / plane);
+    }
+    out->push_back(static_cast<int64_t>(planes.size()));
+  }
+}
+
 TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   const int64_t n = testing::scaled(3000);
-  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0, aligned = 0;
+  int64_t kernels = 0, chunked = 0, grouped = 0, rows_copied = 0, aligned = 0, planes_shared = 0;
   for (int64_t i = 0; i < n; ++i) {
     const Spec spec = testing::random_spec(rng);
     const Geometry g = *make_geometry(spec);
@@ -331,6 +348,9 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     rows_copied += recorded.rows_copies > 0;
     for (const LoweredProgram& p : lowering.programs) chunked += p.by_chunks;
     grouped += testing::has_pixel_groups(*plan);
+    std::vector<int64_t> planes;
+    planes_of_rows_loops(recorded.kernel, g.patch_steps.element, &planes);
+    planes_shared += std::any_of(planes.begin(), planes.end(), [](int64_t p) { return p > 1; });
 
     const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
     const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
@@ -353,13 +373,15 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
     }
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
-            << " kernels with groups, " << rows_copied << " with rows copies, " << aligned << " with aligned runs; seed "
+            << " kernels with groups, " << rows_copied << " with rows copies, " << aligned << " with aligned runs, "
+            << planes_shared << " with rows loops over several planes; seed "
             << seed << ")\n";
   if (n >= 1000) {
     EXPECT_GT(aligned, n / 200);
     EXPECT_GT(rows_copied, n / 200);
     EXPECT_GT(chunked, n / 20);
     EXPECT_GT(grouped, n / 200);
+    EXPECT_GT(planes_shared, n / 200);
   }
 }
 
@@ -388,6 +410,47 @@ TEST(Walk, StridedTorchRowsGatherByChunks) {
         FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
                << to_string(*plan);
       }
+    }
+  }
+}
+
+// The torch format's taps of one channel share a rows loop where a loop's sweep of input rows
+// outgrows L1 (PlanOptions::planes_from_input_bytes), up to planes_per_rows_loop planes, shared
+// out evenly (49 taps of a 7x7 kernel: 13, 12, 12, 12); where the sweep fits, a loop a plane.
+TEST(Walk, ChannelTapsShareRowsLoopsWhereTheInputOutgrowsL1) {
+  std::mt19937_64 rng(testing::test_seed());
+  const TargetCase avx512 = targets()[0];
+  // Sweeps: 32 output rows x 2 input rows of 96 floats = 24 KiB; 3 x 2 x 8 floats = 192 bytes.
+  for (const auto& [image, wide] : {std::pair{Vec4{1, 2, 64, 96}, true}, std::pair{Vec4{1, 2, 6, 8}, false}}) {
+    Spec spec = square_spec(DType::kFloat32, image, 7, 2, 1, Padding::kSame);
+    spec.format = kTorchFormat;
+    const Geometry g = *make_geometry(spec);
+    Expected<Plan> plan = make_plan(g, avx512.options);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    EXPECT_EQ(plan->planes_per_rows_loop, wide ? 16 : 1);
+    const Lowering lowering = lower(*plan, avx512.target);
+    RecordingSink recorded;
+    walk(lowering, recorded);
+    std::vector<int64_t> planes;
+    planes_of_rows_loops(recorded.kernel, g.patch_steps.element, &planes);
+    ASSERT_FALSE(planes.empty());
+    if (wide) {
+      // Every row class has a step (a copy, gather or fill) in each of a channel's 49 planes.
+      for (int64_t n : planes) EXPECT_LE(n, 16);
+      const std::vector<int64_t> full{13, 12, 12, 12};
+      EXPECT_NE(std::search(planes.begin(), planes.end(), full.begin(), full.end()), planes.end())
+          << testing::describe(spec) << "\n" << to_string(*plan);
+    } else {
+      for (int64_t n : planes) EXPECT_EQ(n, 1);
+    }
+    const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
+    const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
+    std::vector<uint8_t> output = want.poison;
+    Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+    machine.run(recorded.kernel, 0, g.total_rows());
+    if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
+      FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
+             << to_string(*plan);
     }
   }
 }

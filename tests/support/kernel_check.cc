@@ -31,6 +31,10 @@ PlanOptions random_options(std::mt19937_64& rng, PlanOptions o) {
       break;
   }
   o.nontemporal = rng() % 4 == 0;
+  if (rng() % 2 == 0) {  // rows loops over several planes, on inputs of any size
+    o.planes_per_rows_loop = 1 + rng() % 20;
+    o.planes_from_input_bytes = rng() % 3 == 0 ? 0 : rng() % 8192;
+  }
   return o;
 }
 
