@@ -79,18 +79,17 @@ class Walker {
     // Rows innermost: consecutive steps that write one output plane, or up to the plan's
     // planes_per_rows_loop planes, share one loop over the rows (the planes of a run of such
     // steps shared out evenly among the fewest loops); a step whose pieces lie in different
-    // planes runs the rows inside each piece, and a whole input row to a whole output row is a
-    // loop of its own (the class's rows are one contiguous run: a rows copy where the target
-    // has them).
+    // planes runs the rows inside each piece. A whole input row to a whole output row alone in
+    // its loop is a rows copy where the target has them (the class's rows are one contiguous
+    // run); among other planes it is one more step of their loop, which reads the input once.
     const int64_t plane = plan_.geometry.patch_steps.element;
     auto across = [&](const Step& s) { return s.count > 1 && s.dst_stride >= plane; };
-    auto alone = [&](const Step& s) { return across(s) || (s.kind == Step::Kind::kCopy && rows_copy(s)); };
     // The planes of steps [i, end) where `end` ends the run of steps that may share a loop
     // with step i, or where `limit` planes are reached.
     auto planes_from = [&](size_t i, int64_t limit, size_t* end) {
       int64_t planes = 1;
       size_t j = i + 1;
-      for (; j < b.steps.size() && !alone(b.steps[i]) && !alone(b.steps[j]); ++j) {
+      for (; j < b.steps.size() && !across(b.steps[i]) && !across(b.steps[j]); ++j) {
         const int64_t more = planes + (b.steps[j].dst / plane != b.steps[j - 1].dst / plane);
         if (more > limit) break;
         planes = more;
