@@ -188,28 +188,12 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1, *, out=None, bac
     threads and dtype as in extract_image_patches. Errors are patchjit's classes: the library's
     words for bad sizes, torch's when a dimension would have no block.
     """
-    (kh, kw), (dh, dw) = _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation")
-    (ph, pw), (sh, sw) = _pair(padding, "padding"), _pair(stride, "stride")
-    shape = tuple(input.shape)
-    unbatched = len(shape) == 3
-    if unbatched:
-        input = input[None]
-        if out is not None:
-            out = out[None]
-        shape = (1,) + shape
-    # A dimension has no block (torch's count below 1) where its padded size is shorter than the
-    # dilated kernel; the counts are only computed for the message.
-    if (len(shape) == 4 and min(kh, kw, dh, dw, sh, sw) >= 1 and min(ph, pw) >= 0 and
-            min(shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)) < 1):
-        blocks = [(shape[2 + a] + 2 * p - (d * (k - 1) + 1)) // s + 1
-                  for a, (k, d, p, s) in enumerate(((kh, dh, ph, sh), (kw, dw, pw, sw)))]
-        raise InvalidArgumentError(
-            f"Given input with spatial size ({shape[2]}, {shape[3]}), kernel_size=({kh}, {kw}), "
-            f"dilation=({dh}, {dw}), padding=({ph}, {pw}), calculated shape of the array of sliding blocks as "
-            f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
-    result = _patchjit._extract_ex(input, [1, kh, kw, 1], [1, sh, sw, 1], [1, dh, dw, 1], (ph, ph, pw, pw), None,
-                                   "nchw", "chw", "columns", out, backend, threads, dtype)
-    return result[0] if unbatched else result
+    if getattr(input, "ndim", 4) != 3:
+        return _patchjit._unfold(input, kernel_size, dilation, padding, stride, out, backend, threads, dtype)
+    # Unbatched [C, H, W]: a batch of one.
+    result = _patchjit._unfold(input[None], kernel_size, dilation, padding, stride, None if out is None else out[None],
+                               backend, threads, dtype)
+    return result[0]
 
 
 class FoldKernel(_patchjit.Kernel):

@@ -89,6 +89,17 @@ def _extract_ex(
     threads: int,
     dtype: Optional[DTypeLike],
 ) -> ArrayT: ...
+def _unfold(
+    input: ArrayT,
+    kernel_size: Union[SupportsIndex, Sequence[SupportsIndex]],
+    dilation: Union[SupportsIndex, Sequence[SupportsIndex]],
+    padding: Union[SupportsIndex, Sequence[SupportsIndex]],
+    stride: Union[SupportsIndex, Sequence[SupportsIndex]],
+    out: Optional[ArrayT],
+    backend: str,
+    threads: int,
+    dtype: Optional[DTypeLike],
+) -> ArrayT: ...
 def _fold_ex(
     patches: ArrayT,
     image_shape: IntList,

@@ -364,6 +364,32 @@ std::optional<std::array<int64_t, 3>> library_strides(const py::array& a) {
 
 // ---- Attributes --------------------------------------------------------------------------
 
+// One integer of an attribute `name` (a "list" or a "pair", for the message): anything with
+// __index__; TensorFlow's int32 message for values int64 cannot hold.
+int64_t int_item(py::handle item, const char* name, const char* what) {
+  PyObject* index = PyNumber_Index(item.ptr());
+  if (!index) {
+    PyErr_Clear();
+    throw py::type_error(std::string(name) + " must be a " + what + " of integers, but an entry is " + type_name(item) +
+                         " " + std::string(py::repr(item)));
+  }
+  py::object owned = py::reinterpret_steal<py::object>(index);
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+  if (overflow != 0) {
+    // TensorFlow's int32 check (the library's first attribute rule), for values int64 cannot hold.
+    raise_invalid(std::string("Attr ") + name + " has value " + std::string(py::str(owned)) +
+                  " out of range for an int32");
+  }
+  return v;
+}
+
+// numpy.integer, looked up once (numpy is imported with the module).
+py::handle numpy_integer() {
+  static py::handle type = py::object(py::module_::import("numpy").attr("integer")).release();  // kept for good
+  return type;
+}
+
 // An attribute list (ksizes, strides, rates) as TensorFlow takes it: any sequence of integers.
 // Length errors are reported later, in TensorFlow's order.
 std::vector<int64_t> int_list(py::handle value, const char* name) {
@@ -375,24 +401,29 @@ std::vector<int64_t> int_list(py::handle value, const char* name) {
   py::sequence seq = py::reinterpret_borrow<py::sequence>(value);
   std::vector<int64_t> values;
   values.reserve(seq.size());
-  for (py::object item : seq) {  // owned: a numpy array makes each item anew
-    PyObject* index = PyNumber_Index(item.ptr());
-    if (!index) {
-      PyErr_Clear();
-      throw py::type_error(std::string(name) + " must be a list of integers, but an entry is " + type_name(item) + " " +
-                           std::string(py::repr(item)));
-    }
-    py::object owned = py::reinterpret_steal<py::object>(index);
-    int overflow = 0;
-    long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
-    if (overflow != 0) {
-      // TensorFlow's int32 check (the library's first attribute rule), for values int64 cannot hold.
-      raise_invalid(std::string("Attr ") + name + " has value " + std::string(py::str(owned)) +
-                    " out of range for an int32");
-    }
-    values.push_back(v);
-  }
+  for (py::object item : seq) values.push_back(int_item(item, name, "list"));  // owned: numpy makes items anew
   return values;
+}
+
+// torch's int-or-pair argument (kernel_size, dilation, padding, stride of unfold and fold): an
+// integer for both, or a sequence of two.
+std::array<int64_t, 2> int_pair(py::handle value, const char* name) {
+  if (PyLong_CheckExact(value.ptr())) {
+    const int64_t v = int_item(value, name, "pair");
+    return {v, v};
+  }
+  if (PyTuple_Check(value.ptr()) || PyList_Check(value.ptr())) {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(value);
+    if (seq.size() != 2) {
+      raise_invalid(std::string("It is expected ") + name + " equals to 2, but got size " + std::to_string(seq.size()));
+    }
+    return {int_item(seq[0], name, "pair"), int_item(seq[1], name, "pair")};
+  }
+  if (!PyBool_Check(value.ptr()) && py::isinstance(value, numpy_integer())) {
+    const int64_t v = int_item(value, name, "pair");
+    return {v, v};
+  }
+  throw py::type_error(std::string(name) + " must be an int or a pair of ints, got " + type_name(value));
 }
 
 void check_length(const char* name, const std::vector<int64_t>& values) {
@@ -807,6 +838,22 @@ class PyKernel {
 
 // Every functional form: a kernel per call (a cache hit after the first), for the images'
 // strides.
+// Every functional extract once its arguments are read: the spec, the kernel (a cache hit after
+// the first call), the run.
+py::object extract_spec(const ArrayArg& arg, pj_dtype type, const std::vector<int64_t>& shape, const Attributes& lists,
+                        const Padding& padding, const Format& format, py::handle out, py::handle backend,
+                        py::handle threads) {
+  patchjit::Spec spec = make_spec(type, shape, lists, padding, format);
+  const pj_backend b = parse_backend(backend);
+  const int n = parse_threads(threads);
+  std::array<int64_t, 3> input_strides;
+  bool copied;
+  py::array input = readable(arg.array, library_strides(arg.array), &input_strides, &copied);
+  spec.input_strides(input_strides[0], input_strides[1], input_strides[2]);
+  std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b);
+  return run_kernel(*kernel, arg, input, copied, out, n);
+}
+
 py::object extract(py::handle images, py::handle ksizes, py::handle strides, py::handle rates, const Padding* padding,
                    py::handle padding_value, const Format& format, py::handle out, py::handle backend,
                    py::handle threads, py::handle dtype) {
@@ -816,15 +863,43 @@ py::object extract(py::handle images, py::handle ksizes, py::handle strides, py:
   // TensorFlow's order: the input's rank and the attributes' lengths, then the element type.
   Attributes lists = check_lists(shape, ksizes, strides, rates);
   pj_dtype type = element_type(arg, requested, "images");
-  patchjit::Spec spec = make_spec(type, shape, lists, padding ? *padding : parse_padding(padding_value, false), format);
-  const pj_backend b = parse_backend(backend);
-  const int n = parse_threads(threads);
-  std::array<int64_t, 3> input_strides;
-  bool copied;
-  py::array input = readable(arg.array, library_strides(arg.array), &input_strides, &copied);
-  spec.input_strides(input_strides[0], input_strides[1], input_strides[2]);
-  std::shared_ptr<const patchjit::Kernel> kernel = create_kernel(spec, b);
-  return run_kernel(*kernel, arg, input, copied, out, n);
+  return extract_spec(arg, type, shape, lists, padding ? *padding : parse_padding(padding_value, false), format, out,
+                      backend, threads);
+}
+
+// torch.nn.functional.unfold on [N, C, H, W] (patchjit.unfold takes unbatched inputs apart):
+// its pairs read here, in C++, since the functional call's cost is what a tiny input measures.
+py::object unfold(py::handle input, py::handle kernel_size, py::handle dilation, py::handle padding, py::handle stride,
+                  py::handle out, py::handle backend, py::handle threads, py::handle dtype) {
+  const auto [kh, kw] = int_pair(kernel_size, "kernel_size");
+  const auto [dh, dw] = int_pair(dilation, "dilation");
+  const auto [ph, pw] = int_pair(padding, "padding");
+  const auto [sh, sw] = int_pair(stride, "stride");
+  ArrayArg arg = as_array(input, "input", false);
+  std::vector<int64_t> shape = shape_of(arg.array);
+  std::optional<pj_dtype> requested = parse_dtype(dtype, "dtype");
+  if (shape.size() != 4) raise_invalid("input must be 4-dimensional" + shape_text(shape.data(), shape.size()));
+  // A dimension has no block (torch's count below 1) where its padded size is shorter than the
+  // dilated kernel: torch's message. Other bad values are the library's to name.
+  if (std::min({kh, kw, dh, dw, sh, sw}) >= 1 && std::min(ph, pw) >= 0 &&
+      std::min(shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)) < 1) {
+    auto blocks = [](int64_t size, int64_t k, int64_t d, int64_t p, int64_t s) {
+      const int64_t span = size + 2 * p - (d * (k - 1) + 1);
+      return (span >= 0 ? span / s : -((-span + s - 1) / s)) + 1;  // Python's floor division
+    };
+    auto pair = [](int64_t a, int64_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; };
+    raise_invalid("Given input with spatial size " + pair(shape[2], shape[3]) + ", kernel_size=" + pair(kh, kw) +
+                  ", dilation=" + pair(dh, dw) + ", padding=" + pair(ph, pw) +
+                  ", calculated shape of the array of sliding blocks as " +
+                  pair(blocks(shape[2], kh, dh, ph, sh), blocks(shape[3], kw, dw, pw, sw)) +
+                  ", but its components must be at least one.");
+  }
+  const pj_dtype type = element_type(arg, requested, "input");
+  const Attributes lists{{1, kh, kw, 1}, {1, sh, sw, 1}, {1, dh, dw, 1}};
+  Format format;
+  format.layout = PJ_LAYOUT_NCHW, format.patch_order = PJ_PATCH_ORDER_CHW, format.patches = PJ_PATCHES_COLUMNS;
+  return extract_spec(arg, type, shape, lists, Padding{PJ_PADDING_EXPLICIT, {ph, ph, pw, pw}}, format, out, backend,
+                      threads);
 }
 
 const char* kExtractDoc =
@@ -949,6 +1024,10 @@ PYBIND11_MODULE(_patchjit, m) {
       py::arg("backend"), py::arg("threads"), py::arg("dtype"),
       "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
       "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
+  m.def("_unfold", &unfold, py::arg("input"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"),
+        py::arg("stride"), py::arg("out"), py::arg("backend"), py::arg("threads"), py::arg("dtype"),
+        "_unfold(input, kernel_size, dilation, padding, stride, out, backend, threads, dtype): patchjit.unfold's "
+        "core for [N, C, H, W] inputs.");
   // Fold's core; patchjit.fold_patches, fold and extract_image_patches_grad (Python) normalize
   // its arguments.
   m.def(

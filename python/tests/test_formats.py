@@ -172,6 +172,35 @@ def test_unfold_out_and_checks():
         patchjit.unfold(x, 9, stride=2)
 
 
+def test_unfold_arguments_as_torch_reads_them():
+    x = torch.randn(1, 2, 8, 8)
+    # No block along a dimension: torch's words and counts (floor division), whatever the stride.
+    for k, s in [(9, 2), (10, 2), (11, 2), (12, 5)]:
+        with pytest.raises(RuntimeError) as torch_error:
+            F.unfold(x, k, stride=s)
+        with pytest.raises(patchjit.InvalidArgumentError) as ours:
+            patchjit.unfold(x, k, stride=s)
+        assert str(ours.value) == str(torch_error.value).splitlines()[0]
+    # numpy integers are integers; pairs may mix them.
+    assert torch.equal(patchjit.unfold(x, np.int64(3), padding=np.int32(1)), F.unfold(x, 3, padding=1))
+    assert torch.equal(patchjit.unfold(x, (np.int32(3), 2), stride=[2, 1]), F.unfold(x, (3, 2), stride=(2, 1)))
+    with pytest.raises(TypeError, match="kernel_size must be a pair of integers, but an entry is float 3.0"):
+        patchjit.unfold(x, (3.0, 3))
+    for bad in ["ab", True, 3.0, None]:
+        with pytest.raises(TypeError, match="kernel_size must be an int or a pair of ints, got"):
+            patchjit.unfold(x, bad)
+    with pytest.raises(TypeError, match="stride must be an int or a pair of ints, got float"):
+        patchjit.unfold(x, 3, stride=1.0)
+    with pytest.raises(patchjit.InvalidArgumentError, match="It is expected dilation equals to 2, but got size 1"):
+        patchjit.unfold(x, 3, dilation=[2])
+    with pytest.raises(patchjit.InvalidArgumentError, match="Attr padding has value 1180591620717411303424 out of range"):
+        patchjit.unfold(x, 3, padding=2**70)
+    with pytest.raises(patchjit.InvalidArgumentError, match=r"input must be 4-dimensional\[2,3\]"):
+        patchjit.unfold(np.zeros((2, 3), np.float32), 3)
+    with pytest.raises(TypeError, match="input must be a numpy.ndarray or a torch.Tensor, got list"):
+        patchjit.unfold([[1.0]], 3)
+
+
 # ---- strided views -------------------------------------------------------------------------
 
 def test_strided_views_are_read_in_place(rng):

@@ -86,7 +86,9 @@ void check_isa(Isa isa, int64_t n) {
             << lane_gathers << " with gathers by lanes, " << by_dwords << " with groups by dwords; " << empty
             << " empty; element sizes 1/2/4/8/16: " << by_size[1] << "/" << by_size[2] << "/" << by_size[4] << "/"
             << by_size[8] << "/" << by_size[16] << "; seed " << seed << ")\n";
-  if (n >= 1000) EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  if (n >= 1000) {
+    EXPECT_GT(grouped, n / 200) << "pixel groups went untested";
+  }
   if (isa == Isa::kAvx2 && n >= 1000) {
     EXPECT_GT(lane_gathers, n / 200) << "gathers by lanes went untested";
     EXPECT_GT(by_dwords, n / 200) << "groups by dwords went untested";
