@@ -487,7 +487,9 @@ CodeEstimate estimate_code(const Plan& plan) {
       // By lanes (AVX2): three instructions a block, a store a half.
       Cost group{kLoop + kMove * (11 + 2 * 2 * Wide(p.group->windows.size())), 1};
       for (const GroupChunk& c : p.group->chunks) {
-        group = group + Cost{kMove * (p.group->by_lanes ? 3 * Wide(c.blocks.size()) + 4 : 2 * (2 * Wide(c.parts.size()) + 2)), 0};
+        group =
+            group +
+            Cost{kMove * (p.group->by_lanes ? 3 * Wide(c.blocks.size()) + 4 : 2 * (2 * Wide(c.parts.size()) + 2)), 0};
       }
       program = program + group;
     }
@@ -538,8 +540,8 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   if (geometry.empty()) return Internal("make_plan: the output is empty; there is nothing to plan");
   if (!geometry.extract()) return Internal("make_plan: fold has no plan yet");
   if (options.vector_bytes <= 0 || options.unroll_budget <= 0 || options.max_unrolled_run_bytes <= 0 ||
-      options.run_block_bytes <= 0 || options.loop_rows_from_moves <= 0 ||
-      options.planes_per_rows_loop <= 0 || options.planes_from_input_bytes < 0) {
+      options.run_block_bytes <= 0 || options.loop_rows_from_moves <= 0 || options.planes_per_rows_loop <= 0 ||
+      options.planes_from_input_bytes < 0) {
     return InvalidArgument("make_plan: plan options must be positive");
   }
   const Geometry& g = geometry;

@@ -104,7 +104,7 @@ struct PlanOptions {
   // code is one row's (the kernel's compile time follows its code).
   int64_t loop_rows_from_moves = 8;
   // With Plan::rows_inside, where a rows loop sweeps more than planes_from_input_bytes of input
-  // (a row class's rows times the row step: one channel's input plane in the torch format), the
+  // (the output rows times the input row step: one channel's input image in the torch format), the
   // steps of a block's row (that channel's taps) share a loop over the rows, up to this many
   // output planes, so each input row serves all of them while it is in L1. A loop a plane reads
   // the sweep once per tap, from L2 when it does not fit L1 beside the output's lines. Measured

@@ -895,10 +895,8 @@ class PyKernel {
   std::array<int64_t, 3> strided_key_{};
 };
 
-// Every functional form: a kernel per call (a cache hit after the first), for the images'
-// strides.
 // Every functional extract once its arguments are read: the spec, the kernel (a cache hit after
-// the first call), the run.
+// the first call) for the images' strides, the run.
 py::object extract_spec(const ArrayArg& arg, pj_dtype type, const std::vector<int64_t>& shape, const Attributes& lists,
                         const Padding& padding, const Format& format, py::handle out, py::handle backend,
                         py::handle threads) {
@@ -939,14 +937,29 @@ py::object unfold(py::handle input, py::handle kernel_size, py::handle dilation,
   std::optional<pj_dtype> requested = parse_dtype(dtype, "dtype");
   if (shape.size() != 4) raise_invalid("input must be 4-dimensional" + shape_text(shape.data(), shape.size()));
   // A dimension has no block (torch's count below 1) where its padded size is shorter than the
-  // dilated kernel: torch's message. Other bad values are the library's to name.
+  // dilated kernel: torch's message. Other bad values are the library's to name. In 128 bits:
+  // the values are any int64, as in Python.
+  using Wide = __int128;
+  auto span = [](int64_t size, int64_t k, int64_t d, int64_t p) {
+    return Wide{size} + 2 * Wide{p} - Wide{d} * (k - 1);
+  };
   if (std::min({kh, kw, dh, dw, sh, sw}) >= 1 && std::min(ph, pw) >= 0 &&
-      std::min(shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)) < 1) {
-    auto blocks = [](int64_t size, int64_t k, int64_t d, int64_t p, int64_t s) {
-      const int64_t span = size + 2 * p - (d * (k - 1) + 1);
-      return (span >= 0 ? span / s : -((-span + s - 1) / s)) + 1;  // Python's floor division
+      std::min(span(shape[2], kh, dh, ph), span(shape[3], kw, dw, pw)) < 1) {
+    auto blocks = [&](int64_t size, int64_t k, int64_t d, int64_t p, int64_t s) {
+      const Wide rest = span(size, k, d, p) - 1;
+      return (rest >= 0 ? rest / s : -((-rest + s - 1) / s)) + 1;  // Python's floor division
     };
-    auto pair = [](int64_t a, int64_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; };
+    auto text = [](Wide v) {
+      std::string digits;
+      const bool negative = v < 0;
+      do {
+        const int digit = static_cast<int>(v % 10);
+        digits.insert(digits.begin(), static_cast<char>('0' + (digit < 0 ? -digit : digit)));
+        v /= 10;
+      } while (v != 0);
+      return negative ? "-" + digits : digits;
+    };
+    auto pair = [&](Wide a, Wide b) { return "(" + text(a) + ", " + text(b) + ")"; };
     raise_invalid("Given input with spatial size " + pair(shape[2], shape[3]) + ", kernel_size=" + pair(kh, kw) +
                   ", dilation=" + pair(dh, dw) + ", padding=" + pair(ph, pw) +
                   ", calculated shape of the array of sliding blocks as " +

@@ -195,6 +195,13 @@ def test_unfold_arguments_as_torch_reads_them():
         patchjit.unfold(x, 3, dilation=[2])
     with pytest.raises(patchjit.InvalidArgumentError, match="Attr padding has value 1180591620717411303424 out of range"):
         patchjit.unfold(x, 3, padding=2**70)
+    # Any int64 values, counted as Python counts (no overflow); large pads are the library's to name.
+    big = 2**40
+    count = (8 - (big * (big - 1) + 1)) // 1 + 1
+    with pytest.raises(patchjit.InvalidArgumentError, match=re.escape(f"sliding blocks as ({count}, {count})")):
+        patchjit.unfold(x, big, dilation=big)
+    with pytest.raises(patchjit.InvalidArgumentError, match="top padding must be non-negative and fit an int32"):
+        patchjit.unfold(x, 3, padding=2**62)
     with pytest.raises(patchjit.InvalidArgumentError, match=r"input must be 4-dimensional\[2,3\]"):
         patchjit.unfold(np.zeros((2, 3), np.float32), 3)
     with pytest.raises(TypeError, match="input must be a numpy.ndarray or a torch.Tensor, got list"):

@@ -376,8 +376,7 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   }
   std::cout << n << " random specs, " << kernels << " walks executed (" << chunked << " programs by chunks, " << grouped
             << " kernels with groups, " << rows_copied << " with rows copies, " << aligned << " with aligned runs, "
-            << planes_shared << " with rows loops over several planes; seed "
-            << seed << ")\n";
+            << planes_shared << " with rows loops over several planes; seed " << seed << ")\n";
   if (n >= 1000) {
     EXPECT_GT(aligned, n / 200);
     EXPECT_GT(rows_copied, n / 200);
