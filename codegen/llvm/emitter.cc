@@ -409,6 +409,9 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
   options.run_block_bytes = 8 * target.vector_bytes;
   options.loop_rows_from_moves = options.unroll_budget;  // rows loop by the budget alone, as measured
   options.group_pixels = target.vector_bytes == 64 && target.byte_permutes;
+  // Its chunks (walk_target): a gather of a torch-format stem's 112 columns is 7-14 of them, not
+  // 112 moves over the budget and a loop over elements.
+  options.chunk_gathers = options.group_pixels;
   return options;
 }
 

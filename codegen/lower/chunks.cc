@@ -54,10 +54,7 @@ int64_t pieces_per_span(const Step& s) { return (64 - s.bytes) / s.src_stride + 
 
 }  // namespace
 
-bool chunkable_gather(const Step& s) {
-  return s.kind == Step::Kind::kGather && !s.loop && s.contiguous() && small_element(s.bytes) &&
-         s.src_stride > s.bytes && pieces_per_span(s) >= 4;
-}
+bool chunkable_gather(const Step& s) { return !s.loop && gather_fits_chunks(s); }
 
 std::vector<Chunk> gather_chunks(const Step& s, PermuteTable* permutes) {
   const Item it{0, 0, s.bytes, s.count, s.src_stride, false, true};

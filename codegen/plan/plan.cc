@@ -8,6 +8,13 @@
 #include <utility>
 
 namespace pj {
+
+bool gather_fits_chunks(const Step& s) {
+  const bool small = s.bytes == 1 || s.bytes == 2 || s.bytes == 4 || s.bytes == 8;
+  return s.kind == Step::Kind::kGather && s.contiguous() && small && s.src_stride > s.bytes &&
+         (64 - s.bytes) / s.src_stride + 1 >= 4;
+}
+
 namespace {
 
 using Wide = __int128;
@@ -306,9 +313,13 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
     int64_t moves = 0;
     for (Step& s : block.steps) {
       const int64_t piece = run_moves(s.bytes, options);
+      // Chunks: two loads and a store each, about.
+      const int64_t unrolled = options.chunk_gathers && gather_fits_chunks(s)
+                                   ? 3 * ceil_div(s.count * s.bytes, int64_t{64})
+                                   : s.count * piece;
       s.loop = s.kind != Step::Kind::kCopy && s.count > 1 && s.bytes <= options.max_unrolled_run_bytes &&
-               s.count * piece > options.unroll_budget;
-      moves += s.loop ? piece : s.count * piece;
+               unrolled > options.unroll_budget;
+      moves += s.loop ? piece : unrolled;
     }
     block.loop =
         block.rows > 1 && (moves * block.rows > options.unroll_budget || moves >= options.loop_rows_from_moves);
@@ -477,7 +488,15 @@ CodeEstimate estimate_code(const Plan& plan) {
     Cost program;
     for (const Block& b : p.blocks) {
       Cost row;
-      for (const Step& s : b.steps) row = row + (s.loop ? run(s.bytes) + Cost{kLoop, 1} : run(s.bytes).times(s.count));
+      for (const Step& s : b.steps) {
+        if (s.loop) {
+          row = row + run(s.bytes) + Cost{kLoop, 1};
+        } else if (o.chunk_gathers && gather_fits_chunks(s)) {
+          row = row + Cost{kMove * 3 * ceil_div(s.count * s.bytes, int64_t{64}), 0};  // as choose_loops counts them
+        } else {
+          row = row + run(s.bytes).times(s.count);
+        }
+      }
       program = program + (b.loop ? row + Cost{kLoop, 1} : row.times(b.rows));
     }
     if (p.group) {

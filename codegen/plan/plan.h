@@ -113,6 +113,11 @@ struct PlanOptions {
   // (more output streams and nothing saved); 64 planes a loop lose to 16 (the stem 1.4x).
   int64_t planes_per_rows_loop = 16;
   int64_t planes_from_input_bytes = 16384;
+  // Gathers that fit chunks (gather_fits_chunks) are written 64 bytes at a time by span loads
+  // and byte permutes on this target (AVX-512 with VBMI): they cost their chunks in the unroll
+  // budget, not a move a piece, so a small budget (LLVM's) does not turn them into loops over
+  // elements.
+  bool chunk_gathers = false;
   // Store with non-temporal hints (outputs far larger than the last-level cache). Honoured
   // only when every tap is whole 64-byte cache lines (see streamable()); the kernel must then
   // run on 64-byte aligned outputs.
@@ -128,6 +133,10 @@ struct PlanOptions {
   // partial rows (patches as columns otherwise get programs over whole rows).
   bool pixels_only = false;
 };
+
+// Whether a gather can be written by 64-byte chunks (codegen/lower/chunks.h): pieces of 1, 2, 4
+// or 8 bytes written back to back, spread out in the source, at least four to a 64-byte span.
+bool gather_fits_chunks(const Step& s);
 
 // The bytes a loop over a run longer than max_unrolled_run_bytes moves an iteration.
 inline int64_t run_block(const PlanOptions& o) {

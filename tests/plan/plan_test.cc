@@ -167,6 +167,42 @@ TEST(Plan, LongRowsLoopAroundUnrolledRuns) {
   EXPECT_LT(looped.bytes, unrolled.bytes);
 }
 
+// Where gathers are written by chunks (PlanOptions::chunk_gathers: LLVM's small budget of 32
+// moves), a torch-format row at stride 2 costs its chunks, not a move an element: 112 floats
+// are 7 chunks, unrolled, and the code estimate counts them so; without, a loop over elements.
+TEST(Plan, ChunkedGathersCostTheirChunks) {
+  Spec spec = square_spec(DType::kFloat32, {1, 3, 224, 224}, 7, 2, 1, Padding::kSame);
+  spec.format = kTorchFormat;
+  const Geometry g = *make_geometry(spec);
+  PlanOptions options;
+  options.unroll_budget = 32;
+  options.loop_rows_from_moves = 32;
+  auto gathers = [](const Plan& plan, bool looped) {
+    int64_t n = 0;
+    for (const PixelProgram& p : plan.programs) {
+      for (const Block& b : p.blocks) {
+        for (const Step& s : b.steps) {
+          if (s.kind == Step::Kind::kGather && s.count == 112 && gather_fits_chunks(s)) n += s.loop == looped;
+        }
+      }
+    }
+    return n;
+  };
+  Expected<Plan> by_moves = make_plan(g, options);
+  options.chunk_gathers = true;
+  Expected<Plan> by_chunks = make_plan(g, options);
+  ASSERT_TRUE(by_moves.ok() && by_chunks.ok());
+  EXPECT_GT(gathers(*by_moves, true), 0);
+  EXPECT_EQ(gathers(*by_moves, false), 0);
+  EXPECT_GT(gathers(*by_chunks, false), 0) << to_string(*by_chunks);
+  EXPECT_EQ(gathers(*by_chunks, true), 0) << to_string(*by_chunks);
+  EXPECT_TRUE(verify_plan(*by_chunks).ok());
+  // The estimate of the unrolled gathers: their chunks, less than a move an element would be.
+  Plan as_moves = *by_chunks;
+  as_moves.options.chunk_gathers = false;
+  EXPECT_LT(estimate_code(*by_chunks).bytes, estimate_code(as_moves).bytes);
+}
+
 TEST(Plan, PrintsStepsAndRegions) {
   Expected<Plan> plan = make_plan(geometry({1, 10, 10, 3}, 3, 1, 1, Padding::kSame));
   ASSERT_TRUE(plan.ok());
