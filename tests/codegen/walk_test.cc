@@ -386,6 +386,21 @@ TEST(Walk, ExecutedWalksMatchGoldenOnEveryTarget) {
   }
 }
 
+// Runs a recorded kernel over all rows of random input into a poisoned output and compares it
+// with the golden loops'.
+void expect_golden(const Lowering& lowering, const RecordingSink& recorded, const Spec& spec, std::mt19937_64& rng) {
+  const Geometry& g = lowering.plan->geometry;
+  const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
+  const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
+  std::vector<uint8_t> output = want.poison;
+  Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
+  machine.run(recorded.kernel, 0, g.total_rows());
+  if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
+    ADD_FAILURE() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
+                  << to_string(*lowering.plan);
+  }
+}
+
 // Strided output rows of the torch format on AVX-512: their gathers are written by chunks
 // (span loads and byte permutes), and the executed walk matches the golden loops.
 TEST(Walk, StridedTorchRowsGatherByChunks) {
@@ -402,15 +417,7 @@ TEST(Walk, StridedTorchRowsGatherByChunks) {
       EXPECT_FALSE(lowering.gathers.empty()) << to_string(*plan);
       RecordingSink recorded;
       walk(lowering, recorded);
-      const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
-      const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
-      std::vector<uint8_t> output = want.poison;
-      Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
-      machine.run(recorded.kernel, 0, g.total_rows());
-      if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
-        FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
-               << to_string(*plan);
-      }
+      expect_golden(lowering, recorded, spec, rng);
     }
   }
 }
@@ -458,15 +465,7 @@ TEST(Walk, ChannelTapsShareRowsLoopsWhereTheInputOutgrowsL1) {
       for (int64_t n : planes) EXPECT_EQ(n, 1) << context;
       if (c.s == 1) EXPECT_GT(recorded.rows_copies, 0) << context;
     }
-    const std::vector<uint8_t> input = testing::random_bytes(rng, g.input_bytes());
-    const testing::ExpectedOutput want = testing::expected_output(g, input.data(), rng);
-    std::vector<uint8_t> output = want.poison;
-    Machine machine(lowering, input.data(), g.input_bytes(), output.data(), g.output_bytes());
-    machine.run(recorded.kernel, 0, g.total_rows());
-    if (auto m = first_mismatch(g, want.expected.data(), output.data())) {
-      FAIL() << testing::describe(spec) << ": " << describe(g, *m, want.expected.data(), output.data()) << "\n"
-             << to_string(*plan);
-    }
+    expect_golden(lowering, recorded, spec, rng);
   }
 }
 
