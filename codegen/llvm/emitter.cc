@@ -208,7 +208,8 @@ class KernelBuilder final : public Sink {
     llvm::Value* src = pointer(at.level, false, at.src);
     const int64_t vector = L_.target.vector_bytes;
     llvm::Value* address = b_.CreatePtrToInt(dst, i64_);
-    llvm::Value* delta = b_.CreateSub(b_.CreateAnd(b_.CreateAdd(address, b_.getInt64(vector)), b_.getInt64(-vector)), address);
+    llvm::Value* delta =
+        b_.CreateSub(b_.CreateAnd(b_.CreateAdd(address, b_.getInt64(vector)), b_.getInt64(-vector)), address);
     levels_[static_cast<int>(Level::kRun)] = {opaque(b_.CreatePtrAdd(dst, delta)), opaque(b_.CreatePtrAdd(src, delta))};
   }
 
@@ -396,6 +397,9 @@ Status build(const Plan& plan, const LlvmTarget& target, const std::string& name
   return Status::Ok();
 }
 
+// Chunks and pixel groups where a 64-byte shuffle is one byte permute (VBMI).
+bool has_chunks(const LlvmTarget& target) { return target.vector_bytes == 64 && target.byte_permutes; }
+
 }  // namespace
 
 PlanOptions plan_options_for(const LlvmTarget& target) {
@@ -408,10 +412,10 @@ PlanOptions plan_options_for(const LlvmTarget& target) {
   options.max_unrolled_run_bytes = 8 * target.vector_bytes;
   options.run_block_bytes = 8 * target.vector_bytes;
   options.loop_rows_from_moves = options.unroll_budget;  // rows loop by the budget alone, as measured
-  options.group_pixels = target.vector_bytes == 64 && target.byte_permutes;
+  options.group_pixels = has_chunks(target);
   // Its chunks (walk_target): a gather of a torch-format stem's 112 columns is 7-14 of them, not
   // 112 moves over the budget and a loop over elements.
-  options.chunk_gathers = options.group_pixels;
+  options.chunk_gathers = has_chunks(target);
   return options;
 }
 
@@ -420,8 +424,7 @@ Target walk_target(const LlvmTarget& target) {
   t.name = "llvm";
   t.vector_bytes = target.vector_bytes;
   t.max_move_bytes = 2 * target.vector_bytes;
-  // Chunks where a 64-byte shuffle is one byte permute (VBMI), as for pixel groups.
-  t.chunks = target.vector_bytes == 64 && target.byte_permutes;
+  t.chunks = has_chunks(target);
   return t;
 }
 

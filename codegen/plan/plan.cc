@@ -85,6 +85,12 @@ bool axis_classes(const Axis& axis, int64_t limit, std::vector<AxisClass>* class
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// The moves an unrolled gather written by chunks costs (PlanOptions::chunk_gathers), or -1 where
+// its pieces are moves: two loads and a store a 64-byte chunk, about.
+int64_t chunked_moves(const PlanOptions& options, const Step& s) {
+  return options.chunk_gathers && gather_fits_chunks(s) ? 3 * ceil_div(s.count * s.bytes, 64) : -1;
+}
+
 // A step of `count` pieces in its simplest form: pieces back to back in dst (and in src, or
 // filled) become one; a single piece is a Copy; empty steps are none.
 std::optional<Step> make_step(bool fill, int64_t dst, int64_t src, int64_t bytes, int64_t count, int64_t src_stride,
@@ -313,10 +319,8 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
     int64_t moves = 0;
     for (Step& s : block.steps) {
       const int64_t piece = run_moves(s.bytes, options);
-      // Chunks: two loads and a store each, about.
-      const int64_t unrolled = options.chunk_gathers && gather_fits_chunks(s)
-                                   ? 3 * ceil_div(s.count * s.bytes, int64_t{64})
-                                   : s.count * piece;
+      const int64_t chunked = chunked_moves(options, s);
+      const int64_t unrolled = chunked >= 0 ? chunked : s.count * piece;
       s.loop = s.kind != Step::Kind::kCopy && s.count > 1 && s.bytes <= options.max_unrolled_run_bytes &&
                unrolled > options.unroll_budget;
       moves += s.loop ? piece : unrolled;
@@ -491,8 +495,8 @@ CodeEstimate estimate_code(const Plan& plan) {
       for (const Step& s : b.steps) {
         if (s.loop) {
           row = row + run(s.bytes) + Cost{kLoop, 1};
-        } else if (o.chunk_gathers && gather_fits_chunks(s)) {
-          row = row + Cost{kMove * 3 * ceil_div(s.count * s.bytes, int64_t{64}), 0};  // as choose_loops counts them
+        } else if (const int64_t chunked = chunked_moves(o, s); chunked >= 0) {
+          row = row + Cost{kMove * chunked, 0};
         } else {
           row = row + run(s.bytes).times(s.count);
         }

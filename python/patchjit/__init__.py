@@ -84,17 +84,7 @@ def _attribute(value, name):
     return value
 
 
-def _pair(value, name):
-    """torch's int-or-pair argument."""
-    if type(value) is int:  # the common case first: the functional calls cost microseconds
-        return value, value
-    if isinstance(value, (int, _np.integer)) and not isinstance(value, bool):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise InvalidArgumentError(f"It is expected {name} equals to 2, but got size {len(value)}")
-        return tuple(value)
-    raise TypeError(f"{name} must be an int or a pair of ints, got {type(value).__name__}")
+_pair = _patchjit._pair  # torch's int-or-pair argument (fold's; unfold reads its own in C++)
 
 
 def _numpy_dtype(dtype):

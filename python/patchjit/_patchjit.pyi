@@ -89,6 +89,7 @@ def _extract_ex(
     threads: int,
     dtype: Optional[DTypeLike],
 ) -> ArrayT: ...
+def _pair(value: Union[SupportsIndex, Sequence[SupportsIndex]], name: str) -> tuple[int, int]: ...
 def _unfold(
     input: ArrayT,
     kernel_size: Union[SupportsIndex, Sequence[SupportsIndex]],

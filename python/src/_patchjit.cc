@@ -467,7 +467,7 @@ std::vector<int64_t> int_list(py::handle value, const char* name) {
 // torch's int-or-pair argument (kernel_size, dilation, padding, stride of unfold and fold): an
 // integer for both, or a sequence of two.
 std::array<int64_t, 2> int_pair(py::handle value, const char* name) {
-  if (PyLong_CheckExact(value.ptr())) {
+  if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {  // int and its subclasses, not bool
     const int64_t v = int_item(value, name, "pair");
     return {v, v};
   }
@@ -1096,6 +1096,14 @@ PYBIND11_MODULE(_patchjit, m) {
       py::arg("backend"), py::arg("threads"), py::arg("dtype"),
       "_extract_ex(images, ksizes, strides, rates, padding, pad_value, layout, patch_order, patches, out, "
       "backend, threads, dtype): patchjit.extract's core (pad_value as bytes or None).");
+  m.def(
+      "_pair",
+      [](py::handle value, const char* name) {
+        const auto [a, b] = int_pair(value, name);
+        return py::make_tuple(a, b);
+      },
+      py::arg("value"), py::arg("name"),
+      "_pair(value, name) -> (int, int): torch's int-or-pair argument, as _unfold reads it (fold's).");
   m.def("_unfold", &unfold, py::arg("input"), py::arg("kernel_size"), py::arg("dilation"), py::arg("padding"),
         py::arg("stride"), py::arg("out"), py::arg("backend"), py::arg("threads"), py::arg("dtype"),
         "_unfold(input, kernel_size, dilation, padding, stride, out, backend, threads, dtype): patchjit.unfold's "
