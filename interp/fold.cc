@@ -108,7 +108,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   // Channels contiguous in the image and the patches (the tf format): each pixel's C channels
   // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
   // runs added into it.
-  const bool by_pixel = p.channels_inner && is.channel == e && p.patch_channel_step == e;
+  const bool by_pixel = p.sums_pixels();
   // NCHW with patches as columns: a channel's pixels of a column group read contiguous runs.
   const bool groups_by_channel = !p.channels_inner && ps.position == e;
   auto add = [&](uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t src_step, int64_t n) {
@@ -180,8 +180,26 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
               offsets[n++] = run_of(patches, row_taps[r], FoldTap{col[t].out + m0, col[t].k}, 0) - patches;
             }
           }
-          pixels(row + (group.first + m0 * s) * is.pixel, p.image_column_step, patches, offsets, n, ps.position,
-                 m1 - m0, C);
+          if (p.prefetch_bytes == 0) {
+            pixels(row + (group.first + m0 * s) * is.pixel, p.image_column_step, patches, offsets, n, ps.position,
+                   m1 - m0, C);
+            continue;
+          }
+          // kPrefetched pixels at a time, after asking for every line of the taps' runs of the
+          // pixels prefetch_bytes further on (hints: never faults, past the patches included).
+          constexpr int64_t kPrefetched = 4;
+          const int64_t ahead = std::max<int64_t>(1, p.prefetch_bytes / (C * e)) * ps.position;
+          for (int64_t m = m0; m < m1; m += kPrefetched) {
+            const uint8_t* first = patches + (m - m0) * ps.position;
+            for (int64_t q = 0; q < kPrefetched; ++q) {
+              for (int64_t t = 0; t < n; ++t) {
+                const uintptr_t run = reinterpret_cast<uintptr_t>(first) + ahead + q * ps.position + offsets[t];
+                for (int64_t x = 0; x < C * e; x += 64) __builtin_prefetch(reinterpret_cast<const void*>(run + x));
+              }
+            }
+            pixels(row + (group.first + m * s) * is.pixel, p.image_column_step, first, offsets, n, ps.position,
+                   std::min(kPrefetched, m1 - m), C);
+          }
         }
       } else {
         // Pixels [a, b) pass by pass: zeroed, then each row tap's column passes added.

@@ -211,7 +211,7 @@ Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometr
     return Unimplemented("fold has no ", c.aot ? "ahead-of-time kernels" : c.name() + " emitter",
                          " yet (the interpreter's fold loops run it)");
   }
-  Expected<FoldPlan> plan = make_fold_plan(g, c.isa);
+  Expected<FoldPlan> plan = make_fold_plan(g, c.isa, host_machine());
   if (!plan.ok()) return plan.status();
   return std::shared_ptr<const Executor>(std::make_shared<FoldExecutor>(std::move(plan).value()));
 }

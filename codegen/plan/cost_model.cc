@@ -22,6 +22,12 @@ bool streaming_pays(const Geometry& g, const MachineModel& m) {
   return streamable(g) && g.output_bytes() >= streaming_threshold(m);
 }
 
+int64_t fold_prefetch_bytes(const Geometry& g, const MachineModel& m) {
+  const int64_t run = g.depth * g.elem_size;
+  if (m.l3_bytes <= 0 || g.patches_bytes <= m.l3_bytes || run < 64 || run > 1024) return 0;
+  return 4096;
+}
+
 std::string describe(const MachineModel& m) {
   std::string caches = m.l2_bytes > 0 ? cat("L2 ", mebibytes(m.l2_bytes)) : std::string("caches unknown");
   if (m.l2_bytes > 0 && m.l3_bytes > 0) {

@@ -39,7 +39,7 @@ TapRange tap_range(const Axis& axis, int64_t x) {
   return {static_cast<int64_t>(first), static_cast<int64_t>(std::max<Wide>(last, first - 1))};
 }
 
-Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
+Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel& machine) {
   if (g.extract()) return Internal("make_fold_plan: the geometry is extract's");
   FoldPlan p;
   p.geometry = g;
@@ -72,6 +72,7 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa) {
       std::tie(p.inner_row_begin, p.inner_row_end) = reached_by_all(g.rows);
   }
   p.channel_block = g.depth;
+  if (p.sums_pixels()) p.prefetch_bytes = fold_prefetch_bytes(g, machine);
   if (p.inner_begin < p.inner_end) {
     constexpr int64_t kPlanes = 16;  // patch planes read at once: one kh*kw per channel
     p.channel_block = std::clamp<int64_t>(kPlanes / (g.rows.ksize * cols.ksize), 1, std::max<int64_t>(g.depth, 1));
@@ -133,6 +134,7 @@ std::string to_string(const FoldPlan& p) {
     text += cat("  ", p.column_groups.size(), " column group", p.column_groups.size() == 1 ? "" : "s",
                 " (pixels with one tap list, stepped along; the widest ", widest, ")\n");
   }
+  if (p.prefetch_bytes > 0) text += cat("  patches prefetched ", p.prefetch_bytes, " bytes of each tap ahead\n");
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";
   return text;
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/plan/cost_model.h"
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/status.h"
 #include "codegen/xbyak/isa.h"
@@ -76,6 +77,16 @@ struct FoldPlan {
   const FoldTap* column_taps_of(int64_t w) const { return column_taps.data() + column_first[static_cast<size_t>(w)]; }
   const FoldTap* row_taps_of(int64_t h) const { return row_taps.data() + row_first[static_cast<size_t>(h)]; }
 
+  // Whether each pixel's channels are contiguous in the image and in every tap of the patches
+  // (NHWC with patches in HWC order: tf's format): a pixel is one sum of runs of C elements.
+  bool sums_pixels() const {
+    return channels_inner && geometry.image_steps.channel == geometry.elem_size &&
+           patch_channel_step == geometry.elem_size;
+  }
+  // With sums_pixels(): software prefetches this many bytes of each tap's run ahead of the
+  // pixels being summed; 0: none (cost_model.h's fold_prefetch_bytes decides).
+  int64_t prefetch_bytes = 0;
+
   // The instruction set of the contiguous adds (interp/vector_adds.h): the host's, capped.
   Isa isa = Isa::kNone;
 
@@ -102,7 +113,8 @@ void for_each_tap(const Axis& axis, int64_t x, F&& f) {
   }
 }
 
-Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa = Isa::kNone);
+// `machine`: the caches the prefetches are chosen for (unknown: none).
+Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa = Isa::kNone, const MachineModel& machine = {});
 
 // What `patchjit info` prints.
 std::string to_string(const FoldPlan& plan);

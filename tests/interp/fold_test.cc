@@ -34,7 +34,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   const uint64_t seed = testing::test_seed();
   std::mt19937_64 rng(seed);
   int mean = 0, columns_inner = 0, stepped = 0, by_channel = 0, many_taps = 0, summed_at_once = 0, summed_down = 0,
-      one_run = 0, tiled = 0;
+      one_run = 0, tiled = 0, prefetched = 0;
   // The first cases take the paths the counts below assert on (a run scaled to 0.1 may draw none
   // of them): NCHW with a 1x1 kernel (one run per channel), 3x3 at stride 1 (inner columns,
   // borders down the rows) in mode mean, and 3x2 at column stride 2 (column groups by channel).
@@ -58,8 +58,11 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
     const Geometry g = *make_geometry(spec);
     // Every instruction set of the vector adds this CPU runs.
     const Isa isa = static_cast<Isa>(rng() % (host_isa_for_test() + 1));
-    const Expected<FoldPlan> plan = make_fold_plan(g, isa);
+    Expected<FoldPlan> plan = make_fold_plan(g, isa);
     ASSERT_TRUE(plan.ok()) << plan.status().message();
+    // Prefetches at any distance (hints: past the patches' guard page too) change no result.
+    if (plan->sums_pixels() && rng() % 3 == 0) plan->prefetch_bytes = 1 + static_cast<int64_t>(rng() % 8192);
+    prefetched += plan->prefetch_bytes > 0;
     mean += g.mode == FoldMode::kMean;
     columns_inner += !plan->channels_inner;
     // Pixels summed as a column group stepped along (the tf format's pixel loop).
@@ -114,6 +117,7 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
   EXPECT_GT(summed_down, 0);
   EXPECT_GT(one_run, 0);
   EXPECT_GT(tiled, 0);
+  EXPECT_GT(prefetched, 0);
 }
 
 // torch.nn.functional.fold's worked example: [1, 1*2*2, 4] columns of ones folded into a 3x3

@@ -41,6 +41,28 @@ TEST(CostModel, OnlyStreamableGeometriesStream) {
   EXPECT_FALSE(streaming_pays(conv(8, 224, 3), kIntelMesh));
 }
 
+Geometry fold_of(int64_t n, int64_t hw, int64_t c, DType dtype = DType::kFloat32) {
+  Spec s = square_spec(dtype, {n, hw, hw, c}, 3, 1, 1, Padding::kSame);
+  s.op = Op::kFold;
+  Expected<Geometry> g = make_geometry(s);
+  EXPECT_TRUE(g.ok());
+  return *g;
+}
+
+TEST(CostModel, FoldPrefetchesLineRunsOfPatchesFromMemory) {
+  // AMD: 4x112x112x64 (256-byte runs, 116 MB of patches) gained 1.4x from 4 KiB ahead.
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(4, 112, 64), kAmdCcx), 4096);
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(2, 256, 32), kAmdCcx), 4096);  // 128 bytes: at least no loss
+  // Patches the L3 holds (8x28x28x128: 29 MB), runs under a line (12 bytes) or past 1 KiB (the
+  // hardware follows them), unknown caches: none.
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(8, 28, 128), kAmdCcx), 0);
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(4, 1024, 3), kAmdCcx), 0);
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(1, 64, 1024), kAmdCcx), 0);
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(4, 112, 64), MachineModel{}), 0);
+  // The Intel VM's L3 (260 MiB) holds them (prefetching was not measured there).
+  EXPECT_EQ(fold_prefetch_bytes(fold_of(4, 112, 64), kIntelMesh), 0);
+}
+
 TEST(CostModel, DescribesItsInputsAndTheThreshold) {
   EXPECT_EQ(describe(kIntelMesh), "L2 2 MiB; L3 260 MiB, no faster than memory; non-temporal from outputs of 2 MiB");
   EXPECT_EQ(describe(kAmdCcx), "L2 1 MiB; L3 32 MiB, faster than memory; non-temporal from outputs of 64 MiB");
