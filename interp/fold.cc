@@ -75,22 +75,6 @@ void store_strided(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n
 // stack); groups of more go pixel by pixel.
 constexpr int64_t kOffsets = 256;
 
-// dst[m * dst_step] = the taps' runs[t][m * src_step] added from +0, for m < n: one border column
-// of an NCHW channel down the rows whose taps shift by one output row per image row.
-template <typename E>
-void sum_down(uint8_t* dst, int64_t dst_step, const uint8_t* const* runs, int64_t taps, int64_t n, int64_t src_step) {
-  using S = typename E::Storage;
-  for (int64_t m = 0; m < n; ++m) {
-    S acc{};
-    for (int64_t t = 0; t < taps; ++t) {
-      S v;
-      std::memcpy(&v, runs[t] + m * src_step, sizeof v);
-      acc = E::add(acc, v);
-    }
-    std::memcpy(dst + m * dst_step, &acc, sizeof acc);
-  }
-}
-
 template <typename E>
 void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_begin, int64_t row_end,
                int64_t col_begin, int64_t col_end) {
@@ -296,9 +280,10 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
             }
             continue;
           }
-          for (int64_t w = col_begin; w < left_end && !border_down; ++w) sum_columns(w, 1);
+          if (border_down) continue;  // summed below, down the inner rows
+          for (int64_t w = col_begin; w < left_end; ++w) sum_columns(w, 1);
           if (left_end < right_begin) sum_columns(left_end, right_begin - left_end);
-          for (int64_t w = right_begin; w < col_end && !border_down; ++w) sum_columns(w, 1);
+          for (int64_t w = right_begin; w < col_end; ++w) sum_columns(w, 1);
         } else if (groups_by_channel) {
           sum_groups(col_begin, col_end);
         } else {
@@ -307,8 +292,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       }
     }
     if (!down) continue;
-    // Each image's inner rows in the tile: every border column, channel by channel, one sum
-    // down those rows (row h + 1's taps are row h's one output row further).
+    // Each image's inner rows in the tile, channel by channel: each border column and the inner
+    // columns one sum down those rows (row h + 1's taps are row h's one output row further).
     for (int64_t b = row_begin / g.rows.in; b * g.rows.in < row_end; ++b) {
       const int64_t h0 = std::max(row_begin - b * g.rows.in, p.inner_row_begin);
       const int64_t h1 = std::min(row_end - b * g.rows.in, p.inner_row_end);
@@ -316,22 +301,26 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       const FoldTap* row_taps = p.row_taps_of(h0);
       const int64_t row_count = p.row_count(h0);
       const uint8_t* patches = in + b * ps.image;
-      auto column_down = [&](int64_t w) {
+      // Pixels [w, w + n) of those rows, channel by channel: one sum of rows (row h + 1's runs are
+      // row h's one output row further in every patch plane), its taps' offsets listed once.
+      int64_t offsets[kBatch];
+      auto columns_down = [&](int64_t w, int64_t n) {
         const FoldTap* col = p.column_taps_of(w);
         const int64_t col_n = p.column_count(w);
-        const uint8_t* runs[kBatch];
+        int64_t taps = 0;
+        for (int64_t r = 0; r < row_count; ++r) {
+          for (int64_t t = 0; t < col_n; ++t) offsets[taps++] = run_of(patches, row_taps[r], col[t], c_begin) - patches;
+        }
+        // (One output row further: within the patches where there are two rows; one needs none.)
+        const int64_t src_step = h1 - h0 > 1 ? g.cols.out * ps.position : 0;
         for (int64_t c = c_begin; c < c_end; ++c) {
-          int count = 0;
-          for (int64_t r = 0; r < row_count; ++r) {
-            for (int64_t t = 0; t < col_n; ++t) runs[count++] = run_of(patches, row_taps[r], col[t], c);
-          }
-          // (One output row further: within the patches where there are two rows; one needs none.)
-          sum_down<E>(out + b * is.image + h0 * is.row + c * is.channel + w * is.pixel, is.row, runs, count, h1 - h0,
-                      h1 - h0 > 1 ? g.cols.out * ps.position : 0);
+          pixels(out + b * is.image + h0 * is.row + c * is.channel + w * is.pixel, is.row,
+                 patches + (c - c_begin) * p.patch_channel_step, offsets, taps, src_step, h1 - h0, n);
         }
       };
-      for (int64_t w = col_begin; w < left_end; ++w) column_down(w);
-      for (int64_t w = right_begin; w < col_end; ++w) column_down(w);
+      for (int64_t w = col_begin; w < left_end; ++w) columns_down(w, 1);
+      if (left_end < right_begin && !whole_rows) columns_down(left_end, right_begin - left_end);  // (else done)
+      for (int64_t w = right_begin; w < col_end; ++w) columns_down(w, 1);
     }
   }
   if constexpr (kDivides<E>) {
