@@ -19,6 +19,7 @@
 #if PATCHJIT_HAVE_XBYAK
 #include "codegen/lower/lowering.h"
 #include "codegen/xbyak/emitter.h"
+#include "codegen/xbyak/fold_emitter.h"
 #include "jit/executable_memory.h"
 #endif
 
@@ -124,6 +125,24 @@ Expected<std::shared_ptr<const Executor>> interp(const Geometry& g) {
 }
 
 #if PATCHJIT_HAVE_XBYAK
+// Emitted code into executable memory, and "kernel NAME: N bytes of machine code" for
+// pj_kernel_describe. Over the code limit names the setting; a refused mapping is recorded.
+Expected<std::shared_ptr<const ExecutableMemory>> map_code(Expected<MachineCode> code, std::string* description) {
+  if (!code.ok()) {
+    if (code.status().code() == Code::kResourceExhausted) {
+      return ResourceExhausted(code.status().message(), " (pj_set_kernel_code_limit)");
+    }
+    return code.status();
+  }
+  Expected<std::shared_ptr<const ExecutableMemory>> memory = map_kernel(code->bytes, code->name);
+  if (!memory.ok()) {
+    if (memory.status().code() == Code::kUnimplemented) record_jit_refusal(memory.status());
+    return memory.status();
+  }
+  *description = cat("kernel ", code->name, ": ", (*memory)->code_size(), " bytes of machine code\n");
+  return memory;
+}
+
 Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geometry& g) {
   PJ_RETURN_IF_ERROR(backend_status(Backend::kXbyak, c.isa));
   Expected<std::shared_ptr<const Plan>> planned = jit_plan(g, plan_options_for(c.isa), c.nontemporal, c.smallest_code);
@@ -138,20 +157,11 @@ Expected<std::shared_ptr<const Executor>> xbyak(const Candidate& c, const Geomet
                              " bytes of code, over the limit of ", limit, " (pj_set_kernel_code_limit)");
   }
   const Lowering lowering = lower(*plan, x86_target(c.isa));
-  Expected<MachineCode> code = emit_x86(lowering, c.isa, limit, static_cast<size_t>(e.bytes));
-  if (!code.ok()) {
-    if (code.status().code() == Code::kResourceExhausted) {
-      return ResourceExhausted(code.status().message(), " (pj_set_kernel_code_limit)");
-    }
-    return code.status();
-  }
-  Expected<std::shared_ptr<const ExecutableMemory>> memory = map_kernel(code->bytes, code->name);
-  if (!memory.ok()) {
-    if (memory.status().code() == Code::kUnimplemented) record_jit_refusal(memory.status());
-    return memory.status();
-  }
+  std::string description;
+  Expected<std::shared_ptr<const ExecutableMemory>> memory =
+      map_code(emit_x86(lowering, c.isa, limit, static_cast<size_t>(e.bytes)), &description);
+  if (!memory.ok()) return memory.status();
   const ExecutableMemory& m = **memory;
-  std::string description = cat("kernel ", code->name, ": ", m.code_size(), " bytes of machine code\n");
   return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
       *memory, m.function(), std::span<const uint8_t>(static_cast<const uint8_t*>(m.code()), m.code_size()),
       std::move(description), std::move(plan), g));
@@ -204,15 +214,56 @@ class FoldExecutor final : public Executor {
   FoldPlan plan_;
 };
 
+#if PATCHJIT_HAVE_XBYAK
+// A JIT fold kernel: whole rows in machine code, a tile's partial rows by the plan's loops.
+class FoldKernelExecutor final : public Executor {
+ public:
+  FoldKernelExecutor(std::shared_ptr<const ExecutableMemory> memory, std::string description, FoldPlan plan)
+      : memory_(std::move(memory)), description_(std::move(description)), plan_(std::move(plan)) {}
+  void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
+    call_kernel(memory_->function(), KernelArgs{input, output, row_begin, row_end});
+  }
+  void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
+                  int64_t col_end) const override {
+    run_fold(plan_, input, output, row, row + 1, col_begin, col_end);
+  }
+  std::string describe() const override { return description_ + to_string(plan_); }
+  std::span<const uint8_t> code() const override {
+    return {static_cast<const uint8_t*>(memory_->code()), memory_->code_size()};
+  }
+
+ private:
+  std::shared_ptr<const ExecutableMemory> memory_;
+  std::string description_;
+  FoldPlan plan_;
+};
+
+Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPlan plan) {
+  PJ_RETURN_IF_ERROR(backend_status(Backend::kXbyak, c.isa));
+  if (c.smallest_code) return Unimplemented("fold's kernels loop over pixels and blocks already");
+  std::string description;
+  Expected<std::shared_ptr<const ExecutableMemory>> memory =
+      map_code(emit_x86_fold(plan, c.isa, kernel_code_limit()), &description);
+  if (!memory.ok()) return memory.status();
+  return std::shared_ptr<const Executor>(
+      std::make_shared<FoldKernelExecutor>(std::move(memory).value(), std::move(description), std::move(plan)));
+}
+#else
+Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPlan) {
+  return backend_status(Backend::kXbyak, c.isa);
+}
+#endif
+
 Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometry& g) {
   if (c.backend == Backend::kReference)
     return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
-  if (c.backend != Backend::kInterp || c.aot) {
+  if (c.aot || c.backend == Backend::kLlvm) {
     return Unimplemented("fold has no ", c.aot ? "ahead-of-time kernels" : c.name() + " emitter",
                          " yet (the interpreter's fold loops run it)");
   }
   Expected<FoldPlan> plan = make_fold_plan(g, c.isa, host_machine());
   if (!plan.ok()) return plan.status();
+  if (c.backend == Backend::kXbyak) return xbyak_fold(c, std::move(plan).value());
   return std::shared_ptr<const Executor>(std::make_shared<FoldExecutor>(std::move(plan).value()));
 }
 

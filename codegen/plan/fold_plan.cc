@@ -28,6 +28,30 @@ std::pair<int64_t, int64_t> reached_by_all(const Axis& a) {
   return {static_cast<int64_t>(begin), static_cast<int64_t>(end)};
 }
 
+// Groups of `axis`: each coordinate not yet grouped starts one, stepping on while the next
+// coordinate of its stride phase has its taps one output index further.
+std::vector<ColumnGroup> groups(const Axis& axis, const std::vector<int64_t>& first, const std::vector<FoldTap>& taps) {
+  std::vector<ColumnGroup> out;
+  std::vector<bool> grouped(static_cast<size_t>(axis.in), false);
+  auto count_of = [&](int64_t x) { return first[static_cast<size_t>(x) + 1] - first[static_cast<size_t>(x)]; };
+  for (int64_t x = 0; x < axis.in; ++x) {
+    if (grouped[static_cast<size_t>(x)]) continue;
+    ColumnGroup group{x, 1};
+    const FoldTap* mine = taps.data() + first[static_cast<size_t>(x)];
+    const int64_t n = count_of(x);
+    for (int64_t y = x + axis.stride; y < axis.in && count_of(y) == n; y += axis.stride, ++group.count) {
+      const FoldTap* next = taps.data() + first[static_cast<size_t>(y)];
+      if (!std::equal(mine, mine + n, next,
+                      [&](FoldTap a, FoldTap b) { return a.k == b.k && a.out + group.count == b.out; })) {
+        break;
+      }
+      grouped[static_cast<size_t>(y)] = true;
+    }
+    out.push_back(group);
+  }
+  return out;
+}
+
 }  // namespace
 
 TapRange tap_range(const Axis& axis, int64_t x) {
@@ -86,24 +110,8 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel
     }
     first->push_back(static_cast<int64_t>(taps->size()));
   }
-  // Column groups: each column not yet grouped starts one, stepping on while the next column of
-  // its stride phase has its taps one output column further.
-  std::vector<bool> grouped(static_cast<size_t>(cols.in), false);
-  for (int64_t w = 0; w < cols.in; ++w) {
-    if (grouped[static_cast<size_t>(w)]) continue;
-    ColumnGroup group{w, 1};
-    const FoldTap* taps = p.column_taps_of(w);
-    const int64_t n = p.column_count(w);
-    for (int64_t x = w + cols.stride; x < cols.in && p.column_count(x) == n; x += cols.stride, ++group.count) {
-      const FoldTap* next = p.column_taps_of(x);
-      if (!std::equal(taps, taps + n, next,
-                      [&](FoldTap a, FoldTap b) { return a.k == b.k && a.out + group.count == b.out; })) {
-        break;
-      }
-      grouped[static_cast<size_t>(x)] = true;
-    }
-    p.column_groups.push_back(group);
-  }
+  p.column_groups = groups(cols, p.column_first, p.column_taps);
+  p.row_groups = groups(g.rows, p.row_first, p.row_taps);
   return p;
 }
 

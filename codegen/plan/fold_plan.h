@@ -33,11 +33,12 @@ struct ColumnPass {
   int64_t ow_begin = 0, ow_end = 0;
 };
 
-// Image columns first + m*stride, m < count, whose column taps are column `first`'s, each one
-// output column further: one pixel's sum, stepped along.
+// Image columns (or rows) first + m*stride, m < count, whose taps are column (row) `first`'s,
+// each one output column (row) further: one pixel's sum, stepped along.
 struct ColumnGroup {
   int64_t first = 0, count = 0;
 };
+using RowGroup = ColumnGroup;
 
 struct FoldPlan {
   Geometry geometry;
@@ -74,14 +75,17 @@ struct FoldPlan {
   // Every image column in one group, in ascending `first`: at stride 1 the border columns one
   // each and the inner ones together; at stride s the inner ones by stride phase.
   std::vector<ColumnGroup> column_groups;
+  // Every image row in one group likewise (the JIT's row loops).
+  std::vector<RowGroup> row_groups;
   const FoldTap* column_taps_of(int64_t w) const { return column_taps.data() + column_first[static_cast<size_t>(w)]; }
   const FoldTap* row_taps_of(int64_t h) const { return row_taps.data() + row_first[static_cast<size_t>(h)]; }
 
   // Whether each pixel's channels are contiguous in the image and in every tap of the patches
-  // (NHWC with patches in HWC order: tf's format): a pixel is one sum of runs of C elements.
+  // (NHWC with patches in HWC order: tf's format; or one channel, contiguous wherever it is): a
+  // pixel is one sum of runs of C elements.
   bool sums_pixels() const {
-    return channels_inner && geometry.image_steps.channel == geometry.elem_size &&
-           patch_channel_step == geometry.elem_size;
+    const int64_t e = geometry.elem_size;
+    return (channels_inner || geometry.depth == 1) && geometry.image_steps.channel == e && patch_channel_step == e;
   }
   // With sums_pixels(): software prefetches this many bytes of each tap's run ahead of the
   // pixels being summed; 0: none (cost_model.h's fold_prefetch_bytes decides).

@@ -21,6 +21,7 @@
 
 #include "codegen/lower/walk.h"
 #include "codegen/xbyak/moves.h"
+#include "codegen/xbyak/x86_base.h"
 
 namespace pj {
 namespace {
@@ -29,24 +30,12 @@ using Xbyak::Address;
 using Xbyak::Label;
 using Xbyak::Reg64;
 
-bool fits_int32(int64_t v) {
-  return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
-}
-
-// Frame slots (bytes from rsp).
-constexpr int kEnd = 0, kT = 8, kRowLo = 16, kRowHi = 24, kDstImage = 32, kSrcImage = 40, kOutput = 48, kInput = 56,
-              kFrame = 72;
-
-struct Pointers {
-  Reg64 dst, src, count;
-};
-
-class Generator final : public Xbyak::CodeGenerator, public Sink {
+class Generator final : public X86Base, public Sink {
  public:
   // Into `buffer` of `size` bytes, or with buffer Xbyak::AutoGrow into memory from `allocator`
   // that starts at `size` bytes and grows (then ready() resolves the jumps).
   Generator(const Lowering& lowering, Isa isa, size_t size, void* buffer, Xbyak::Allocator* allocator = nullptr)
-      : Xbyak::CodeGenerator(size, buffer, allocator),
+      : X86Base(size, buffer, allocator),
         L_(lowering),
         plan_(*lowering.plan),
         avx512_(isa == Isa::kAvx512),
@@ -57,41 +46,9 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   // ---- skeleton ----
 
   void begin_kernel() override {
-    for (const Reg64& r : {rbx, rbp, r12, r13, r14, r15}) push(r);
-    sub(rsp, kFrame);
-    mov(rax, ptr[rdi + 16]);
-    mov(rcx, ptr[rdi + 24]);
-    cmp(rax, rcx);
-    jge(done_, T_NEAR);
-    mov(ptr[rsp + kEnd], rcx);
-    mov(ptr[rsp + kT], rax);
-    mov(rax, ptr[rdi + 8]);
-    mov(ptr[rsp + kOutput], rax);
-    mov(rax, ptr[rdi]);
-    mov(ptr[rsp + kInput], rax);
+    enter();
     preload_constants();
-
-    L(image_);
-    const int64_t R = plan_.rows_per_image;
-    mov(rax, ptr[rsp + kT]);  // b, r_lo = divmod(t, R)
-    xor_(edx, edx);
-    mov(rcx, R);
-    div(rcx);
-    mov(ptr[rsp + kRowLo], rdx);
-    mov(r10, ptr[rsp + kEnd]);  // r_hi = min(R, r_lo + row_end - t)
-    sub(r10, ptr[rsp + kT]);
-    add(r10, rdx);
-    cmp(r10, rcx);
-    cmovg(r10, rcx);
-    mov(ptr[rsp + kRowHi], r10);
-    mov(r10, rax);
-    multiply(r10, plan_.dst_image_step);
-    add(r10, ptr[rsp + kOutput]);
-    mov(ptr[rsp + kDstImage], r10);
-    multiply(rax, plan_.src_image_step);
-    add(rax, ptr[rsp + kInput]);
-    add_imm(rax, plan_.src_origin);
-    mov(ptr[rsp + kSrcImage], rax);
+    begin_image(plan_.rows_per_image, plan_.dst_image_step, plan_.src_image_step, plan_.src_origin);
   }
 
   void begin_rows(int, const RowClass& rc) override {
@@ -128,48 +85,24 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
   }
 
   void end_kernel() override {
-    mov(rax, ptr[rsp + kRowHi]);  // t += r_hi - r_lo
-    sub(rax, ptr[rsp + kRowLo]);
-    add(rax, ptr[rsp + kT]);
-    mov(ptr[rsp + kT], rax);
-    cmp(rax, ptr[rsp + kEnd]);
-    jl(image_, T_NEAR);
-    L(done_);
+    next_image();
     if (nontemporal_) sfence();  // non-temporal stores are weakly ordered: publish them
-    vzeroupper();
-    add(rsp, kFrame);
-    for (const Reg64& r : {r15, r14, r13, r12, rbp, rbx}) pop(r);
-    ret();
+    leave();
     emit_constants();
   }
 
   // ---- loops ----
 
   void begin_loop(Level level, At from, int64_t count) override {
-    const Pointers& to = pointers(level);
-    lea_off(to.dst, pointers(from.level).dst, from.dst);
-    lea_off(to.src, pointers(from.level).src, from.src);
-    mov(to.count, count);
-    loops_.emplace_back();
-    L(loops_.back());
+    open_loop(pointers(level), pointers(from.level), from.dst, from.src, count);
   }
 
   void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
-    const Pointers& p = pointers(level);
-    add_imm(p.dst, dst_step);
-    add_imm(p.src, src_step);
-    dec(p.count);
-    jnz(loops_.back(), T_NEAR);
-    loops_.pop_back();
+    close_loop(pointers(level), dst_step, src_step);
   }
 
   void begin_rows_loop(Level level, At from) override {
-    const Pointers& to = pointers(level);
-    lea_off(to.dst, pointers(from.level).dst, from.dst);
-    lea_off(to.src, pointers(from.level).src, from.src);
-    mov(to.count, r8);
-    loops_.emplace_back();
-    L(loops_.back());
+    open_loop(pointers(level), pointers(from.level), from.dst, from.src, r8);
   }
 
   void end_rows_loop(Level level) override { end_loop(level, plan_.dst_row_step, plan_.src_row_step); }
@@ -429,31 +362,6 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
 
   const Pointers& pointers(Level level) const { return levels_[static_cast<int>(level)]; }
 
-  // A memory operand at base + off; offsets beyond 32 bits go through r15 (emitted here, so
-  // call it right before the instruction that uses it).
-  Address at_off(const Reg64& base, int64_t off) {
-    if (fits_int32(off)) return ptr[base + static_cast<int32_t>(off)];
-    mov(r15, off);
-    return ptr[base + r15];
-  }
-  void add_imm(const Reg64& r, int64_t v) {
-    if (v == 0) return;
-    if (fits_int32(v)) {
-      add(r, static_cast<int32_t>(v));
-    } else {
-      mov(r15, v);
-      add(r, r15);
-    }
-  }
-  void multiply(const Reg64& r, int64_t v) {
-    if (fits_int32(v)) {
-      imul(r, r, static_cast<int32_t>(v));
-    } else {
-      mov(r15, v);
-      imul(r, r15);
-    }
-  }
-  void lea_off(const Reg64& d, const Reg64& base, int64_t off) { lea(d, at_off(base, off)); }
 
   Xbyak::Reg scalar(int w) const {
     return w == 8 ? Xbyak::Reg(r9) : w == 4 ? Xbyak::Reg(r9d) : w == 2 ? Xbyak::Reg(r9w) : Xbyak::Reg(r9b);
@@ -644,8 +552,7 @@ class Generator final : public Xbyak::CodeGenerator, public Sink {
     Label small, done;
   };
   std::vector<CopyLabels> copies_;
-  std::vector<Label> loops_;
-  Label image_, done_, pattern_, permute_pool_;
+  Label pattern_, permute_pool_;
 };
 
 // Counts what walk() asks of the emitter, each primitive at its longest encoding: a memory
@@ -703,14 +610,6 @@ class SizeBound final : public Sink {
   int64_t bytes_ = 0;
 };
 
-// Plain heap memory for a growing buffer: the code is copied into executable pages afterwards
-// (jit/executable_memory.h), so Xbyak neither maps nor protects anything.
-class HeapAllocator final : public Xbyak::Allocator {
- public:
-  uint8_t* alloc(size_t size) override { return static_cast<uint8_t*>(std::malloc(size)); }
-  void free(uint8_t* p) override { std::free(p); }
-  bool useProtect() const override { return false; }
-};
 
 }  // namespace
 

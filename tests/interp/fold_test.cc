@@ -82,31 +82,23 @@ TEST(Fold, MatchesGoldenOnRandomFolds) {
     one_run += plan->inner_row_begin < plan->inner_row_end && plan->inner_begin == 0 && plan->inner_end == g.cols.in &&
                g.cols.out == g.cols.in && g.image_steps.row == g.cols.in * g.image_steps.pixel;
 
-    GuardedBuffer in(static_cast<size_t>(g.patches_bytes),
-                     rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
-    GuardedBuffer out(static_cast<size_t>(g.image_bytes),
-                      rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
-    const std::vector<uint8_t> data = testing::random_fold_data(rng, g.dtype, in.size());
-    if (!data.empty()) std::memcpy(in.data(), data.data(), data.size());
-    const testing::ExpectedOutput want = testing::expected_output(g, in.data(), rng);
-    if (!want.poison.empty()) std::memcpy(out.data(), want.poison.data(), want.poison.size());
-
-    const int64_t rows = g.total_rows();
-    if ((n == 0 || rng() % 3 == 0) && rows > 0 && g.cols.in > 0) {  // every row in two tiles, split at random
-      ++tiled;
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(g.cols.in + 1));
-        run_fold(*plan, in.data(), out.data(), r, r + 1, cut, g.cols.in);
-        run_fold(*plan, in.data(), out.data(), r, r + 1, 0, cut);
+    const std::string difference = testing::check_fold(g, rng, [&](const uint8_t* in, uint8_t* out) {
+      const int64_t rows = g.total_rows();
+      if ((n == 0 || rng() % 3 == 0) && rows > 0 && g.cols.in > 0) {  // every row in two tiles, split at random
+        ++tiled;
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(g.cols.in + 1));
+          run_fold(*plan, in, out, r, r + 1, cut, g.cols.in);
+          run_fold(*plan, in, out, r, r + 1, 0, cut);
+        }
+      } else {
+        const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+        run_fold(*plan, in, out, cut, rows, 0, g.cols.in);
+        run_fold(*plan, in, out, 0, cut, 0, g.cols.in);
       }
-    } else {
-      const int64_t cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
-      run_fold(*plan, in.data(), out.data(), cut, rows, 0, g.cols.in);
-      run_fold(*plan, in.data(), out.data(), 0, cut, 0, g.cols.in);
-    }
-    const auto m = first_mismatch(g, want.expected.data(), out.data());
-    ASSERT_FALSE(m) << "seed " << seed << ": " << testing::describe(spec) << " vectors " << isa_name(isa) << "\n"
-                    << to_string(*plan) << describe(g, *m, want.expected.data(), out.data());
+    });
+    ASSERT_EQ(difference, "") << "seed " << seed << ": " << testing::describe(spec) << " vectors " << isa_name(isa)
+                              << "\n" << to_string(*plan);
   }
   EXPECT_GT(mean, 0);
   EXPECT_GT(columns_inner, 0);

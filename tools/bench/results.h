@@ -30,6 +30,7 @@ struct ShapeResult {
   Geometry geometry;
   std::vector<Row> rows;
   std::string unavailable;  // a peer that applies but could not be made: "halide: why"
+  std::vector<std::string> skipped;  // a backend that does not serve this shape: "xbyak_avx2: why"
 
   const Row* find(const std::string& row_name) const;
   // The floor measured in this run: the fastest store floor, or an input floor (floor_copy,

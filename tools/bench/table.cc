@@ -140,6 +140,7 @@ std::string format_shape(const ShapeResult& shape) {
     text += "\n";
   }
   if (!shape.unavailable.empty()) text += "  not measured: peer " + shape.unavailable + "\n";
+  for (const std::string& s : shape.skipped) text += "  not measured: backend " + s + "\n";
   // Creation: one line per JIT backend row, cold compile beside cache hit.
   bool any = false;
   for (const Row& row : shape.rows) {

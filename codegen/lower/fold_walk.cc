@@ -1,0 +1,162 @@
+#include "codegen/lower/fold_walk.h"
+
+#include <algorithm>
+
+namespace pj {
+namespace {
+
+// A run of `bytes` as pieces of at most `widest` bytes: whole ones, then the narrowest of at
+// least 16 bytes that ends at the run's end; under `widest`, one power of two or two
+// overlapping ones. Offsets stay multiples of the element (every size is a power of two).
+std::vector<FoldPiece> pieces_of(int64_t bytes, int widest) {
+  std::vector<FoldPiece> out;
+  if (bytes <= 0) return out;
+  if (bytes < widest) {
+    int w = 1;
+    while (w * 2 <= bytes) w *= 2;
+    out.push_back({0, w});
+    if (bytes > w) out.push_back({bytes - w, w});
+    return out;
+  }
+  int64_t i = 0;
+  for (; i + widest <= bytes; i += widest) out.push_back({i, widest});
+  if (i < bytes) {
+    int w = 16;
+    while (w < bytes - i) w *= 2;
+    out.push_back({bytes - w, w});
+  }
+  return out;
+}
+
+// Pixels per unrolled sum: as many as the accumulators hold, at most 8 (about eight add chains
+// in flight hide the adds' latency; more only lengthen the code).
+constexpr int kMostPixels = 8;
+
+// `count` pixels of one column group from `at`: unrolled sums of several pixels in a loop where
+// a pixel takes few accumulators; else pixel by pixel, each a loop over blocks of vectors.
+void pixels(FoldSink& sink, At at, int64_t count, const FoldSum& base, const std::vector<FoldPiece>& pieces,
+            const FoldTarget& target, int widest) {
+  if (count <= 0) return;
+  const int np = static_cast<int>(pieces.size());
+  FoldSum s = base;
+  if (np <= target.accumulators) {
+    const auto p = static_cast<int>(std::min<int64_t>(count, std::clamp(target.accumulators / std::max(np, 1), 1, kMostPixels)));
+    const int64_t full = count / p, rest = count % p;
+    s.pieces = pieces;
+    s.pixels = p;
+    if (full >= 2) {
+      sink.begin_loop(Level::kPixel, at, full);
+      sink.sum(At{Level::kPixel, 0, 0}, s);
+      sink.end_loop(Level::kPixel, p * base.dst_step, p * base.src_step);
+    } else if (full == 1) {
+      sink.sum(at, s);
+    }
+    if (rest > 0) {
+      s.pixels = static_cast<int>(rest);
+      sink.sum(at.plus(full * p * base.dst_step, full * p * base.src_step), s);
+    }
+    return;
+  }
+  // Long pixels: blocks of `unroll` whole vectors in a loop, then the rest of the pieces.
+  const int unroll = std::min(kMostPixels, target.accumulators);
+  int64_t whole = 0;  // the leading whole vectors, at i * widest
+  while (whole < np && pieces[whole].offset == whole * widest && pieces[whole].width == widest) ++whole;
+  const int64_t blocks = whole / unroll;  // np > accumulators >= unroll: at least one
+  At inner = at;
+  if (count >= 2) {
+    sink.begin_loop(Level::kPixel, at, count);
+    inner = At{Level::kPixel, 0, 0};
+  }
+  s.pixels = 1;
+  s.pieces.clear();
+  for (int i = 0; i < unroll; ++i) s.pieces.push_back({int64_t{i} * widest, widest});
+  if (blocks >= 2) {
+    sink.begin_loop(Level::kBlock, inner, blocks);
+    sink.sum(At{Level::kBlock, 0, 0}, s);
+    sink.end_loop(Level::kBlock, int64_t{unroll} * widest, int64_t{unroll} * widest);
+  } else {
+    sink.sum(inner, s);
+  }
+  s.pieces.assign(pieces.begin() + blocks * unroll, pieces.end());
+  if (!s.pieces.empty()) sink.sum(inner, s);
+  if (count >= 2) sink.end_loop(Level::kPixel, base.dst_step, base.src_step);
+}
+
+// Counts what a kernel emits: every sum's loads, adds and stores, and its prefetches.
+class CountingSink final : public FoldSink {
+ public:
+  void begin_kernel() override {}
+  void end_kernel() override {}
+  void begin_row_group(const FoldRowGroup&) override { operations += 16; }
+  void end_row_group() override {}
+  void begin_loop(Level, At, int64_t) override { operations += 4; }
+  void end_loop(Level, int64_t, int64_t) override {}
+  void sum(At, const FoldSum& s) override {
+    const auto accumulators = static_cast<int64_t>(s.pieces.size()) * s.pixels;
+    const auto taps = static_cast<int64_t>(s.taps.size());
+    operations += accumulators * (2 * taps + 4);  // a load and an add a tap (half: a round trip more)
+    if (s.prefetch > 0 && !s.pieces.empty()) {
+      const int64_t span = s.pieces.back().offset + s.pieces.back().width - s.pieces.front().offset;
+      operations += s.pixels * taps * ((span + 63) / 64);
+    }
+  }
+  int64_t operations = 0;
+};
+
+}  // namespace
+
+Status fold_walk_supports(const FoldPlan& plan) {
+  const Geometry& g = plan.geometry;
+  if (!plan.sums_pixels()) {
+    return Unimplemented("fold's JIT sums whole pixels: channels contiguous in the image and in every tap (NHWC, ",
+                         "patches in HWC order); the interpreter's loops run this format");
+  }
+  if (g.dtype == DType::kBFloat16) {
+    return Unimplemented("fold's JIT has no bfloat16 rounding; the interpreter's loops run it");
+  }
+  return Status();
+}
+
+void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink) {
+  const Geometry& g = plan.geometry;
+  const int64_t pos = g.patch_steps.position, out_cols = g.cols.out, kw = g.cols.ksize, C = g.depth;
+  const int widest = g.dtype == DType::kHalf ? target.vector_bytes / 2 : target.vector_bytes;
+  const std::vector<FoldPiece> pieces = pieces_of(C * g.elem_size, widest);
+  const int64_t ahead = plan.prefetch_bytes > 0 ? std::max<int64_t>(1, plan.prefetch_bytes / (C * g.elem_size)) * pos : 0;
+  sink.begin_kernel();
+  for (const RowGroup& rows : plan.row_groups) {
+    const FoldTap* row_taps = plan.row_taps_of(rows.first);
+    const int64_t row_count = plan.row_count(rows.first);
+    const int64_t oh_first = row_count > 0 ? row_taps[0].out : 0;  // ascending: the lowest
+    sink.begin_row_group({rows.first, rows.count, g.rows.stride, oh_first * out_cols * pos, out_cols * pos});
+    for (const ColumnGroup& cols : plan.column_groups) {
+      const FoldTap* col_taps = plan.column_taps_of(cols.first);
+      const int64_t col_count = plan.column_count(cols.first);
+      const int64_t ow_first = col_count > 0 ? col_taps[0].out : 0;
+      FoldSum s;
+      s.dst_step = plan.image_column_step;
+      s.src_step = pos;
+      s.prefetch = ahead;
+      s.divisor = g.mode == FoldMode::kMean ? row_count * col_count : 0;
+      for (int64_t r = 0; r < row_count; ++r) {  // row tap outer, column tap inner: ascending (oh, ow)
+        for (int64_t t = 0; t < col_count; ++t) {
+          const FoldTap row = row_taps[r], col = col_taps[t];
+          s.taps.push_back(((row.out - oh_first) * out_cols + (col.out - ow_first)) * pos +
+                           (row.k * kw + col.k) * C * g.patch_steps.element);
+        }
+      }
+      pixels(sink, At{Level::kRow, cols.first * g.image_steps.pixel, ow_first * pos}, cols.count, s, pieces, target,
+             widest);
+    }
+    sink.end_row_group();
+  }
+  sink.end_kernel();
+}
+
+int64_t fold_operations(const FoldPlan& plan, const FoldTarget& target) {
+  CountingSink counting;
+  walk_fold(plan, target, counting);
+  return counting.operations;
+}
+
+}  // namespace pj

@@ -1,0 +1,91 @@
+// Fold's walk: a FoldPlan as a kernel's structure on a FoldSink, the fold twin of walk.h. The
+// kernel gathers, never scatters: each image pixel is one sum, from +0, of its taps' runs in
+// ascending output position, held in registers and stored once.
+//
+// Kernel ABI (codegen/plan/kernel_abi.h): image rows [row_begin, row_end) of the flattened
+// (image, row) range. Skeleton (begin_kernel .. end_kernel):
+//   t = row_begin; if t >= row_end: done
+//   image: b = t / H; r_lo = t - b*H; r_hi = min(H, r_lo + row_end - t)
+//          dst_image = image + b*image_step; src_image = patches + b*patches_image_step
+//     for each row group (first, count, step) in order:        begin_row_group .. end_row_group
+//       its members m with first + m*step in [r_lo, r_hi): Row pointers
+//         dst_image + (first + m*step)*row_step and src_image + src_first + m*src_step
+//         for each column group: its pixels (loops at kPixel, and kBlock inside long pixels)
+//   t += r_hi - r_lo; if t < row_end: next image
+// Every tap is a constant offset from a level's src pointer (its patch row and column are the
+// group's first, stepped along by the loops), every store one from its dst pointer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codegen/lower/walk.h"
+#include "codegen/plan/fold_plan.h"
+#include "codegen/plan/status.h"
+
+namespace pj {
+
+// What a fold emitter offers the walk.
+struct FoldTarget {
+  std::string name;      // "avx512", "avx2": in kernel names
+  int vector_bytes = 32;  // widest register
+  int accumulators = 12;  // registers that hold partial sums at once
+};
+
+// `width` bytes (a power of two, 1 to a vector; half: 2 to half a vector, its float lanes
+// filling up to a vector) at `offset` in every pixel: loaded from each tap, added, stored. A run
+// that is not a sum of such pieces ends with one that overlaps the piece before it (each lane's
+// sum is the same in both).
+struct FoldPiece {
+  int64_t offset = 0;
+  int width = 0;
+};
+
+// One sum: `pixels` pixels (each dst_step and src_step further than the one before) of every
+// piece, each from +0 adding the runs at src + tap for every tap in order; with divisor > 1
+// (mode mean) divided by it; then stored at dst. Every (pixel, piece) is one accumulator.
+struct FoldSum {
+  std::vector<FoldPiece> pieces;
+  int pixels = 1;
+  int64_t dst_step = 0, src_step = 0;
+  std::vector<int64_t> taps;
+  int64_t divisor = 0;
+  // Software prefetch this many bytes ahead of every tap's run (FoldPlan::prefetch_bytes, in
+  // whole pixels); 0: none.
+  int64_t prefetch = 0;
+};
+
+// The rows of a row group in this image's share of the range, their Row pointers set.
+struct FoldRowGroup {
+  int64_t first = 0, count = 0, step = 1;
+  int64_t src_first = 0;  // bytes from the image's patches to member 0's src
+  int64_t src_step = 0;   // one output row: bytes between members' src
+};
+
+class FoldSink {
+ public:
+  virtual ~FoldSink() = default;
+  virtual void begin_kernel() = 0;
+  virtual void end_kernel() = 0;
+  virtual void begin_row_group(const FoldRowGroup& group) = 0;
+  virtual void end_row_group() = 0;
+  // As Sink's (walk.h): `count` (>= 2) iterations, pointers of `level` from `from`.
+  virtual void begin_loop(Level level, At from, int64_t count) = 0;
+  virtual void end_loop(Level level, int64_t dst_step, int64_t src_step) = 0;
+  virtual void sum(At at, const FoldSum& sum) = 0;
+};
+
+// Whether the walk (and so the JIT) serves `plan` on `target`: pixels summed whole (channels
+// contiguous in image and patches: the tf format), no bfloat16 (its rounding is the
+// interpreter's), and every offset a 32-bit displacement. The reason otherwise.
+Status fold_walk_supports(const FoldPlan& plan);
+
+// Drives `sink` through the fold kernel of `plan` (fold_walk_supports must hold).
+void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink);
+
+// An upper bound of the loads, adds and stores the kernel emits (sizes its code buffer and
+// refuses kernels over the code limit before emitting).
+int64_t fold_operations(const FoldPlan& plan, const FoldTarget& target);
+
+}  // namespace pj

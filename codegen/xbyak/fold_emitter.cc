@@ -1,0 +1,330 @@
+// The Xbyak fold emitter: one generator for AVX-512 and AVX2 (the widest piece is the target's).
+//
+// Registers (System V: rdi = const KernelArgs* on entry):
+//   Row level: r11 dst, rsi src, r8 rows left        Pixel level: rax dst, rdx src, rcx count
+//   Block level: r12 dst, r13 src, rbx count         r9, r10: the skeleton's; r15: 64-bit values
+//   vectors 0-11: accumulators; 12: a tap's piece; 13: half's narrowed sum; 14: the mean's
+//   divisor; 15: zero (the rest of a piece under 16 bytes)
+// The frame holds the skeleton's image state (fold_walk.h; X86Base's, as the extract emitter's).
+#include "codegen/xbyak/fold_emitter.h"
+
+#include <xbyak/xbyak.h>
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "codegen/xbyak/x86_base.h"
+
+namespace pj {
+namespace {
+
+using Xbyak::Address;
+using Xbyak::Label;
+using Xbyak::Reg64;
+using Xbyak::Xmm;
+
+constexpr int kPiece = 12, kNarrow = 13, kDivisor = 14, kZero = 15;
+
+// An offset past 32 bits: the plan is not emitted (fold_walk.h says what serves it instead).
+struct OffsetTooFar {};
+
+class FoldGenerator final : public X86Base, public FoldSink {
+ public:
+  FoldGenerator(const FoldPlan& plan, Isa isa, size_t size, Xbyak::Allocator* allocator)
+      : X86Base(size, Xbyak::AutoGrow, allocator),
+        plan_(plan),
+        g_(plan.geometry),
+        avx512_(isa == Isa::kAvx512),
+        half_(g_.dtype == DType::kHalf),
+        levels_{{{r11, rsi, r8}, {rax, rdx, rcx}, {r12, r13, rbx}}} {}
+
+  void begin_kernel() override {
+    enter();
+    vpxor(Xmm(kZero), Xmm(kZero), Xmm(kZero));
+    begin_image(g_.rows.in, g_.image_steps.image, g_.patch_steps.image, 0);
+  }
+
+  void end_kernel() override {
+    next_image();
+    leave();
+  }
+
+  // Members m of the group with first + m*step in [r_lo, r_hi): m in [ceil((r_lo - first) /
+  // step) clamped at 0, min(count, ceil((r_hi - first) / step))).
+  void begin_row_group(const FoldRowGroup& group) override {
+    groups_.push_back({Label(), Label(), group});
+    Label& skip = groups_.back().skip;
+    mov(r9, ptr[rsp + kRowHi]);
+    add_imm(r9, -group.first);
+    test(r9, r9);
+    jle(skip, T_NEAR);
+    if (group.step > 1) ceil_divide(r9, group.step);
+    mov(r10, group.count);
+    cmp(r9, r10);
+    cmovg(r9, r10);
+    mov(rax, ptr[rsp + kRowLo]);
+    add_imm(rax, -group.first);
+    xor_(r10d, r10d);
+    cmp(rax, r10);
+    cmovl(rax, r10);
+    if (group.step > 1) ceil_divide(rax, group.step);
+    sub(r9, rax);
+    jle(skip, T_NEAR);
+    mov(r8, r9);
+    mov(r11, rax);  // dst: the image's row first + m*step
+    multiply(r11, group.step);
+    add_imm(r11, group.first);
+    multiply(r11, g_.image_steps.row);
+    add(r11, ptr[rsp + kDstImage]);
+    mov(rsi, rax);  // src: member m's, one output row a member
+    multiply(rsi, group.src_step);
+    add_imm(rsi, group.src_first);
+    add(rsi, ptr[rsp + kSrcImage]);
+    L(groups_.back().top);
+  }
+
+  void end_row_group() override {
+    RowLoop& loop = groups_.back();
+    add_imm(r11, loop.group.step * g_.image_steps.row);
+    add_imm(rsi, loop.group.src_step);
+    dec(r8);
+    jnz(loop.top, T_NEAR);
+    L(loop.skip);
+    groups_.pop_back();
+  }
+
+  void begin_loop(Level level, At from, int64_t count) override {
+    open_loop(pointers(level), pointers(from.level), from.dst, from.src, count);
+  }
+
+  void end_loop(Level level, int64_t dst_step, int64_t src_step) override {
+    close_loop(pointers(level), dst_step, src_step);
+  }
+
+  void sum(At at, const FoldSum& s) override {
+    const Pointers& p = pointers(at.level);
+    const auto np = static_cast<int>(s.pieces.size());
+    if (np == 0) return;
+    for (int a = 0; a < np * s.pixels; ++a) vpxor(Xmm(a), Xmm(a), Xmm(a));
+    const int64_t first = s.pieces.front().offset, span = s.pieces.back().offset + s.pieces.back().width - first;
+    for (const int64_t tap : s.taps) {
+      for (int px = 0; px < s.pixels; ++px) {
+        const int64_t src = at.src + px * s.src_step + tap;
+        if (s.prefetch > 0) {
+          for (int64_t x = 0; x < span; x += 64) prefetcht0(address(p.src, src + s.prefetch + first + x));
+        }
+        for (int i = 0; i < np; ++i) add_piece(px * np + i, s.pieces[static_cast<size_t>(i)].width, p.src,
+                                               src + s.pieces[static_cast<size_t>(i)].offset);
+      }
+    }
+    if (s.divisor > 1) divide(np * s.pixels, s);
+    for (int px = 0; px < s.pixels; ++px) {
+      for (int i = 0; i < np; ++i) {
+        const FoldPiece& piece = s.pieces[static_cast<size_t>(i)];
+        store_piece(px * np + i, piece.width, p.dst, at.dst + px * s.dst_step + piece.offset);
+      }
+    }
+  }
+
+ private:
+  struct RowLoop {
+    Label top, skip;
+    FoldRowGroup group;
+  };
+
+  const Pointers& pointers(Level level) const { return levels_[static_cast<size_t>(level)]; }
+
+  Address address(const Reg64& base, int64_t off) {
+    if (!fits_int32(off)) throw OffsetTooFar{};
+    return ptr[base + static_cast<int32_t>(off)];
+  }
+
+  // r = ceil(r / d) for r >= 0 (rax, rcx, rdx are free between loops).
+  void ceil_divide(const Reg64& r, int64_t d) {
+    if (r != rax) mov(rax, r);
+    add_imm(rax, d - 1);
+    xor_(edx, edx);
+    mov(rcx, d);
+    div(rcx);
+    if (r != rax) mov(r, rax);
+  }
+
+  // Vector `index` wide enough for `bytes`: xmm up to 16, ymm, zmm.
+  static Xmm vreg(int index, int bytes) {
+    if (bytes <= 16) return Xmm(index);
+    if (bytes == 32) return Xbyak::Ymm(index);
+    return Xbyak::Zmm(index);
+  }
+
+  // d = a + b in the dtype's lanes (integers wrap).
+  void add_lanes(const Xmm& d, const Xmm& a, const Xbyak::Operand& b) {
+    switch (g_.dtype) {
+      case DType::kFloat32:
+      case DType::kComplex64:
+      case DType::kHalf:  // in float lanes
+        return vaddps(d, a, b);
+      case DType::kFloat64:
+      case DType::kComplex128:
+        return vaddpd(d, a, b);
+      default:
+        break;
+    }
+    switch (g_.elem_size) {
+      case 1:
+        return vpaddb(d, a, b);
+      case 2:
+        return vpaddw(d, a, b);
+      case 4:
+        return vpaddd(d, a, b);
+      default:
+        return vpaddq(d, a, b);
+    }
+  }
+
+  // Accumulator `acc` += the piece of `width` bytes at base + off.
+  void add_piece(int acc, int width, const Reg64& base, int64_t off) {
+    if (half_) {  // in float lanes, rounded to half after the add
+      const Xmm piece = vreg(kPiece, 2 * width);
+      if (width == 2) {
+        vpinsrw(Xmm(kPiece), Xmm(kZero), address(base, off), 0);
+        vcvtph2ps(piece, Xmm(kPiece));
+      } else if (width == 4) {
+        vmovd(Xmm(kPiece), address(base, off));
+        vcvtph2ps(piece, Xmm(kPiece));
+      } else {
+        vcvtph2ps(piece, address(base, off));
+      }
+      const Xmm sum = vreg(acc, 2 * width);
+      vaddps(sum, sum, piece);
+      const Xmm narrow = vreg(kNarrow, width);
+      vcvtps2ph(narrow, sum, 0);  // to nearest even
+      vcvtph2ps(sum, narrow);
+      return;
+    }
+    const Xmm sum = vreg(acc, width);
+    if (width >= 16) return add_lanes(sum, sum, address(base, off));
+    const Xmm piece = Xmm(kPiece);
+    if (width == 1) {
+      vpinsrb(piece, Xmm(kZero), address(base, off), 0);
+    } else if (width == 2) {
+      vpinsrw(piece, Xmm(kZero), address(base, off), 0);
+    } else if (width == 4) {
+      vmovd(piece, address(base, off));
+    } else {
+      vmovq(piece, address(base, off));
+    }
+    add_lanes(sum, sum, piece);
+  }
+
+  void store_piece(int acc, int width, const Reg64& base, int64_t off) {
+    Xmm value = vreg(acc, width);
+    if (half_) {
+      value = vreg(kNarrow, width);
+      vcvtps2ph(value, vreg(acc, 2 * width), 0);
+    }
+    if (width == 1) {
+      vpextrb(address(base, off), value, 0);
+    } else if (width == 2) {
+      vpextrw(address(base, off), value, 0);
+    } else if (width == 4) {
+      vmovd(address(base, off), value);
+    } else if (width == 8) {
+      vmovq(address(base, off), value);
+    } else if (width == 64) {
+      vmovdqu64(address(base, off), value);
+    } else {
+      vmovdqu(address(base, off), value);
+    }
+  }
+
+  // The mean: every accumulator over s.divisor, in the dtype's float lanes.
+  void divide(int accumulators, const FoldSum& s) {
+    const bool doubles = g_.dtype == DType::kFloat64 || g_.dtype == DType::kComplex128;
+    uint64_t bits = 0;
+    if (doubles) {
+      const auto d = static_cast<double>(s.divisor);
+      std::memcpy(&bits, &d, sizeof d);
+    } else {
+      const auto f = static_cast<float>(s.divisor);
+      uint32_t b;
+      std::memcpy(&b, &f, sizeof f);
+      bits = b;
+    }
+    mov(r15, bits);
+    vmovq(Xmm(kDivisor), r15);
+    if (doubles && avx512_) {
+      vbroadcastsd(Xbyak::Zmm(kDivisor), Xmm(kDivisor));
+    } else if (doubles) {
+      vbroadcastsd(Xbyak::Ymm(kDivisor), Xmm(kDivisor));
+    } else if (avx512_) {
+      vbroadcastss(Xbyak::Zmm(kDivisor), Xmm(kDivisor));
+    } else {
+      vbroadcastss(Xbyak::Ymm(kDivisor), Xmm(kDivisor));
+    }
+    const auto np = static_cast<int>(s.pieces.size());
+    for (int a = 0; a < accumulators; ++a) {
+      const int width = s.pieces[static_cast<size_t>(a % np)].width * (half_ ? 2 : 1);
+      const Xmm sum = vreg(a, width);
+      if (doubles) {
+        vdivpd(sum, sum, vreg(kDivisor, width));
+      } else {
+        vdivps(sum, sum, vreg(kDivisor, width));
+      }
+    }
+  }
+
+  const FoldPlan& plan_;
+  const Geometry& g_;
+  const bool avx512_, half_;
+  const std::array<Pointers, 3> levels_;
+  std::vector<RowLoop> groups_;
+};
+
+// Bytes of machine code per operation fold_operations counts (a load-add with a displacement
+// is 6-10 bytes), and for the skeleton.
+constexpr int64_t kBytesPerOperation = 10, kSkeletonBytes = 512;
+
+}  // namespace
+
+FoldTarget x86_fold_target(Isa isa) {
+  FoldTarget t;
+  t.name = std::string(isa_name(isa));
+  t.vector_bytes = isa == Isa::kAvx512 ? 64 : 32;
+  t.accumulators = 12;
+  return t;
+}
+
+std::string x86_fold_kernel_name(const FoldPlan& plan, Isa isa) {
+  std::string signature = signature_name(plan.geometry);  // fold_<dtype>_...
+  if (signature.rfind("fold_", 0) == 0) signature.erase(0, 5);
+  return cat("fold_", isa_name(isa), "_", signature);
+}
+
+Expected<MachineCode> emit_x86_fold(const FoldPlan& plan, Isa isa, size_t max_code_bytes) {
+  PJ_RETURN_IF_ERROR(fold_walk_supports(plan));
+  if (isa == Isa::kNone) return Internal("emit_x86_fold: no instruction set");
+  MachineCode code;
+  code.name = x86_fold_kernel_name(plan, isa);
+  const FoldTarget target = x86_fold_target(isa);
+  const int64_t estimate = fold_operations(plan, target) * kBytesPerOperation + kSkeletonBytes;
+  if (static_cast<uint64_t>(estimate) > max_code_bytes) {
+    return ResourceExhausted("kernel ", code.name, " would take about ", estimate, " bytes of code, over the limit of ",
+                             max_code_bytes);
+  }
+  try {
+    HeapAllocator heap;
+    FoldGenerator generator(plan, isa, static_cast<size_t>(estimate), &heap);
+    walk_fold(plan, target, generator);
+    generator.ready();
+    code.bytes.assign(generator.getCode(), generator.getCode() + generator.getSize());
+    return code;
+  } catch (const OffsetTooFar&) {
+    return Unimplemented("kernel ", code.name, " would address patches more than 2 GiB from a pointer; the ",
+                         "interpreter's loops run it");
+  } catch (const Xbyak::Error& e) {
+    return Internal("Xbyak could not encode ", code.name, ": ", e.what());
+  }
+}
+
+}  // namespace pj
