@@ -11,19 +11,21 @@ namespace {
 std::vector<FoldPiece> pieces_of(int64_t bytes, int widest) {
   std::vector<FoldPiece> out;
   if (bytes <= 0) return out;
+  int w = 1;
+  while (w < bytes && w < 16) w *= 2;
+  if (bytes < 16) return {{0, static_cast<int>(bytes), w}};  // one register: read as `w` where allowed
   if (bytes < widest) {
-    int w = 1;
     while (w * 2 <= bytes) w *= 2;
-    out.push_back({0, w});
-    if (bytes > w) out.push_back({bytes - w, w});
+    out.push_back({0, w, w});
+    if (bytes > w) out.push_back({bytes - w, w, w});
     return out;
   }
   int64_t i = 0;
-  for (; i + widest <= bytes; i += widest) out.push_back({i, widest});
+  for (; i + widest <= bytes; i += widest) out.push_back({i, widest, widest});
   if (i < bytes) {
-    int w = 16;
+    w = 16;
     while (w < bytes - i) w *= 2;
-    out.push_back({bytes - w, w});
+    out.push_back({bytes - w, w, w});
   }
   return out;
 }
@@ -69,7 +71,7 @@ void pixels(FoldSink& sink, At at, int64_t count, const FoldSum& base, const std
   }
   s.pixels = 1;
   s.pieces.clear();
-  for (int i = 0; i < unroll; ++i) s.pieces.push_back({int64_t{i} * widest, widest});
+  for (int i = 0; i < unroll; ++i) s.pieces.push_back({int64_t{i} * widest, widest, widest});
   if (blocks >= 2) {
     sink.begin_loop(Level::kBlock, inner, blocks);
     sink.sum(At{Level::kBlock, 0, 0}, s);
@@ -114,12 +116,27 @@ Status fold_walk_supports(const FoldPlan& plan) {
   if (g.dtype == DType::kBFloat16) {
     return Unimplemented("fold's JIT has no bfloat16 rounding; the interpreter's loops run it");
   }
+  // Every store is an offset from its row's dst, every tap one from its row group's src: within the patch rows a kernel spans (one
+  // more for the rows a group's member steps), the columns of a row and one patch, plus the
+  // prefetch distance; a row's pixels and a sum's steps. Bounded in 128 bits before the walk
+  // computes any of it in 64.
+  using Wide = __int128;
+  const Wide row_span = Wide{g.cols.out} * g.patch_steps.position;
+  const Wide rows = Wide{g.rows.ksize - 1} * g.rows.rate / g.rows.stride + 2;
+  const Wide reach = rows * row_span + Wide{g.cols.out + 1} * g.patch_steps.position +
+                     Wide{g.rows.ksize} * g.cols.ksize * g.depth * g.elem_size + plan.prefetch_bytes;
+  const Wide image_row = Wide{g.cols.in} * g.image_steps.pixel + Wide{kMostPixels} * plan.image_column_step;
+  if (reach >= (Wide{1} << 31) || Wide{g.rows.out} * row_span >= (Wide{1} << 62) || image_row >= (Wide{1} << 31)) {
+    return Unimplemented("fold's JIT addresses by 32-bit offsets, and this fold's taps or pixels lie more than 2 GiB ",
+                         "apart; the interpreter's loops run it");
+  }
   return Status();
 }
 
 void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink) {
   const Geometry& g = plan.geometry;
   const int64_t pos = g.patch_steps.position, out_cols = g.cols.out, kw = g.cols.ksize, C = g.depth;
+  const int64_t kernel = g.rows.ksize * kw;  // elements of a patch, C each
   const int widest = g.dtype == DType::kHalf ? target.vector_bytes / 2 : target.vector_bytes;
   const std::vector<FoldPiece> pieces = pieces_of(C * g.elem_size, widest);
   const int64_t ahead = plan.prefetch_bytes > 0 ? std::max<int64_t>(1, plan.prefetch_bytes / (C * g.elem_size)) * pos : 0;
@@ -141,8 +158,10 @@ void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink) {
       for (int64_t r = 0; r < row_count; ++r) {  // row tap outer, column tap inner: ascending (oh, ow)
         for (int64_t t = 0; t < col_count; ++t) {
           const FoldTap row = row_taps[r], col = col_taps[t];
+          const int64_t k = row.k * kw + col.k;  // the kernel element: its run starts k*C elements in
           s.taps.push_back(((row.out - oh_first) * out_cols + (col.out - ow_first)) * pos +
-                           (row.k * kw + col.k) * C * g.patch_steps.element);
+                           k * C * g.patch_steps.element);
+          s.wide.push_back(!pieces.empty() && (kernel - k) * C * g.elem_size >= pieces.front().wide);
         }
       }
       pixels(sink, At{Level::kRow, cols.first * g.image_steps.pixel, ow_first * pos}, cols.count, s, pieces, target,

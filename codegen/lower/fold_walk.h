@@ -33,13 +33,15 @@ struct FoldTarget {
   int accumulators = 12;  // registers that hold partial sums at once
 };
 
-// `width` bytes (a power of two, 1 to a vector; half: 2 to half a vector, its float lanes
-// filling up to a vector) at `offset` in every pixel: loaded from each tap, added, stored. A run
-// that is not a sum of such pieces ends with one that overlaps the piece before it (each lane's
-// sum is the same in both).
+// `width` bytes at `offset` in every pixel: loaded from each tap, added, stored. A power of two
+// (1 to a vector; half: 2 to half a vector, its float lanes filling up to a vector), or a whole
+// pixel under 16 bytes; a run that is not a sum of such pieces ends with one that overlaps the
+// piece before it (each lane's sum is the same in both). `wide`: the power of two at least
+// `width`, what a load reads where FoldSum::wide allows (lanes past `width` are summed and never
+// stored), one load instead of one a power of two.
 struct FoldPiece {
   int64_t offset = 0;
-  int width = 0;
+  int width = 0, wide = 0;
 };
 
 // One sum: `pixels` pixels (each dst_step and src_step further than the one before) of every
@@ -50,6 +52,8 @@ struct FoldSum {
   int pixels = 1;
   int64_t dst_step = 0, src_step = 0;
   std::vector<int64_t> taps;
+  // Per tap: whether its pieces may be read `wide` (the bytes past the run lie in its patch).
+  std::vector<bool> wide;
   int64_t divisor = 0;
   // Software prefetch this many bytes ahead of every tap's run (FoldPlan::prefetch_bytes, in
   // whole pixels); 0: none.

@@ -108,14 +108,16 @@ class FoldGenerator final : public X86Base, public FoldSink {
     if (np == 0) return;
     for (int a = 0; a < np * s.pixels; ++a) vpxor(Xmm(a), Xmm(a), Xmm(a));
     const int64_t first = s.pieces.front().offset, span = s.pieces.back().offset + s.pieces.back().width - first;
-    for (const int64_t tap : s.taps) {
+    for (size_t t = 0; t < s.taps.size(); ++t) {
       for (int px = 0; px < s.pixels; ++px) {
-        const int64_t src = at.src + px * s.src_step + tap;
+        const int64_t src = at.src + px * s.src_step + s.taps[t];
         if (s.prefetch > 0) {
           for (int64_t x = 0; x < span; x += 64) prefetcht0(address(p.src, src + s.prefetch + first + x));
         }
-        for (int i = 0; i < np; ++i) add_piece(px * np + i, s.pieces[static_cast<size_t>(i)].width, p.src,
-                                               src + s.pieces[static_cast<size_t>(i)].offset);
+        for (int i = 0; i < np; ++i) {
+          const FoldPiece& piece = s.pieces[static_cast<size_t>(i)];
+          add_piece(px * np + i, piece.width, s.wide[t] ? piece.wide : piece.width, p.src, src + piece.offset);
+        }
       }
     }
     if (s.divisor > 1) divide(np * s.pixels, s);
@@ -150,10 +152,11 @@ class FoldGenerator final : public X86Base, public FoldSink {
     if (r != rax) mov(r, rax);
   }
 
-  // Vector `index` wide enough for `bytes`: xmm up to 16, ymm, zmm.
+  // Vector `index` wide enough for `bytes`: xmm up to 16, ymm up to 32, zmm.
+  static int register_bytes(int bytes) { return bytes <= 16 ? 16 : bytes <= 32 ? 32 : 64; }
   static Xmm vreg(int index, int bytes) {
     if (bytes <= 16) return Xmm(index);
-    if (bytes == 32) return Xbyak::Ymm(index);
+    if (bytes <= 32) return Xbyak::Ymm(index);
     return Xbyak::Zmm(index);
   }
 
@@ -182,20 +185,51 @@ class FoldGenerator final : public X86Base, public FoldSink {
     }
   }
 
-  // Accumulator `acc` += the piece of `width` bytes at base + off.
-  void add_piece(int acc, int width, const Reg64& base, int64_t off) {
-    if (half_) {  // in float lanes, rounded to half after the add
-      const Xmm piece = vreg(kPiece, 2 * width);
-      if (width == 2) {
-        vpinsrw(Xmm(kPiece), Xmm(kZero), address(base, off), 0);
-        vcvtph2ps(piece, Xmm(kPiece));
-      } else if (width == 4) {
-        vmovd(Xmm(kPiece), address(base, off));
-        vcvtph2ps(piece, Xmm(kPiece));
+  // `bytes` (under 16) at base + off into the low lanes of xmm kPiece, the rest zero: its
+  // powers of two, widest first, each into its lane.
+  void load_short(int bytes, const Reg64& base, int64_t off) {
+    const Xmm piece(kPiece);
+    for (int w = 8, at = 0; w >= 1; w /= 2) {
+      if ((bytes & w) == 0) continue;
+      const Address a = address(base, off + at);
+      if (at == 0) {  // zero-extending
+        if (w == 8) vmovq(piece, a);
+        if (w == 4) vmovd(piece, a);
+        if (w == 2) vpinsrw(piece, Xmm(kZero), a, 0);
+        if (w == 1) vpinsrb(piece, Xmm(kZero), a, 0);
       } else {
-        vcvtph2ps(piece, address(base, off));
+        if (w == 4) vpinsrd(piece, piece, a, static_cast<uint8_t>(at / 4));
+        if (w == 2) vpinsrw(piece, piece, a, static_cast<uint8_t>(at / 2));
+        if (w == 1) vpinsrb(piece, piece, a, static_cast<uint8_t>(at));
       }
-      const Xmm sum = vreg(acc, 2 * width);
+      at += w;
+    }
+  }
+
+  // The low `bytes` (under 16) of xmm `value` to base + off, powers of two widest first.
+  void store_short(int bytes, const Xmm& value, const Reg64& base, int64_t off) {
+    for (int w = 8, at = 0; w >= 1; w /= 2) {
+      if ((bytes & w) == 0) continue;
+      const Address a = address(base, off + at);
+      if (w == 8) vmovq(a, value);
+      if (w == 4) at == 0 ? vmovd(a, value) : vpextrd(a, value, static_cast<uint8_t>(at / 4));
+      if (w == 2) vpextrw(a, value, static_cast<uint8_t>(at / 2));
+      if (w == 1) vpextrb(a, value, static_cast<uint8_t>(at));
+      at += w;
+    }
+  }
+
+  // Accumulator `acc` += the piece of `width` bytes at base + off, read as `loaded` bytes (the
+  // width, or the power of two above it where the walk proved those bytes inside the patch).
+  void add_piece(int acc, int width, int loaded, const Reg64& base, int64_t off) {
+    if (half_) {  // in float lanes, rounded to half after the add
+      const Xmm sum = vreg(acc, 2 * width), piece = vreg(kPiece, 2 * width);
+      if (2 * loaded == register_bytes(2 * width)) {
+        vcvtph2ps(piece, address(base, off));  // exactly the register's halves
+      } else {
+        load_short(loaded, base, off);
+        vcvtph2ps(piece, Xmm(kPiece));
+      }
       vaddps(sum, sum, piece);
       const Xmm narrow = vreg(kNarrow, width);
       vcvtps2ph(narrow, sum, 0);  // to nearest even
@@ -203,18 +237,9 @@ class FoldGenerator final : public X86Base, public FoldSink {
       return;
     }
     const Xmm sum = vreg(acc, width);
-    if (width >= 16) return add_lanes(sum, sum, address(base, off));
-    const Xmm piece = Xmm(kPiece);
-    if (width == 1) {
-      vpinsrb(piece, Xmm(kZero), address(base, off), 0);
-    } else if (width == 2) {
-      vpinsrw(piece, Xmm(kZero), address(base, off), 0);
-    } else if (width == 4) {
-      vmovd(piece, address(base, off));
-    } else {
-      vmovq(piece, address(base, off));
-    }
-    add_lanes(sum, sum, piece);
+    if (loaded >= 16) return add_lanes(sum, sum, address(base, off));
+    load_short(loaded, base, off);
+    add_lanes(sum, sum, Xmm(kPiece));
   }
 
   void store_piece(int acc, int width, const Reg64& base, int64_t off) {
@@ -223,19 +248,9 @@ class FoldGenerator final : public X86Base, public FoldSink {
       value = vreg(kNarrow, width);
       vcvtps2ph(value, vreg(acc, 2 * width), 0);
     }
-    if (width == 1) {
-      vpextrb(address(base, off), value, 0);
-    } else if (width == 2) {
-      vpextrw(address(base, off), value, 0);
-    } else if (width == 4) {
-      vmovd(address(base, off), value);
-    } else if (width == 8) {
-      vmovq(address(base, off), value);
-    } else if (width == 64) {
-      vmovdqu64(address(base, off), value);
-    } else {
-      vmovdqu(address(base, off), value);
-    }
+    if (width < 16) return store_short(width, value, base, off);
+    if (width == 64) return vmovdqu64(address(base, off), value);
+    vmovdqu(address(base, off), value);
   }
 
   // The mean: every accumulator over s.divisor, in the dtype's float lanes.

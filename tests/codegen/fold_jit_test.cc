@@ -1,7 +1,7 @@
 // Fold's xbyak kernels (codegen/xbyak/fold_emitter.h) against fold's golden loops at each ISA
 // this CPU runs: random folds of every dtype the JIT serves (and forced ones for each path of
-// the walk: unrolled pixels, long pixels' block loops, half's rounding, the mean, prefetches,
-// one channel), patches and image against PROT_NONE guard pages, the image poisoned, rows split
+// the walk: unrolled pixels, long pixels' block loops, short pixels read wide or exactly, half's
+// rounding, the mean, prefetches, one channel), patches and image against PROT_NONE guard pages, the image poisoned, rows split
 // at random; and what it does not serve refused with the reason.
 #include <gtest/gtest.h>
 
@@ -32,10 +32,14 @@ class Paths final : public FoldSink {
     several_pixels += s.pixels > 1;
     divided += s.divisor > 1;
     prefetched += s.prefetch > 0;
-    for (const FoldPiece& p : s.pieces) narrow += p.width < 16, overlapping += p.offset % p.width != 0;
+    for (const FoldPiece& p : s.pieces) {
+      narrow += p.width < 16, overlapping += p.offset % p.width != 0;
+      if (p.wide == p.width) continue;  // a pixel under 16 bytes, not a power of two
+      for (bool wide : s.wide) widened += wide, exact += !wide;
+    }
   }
   int64_t stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
-          overlapping = 0;
+          overlapping = 0, widened = 0, exact = 0;
 };
 
 Spec fold_spec(DType dtype, Vec4 shape, int64_t k, int64_t stride, int64_t rate, Padding padding) {
@@ -102,11 +106,26 @@ void check_isa(Isa isa) {
   EXPECT_GT(paths.prefetched, 0);
   EXPECT_GT(paths.narrow, 0);
   EXPECT_GT(paths.overlapping, 0);
+  EXPECT_GT(paths.widened, 0);  // short pixels read as a power of two inside their patch...
+  EXPECT_GT(paths.exact, 0);    // ...and exactly at the patch's end
   EXPECT_GT(kernels, count / 4);
 }
 
 TEST(FoldJit, Avx512MatchesGolden) { check_isa(Isa::kAvx512); }
 TEST(FoldJit, Avx2MatchesGolden) { check_isa(Isa::kAvx2); }
+
+// Taps more than 2 GiB apart (patches 2^40 bytes apart, a spec no buffer backs): refused by
+// the walk's 128-bit bound before it computes an offset (UBSan watches), with the reason.
+TEST(FoldJit, TapsBeyond32BitOffsetsAreRefused) {
+  Spec spec = fold_spec(DType::kUInt8, {1, 3, 2, 1}, 2, 1, 1, Padding::kSame);
+  spec.patch_strides = {int64_t{1} << 40, 0};
+  const Expected<FoldPlan> plan = make_fold_plan(*make_geometry(spec), Isa::kAvx2);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const Expected<MachineCode> code = emit_x86_fold(*plan, Isa::kAvx2);
+  ASSERT_FALSE(code.ok());
+  EXPECT_EQ(code.status().code(), Code::kUnimplemented);
+  EXPECT_NE(code.status().message().find("more than 2 GiB apart"), std::string::npos) << code.status().message();
+}
 
 // Over the code limit: refused before anything is emitted, naming the limit.
 TEST(FoldJit, KernelsOverTheCodeLimitAreRefused) {
