@@ -5,9 +5,10 @@
 namespace pj {
 namespace {
 
-// A run of `bytes` as pieces of at most `widest` bytes: whole ones, then the narrowest of at
-// least 16 bytes that ends at the run's end; under `widest`, one power of two or two
-// overlapping ones. Offsets stay multiples of the element (every size is a power of two).
+// A run of `bytes` as pieces of at most `widest` bytes: under 16 bytes one piece, read as the
+// power of two above it where allowed; under `widest`, one power of two or two overlapping
+// ones; else whole ones, then the narrowest of at least 16 bytes that ends at the run's end.
+// Offsets stay multiples of the element (every size is a power of two).
 std::vector<FoldPiece> pieces_of(int64_t bytes, int widest) {
   std::vector<FoldPiece> out;
   if (bytes <= 0) return out;
@@ -42,7 +43,8 @@ void pixels(FoldSink& sink, At at, int64_t count, const FoldSum& base, const std
   const int np = static_cast<int>(pieces.size());
   FoldSum s = base;
   if (np <= target.accumulators) {
-    const auto p = static_cast<int>(std::min<int64_t>(count, std::clamp(target.accumulators / std::max(np, 1), 1, kMostPixels)));
+    const auto p =
+        static_cast<int>(std::min<int64_t>(count, std::clamp(target.accumulators / std::max(np, 1), 1, kMostPixels)));
     const int64_t full = count / p, rest = count % p;
     s.pieces = pieces;
     s.pixels = p;
@@ -116,10 +118,10 @@ Status fold_walk_supports(const FoldPlan& plan) {
   if (g.dtype == DType::kBFloat16) {
     return Unimplemented("fold's JIT has no bfloat16 rounding; the interpreter's loops run it");
   }
-  // Every store is an offset from its row's dst, every tap one from its row group's src: within the patch rows a kernel spans (one
-  // more for the rows a group's member steps), the columns of a row and one patch, plus the
-  // prefetch distance; a row's pixels and a sum's steps. Bounded in 128 bits before the walk
-  // computes any of it in 64.
+  // Every store is an offset from its row's dst, every tap one from its row group's src: the
+  // patch rows a kernel spans (one more for a member's step), a row's columns and one patch,
+  // the prefetch distance; a row's pixels and a sum's steps. Bounded in 128 bits before the
+  // walk computes any of it in 64.
   using Wide = __int128;
   const Wide row_span = Wide{g.cols.out} * g.patch_steps.position;
   const Wide rows = Wide{g.rows.ksize - 1} * g.rows.rate / g.rows.stride + 2;
@@ -138,8 +140,9 @@ void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink) {
   const int64_t pos = g.patch_steps.position, out_cols = g.cols.out, kw = g.cols.ksize, C = g.depth;
   const int64_t kernel = g.rows.ksize * kw;  // elements of a patch, C each
   const int widest = g.dtype == DType::kHalf ? target.vector_bytes / 2 : target.vector_bytes;
-  const std::vector<FoldPiece> pieces = pieces_of(C * g.elem_size, widest);
-  const int64_t ahead = plan.prefetch_bytes > 0 ? std::max<int64_t>(1, plan.prefetch_bytes / (C * g.elem_size)) * pos : 0;
+  const int64_t run = C * g.elem_size;
+  const std::vector<FoldPiece> pieces = pieces_of(run, widest);
+  const int64_t ahead = plan.prefetch_bytes > 0 && run > 0 ? std::max<int64_t>(1, plan.prefetch_bytes / run) * pos : 0;
   sink.begin_kernel();
   for (const RowGroup& rows : plan.row_groups) {
     const FoldTap* row_taps = plan.row_taps_of(rows.first);

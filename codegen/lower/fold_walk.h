@@ -28,7 +28,7 @@ namespace pj {
 
 // What a fold emitter offers the walk.
 struct FoldTarget {
-  std::string name;      // "avx512", "avx2": in kernel names
+  std::string name;       // "avx512", "avx2": in kernel names
   int vector_bytes = 32;  // widest register
   int accumulators = 12;  // registers that hold partial sums at once
 };

@@ -1,8 +1,9 @@
 // Fold's xbyak kernels (codegen/xbyak/fold_emitter.h) against fold's golden loops at each ISA
-// this CPU runs: random folds of every dtype the JIT serves (and forced ones for each path of
-// the walk: unrolled pixels, long pixels' block loops, short pixels read wide or exactly, half's
-// rounding, the mean, prefetches, one channel), patches and image against PROT_NONE guard pages, the image poisoned, rows split
-// at random; and what it does not serve refused with the reason.
+// this CPU runs: random folds of every dtype the JIT serves, and forced ones for each path of
+// the walk (unrolled pixels, long pixels' block loops, short pixels read wide or exactly, half's
+// rounding, the mean, prefetches, one channel); patches and image against PROT_NONE guard
+// pages, the image poisoned, rows split at random; what it does not serve refused with the
+// reason.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -66,8 +67,8 @@ void check_isa(Isa isa) {
   int64_t kernels = 0, refused = 0, by_size[17] = {};
   const int64_t count = std::max<int64_t>(testing::scaled(400), static_cast<int64_t>(forced.size()));
   for (int64_t n = 0; n < count; ++n) {
-    const Spec spec = n < static_cast<int64_t>(forced.size()) ? forced[static_cast<size_t>(n)]
-                                                              : testing::random_fold_spec(rng);
+    const Spec spec =
+        n < static_cast<int64_t>(forced.size()) ? forced[static_cast<size_t>(n)] : testing::random_fold_spec(rng);
     const Geometry g = *make_geometry(spec);
     Expected<FoldPlan> plan = make_fold_plan(g, isa);
     ASSERT_TRUE(plan.ok()) << plan.status().message();
