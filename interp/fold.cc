@@ -48,29 +48,6 @@ constexpr int kBatch = 64;
 // Elements summed at once into a buffer before a strided store (4 KiB on the stack).
 constexpr int64_t kBuffer = 4096;
 
-// dst[m * dst_step] = src[m], m < n, elements of e bytes.
-template <typename T>
-void store_strided_as(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n) {
-  for (int64_t m = 0; m < n; ++m) std::memcpy(dst + m * dst_step, src + m * sizeof(T), sizeof(T));
-}
-void store_strided(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t e) {
-  struct Pair {
-    uint64_t a, b;
-  };
-  switch (e) {
-    case 1:
-      return store_strided_as<uint8_t>(dst, dst_step, src, n);
-    case 2:
-      return store_strided_as<uint16_t>(dst, dst_step, src, n);
-    case 4:
-      return store_strided_as<uint32_t>(dst, dst_step, src, n);
-    case 8:
-      return store_strided_as<uint64_t>(dst, dst_step, src, n);
-    default:
-      return store_strided_as<Pair>(dst, dst_step, src, n);
-  }
-}
-
 // A column group's taps in one image row are listed at once up to this many (2 KiB on the
 // stack); groups of more go pixel by pixel.
 constexpr int64_t kOffsets = 256;
@@ -89,6 +66,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   auto sum_for = [&](int64_t n) { return n * e >= 32 ? vector_sum : element_sum; };
   const SumRuns sum = sum_for(C);  // every run of a pixel has C elements
   const SumPixels pixels = sum_pixels(g.dtype, p.isa);
+  const StoreStrided strided = store_strided(p.isa);
   // Channels contiguous in the image and the patches (the tf format): each pixel's C channels
   // summed once over all its taps, in registers. Otherwise every row is zeroed and each pass's
   // runs added into it.
@@ -264,8 +242,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
                 pixels(buffer, k * e, patches + (c - c_begin) * p.patch_channel_step + m * ps.position, offsets, taps,
                        p.patch_channel_step, cn, k);
                 for (int64_t i = 0; i < cn; ++i) {
-                  store_strided(row + (c + i) * is.channel + (group.first + m * s) * is.pixel, dst_step,
-                                buffer + i * k * e, k, e);
+                  strided(row + (c + i) * is.channel + (group.first + m * s) * is.pixel, dst_step, buffer + i * k * e,
+                          k, e);
                 }
               }
             }

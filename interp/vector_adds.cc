@@ -494,7 +494,74 @@ Choice choice(DType dtype) {
   return c;
 }
 
+// ---- strided stores ----
+
+template <typename T>
+void store_strided_as(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n) {
+  for (int64_t m = 0; m < n; ++m) std::memcpy(dst + m * dst_step, src + m * sizeof(T), sizeof(T));
+}
+void store_strided_scalar(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t size) {
+  struct Pair {
+    uint64_t a, b;
+  };
+  switch (size) {
+    case 1:
+      return store_strided_as<uint8_t>(dst, dst_step, src, n);
+    case 2:
+      return store_strided_as<uint16_t>(dst, dst_step, src, n);
+    case 4:
+      return store_strided_as<uint32_t>(dst, dst_step, src, n);
+    case 8:
+      return store_strided_as<uint64_t>(dst, dst_step, src, n);
+    default:
+      return store_strided_as<Pair>(dst, dst_step, src, n);
+  }
+}
+
+// Eight 4-byte or four 8-byte elements at a time, spread to the even lanes of a zmm
+// (vpexpand) and stored under the even lanes' mask.
+PJ_AVX512 void store_strided_avx512(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t size) {
+  int64_t m = 0;
+  if (dst_step == 2 * size && size == 4) {
+    for (; m + 8 <= n; m += 8) {
+      const __m512i v = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + m * 4)));
+      _mm512_mask_storeu_epi32(dst + m * 8, 0x5555, _mm512_maskz_expand_epi32(0x5555, v));
+    }
+  } else if (dst_step == 2 * size && size == 8) {
+    for (; m + 4 <= n; m += 4) {
+      const __m512i v = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + m * 8)));
+      _mm512_mask_storeu_epi64(dst + m * 16, 0x55, _mm512_maskz_expand_epi64(0x55, v));
+    }
+  }
+  store_strided_scalar(dst + m * dst_step, dst_step, src + m * size, n - m, size);
+}
+
+// Four 4-byte elements (zero-extended to the even lanes of a ymm) or two 8-byte ones (permuted
+// to lanes 0 and 2) at a time, stored under the even lanes' mask.
+PJ_AVX2 void store_strided_avx2(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t size) {
+  int64_t m = 0;
+  if (dst_step == 2 * size && size == 4) {
+    const __m256i even = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+    for (; m + 4 <= n; m += 4) {
+      const __m256i v = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + m * 4)));
+      _mm256_maskstore_epi32(reinterpret_cast<int*>(dst + m * 8), even, v);
+    }
+  } else if (dst_step == 2 * size && size == 8) {
+    const __m256i even = _mm256_setr_epi64x(-1, 0, -1, 0);
+    for (; m + 2 <= n; m += 2) {
+      const __m256i v = _mm256_permute4x64_epi64(
+          _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + m * 8))), 0x10);
+      _mm256_maskstore_epi64(reinterpret_cast<long long*>(dst + m * 16), even, v);
+    }
+  }
+  store_strided_scalar(dst + m * dst_step, dst_step, src + m * size, n - m, size);
+}
+
 }  // namespace
+
+StoreStrided store_strided(Isa isa) {
+  return isa == Isa::kAvx512 ? store_strided_avx512 : isa == Isa::kAvx2 ? store_strided_avx2 : store_strided_scalar;
+}
 
 SumRuns sum_runs(DType dtype, Isa isa) {
   const Choice c = choice(dtype);

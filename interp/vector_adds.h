@@ -27,4 +27,11 @@ using SumPixels = void (*)(uint8_t* dst, int64_t dst_step, const uint8_t* src, c
                            int64_t src_step, int64_t count, int64_t n);
 SumPixels sum_pixels(DType dtype, Isa isa);
 
+// dst[m * dst_step] = src[m] for m < n, elements of `size` bytes (1 to 16): every other element
+// (dst_step twice a size of 4 or 8: a stride-2 fold's column group in an NCHW row) by vector
+// stores under masks, which write those elements and nothing between them (a tile's neighbour
+// may be writing there); any other step element by element.
+using StoreStrided = void (*)(uint8_t* dst, int64_t dst_step, const uint8_t* src, int64_t n, int64_t size);
+StoreStrided store_strided(Isa isa);
+
 }  // namespace pj

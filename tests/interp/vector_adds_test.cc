@@ -143,5 +143,36 @@ TEST(VectorAdds, PixelSumsFollowTheElementRule) {
   EXPECT_GT(longer, 0);
 }
 
+// Strided stores: every element at its step, the bytes between them as they were (the vector
+// paths of every other 4- and 8-byte element store under masks), the destination against a
+// guard page, every size, steps of 1 to 3 elements and some bytes more, any count.
+TEST(VectorAdds, StridedStoresWriteTheElementsOnly) {
+  const uint64_t seed = testing::test_seed();
+  std::mt19937_64 rng(seed);
+  int64_t every_other = 0;
+  for (Isa isa : host_isas()) {
+    for (int64_t round = 0; round < testing::scaled(300); ++round) {
+      const int64_t size = int64_t{1} << uniform(rng, 0, 4);
+      const int64_t n = uniform(rng, 0, 40);
+      const int64_t step = rng() % 2 ? 2 * size : size * uniform(rng, 1, 3) + uniform(rng, 0, 3);
+      every_other += step == 2 * size && (size == 4 || size == 8) && n >= 8;
+      const int64_t bytes = n == 0 ? 0 : (n - 1) * step + size;
+      GuardedBuffer dst(static_cast<size_t>(bytes), GuardedBuffer::Placement::kEnd);
+      const std::vector<uint8_t> before = testing::random_bytes(rng, static_cast<size_t>(bytes));
+      const std::vector<uint8_t> src = testing::random_bytes(rng, static_cast<size_t>(n * size));
+      if (bytes > 0) std::memcpy(dst.data(), before.data(), before.size());
+      std::vector<uint8_t> want = before;
+      for (int64_t m = 0; m < n; ++m) std::memcpy(want.data() + m * step, src.data() + m * size, size);
+      store_strided(isa)(dst.data(), step, src.data(), n, size);
+      for (int64_t i = 0; i < bytes; ++i) {
+        ASSERT_EQ(dst.data()[i], want[static_cast<size_t>(i)])
+            << "seed " << seed << ": " << isa_name(isa) << ", " << n << " elements of " << size << " bytes, " << step
+            << " apart: byte " << i;
+      }
+    }
+  }
+  EXPECT_GT(every_other, 0);
+}
+
 }  // namespace
 }  // namespace pj
