@@ -86,10 +86,12 @@ class FoldGenerator final : public X86Base, public FoldSink {
 
   void end_row_group() override {
     RowLoop& loop = groups_.back();
-    add_imm(r11, loop.group.step * g_.image_steps.row);
-    add_imm(rsi, loop.group.src_step);
-    dec(r8);
-    jnz(loop.top, T_NEAR);
+    if (loop.group.count > 1) {  // (count - 1) * step rows lie in the image: the step fits too
+      add_imm(r11, loop.group.step * g_.image_steps.row);
+      add_imm(rsi, loop.group.src_step);
+      dec(r8);
+      jnz(loop.top, T_NEAR);
+    }
     L(loop.skip);
     groups_.pop_back();
   }

@@ -128,6 +128,21 @@ TEST(FoldJit, TapsBeyond32BitOffsetsAreRefused) {
   EXPECT_NE(code.status().message().find("more than 2 GiB apart"), std::string::npos) << code.status().message();
 }
 
+// Image rows 2^40 bytes apart and a row stride past 2^31: no group of rows steps (each has one
+// member), and no step is computed (UBSan watches; 2^71 would overflow). Emitted, not run.
+TEST(FoldJit, RowGroupsOfOneComputeNoStep) {
+  Spec spec = fold_spec(DType::kUInt8, {1, 3, 2, 1}, 1, 1, 1, Padding::kSame);
+  spec.strides = {1, (int64_t{1} << 31) - 1, 1, 1};
+  spec.image_strides = {0, int64_t{1} << 40, 0};
+  const Expected<Geometry> g = make_geometry(spec);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  const Expected<FoldPlan> plan = make_fold_plan(*g, Isa::kAvx2);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  for (const RowGroup& rows : plan->row_groups) EXPECT_EQ(rows.count, 1);
+  const Expected<MachineCode> code = emit_x86_fold(*plan, Isa::kAvx2);
+  EXPECT_TRUE(code.ok()) << code.status().message();
+}
+
 // Over the code limit: refused before anything is emitted, naming the limit.
 TEST(FoldJit, KernelsOverTheCodeLimitAreRefused) {
   const Geometry g = *make_geometry(fold_spec(DType::kFloat32, {1, 40, 40, 64}, 7, 1, 1, Padding::kSame));
