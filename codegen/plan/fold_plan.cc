@@ -65,6 +65,17 @@ TapRange tap_range(const Axis& axis, int64_t x) {
 
 Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel& machine) {
   if (g.extract()) return Internal("make_fold_plan: the geometry is extract's");
+  // The plan lists every image row's and column's taps: at most 2^24 coordinates and as many
+  // (output, kernel) pairs an axis (under 400 MiB), so a fold of absurd extent is refused here,
+  // not by running out of memory.
+  constexpr int64_t kMostEntries = int64_t{1} << 24;
+  for (const Axis* a : {&g.cols, &g.rows}) {
+    if (a->in >= kMostEntries || Wide{a->out} * a->ksize >= kMostEntries) {
+      return ResourceExhausted("fold plans list the taps of every image ", a == &g.rows ? "row" : "column",
+                               ": at most ", kMostEntries, " of them and as many output-kernel pairs, and this ",
+                               "fold has ", a->in, " and ", Wide{a->out} * a->ksize > INT64_MAX ? INT64_MAX : static_cast<int64_t>(Wide{a->out} * a->ksize));
+    }
+  }
   FoldPlan p;
   p.geometry = g;
   p.isa = isa;

@@ -174,5 +174,22 @@ TEST(Fold, UncoveredPixelsAreZero) {
   EXPECT_FALSE(std::signbit(image[1]));
 }
 
+// A fold of 2^24 image rows: its plan's tap tables are refused, not allocated (the API fuzzer
+// ran one of 2^31 rows out of memory).
+TEST(Fold, PlansOfAbsurdExtentAreRefused) {
+  Spec spec;
+  spec.op = Op::kFold;
+  spec.dtype = DType::kUInt8;
+  spec.image_shape = {1, int64_t{1} << 24, 1, 1};
+  const Expected<Geometry> g = make_geometry(spec);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  const Expected<FoldPlan> plan = make_fold_plan(*g);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), Code::kResourceExhausted);
+  EXPECT_NE(plan.status().message().find("every image row"), std::string::npos) << plan.status().message();
+  spec.image_shape = {1, (int64_t{1} << 24) - 1, 1, 1};
+  EXPECT_TRUE(make_fold_plan(*make_geometry(spec)).ok());
+}
+
 }  // namespace
 }  // namespace pj
