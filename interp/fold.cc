@@ -150,7 +150,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
           // kPrefetched pixels at a time, after asking for every line of the taps' runs of the
           // pixels prefetch_bytes further on (hints: never faults, past the patches included).
           constexpr int64_t kPrefetched = 4;
-          const int64_t ahead = std::max<int64_t>(1, p.prefetch_bytes / (C * e)) * ps.position;
+          const int64_t ahead = p.prefetch_ahead();
           for (int64_t m = m0; m < m1; m += kPrefetched) {
             const uint8_t* first = patches + (m - m0) * ps.position;
             for (int64_t q = 0; q < kPrefetched; ++q) {

@@ -142,7 +142,7 @@ void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink) {
   const int widest = g.dtype == DType::kHalf ? target.vector_bytes / 2 : target.vector_bytes;
   const int64_t run = C * g.elem_size;
   const std::vector<FoldPiece> pieces = pieces_of(run, widest);
-  const int64_t ahead = plan.prefetch_bytes > 0 && run > 0 ? std::max<int64_t>(1, plan.prefetch_bytes / run) * pos : 0;
+  const int64_t ahead = plan.prefetch_ahead();
   sink.begin_kernel();
   for (const RowGroup& rows : plan.row_groups) {
     const FoldTap* row_taps = plan.row_taps_of(rows.first);

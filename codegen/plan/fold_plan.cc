@@ -71,9 +71,10 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel
   constexpr int64_t kMostEntries = int64_t{1} << 24;
   for (const Axis* a : {&g.cols, &g.rows}) {
     if (a->in >= kMostEntries || Wide{a->out} * a->ksize >= kMostEntries) {
-      return ResourceExhausted("fold plans list the taps of every image ", a == &g.rows ? "row" : "column",
-                               ": at most ", kMostEntries, " of them and as many output-kernel pairs, and this ",
-                               "fold has ", a->in, " and ", Wide{a->out} * a->ksize > INT64_MAX ? INT64_MAX : static_cast<int64_t>(Wide{a->out} * a->ksize));
+      const char* axis = a == &g.rows ? "row" : "column";
+      return ResourceExhausted("fold plans list the taps of every image ", axis, ": at most ", kMostEntries,
+                               " of them and as many output-kernel pairs, and this fold has ", a->in, " image ", axis,
+                               "s, ", a->out, " outputs and ", a->ksize, " kernel ", axis, "s");
     }
   }
   FoldPlan p;

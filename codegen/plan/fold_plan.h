@@ -11,6 +11,7 @@
 // Passes only name output columns inside the image, so no padding position is ever read.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -90,6 +91,13 @@ struct FoldPlan {
   // With sums_pixels(): software prefetches this many bytes of each tap's run ahead of the
   // pixels being summed; 0: none (cost_model.h's fold_prefetch_bytes decides).
   int64_t prefetch_bytes = 0;
+  // Bytes of patches from a pixel's taps to those prefetched: prefetch_bytes in whole pixels of
+  // the group (at least one), each one patch position on; 0 without prefetches.
+  int64_t prefetch_ahead() const {
+    const int64_t run = geometry.depth * geometry.elem_size;
+    if (prefetch_bytes <= 0 || run <= 0) return 0;
+    return std::max<int64_t>(1, prefetch_bytes / run) * geometry.patch_steps.position;
+  }
 
   // The instruction set of the contiguous adds (interp/vector_adds.h): the host's, capped.
   Isa isa = Isa::kNone;
