@@ -15,15 +15,25 @@ PlanOptions plan_options() { return (*llvm_session())->plan_options(); }
 
 std::string target() { return (*llvm_session())->describe(); }
 
-Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan) {
-  Expected<LlvmSession*> session = llvm_session();
-  if (!session.ok()) return session.status();
-  Expected<std::shared_ptr<const LlvmKernel>> kernel = (*session)->compile(plan);
+// Announced to profilers and debuggers (jit/jit_events.h) once compiled.
+Expected<std::shared_ptr<const LlvmKernel>> announced(Expected<std::shared_ptr<const LlvmKernel>> kernel) {
   if (kernel.ok()) announce_code((*kernel)->bytes().data(), (*kernel)->bytes().size(), (*kernel)->name());
   return kernel;
 }
 
-constexpr LlvmPlugin kPlugin{kPluginBuildId, &start, &plan_options, &target, &compile};
+Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan) {
+  Expected<LlvmSession*> session = llvm_session();
+  if (!session.ok()) return session.status();
+  return announced((*session)->compile(plan));
+}
+
+Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan) {
+  Expected<LlvmSession*> session = llvm_session();
+  if (!session.ok()) return session.status();
+  return announced((*session)->compile_fold(plan));
+}
+
+constexpr LlvmPlugin kPlugin{kPluginBuildId, &start, &plan_options, &target, &compile, &compile_fold};
 
 }  // namespace
 }  // namespace pj

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/fold_emitter.h"
 
 namespace pj {
 namespace {
@@ -202,15 +203,27 @@ Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile(const Plan& pla
   auto context = std::make_unique<llvm::LLVMContext>();
   Expected<std::unique_ptr<llvm::Module>> module = emit_llvm_ir(plan, impl_->target, *context);
   if (!module.ok()) return module.status();
-  const std::string name = llvm_kernel_name(plan);
+  return link(std::move(context), std::move(module).value(), llvm_kernel_name(plan));
+}
 
+Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile_fold(const FoldPlan& plan) {
+  PJ_RETURN_IF_ERROR(llvm_fold_supports(plan, impl_->target, kLlvmFoldOperations));
+  auto context = std::make_unique<llvm::LLVMContext>();
+  Expected<std::unique_ptr<llvm::Module>> module = emit_llvm_fold_ir(plan, impl_->target, *context);
+  if (!module.ok()) return module.status();
+  return link(std::move(context), std::move(module).value(), llvm_fold_kernel_name(plan));
+}
+
+Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::link(std::unique_ptr<llvm::LLVMContext> context,
+                                                              std::unique_ptr<llvm::Module> module,
+                                                              const std::string& name) {
   Impl& s = *impl_;
   std::lock_guard<std::mutex> lock(s.mutex);
   const std::string symbol = cat(name, ".", ++s.serial);
-  (*module)->getFunction(name)->setName(symbol);
-  s.optimize(**module);
+  module->getFunction(name)->setName(symbol);
+  s.optimize(*module);
   orc::ResourceTrackerSP tracker = s.jit->getMainJITDylib().createResourceTracker();
-  if (llvm::Error error = s.jit->addIRModule(tracker, orc::ThreadSafeModule(std::move(*module), std::move(context)))) {
+  if (llvm::Error error = s.jit->addIRModule(tracker, orc::ThreadSafeModule(std::move(module), std::move(context)))) {
     return status_of(std::move(error), cat("LLVM could not add kernel ", name));
   }
   llvm::Expected<orc::ExecutorAddr> address = s.jit->lookup(symbol);

@@ -8,9 +8,15 @@
 #include <span>
 #include <string>
 
+#include "codegen/plan/fold_plan.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
 #include "codegen/plan/status.h"
+
+namespace llvm {
+class LLVMContext;
+class Module;
+}  // namespace llvm
 
 namespace pj {
 
@@ -54,6 +60,9 @@ class LlvmSession {
 
   // Compiles a non-generic plan. Safe from several threads at once (compiles take turns).
   Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan);
+  // Compiles a fold plan (codegen/llvm/fold_emitter.h says which it serves; the others are
+  // kUnimplemented, or kResourceExhausted over kLlvmFoldOperations).
+  Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan);
 
   // The optimized IR of a plan's kernel, as the JIT would compile it (for inspection).
   Expected<std::string> optimized_ir(const Plan& plan);
@@ -65,6 +74,9 @@ class LlvmSession {
 
  private:
   explicit LlvmSession(std::shared_ptr<Impl> impl);
+  // A module holding function `name`: optimized, linked, and its code handed to a kernel.
+  Expected<std::shared_ptr<const LlvmKernel>> link(std::unique_ptr<llvm::LLVMContext> context,
+                                                   std::unique_ptr<llvm::Module> module, const std::string& name);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -214,30 +214,36 @@ class FoldExecutor final : public Executor {
   FoldPlan plan_;
 };
 
-#if PATCHJIT_HAVE_XBYAK
-// A JIT fold kernel: whole rows in machine code, a tile's partial rows by the plan's loops.
+// A JIT fold kernel (Xbyak or LLVM): whole rows in machine code, a tile's partial rows by the
+// plan's loops.
 class FoldKernelExecutor final : public Executor {
  public:
-  FoldKernelExecutor(std::shared_ptr<const ExecutableMemory> memory, std::string description, FoldPlan plan)
-      : memory_(std::move(memory)), description_(std::move(description)), plan_(std::move(plan)) {}
+  FoldKernelExecutor(std::shared_ptr<const void> owner, KernelFunction function, std::span<const uint8_t> code,
+                     std::string description, FoldPlan plan)
+      : owner_(std::move(owner)),
+        function_(function),
+        code_(code),
+        description_(std::move(description)),
+        plan_(std::move(plan)) {}
   void run(const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) const override {
-    call_kernel(memory_->function(), KernelArgs{input, output, row_begin, row_end});
+    call_kernel(function_, KernelArgs{input, output, row_begin, row_end});
   }
   void run_pixels(const uint8_t* input, uint8_t* output, int64_t row, int64_t col_begin,
                   int64_t col_end) const override {
     run_fold(plan_, input, output, row, row + 1, col_begin, col_end);
   }
   std::string describe() const override { return description_ + to_string(plan_); }
-  std::span<const uint8_t> code() const override {
-    return {static_cast<const uint8_t*>(memory_->code()), memory_->code_size()};
-  }
+  std::span<const uint8_t> code() const override { return code_; }
 
  private:
-  std::shared_ptr<const ExecutableMemory> memory_;
+  std::shared_ptr<const void> owner_;
+  KernelFunction function_;
+  std::span<const uint8_t> code_;
   std::string description_;
   FoldPlan plan_;
 };
 
+#if PATCHJIT_HAVE_XBYAK
 Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPlan plan) {
   PJ_RETURN_IF_ERROR(backend_status(Backend::kXbyak, c.isa));
   if (c.smallest_code) return Unimplemented("fold's kernels loop over pixels and blocks already");
@@ -245,8 +251,10 @@ Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPla
   Expected<std::shared_ptr<const ExecutableMemory>> memory =
       map_code(emit_x86_fold(plan, c.isa, kernel_code_limit()), &description);
   if (!memory.ok()) return memory.status();
-  return std::shared_ptr<const Executor>(
-      std::make_shared<FoldKernelExecutor>(std::move(memory).value(), std::move(description), std::move(plan)));
+  const ExecutableMemory& m = **memory;
+  return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
+      *memory, m.function(), std::span<const uint8_t>(static_cast<const uint8_t*>(m.code()), m.code_size()),
+      std::move(description), std::move(plan)));
 }
 #else
 Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPlan) {
@@ -254,16 +262,25 @@ Expected<std::shared_ptr<const Executor>> xbyak_fold(const Candidate& c, FoldPla
 }
 #endif
 
+Expected<std::shared_ptr<const Executor>> llvm_fold(const Candidate& c, FoldPlan plan) {
+  if (c.smallest_code) return Unimplemented("fold's kernels loop over pixels and blocks already");
+  Expected<LlvmCompiled> compiled = compile_llvm_fold(plan);
+  if (!compiled.ok()) return compiled.status();
+  LlvmCompiled& k = *compiled;
+  return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
+      std::move(k.owner), k.function, k.code, std::move(k.description), std::move(plan)));
+}
+
 Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometry& g) {
   if (c.backend == Backend::kReference)
     return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
-  if (c.aot || c.backend == Backend::kLlvm) {
-    return Unimplemented("fold has no ", c.aot ? "ahead-of-time kernels" : c.name() + " emitter",
-                         " yet (the interpreter's fold loops run it)");
-  }
-  Expected<FoldPlan> plan = make_fold_plan(g, c.isa, host_machine());
+  if (c.aot) return Unimplemented("fold has no ahead-of-time kernels yet (the interpreter's fold loops run it)");
+  // The isa is the interpreter's adds' (a tile's partial rows): the candidate's, or the host's.
+  const Isa isa = c.backend == Backend::kLlvm ? std::min(host_isa(), isa_cap()) : c.isa;
+  Expected<FoldPlan> plan = make_fold_plan(g, isa, host_machine());
   if (!plan.ok()) return plan.status();
   if (c.backend == Backend::kXbyak) return xbyak_fold(c, std::move(plan).value());
+  if (c.backend == Backend::kLlvm) return llvm_fold(c, std::move(plan).value());
   return std::shared_ptr<const Executor>(std::make_shared<FoldExecutor>(std::move(plan).value()));
 }
 

@@ -43,6 +43,17 @@ const Loaded& plugin() {
   return loaded;
 }
 
+LlvmCompiled compiled(std::shared_ptr<const LlvmKernel> kernel, const LlvmPlugin& plugin) {
+  const LlvmKernel& k = *kernel;
+  LlvmCompiled out;
+  out.function = k.function();
+  out.code = k.bytes();
+  out.description =
+      cat("kernel ", k.name(), ": ", k.bytes().size(), " bytes of machine code (LLVM, ", plugin.target(), ")\n");
+  out.owner = std::move(kernel);
+  return out;
+}
+
 }  // namespace
 
 Status llvm_backend_status() { return plugin().status; }
@@ -64,15 +75,17 @@ Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, 
   }
   Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile(*plan);
   if (!kernel.ok()) return kernel.status();
-  const LlvmKernel& k = **kernel;
-  LlvmCompiled out;
-  out.function = k.function();
-  out.code = k.bytes();
-  out.description = cat("kernel ", k.name(), ": ", k.bytes().size(), " bytes of machine code (LLVM, ",
-                        loaded.plugin->target(), ")\n");
+  LlvmCompiled out = compiled(std::move(kernel).value(), *loaded.plugin);
   out.plan = plan;
-  out.owner = std::move(kernel).value();
   return out;
+}
+
+Expected<LlvmCompiled> compile_llvm_fold(const FoldPlan& plan) {
+  const Loaded& loaded = plugin();
+  if (!loaded.status.ok()) return loaded.status;
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile_fold(plan);
+  if (!kernel.ok()) return kernel.status();
+  return compiled(std::move(kernel).value(), *loaded.plugin);
 }
 
 #else
@@ -82,6 +95,8 @@ Status llvm_backend_status() {
 }
 
 Expected<LlvmCompiled> compile_llvm(const Geometry&, bool, bool) { return llvm_backend_status(); }
+
+Expected<LlvmCompiled> compile_llvm_fold(const FoldPlan&) { return llvm_backend_status(); }
 
 #endif
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "codegen/plan/fold_plan.h"
 #include "codegen/plan/geometry.h"
 #include "codegen/plan/kernel_abi.h"
 #include "codegen/plan/plan.h"
@@ -19,11 +20,15 @@ struct LlvmCompiled {
   KernelFunction function = nullptr;
   std::span<const uint8_t> code;
   std::string description;           // the kernel and its target
-  std::shared_ptr<const Plan> plan;  // printed after it, when asked
+  std::shared_ptr<const Plan> plan;  // printed after it, when asked (extract kernels)
 };
 
 // The kernel of `geometry` within the llvm budget (kResourceExhausted beyond it, and for plans
 // too irregular to specialize); kUnimplemented when the backend cannot run here.
 Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest_code);
+
+// The fold kernel of `plan` (codegen/llvm/fold_emitter.h: kUnimplemented for what it does not
+// serve, kResourceExhausted over its budget), or why the backend cannot run here.
+Expected<LlvmCompiled> compile_llvm_fold(const FoldPlan& plan);
 
 }  // namespace pj

@@ -1,9 +1,5 @@
-// The LLVM IR emitter: a Sink of the walk (codegen/lower/walk.h). The skeleton's image and row
-// state lives in allocas (SROA turns them into registers); loops count down and move their
-// pointers on by constant strides, as the Xbyak kernels do.
-//
-// Addresses are plain pointer arithmetic (GEPs without inbounds): a src point may lie before
-// the input (padding), and only the address a step finally reads is inside it. Offsets are i64.
+// The LLVM IR emitter: a Sink of the walk (codegen/lower/walk.h) on the skeleton, loops and
+// pointers of ir_base.h.
 //
 // The IR says exactly which moves to make, and says it in a way that spares LLVM from
 // rediscovering it; measured on this machine, LLVM's O2 pipeline and instruction selection
@@ -13,12 +9,9 @@
 //   in the moves of a block);
 // - moves are up to two vectors wide (LLVM splits them into vector instructions), halving the
 //   IR a run needs;
-// - the pointers a loop hands its body pass through llvm.launder.invariant.group, which emits
-//   nothing but hides them from scalar evolution: induction-variable simplification and loop
-//   strength reduction have nothing to rewrite, since the increments are already written.
+// - loop pointers are opaque to scalar evolution (ir_base.h).
 #include "codegen/llvm/emitter.h"
 
-#include <llvm/IR/Attributes.h>
 #include <llvm/IR/BasicBlock.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/DerivedTypes.h>
@@ -27,87 +20,33 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Metadata.h>
 #include <llvm/IR/Module.h>
-#include <llvm/IR/Verifier.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
 #include <array>
-#include <cstddef>
 #include <vector>
 
+#include "codegen/llvm/ir_base.h"
 #include "codegen/lower/walk.h"
-#include "codegen/plan/kernel_abi.h"
 
 namespace pj {
 namespace {
 
 bool is_power_of_two(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
-class KernelBuilder final : public Sink {
+class KernelBuilder final : public IrBase, public Sink {
  public:
   KernelBuilder(const Lowering& lowering, const std::string& name, llvm::Module& module)
-      : L_(lowering),
-        plan_(*lowering.plan),
-        context_(module.getContext()),
-        b_(context_),
-        i64_(b_.getInt64Ty()),
-        ptr_(b_.getPtrTy()) {
-    auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_}, false);
-    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
-    function_->addFnAttr(llvm::Attribute::NoUnwind);  // and no uwtable: no .eh_frame to register
-    function_->addFnAttr("no-builtins");              // no memcpy/memset from loop idioms or store merging
-    if (L_.target.vector_bytes >= 64) {
-      // Keep the explicit 512-bit moves whole on CPUs that LLVM tunes for 256-bit vectors.
-      function_->addFnAttr("min-legal-vector-width", "512");
-      function_->addFnAttr("prefer-vector-width", "512");
-    }
-    llvm::Argument* args = function_->getArg(0);
-    args->setName("args");
-    for (auto kind : {llvm::Attribute::NoAlias, llvm::Attribute::NoCapture, llvm::Attribute::ReadOnly}) {
-      args->addAttr(kind);
-    }
-    args->addAttr(llvm::Attribute::getWithDereferenceableBytes(context_, sizeof(KernelArgs)));
-  }
+      : IrBase(name, module, lowering.target.vector_bytes), L_(lowering), plan_(*lowering.plan) {}
 
   llvm::Function* function() const { return function_; }
 
   // ---- skeleton (walk.h) ----
 
   void begin_kernel() override {
-    b_.SetInsertPoint(block("entry"));
-    llvm::Value* args = function_->getArg(0);
-    auto field = [&](llvm::Type* type, int64_t offset, const char* name) {
-      return b_.CreateAlignedLoad(type, b_.CreatePtrAdd(args, b_.getInt64(offset)), llvm::Align(8), name);
-    };
-    input_ = field(ptr_, offsetof(KernelArgs, input), "input");
-    output_ = field(ptr_, offsetof(KernelArgs, output), "output");
-    llvm::Value* begin = field(i64_, offsetof(KernelArgs, row_begin), "row_begin");
-    end_ = field(i64_, offsetof(KernelArgs, row_end), "row_end");
-    t_ = b_.CreateAlloca(i64_, nullptr, "t");
-    r_lo_ = b_.CreateAlloca(i64_, nullptr, "r_lo");
-    r_hi_ = b_.CreateAlloca(i64_, nullptr, "r_hi");
-    dst_image_ = b_.CreateAlloca(ptr_, nullptr, "dst_image");
-    src_image_ = b_.CreateAlloca(ptr_, nullptr, "src_image");
+    enter(plan_.rows_per_image, plan_.dst_image_step, plan_.src_image_step, plan_.src_origin);
     row_dst_ = b_.CreateAlloca(ptr_, nullptr, "row_dst");
     row_src_ = b_.CreateAlloca(ptr_, nullptr, "row_src");
     rows_left_ = b_.CreateAlloca(i64_, nullptr, "rows_left");
-    b_.CreateStore(begin, t_);
-    image_ = block("image");
-    done_ = block("done");
-    b_.CreateCondBr(b_.CreateICmpSLT(begin, end_), image_, done_);
-
-    b_.SetInsertPoint(image_);
-    const int64_t R = plan_.rows_per_image;
-    llvm::Value* t = b_.CreateLoad(i64_, t_);
-    llvm::Value* image = b_.CreateUDiv(t, b_.getInt64(R), "b");
-    llvm::Value* r_lo = b_.CreateURem(t, b_.getInt64(R), "r_lo");
-    b_.CreateStore(r_lo, r_lo_);
-    llvm::Value* r_hi = b_.CreateAdd(r_lo, b_.CreateSub(end_, t));
-    b_.CreateStore(b_.CreateSelect(b_.CreateICmpSGT(r_hi, b_.getInt64(R)), b_.getInt64(R), r_hi), r_hi_);
-    b_.CreateStore(b_.CreatePtrAdd(output_, b_.CreateMul(image, b_.getInt64(plan_.dst_image_step))), dst_image_);
-    llvm::Value* src =
-        b_.CreateAdd(b_.CreateMul(image, b_.getInt64(plan_.src_image_step)), b_.getInt64(plan_.src_origin));
-    b_.CreateStore(b_.CreatePtrAdd(input_, src), src_image_);
   }
 
   void begin_rows(int, const RowClass& rc) override {
@@ -131,7 +70,7 @@ class KernelBuilder final : public Sink {
     }
     row_dst_value_ = b_.CreateLoad(ptr_, row_dst_);
     row_src_value_ = b_.CreateLoad(ptr_, row_src_);
-    levels_[0] = {opaque(row_dst_value_), opaque(row_src_value_)};
+    set_level(Level::kRow, row_dst_value_, row_src_value_);
   }
 
   void end_rows() override {
@@ -149,14 +88,8 @@ class KernelBuilder final : public Sink {
   }
 
   void end_kernel() override {
-    llvm::Value* t =
-        b_.CreateAdd(b_.CreateLoad(i64_, t_), b_.CreateSub(b_.CreateLoad(i64_, r_hi_), b_.CreateLoad(i64_, r_lo_)));
-    b_.CreateStore(t, t_);
-    back_edge(b_.CreateICmpSLT(t, end_), image_, done_);
-    b_.SetInsertPoint(done_);
-    // Non-temporal stores are weakly ordered: publish them before returning.
-    if (plan_.options.nontemporal) b_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
-    b_.CreateRetVoid();
+    next_image();
+    leave(plan_.options.nontemporal);  // non-temporal stores are weakly ordered: published first
   }
 
   // ---- loops ----
@@ -170,37 +103,7 @@ class KernelBuilder final : public Sink {
   void begin_rows_copy(At, int64_t) override { failed_ = "the llvm target has no rows copies"; }
   void end_rows_copy() override {}
 
-  // `count` (at least 1) iterations.
-  void open_loop(Level level, At from, llvm::Value* count) {
-    llvm::Value* dst0 = pointer(from.level, true, from.dst);
-    llvm::Value* src0 = pointer(from.level, false, from.src);
-    Loop loop;
-    loop.before = b_.GetInsertBlock();
-    loop.body = block("loop");
-    loop.after = block("loop.end");
-    b_.CreateBr(loop.body);
-    b_.SetInsertPoint(loop.body);
-    loop.left = b_.CreatePHI(i64_, 2, "left");
-    loop.dst = b_.CreatePHI(ptr_, 2, "dst");
-    loop.src = b_.CreatePHI(ptr_, 2, "src");
-    loop.left->addIncoming(count, loop.before);
-    loop.dst->addIncoming(dst0, loop.before);
-    loop.src->addIncoming(src0, loop.before);
-    levels_[static_cast<int>(level)] = {opaque(loop.dst), opaque(loop.src)};
-    loops_.push_back(loop);
-  }
-
-  void end_loop(Level, int64_t dst_step, int64_t src_step) override {
-    Loop loop = loops_.back();
-    loops_.pop_back();
-    llvm::BasicBlock* latch = b_.GetInsertBlock();
-    loop.dst->addIncoming(b_.CreatePtrAdd(loop.dst, b_.getInt64(dst_step)), latch);
-    loop.src->addIncoming(b_.CreatePtrAdd(loop.src, b_.getInt64(src_step)), latch);
-    llvm::Value* next = b_.CreateSub(loop.left, b_.getInt64(1));
-    loop.left->addIncoming(next, latch);
-    back_edge(b_.CreateICmpNE(next, b_.getInt64(0)), loop.body, loop.after);
-    b_.SetInsertPoint(loop.after);
-  }
+  void end_loop(Level, int64_t dst_step, int64_t src_step) override { close_loop(dst_step, src_step); }
 
   // The first vector-aligned dst after `at`'s, src moved by as much (walk.h).
   void align_run(At at) override {
@@ -210,7 +113,7 @@ class KernelBuilder final : public Sink {
     llvm::Value* address = b_.CreatePtrToInt(dst, i64_);
     llvm::Value* delta =
         b_.CreateSub(b_.CreateAnd(b_.CreateAdd(address, b_.getInt64(vector)), b_.getInt64(-vector)), address);
-    levels_[static_cast<int>(Level::kRun)] = {opaque(b_.CreatePtrAdd(dst, delta)), opaque(b_.CreatePtrAdd(src, delta))};
+    set_level(Level::kRun, b_.CreatePtrAdd(dst, delta), b_.CreatePtrAdd(src, delta));
   }
 
   // ---- moves ----
@@ -278,33 +181,6 @@ class KernelBuilder final : public Sink {
   const std::string& failed() const { return failed_; }
 
  private:
-  struct Loop {
-    llvm::BasicBlock *before, *body, *after;
-    llvm::PHINode *left, *dst, *src;
-  };
-  struct Pointers {
-    llvm::Value *dst = nullptr, *src = nullptr;
-  };
-
-  llvm::BasicBlock* block(const char* name) { return llvm::BasicBlock::Create(context_, name, function_); }
-
-  llvm::Value* pointer(Level level, bool dst, int64_t offset) {
-    const Pointers& p = levels_[static_cast<int>(level)];
-    llvm::Value* base = dst ? p.dst : p.src;
-    return offset == 0 ? base : b_.CreatePtrAdd(base, b_.getInt64(offset));
-  }
-
-  // The back edge of a loop the planner chose: LLVM must not unroll it again.
-  void back_edge(llvm::Value* again, llvm::BasicBlock* loop, llvm::BasicBlock* exit) {
-    llvm::MDNode* no_unroll = llvm::MDNode::get(context_, llvm::MDString::get(context_, "llvm.loop.unroll.disable"));
-    llvm::MDNode* id = llvm::MDNode::getDistinct(context_, {nullptr, no_unroll});
-    id->replaceOperandWith(0, id);
-    b_.CreateCondBr(again, loop, exit)->setMetadata(llvm::LLVMContext::MD_loop, id);
-  }
-
-  // The same pointer, opaque to scalar evolution (see the top of this file).
-  llvm::Value* opaque(llvm::Value* p) { return b_.CreateLaunderInvariantGroup(p); }
-
   // Byte vectors from 16 bytes up, integers below.
   llvm::Type* move_type(int64_t width) {
     return width >= 16 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(b_.getInt8Ty(), width))
@@ -362,18 +238,9 @@ class KernelBuilder final : public Sink {
 
   const Lowering& L_;
   const Plan& plan_;
-  llvm::LLVMContext& context_;
-  llvm::IRBuilder<> b_;
-  llvm::Type* i64_;
-  llvm::PointerType* ptr_;
-  llvm::Function* function_ = nullptr;
-  llvm::Value *input_ = nullptr, *output_ = nullptr, *end_ = nullptr;
-  llvm::Value *t_ = nullptr, *r_lo_ = nullptr, *r_hi_ = nullptr, *dst_image_ = nullptr, *src_image_ = nullptr;
   llvm::Value *row_dst_ = nullptr, *row_src_ = nullptr, *rows_left_ = nullptr;
   llvm::Value *row_dst_value_ = nullptr, *row_src_value_ = nullptr;
-  llvm::BasicBlock *image_ = nullptr, *done_ = nullptr, *row_top_ = nullptr, *skip_ = nullptr;
-  std::array<Pointers, kLevels> levels_;
-  std::vector<Loop> loops_;
+  llvm::BasicBlock *row_top_ = nullptr, *skip_ = nullptr;
   std::string failed_;
 };
 
@@ -433,13 +300,7 @@ std::string llvm_kernel_name(const Plan& plan) { return cat("eip_llvm_", plan.na
 Expected<std::unique_ptr<llvm::Module>> emit_llvm_ir(const Plan& plan, const LlvmTarget& target,
                                                      llvm::LLVMContext& context) {
   auto module = std::make_unique<llvm::Module>(llvm_kernel_name(plan), context);
-  llvm::Function* function = nullptr;
-  PJ_RETURN_IF_ERROR(build(plan, target, llvm_kernel_name(plan), *module, &function));
-  std::string problems;
-  llvm::raw_string_ostream out(problems);
-  if (llvm::verifyModule(*module, &out)) {
-    return Internal("emit_llvm_ir: invalid IR for ", llvm_kernel_name(plan), ": ", out.str());
-  }
+  PJ_RETURN_IF_ERROR(emit_llvm_kernel(plan, target, llvm_kernel_name(plan), *module));
   return module;
 }
 
@@ -447,12 +308,7 @@ Status emit_llvm_kernel(const Plan& plan, const LlvmTarget& target, const std::s
   if (module.getNamedValue(name) != nullptr) return Internal("emit_llvm_kernel: ", name, " is already defined");
   llvm::Function* function = nullptr;
   PJ_RETURN_IF_ERROR(build(plan, target, name, module, &function));
-  std::string problems;
-  llvm::raw_string_ostream out(problems);
-  if (llvm::verifyFunction(*function, &out)) {
-    return Internal("emit_llvm_kernel: invalid IR for ", name, ": ", out.str());
-  }
-  return Status::Ok();
+  return verify_kernel(*function, "emit_llvm_kernel");
 }
 
 }  // namespace pj

@@ -18,11 +18,13 @@ class Module;
 
 namespace pj {
 
-// What the IR may assume of the target: the widest vector its moves use, and whether byte
-// permutes of one and two 64-byte sources are instructions (AVX-512 VBMI): pixel groups.
+// What the IR may assume of the target: the widest vector its moves use, whether byte
+// permutes of one and two 64-byte sources are instructions (AVX-512 VBMI): pixel groups, and
+// whether half converts to and from float in instructions (F16C): fold's half adds.
 struct LlvmTarget {
   int vector_bytes = 16;
   bool byte_permutes = false;
+  bool f16c = false;
 };
 
 // Planner options matching what this emitter does for `target` (vector width).

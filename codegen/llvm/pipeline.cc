@@ -14,9 +14,10 @@
 namespace pj {
 
 LlvmTarget llvm_target_for(const std::function<bool(std::string_view)>& has_feature) {
-  if (has_feature("avx512f") && has_feature("avx512bw")) return {64, has_feature("avx512vbmi")};
-  if (has_feature("avx")) return {32};
-  return {16};
+  const bool f16c = has_feature("f16c");
+  if (has_feature("avx512f") && has_feature("avx512bw")) return {64, has_feature("avx512vbmi"), f16c};
+  if (has_feature("avx")) return {32, false, f16c};
+  return {16, false, f16c};
 }
 
 Expected<std::unique_ptr<llvm::TargetMachine>> make_target_machine(const std::string& cpu,

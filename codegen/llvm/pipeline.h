@@ -29,6 +29,10 @@ bool enables(const std::vector<std::string>& features, std::string_view name);
 // pipeline takes about 2.4 ms per loop: 8.3 s for a kernel of 3,400). The kernels it builds,
 // in the JIT and ahead of time, stay within this: ten times the suite's largest (24 KiB, 33 loops).
 inline constexpr CodeBudget kLlvmBudget{int64_t{256} << 10, 256, "llvm budget"};
+// Fold kernels' budget, in the loads, adds and stores fold_operations counts: about 40 us of
+// LLVM's time each, measured (a 7x7 float32 fold of depth 64: 18,400 in 0.6-0.85 s; 3x3: 1,000
+// in 30 ms), so that no fold kernel takes it more than about a second.
+inline constexpr int64_t kLlvmFoldOperations = 20000;
 
 // A target machine for `cpu` with `features` ("+avx2,-avx512f", or empty for the CPU's own) on
 // this process's target: position-independent, small code model, O2 code generation. One

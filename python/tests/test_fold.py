@@ -240,13 +240,14 @@ def test_fold_errors(rng):
         patchjit.fold_patches(patches, (4, 4, 2), 3, padding="SAME")
     with pytest.raises(patchjit.OutOfRangeError):
         patchjit.fold_patches(patches, (1, 4, 4, 2), 0, padding="SAME")
-    if "llvm" in BACKENDS:
-        with pytest.raises(patchjit.UnimplementedError, match="fold has no llvm emitter"):
-            patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend="llvm")
-    if "xbyak" in BACKENDS:  # the tf format it folds; the torch format it says it does not
-        patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend="xbyak")
+    for backend in ("xbyak", "llvm"):  # the tf format they fold; the torch format they say they do not
+        if backend not in BACKENDS:
+            continue
+        patches = rng.standard_normal((1, 4, 4, 18)).astype(np.float32)
+        assert_same(patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend=backend),
+                    patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend="reference"))
         with pytest.raises(patchjit.UnimplementedError, match="fold's JIT sums whole pixels"):
-            patchjit.fold(np.zeros((1, 18, 16), np.float32), (4, 4), 3, padding=1, backend="xbyak")
+            patchjit.fold(np.zeros((1, 18, 16), np.float32), (4, 4), 3, padding=1, backend=backend)
 
 
 def test_fold_from_threads(rng):

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/fold_emitter.h"
 #include "codegen/llvm/pipeline.h"
 #include "codegen/lower/lowering.h"
 #include "codegen/plan/kernel_abi.h"
@@ -40,6 +41,7 @@
 #include "reference/compare.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
+#include "tests/support/fold_kernels.h"
 #include "tests/support/kernel_check.h"
 #include "tests/support/random_spec.h"
 
@@ -268,6 +270,39 @@ TEST_F(Llvm, MachineCodeCallsNothing) {
     ++checked;
   }
   EXPECT_GE(checked, static_cast<int>(specs.size()) / 2);  // most specs make a kernel
+}
+
+// Fold's llvm kernels against fold's golden loops (tests/support/fold_kernels.h), each one's
+// machine code calling nothing (half's conversions are instructions, not library calls).
+TEST_F(Llvm, FoldMatchesGolden) {
+  Disassembler disassembler;
+  const uint64_t features = host_features();
+  const LlvmTarget target = llvm_target_for([&](std::string_view name) { return has_feature(features, std::string(name)); });
+  testing::FoldEmitter emitter;
+  emitter.target = llvm_fold_target(target);
+  emitter.plan_isa = std::min(host_isa(), Isa::kAvx512);
+  emitter.supports = [&](const FoldPlan& plan) { return llvm_fold_supports(plan, target, kLlvmFoldOperations); };
+  emitter.compile = [&](const FoldPlan& plan) -> Expected<testing::CompiledFold> {
+    Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile_fold(plan);
+    if (!kernel.ok()) return kernel.status();
+    EXPECT_EQ(disassembler.problems((*kernel)->bytes()), "") << (*kernel)->name();
+    const KernelFunction function = (*kernel)->function();
+    return testing::CompiledFold{std::move(kernel).value(), function};
+  };
+  testing::check_fold_emitter(emitter);
+}
+
+// What the llvm fold emitter does not serve, said: half without F16C, kernels over the budget.
+TEST_F(Llvm, FoldRefusesHalfWithoutF16cAndKernelsOverItsBudget) {
+  const Geometry half = *make_geometry(testing::fold_spec(DType::kHalf, {1, 6, 6, 8}, 3, 1, 1, Padding::kSame));
+  const Status no_f16c = llvm_fold_supports(*make_fold_plan(half), LlvmTarget{16, false, false}, kLlvmFoldOperations);
+  EXPECT_EQ(no_f16c.code(), Code::kUnimplemented);
+  EXPECT_NE(no_f16c.message().find("no F16C"), std::string::npos) << no_f16c.message();
+  EXPECT_TRUE(llvm_fold_supports(*make_fold_plan(half), LlvmTarget{16, false, true}, kLlvmFoldOperations).ok());
+  const Geometry big = *make_geometry(testing::fold_spec(DType::kFloat32, {1, 40, 40, 64}, 7, 1, 1, Padding::kSame));
+  const Status over = llvm_fold_supports(*make_fold_plan(big), LlvmTarget{32, false, true}, 1000);
+  EXPECT_EQ(over.code(), Code::kResourceExhausted);
+  EXPECT_NE(over.message().find("over the llvm budget of 1000"), std::string::npos) << over.message();
 }
 
 // The mapping (permissions) of the page holding `address`, or "" when it is unmapped.

@@ -54,8 +54,8 @@ const char kUsage[] =
     "  --op fold times fold (patches -> image, the gradient) of the shapes instead: its\n"
     "  peers are the golden loops, TensorFlow's gradient algorithm (index image through Eigen,\n"
     "  ordered segment sum) and a careful scatter col2im; its floor is the slower of writing the\n"
-    "  image and reading the patches (floor_read). LLVM has no fold emitter yet; xbyak folds the tf\n"
-    "  format (others: the interpreter, and xbyak rows say why they were not measured).\n"
+    "  image and reading the patches (floor_read). xbyak and llvm fold the tf format (others: the\n"
+    "  interpreter, and their rows say why they were not measured).\n"
     "  --json: Google Benchmark's format (its compare.py compares two runs); --svg: a bar chart.\n"
     "  --min-time: seconds per implementation and shape (0.2); --repetitions: median of N (5);\n"
     "  --threads: the thread counts to run the backends with (1). Warns when the machine is busy\n"
@@ -249,13 +249,6 @@ std::optional<Failure> bench(const Flags& flags) {
   const pj_isa top = std::min(pj_host_isa(), api_state.initial_isa());
   std::vector<std::string> skipped;
   std::vector<bench::BackendVariant> variants = bench::backend_variants(top, &skipped);
-  if (!o.shapes.empty() && o.shapes.front().spec.op == Op::kFold) {
-    std::erase_if(variants, [&](const bench::BackendVariant& v) {
-      const bool llvm = v.backend == PJ_BACKEND_LLVM;
-      if (llvm) skipped.push_back(v.name + ": fold has no LLVM emitter yet (xbyak and the interpreter run it)");
-      return llvm;
-    });
-  }
 
   BenchResults results;
   results.machine = describe_machine();

@@ -325,9 +325,9 @@ class BenchTest(unittest.TestCase):
 
     def test_fold(self):
         # Fold's peers (the golden loops, TensorFlow's gradient algorithm, the careful scatter)
-        # and its read floor, every output checked against fold's golden loops; xbyak's kernels
-        # (where the CPU runs them) in the tf format, and named as not measured in the torch
-        # format, as LLVM is everywhere.
+        # and its read floor, every output checked against fold's golden loops; xbyak's and
+        # llvm's kernels (where built and the CPU runs them) in the tf format, and named as not
+        # measured in the torch format.
         for flags in (["--shape", "2,7,6,5", "--ksizes", "1,3,2,1", "--strides", "1,2,1,1", "--padding", "SAME"],
                       ["--shape", "1,6,6,8", "--dtype", "half", "--ksizes", "1,2,2,1", "--padding", "VALID"]):
             code, stdout, err = run(*flags, "--op", "fold", *FAST)
@@ -337,10 +337,12 @@ class BenchTest(unittest.TestCase):
             self.assertIn("over tf_gradient", stdout)
             self.assertNotIn("eigen", rows)
             self.assertIn("fold_", stdout)
-            self.assertNotIn("llvm", rows)
             xbyak = "not measured: backend xbyak" not in stdout  # built, and this CPU runs it
             if xbyak:
                 self.assertIn("xbyak_avx2", rows)
+            llvm = "not measured: backend llvm" not in stdout
+            if llvm:
+                self.assertIn("llvm", rows)
         code, stdout, err = run("--shape", "1,3,9,9", "--ksizes", "1,3,3,1", "--format", "torch", "--pads", "1,1,1,1",
                                 "--op", "fold", "--mode", "mean", *FAST)
         self.assertEqual(code, 0, err)
@@ -349,6 +351,9 @@ class BenchTest(unittest.TestCase):
         if xbyak:
             self.assertNotIn("xbyak_avx2", rows)
             self.assertIn("not measured: backend xbyak_avx2: fold's JIT sums whole pixels", stdout)
+        if llvm:
+            self.assertNotIn("llvm", rows)
+            self.assertIn("not measured: backend llvm: fold's JIT sums whole pixels", stdout)
         self.assertNotIn("tf_gradient", rows)  # TensorFlow's gradient has no mean
         code, stdout, err = run("--shape", "1,7,6,4", "--ksizes", "1,3,3,1", "--padding", "SAME", "--op", "fold",
                                 *FAST, env={"PATCHJIT_TEST_CORRUPT": "scatter"})

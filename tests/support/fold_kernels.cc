@@ -1,0 +1,106 @@
+#include "tests/support/fold_kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/support/kernel_check.h"
+#include "tests/support/random_spec.h"
+
+namespace pj::testing {
+namespace {
+
+// Counts what the walk asks for, to assert each path ran.
+class Paths final : public FoldSink {
+ public:
+  void begin_kernel() override {}
+  void end_kernel() override {}
+  void begin_row_group(const FoldRowGroup& g) override { stepped_rows += g.count > 1; }
+  void end_row_group() override {}
+  void begin_loop(Level level, At, int64_t) override { block_loops += level == Level::kBlock; }
+  void end_loop(Level, int64_t, int64_t) override {}
+  void sum(At, const FoldSum& s) override {
+    several_pixels += s.pixels > 1;
+    divided += s.divisor > 1;
+    prefetched += s.prefetch > 0;
+    for (const FoldPiece& p : s.pieces) {
+      narrow += p.width < 16, overlapping += p.offset % p.width != 0;
+      if (p.wide == p.width) continue;  // a pixel under 16 bytes, not a power of two
+      for (bool wide : s.wide) widened += wide, exact += !wide;
+    }
+  }
+  int64_t stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
+          overlapping = 0, widened = 0, exact = 0;
+};
+
+}  // namespace
+
+Spec fold_spec(DType dtype, Vec4 shape, int64_t k, int64_t stride, int64_t rate, Padding padding) {
+  Spec s = square_spec(dtype, shape, k, stride, rate, padding);
+  s.op = Op::kFold;
+  return s;
+}
+
+
+void check_fold_emitter(const FoldEmitter& emitter) {
+  const uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  // First the paths a scaled-down run may not draw: 300 floats a pixel (more pieces than
+  // accumulators: block loops), half (rounding after every add) in mean mode, int8 (pieces of
+  // one byte), complex128, one channel at rate 2, a stride-3 kernel of 7 with prefetches.
+  std::vector<Spec> forced = {fold_spec(DType::kFloat32, {1, 5, 6, 300}, 3, 1, 1, Padding::kSame),
+                              fold_spec(DType::kHalf, {2, 7, 9, 5}, 3, 2, 1, Padding::kSame),
+                              fold_spec(DType::kInt8, {1, 9, 8, 3}, 2, 1, 2, Padding::kValid),
+                              fold_spec(DType::kComplex128, {1, 6, 5, 3}, 3, 1, 1, Padding::kSame),
+                              fold_spec(DType::kFloat32, {1, 12, 11, 1}, 3, 1, 2, Padding::kValid),
+                              fold_spec(DType::kFloat64, {1, 23, 19, 16}, 7, 3, 1, Padding::kSame)};
+  forced[1].mode = FoldMode::kMean;
+  Paths paths;
+  int64_t kernels = 0, refused = 0, by_size[17] = {};
+  const int64_t count = std::max<int64_t>(scaled(400), static_cast<int64_t>(forced.size()));
+  for (int64_t n = 0; n < count; ++n) {
+    const Spec spec = n < static_cast<int64_t>(forced.size()) ? forced[static_cast<size_t>(n)] : random_fold_spec(rng);
+    const Geometry g = *make_geometry(spec);
+    Expected<FoldPlan> plan = make_fold_plan(g, emitter.plan_isa);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    if (plan->sums_pixels() && (n == static_cast<int64_t>(forced.size()) - 1 || rng() % 4 == 0)) {
+      plan->prefetch_bytes = 1 + static_cast<int64_t>(rng() % 4096);  // hints: past the patches too
+    }
+    const Status supported = emitter.supports(*plan);
+    Expected<CompiledFold> compiled = emitter.compile(*plan);
+    if (!supported.ok()) {  // refused, with the emitter's reason
+      ++refused;
+      ASSERT_FALSE(compiled.ok()) << describe(spec);
+      EXPECT_EQ(compiled.status().message(), supported.message());
+      continue;
+    }
+    ASSERT_TRUE(compiled.ok()) << describe(spec) << ": " << compiled.status().message();
+    ++kernels;
+    ++by_size[g.elem_size];
+    walk_fold(*plan, emitter.target, paths);
+    const KernelFunction kernel = compiled->function;
+    const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+    const std::string difference = check_fold(g, rng, [&](const uint8_t* patches, uint8_t* image) {
+      call_kernel(kernel, KernelArgs{patches, image, cut, rows});  // the rows in two parts
+      call_kernel(kernel, KernelArgs{patches, image, 0, cut});
+    });
+    ASSERT_EQ(difference, "") << emitter.target.name << " " << describe(spec) << "\n"
+                              << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
+  }
+  EXPECT_GT(refused, 0);  // the torch format's folds, bfloat16
+  for (int e : {1, 2, 4, 8, 16}) EXPECT_GT(by_size[e], 0) << "element size " << e;
+  EXPECT_GT(paths.stepped_rows, 0);
+  EXPECT_GT(paths.block_loops, 0);
+  EXPECT_GT(paths.several_pixels, 0);
+  EXPECT_GT(paths.divided, 0);
+  EXPECT_GT(paths.prefetched, 0);
+  EXPECT_GT(paths.narrow, 0);
+  EXPECT_GT(paths.overlapping, 0);
+  EXPECT_GT(paths.widened, 0);  // short pixels read as a power of two inside their patch...
+  EXPECT_GT(paths.exact, 0);    // ...and exactly at the patch's end
+  EXPECT_GT(kernels, count / 4);
+}
+
+}  // namespace pj::testing
