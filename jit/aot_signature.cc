@@ -4,17 +4,24 @@
 #include <cstddef>
 #include <cstring>
 
+#include "patchjit/patchjit.h"
+
 namespace pj {
 namespace {
 
-static_assert(sizeof(pj_aot_signature) == 25 * 8, "the signature is 8-byte fields and a 16-byte pad value");
-static_assert(sizeof(pj_aot_kernel) == 33 * 8, "version 2 entries are 33 eight-byte fields");
+static_assert(sizeof(pj_aot_signature) == 28 * 8, "the signature is 8-byte fields and a 16-byte pad value");
+static_assert(sizeof(pj_aot_kernel) == 36 * 8, "version 3 entries are 36 eight-byte fields");
+static_assert(offsetof(pj_aot_signature, padding) == offsetof(AotSignatureV1, padding) &&
+                  offsetof(pj_aot_signature, output_strides) == offsetof(AotSignatureV2, output_strides),
+              "version 3 signatures extend those of versions 1 and 2");
 static_assert(offsetof(pj_aot_kernel, abi_version) == 0 && offsetof(AotKernelV1, abi_version) == 0,
               "every version starts with its number");
 static_assert(PJ_AOT_PADDING_EXPLICIT == static_cast<int>(Padding::kExplicit) &&
               PJ_AOT_LAYOUT_NCHW == static_cast<int>(Layout::kNchw) &&
               PJ_AOT_PATCH_ORDER_CHW == static_cast<int>(PatchOrder::kChw) &&
-              PJ_AOT_PATCHES_COLUMNS == static_cast<int>(PatchesAs::kColumns));
+              PJ_AOT_PATCHES_COLUMNS == static_cast<int>(PatchesAs::kColumns) &&
+              PJ_AOT_OP_FOLD == static_cast<int>(Op::kFold) && PJ_AOT_FOLD_MEAN == static_cast<int>(FoldMode::kMean) &&
+              PJ_UINT64 == static_cast<int>(DType::kUInt64));
 
 bool any(const int64_t* values, int n) {
   for (int i = 0; i < n; ++i) {
@@ -56,6 +63,11 @@ pj_aot_signature aot_signature_of(const Geometry& g) {
     const auto strides = patch_strides(g);
     std::copy(strides.begin(), strides.end(), s.output_strides);
   }
+  if (!g.extract()) {
+    s.op = PJ_AOT_OP_FOLD;
+    s.dtype = static_cast<int64_t>(g.dtype);
+    s.mode = static_cast<int64_t>(g.mode);
+  }
   return s;
 }
 
@@ -79,6 +91,18 @@ Expected<Geometry> geometry_of(const pj_aot_signature& s) {
       break;
     default:
       return InvalidArgument("element_size ", s.element_size, " is not 1, 2, 4, 8 or 16");
+  }
+  PJ_RETURN_IF_ERROR(check_choice("op", s.op, 2));
+  if (s.op == PJ_AOT_OP_FOLD) {  // fold adds in its dtype, which must have the element size
+    PJ_RETURN_IF_ERROR(check_choice("dtype", s.dtype, kNumDTypes));
+    PJ_RETURN_IF_ERROR(check_choice("mode", s.mode, 2));
+    spec.op = Op::kFold;
+    spec.dtype = static_cast<DType>(s.dtype);
+    spec.mode = static_cast<FoldMode>(s.mode);
+    if (element_size(spec.dtype) != s.element_size) {
+      return InvalidArgument("dtype ", dtype_name(spec.dtype), " has ", element_size(spec.dtype),
+                             "-byte elements, not element_size ", s.element_size);
+    }
   }
   PJ_RETURN_IF_ERROR(check_choice("padding", s.padding, 3));
   PJ_RETURN_IF_ERROR(check_choice("layout", s.layout, 2));
@@ -107,27 +131,10 @@ Status check_canonical(const pj_aot_signature& s, const Geometry& g) {
   if (std::memcmp(s.pad_value, canonical.pad_value, sizeof s.pad_value) != 0) {
     return InvalidArgument("pad_value's bytes past element_size must be 0");
   }
+  if (s.op == PJ_AOT_OP_EXTRACT && (s.dtype != 0 || s.mode != 0)) return InvalidArgument("dtype and mode are fold's: 0 for extract");
   return InvalidArgument("strides must be all 0 for a dense buffer, and the resolved strides otherwise (input ",
                          canonical.input_strides[0], ",", canonical.input_strides[1], ",", canonical.input_strides[2],
                          "; output ", canonical.output_strides[0], ",", canonical.output_strides[1], ")");
-}
-
-pj_aot_kernel upgrade(const AotKernelV1& v1) {
-  pj_aot_kernel k{};
-  k.abi_version = PJ_AOT_ABI_VERSION;
-  const AotSignatureV1& s = v1.signature;
-  k.signature.element_size = s.element_size;
-  k.signature.rows = s.rows, k.signature.cols = s.cols, k.signature.depth = s.depth;
-  k.signature.ksize_rows = s.ksize_rows, k.signature.ksize_cols = s.ksize_cols;
-  k.signature.stride_rows = s.stride_rows, k.signature.stride_cols = s.stride_cols;
-  k.signature.rate_rows = s.rate_rows, k.signature.rate_cols = s.rate_cols;
-  k.signature.padding = s.padding;
-  k.out_rows = v1.out_rows, k.out_cols = v1.out_cols, k.out_depth = v1.out_depth;
-  k.function = v1.function;
-  k.name = v1.name;
-  k.cpu = v1.cpu;
-  k.required_features = v1.required_features;
-  return k;
 }
 
 }  // namespace pj

@@ -47,6 +47,8 @@
 #include <utility>
 
 #include "codegen/llvm/emitter.h"
+#include "codegen/llvm/fold_emitter.h"
+#include "codegen/plan/fold_plan.h"
 #include "codegen/plan/kernel_abi.h"
 #include "jit/aot_signature.h"
 #include "patchjit/patchjit_aot.h"
@@ -175,8 +177,12 @@ class LlvmAotCompiler final : public AotCompiler {
   // The JIT session's pipeline, so that the code is the JIT's.
   void optimize(llvm::Module& module) const { optimize_kernel_module(module, *machine_); }
 
-  Status add_table(llvm::Module& module, const std::vector<Plan>& plans, const std::vector<std::string>& symbols,
-                   const std::string& prefix) const;
+  // One kernel into `object` as function `symbol`: planned, emitted and optimized as the JIT
+  // session does it.
+  Status add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& symbol,
+                    const std::string& diagnostics) const;
+  Status add_table(llvm::Module& module, const std::vector<Geometry>& geometries,
+                   const std::vector<std::string>& symbols, const std::string& prefix) const;
 
   AotTarget target_;
   std::unique_ptr<llvm::TargetMachine> machine_;
@@ -191,18 +197,18 @@ llvm::Constant* string_constant(llvm::Module& module, const std::string& text) {
   return global;
 }
 
-Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>& plans,
+Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Geometry>& geometries,
                                   const std::vector<std::string>& symbols, const std::string& prefix) const {
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
   llvm::Type* ptr = llvm::PointerType::get(context, 0);
   // pj_aot_kernel, flat: abi_version, the signature (11 attributes, 4 pads, the 16-byte pad
-  // value, layout, patch order, patches, 3 input and 2 output strides), out_rows/cols/depth,
-  // function, name, cpu, required_features.
+  // value, layout, patch order, patches, 3 input and 2 output strides, op, dtype, mode),
+  // out_rows/cols/depth, function, name, cpu, required_features.
   llvm::ArrayType* bytes16 = llvm::ArrayType::get(llvm::Type::getInt8Ty(context), 16);
   std::vector<llvm::Type*> fields(16, i64);
   fields.push_back(bytes16);
-  fields.insert(fields.end(), 11, i64);
+  fields.insert(fields.end(), 14, i64);
   fields.insert(fields.end(), {ptr, ptr, ptr, i64});
   llvm::StructType* entry_type = llvm::StructType::create(context, fields, "pj_aot_kernel");
   if (module.getDataLayout().getTypeAllocSize(entry_type) != sizeof(pj_aot_kernel)) {
@@ -211,8 +217,8 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
   llvm::Constant* cpu = string_constant(module, target_.cpu);
   auto int64 = [&](int64_t v) { return llvm::ConstantInt::get(i64, static_cast<uint64_t>(v), true); };
   std::vector<llvm::Constant*> entries;
-  for (size_t i = 0; i < plans.size(); ++i) {
-    const Geometry& g = plans[i].geometry;
+  for (size_t i = 0; i < geometries.size(); ++i) {
+    const Geometry& g = geometries[i];
     llvm::Function* function = module.getFunction(symbols[i]);
     if (function == nullptr) return Internal("kernel ", symbols[i], " is missing from the object");
     // The signature the runtime looks kernels up by (jit/aot_signature.h), field by field.
@@ -243,9 +249,12 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
         int64(s.input_strides[2]),
         int64(s.output_strides[0]),
         int64(s.output_strides[1]),
-        int64(g.rows.out),
-        int64(g.cols.out),
-        int64(g.patch_depth),
+        int64(s.op),
+        int64(s.dtype),
+        int64(s.mode),
+        int64(g.extract() ? g.rows.out : g.rows.in),  // what it writes: patches, or fold's image
+        int64(g.extract() ? g.cols.out : g.cols.in),
+        int64(g.extract() ? g.patch_depth : g.depth),
         function,
         string_constant(module, symbols[i]),
         cpu,
@@ -259,24 +268,16 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Plan>&
   return Status::Ok();
 }
 
-Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKernelSource>& kernels,
-                                                        const std::string& prefix, const AotProgress& progress) {
-  if (kernels.empty()) return InvalidArgument("no kernels to compile");
-  llvm::LLVMContext context;
-  std::string diagnostics;
-  context.setDiagnosticHandler(std::make_unique<DiagnosticsToStatus>(&diagnostics));
-  auto object = std::make_unique<llvm::Module>(prefix, context);
-  prepare(*object);
-  object->setPICLevel(llvm::PICLevel::BigPIC);
-
-  std::vector<Plan> plans;
-  std::vector<std::string> symbols;
-  std::set<std::string> seen;
-  for (const AotKernelSource& k : kernels) {
-    if (k.geometry.empty()) return InvalidArgument(k.where, ": the output is empty: there is no kernel to make");
+Status LlvmAotCompiler::add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& symbol,
+                                   const std::string& diagnostics) const {
+  auto module = std::make_unique<llvm::Module>(symbol, object.getContext());
+  prepare(*module);
+  Status emitted;
+  if (k.geometry.extract()) {
     // Planned as the llvm JIT plans it (the same code), within the same budget: a kernel the JIT
     // would interpret is refused here rather than left to LLVM for seconds or minutes.
-    Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, cat(prefix, "_"));
+    const std::string prefix = symbol.substr(0, symbol.size() - signature_name(k.geometry).size());  // "NAME_"
+    Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, prefix);
     if (!plan.ok()) {
       const std::string also =
           plan.status().code() == Code::kResourceExhausted
@@ -290,21 +291,48 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
                            " regions): the JIT runs it with generic loops, "
                            "and there is no ahead-of-time kernel for it");
     }
-    const std::string symbol = cat(prefix, "_", plan->name());
+    emitted = emit_llvm_kernel(*plan, target_.vectors, symbol, *module);
+  } else {
+    // As the JIT plans it, with no prefetches (the caches of the CPU it will run on are unknown).
+    Expected<FoldPlan> plan = make_fold_plan(k.geometry);
+    if (!plan.ok()) return Status(plan.status().code(), cat(k.where, ": ", plan.status().message()));
+    emitted = llvm_fold_supports(*plan, target_.vectors, kLlvmFoldOperations);
+    if (!emitted.ok()) {
+      return Status(emitted.code(), cat(k.where, ": ", emitted.message(), " (there is no ahead-of-time kernel for it)"));
+    }
+    emitted = emit_llvm_fold_kernel(*plan, target_.vectors, symbol, *module);
+  }
+  if (!emitted.ok()) return Status(emitted.code(), cat(k.where, ": ", emitted.message()));
+  optimize(*module);
+  if (llvm::Linker::linkModules(object, std::move(module))) {
+    return Internal(k.where, ": LLVM could not link ", symbol, " into the object: ", diagnostics);
+  }
+  return Status::Ok();
+}
+
+Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKernelSource>& kernels,
+                                                        const std::string& prefix, const AotProgress& progress) {
+  if (kernels.empty()) return InvalidArgument("no kernels to compile");
+  llvm::LLVMContext context;
+  std::string diagnostics;
+  context.setDiagnosticHandler(std::make_unique<DiagnosticsToStatus>(&diagnostics));
+  auto object = std::make_unique<llvm::Module>(prefix, context);
+  prepare(*object);
+  object->setPICLevel(llvm::PICLevel::BigPIC);
+
+  std::vector<Geometry> geometries;
+  std::vector<std::string> symbols;
+  std::set<std::string> seen;
+  for (const AotKernelSource& k : kernels) {
+    if (k.geometry.empty()) return InvalidArgument(k.where, ": the output is empty: there is no kernel to make");
+    const std::string symbol = cat(prefix, "_", signature_name(k.geometry));
     if (progress) progress(false, symbols.size(), kernels.size(), symbol);
     if (!seen.insert(symbol).second) return InvalidArgument(k.where, ": ", symbol, " is already in this object");
-    auto module = std::make_unique<llvm::Module>(symbol, context);
-    prepare(*module);
-    Status emitted = emit_llvm_kernel(*plan, target_.vectors, symbol, *module);
-    if (!emitted.ok()) return Status(emitted.code(), cat(k.where, ": ", emitted.message()));
-    optimize(*module);
-    if (llvm::Linker::linkModules(*object, std::move(module))) {
-      return Internal(k.where, ": LLVM could not link ", symbol, " into the object: ", diagnostics);
-    }
-    plans.push_back(std::move(plan).value());
+    PJ_RETURN_IF_ERROR(add_kernel(*object, k, symbol, diagnostics));
+    geometries.push_back(k.geometry);
     symbols.push_back(symbol);
   }
-  PJ_RETURN_IF_ERROR(add_table(*object, plans, symbols, prefix));
+  PJ_RETURN_IF_ERROR(add_table(*object, geometries, symbols, prefix));
   std::string problems;
   llvm::raw_string_ostream problem_stream(problems);
   if (llvm::verifyModule(*object, &problem_stream)) return Internal("invalid IR in the object: ", problem_stream.str());

@@ -58,9 +58,11 @@ Status check_entry(const pj_aot_kernel& k) {
   if (!g.ok()) return g.status();
   if (Status canonical = check_canonical(k.signature, *g); !canonical.ok()) return canonical;
   if (g->empty()) return InvalidArgument("its output is empty: such signatures need no kernel");
-  if (g->rows.out != k.out_rows || g->cols.out != k.out_cols || g->patch_depth != k.out_depth) {
+  // What it writes: extract's patches, fold's image.
+  const Vec4 out = g->extract() ? Vec4{0, g->rows.out, g->cols.out, g->patch_depth} : Vec4{0, g->rows.in, g->cols.in, g->depth};
+  if (out[1] != k.out_rows || out[2] != k.out_cols || out[3] != k.out_depth) {
     return InvalidArgument("its output is ", k.out_rows, " x ", k.out_cols, " x ", k.out_depth,
-                           " but its signature gives ", g->rows.out, " x ", g->cols.out, " x ", g->patch_depth);
+                           " but its signature gives ", out[1], " x ", out[2], " x ", out[3]);
   }
   return Status::Ok();
 }
@@ -75,30 +77,32 @@ Status register_aot_kernels(const pj_aot_kernel* kernels, size_t count) {
   // Every version starts with its number; the first entry's says how long the entries are.
   int64_t version = 0;
   std::memcpy(&version, kernels, sizeof version);
-  if (version != 1 && version != PJ_AOT_ABI_VERSION) {
+  if (version < 1 || version > PJ_AOT_ABI_VERSION) {
     return InvalidArgument("ahead-of-time kernel 0: abi_version is ", version,
-                           " but this patchjit reads versions 1 and ", PJ_AOT_ABI_VERSION,
+                           " but this patchjit reads versions 1 to ", PJ_AOT_ABI_VERSION,
                            ": make the object again with this patchjit's `patchjit aot`");
   }
+  const auto* entries = static_cast<const void*>(kernels);
   std::vector<pj_aot_kernel> checked;
   for (size_t i = 0; i < count; ++i) {
     pj_aot_kernel k;
-    Status s = Status::Ok();
+    int64_t entry_version = 0;
     if (version == 1) {
-      const AotKernelV1& old = reinterpret_cast<const AotKernelV1*>(static_cast<const void*>(kernels))[i];
-      k = upgrade(old);
-      if (old.abi_version != 1) {
-        s = InvalidArgument("abi_version is ", old.abi_version, " in a table of version 1 (the first entry's)");
-      } else if (old.signature.padding != PJ_AOT_PADDING_SAME && old.signature.padding != PJ_AOT_PADDING_VALID) {
-        s = InvalidArgument("padding ", old.signature.padding,
-                            " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID", " (version 1)");
-      }
+      const AotKernelV1& old = static_cast<const AotKernelV1*>(entries)[i];
+      k = upgrade(old), entry_version = old.abi_version;
+    } else if (version == 2) {
+      const AotKernelV2& old = static_cast<const AotKernelV2*>(entries)[i];
+      k = upgrade(old), entry_version = old.abi_version;
     } else {
-      k = kernels[i];
-      if (k.abi_version != version) {
-        s = InvalidArgument("abi_version is ", k.abi_version, " in a table of version ", version,
-                            " (the first entry's)");
-      }
+      k = kernels[i], entry_version = k.abi_version;
+    }
+    Status s = Status::Ok();
+    if (entry_version != version) {
+      s = InvalidArgument("abi_version is ", entry_version, " in a table of version ", version, " (the first entry's)");
+    } else if (version == 1 && k.signature.padding != PJ_AOT_PADDING_SAME &&
+               k.signature.padding != PJ_AOT_PADDING_VALID) {
+      s = InvalidArgument("padding ", k.signature.padding, " is neither PJ_AOT_PADDING_SAME nor PJ_AOT_PADDING_VALID",
+                          " (version 1)");
     }
     if (s.ok()) s = check_entry(k);
     if (!s.ok()) {
@@ -124,7 +128,6 @@ bool aot_kernels_registered() { return registry().any.load(); }
 const pj_aot_kernel* find_aot_kernel(const Geometry& geometry) {
   Registry& r = registry();
   if (!r.any.load()) return nullptr;
-  if (!geometry.extract()) return nullptr;  // tables hold extract kernels
   const uint64_t usable = aot_usable_features();
   const SignatureKey key = key_of(aot_signature_of(geometry));
   std::shared_lock<std::shared_mutex> lock(r.mutex);

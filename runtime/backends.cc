@@ -180,6 +180,17 @@ Expected<std::shared_ptr<const Executor>> llvm(const Candidate& c, const Geometr
       std::move(k.owner), k.function, k.code, std::move(k.description), std::move(k.plan), g));
 }
 
+// The ahead-of-time kernel registered for `g` on this CPU (aot_registry.h), or why none.
+Expected<const pj_aot_kernel*> registered(const Geometry& g) {
+  const pj_aot_kernel* kernel = find_aot_kernel(g);
+  if (kernel == nullptr) return Unimplemented("none registered for this signature and CPU");
+  return kernel;
+}
+
+std::string aot_description(const pj_aot_kernel& kernel) {
+  return cat("ahead-of-time kernel ", kernel.name, " (cpu ", kernel.cpu, ")\n");
+}
+
 // Fold (docs/SEMANTICS.md §12): image rows, each pixel gathering its taps.
 class FoldReferenceExecutor final : public Executor {
  public:
@@ -274,22 +285,32 @@ Expected<std::shared_ptr<const Executor>> llvm_fold(const Candidate& c, FoldPlan
 Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometry& g) {
   if (c.backend == Backend::kReference)
     return std::shared_ptr<const Executor>(std::make_shared<FoldReferenceExecutor>(g));
-  if (c.aot) return Unimplemented("fold has no ahead-of-time kernels yet (the interpreter's fold loops run it)");
+  const pj_aot_kernel* kernel = nullptr;
+  if (c.aot) {
+    Expected<const pj_aot_kernel*> found = registered(g);
+    if (!found.ok()) return found.status();
+    kernel = *found;
+  }
   // The isa is the interpreter's adds' (a tile's partial rows): the candidate's, or the host's.
   const Isa isa = c.backend == Backend::kLlvm ? std::min(host_isa(), isa_cap()) : c.isa;
   Expected<FoldPlan> plan = make_fold_plan(g, isa, host_machine());
   if (!plan.ok()) return plan.status();
+  if (kernel != nullptr) {
+    return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
+        nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(), aot_description(*kernel),
+        std::move(plan).value()));
+  }
   if (c.backend == Backend::kXbyak) return xbyak_fold(c, std::move(plan).value());
   if (c.backend == Backend::kLlvm) return llvm_fold(c, std::move(plan).value());
   return std::shared_ptr<const Executor>(std::make_shared<FoldExecutor>(std::move(plan).value()));
 }
 
 Expected<std::shared_ptr<const Executor>> aot(const Geometry& g) {
-  const pj_aot_kernel* kernel = find_aot_kernel(g);
-  if (kernel == nullptr) return Unimplemented("none registered for this signature and CPU");
-  return std::shared_ptr<const Executor>(std::make_shared<KernelExecutor>(
-      nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(),
-      cat("ahead-of-time kernel ", kernel->name, " (cpu ", kernel->cpu, ")\n"), nullptr, g));
+  Expected<const pj_aot_kernel*> kernel = registered(g);
+  if (!kernel.ok()) return kernel.status();
+  return std::shared_ptr<const Executor>(
+      std::make_shared<KernelExecutor>(nullptr, reinterpret_cast<KernelFunction>((*kernel)->function),
+                                       std::span<const uint8_t>(), aot_description(**kernel), nullptr, g));
 }
 
 }  // namespace

@@ -2,12 +2,15 @@
  * objects it compiles, the programs that link them (with no patchjit library at all) and
  * patchjit's runtime (pj_register_aot_kernels in patchjit.h).
  *
- * A kernel fills output rows [row_begin, row_end) of the flattened (image, output row) range of
- * one signature, row = image * out_rows + out_row; `input` and `output` point at the whole
- * tensors, in the signature's layout and with its strides (docs/SEMANTICS.md §6-§9: explicit
- * pads, a pad value, NHWC or NCHW, HWC or CHW patch order, patches as rows or columns, strided
- * buffers). Batch is a run-time argument: one kernel serves every batch size, and row ranges
- * split the work between threads. Buffers need no alignment and must not overlap.
+ * An extract kernel fills output rows [row_begin, row_end) of the flattened (image, output row)
+ * range of one signature, row = image * out_rows + out_row; `input` and `output` point at the
+ * whole tensors, in the signature's layout and with its strides (docs/SEMANTICS.md §6-§9:
+ * explicit pads, a pad value, NHWC or NCHW, HWC or CHW patch order, patches as rows or columns,
+ * strided buffers). A fold kernel (docs/SEMANTICS.md §12: patches -> image, the gradient) fills
+ * image rows [row_begin, row_end) of the flattened (image, row) range, row = image * rows + row:
+ * `input` points at the patches and `output` at the image. Batch is a run-time argument: one
+ * kernel serves every batch size, and row ranges split the work between threads. Buffers need
+ * no alignment and must not overlap.
  *
  * C99, usable from C++. Everything here is a type or a static inline function. */
 #ifndef PATCHJIT_PATCHJIT_AOT_H_
@@ -28,9 +31,10 @@ extern "C" {
 #endif
 
 /* The layout of pj_aot_kernel; bumped whenever it changes. Version 2 added the engine formats
- * (the fields of pj_aot_signature after `padding`). The runtime reads tables of versions 1 (as
- * TensorFlow's op) and 2, and refuses others. */
-#define PJ_AOT_ABI_VERSION 2
+ * (the fields of pj_aot_signature after `padding`), version 3 fold (`op`, `dtype`, `mode`). The
+ * runtime reads tables of versions 1 (as TensorFlow's op), 2 (extract) and 3, and refuses
+ * others. */
+#define PJ_AOT_ABI_VERSION 3
 
 #define PJ_AOT_PADDING_SAME 0 /* the values of pj_padding */
 #define PJ_AOT_PADDING_VALID 1
@@ -41,6 +45,10 @@ extern "C" {
 #define PJ_AOT_PATCH_ORDER_CHW 1
 #define PJ_AOT_PATCHES_ROWS 0
 #define PJ_AOT_PATCHES_COLUMNS 1
+#define PJ_AOT_OP_EXTRACT 0 /* image -> patches */
+#define PJ_AOT_OP_FOLD 1    /* patches -> image */
+#define PJ_AOT_FOLD_SUM 0   /* the values of pj_fold_mode */
+#define PJ_AOT_FOLD_MEAN 1
 
 /* The argument of every kernel (the layout of the JIT kernels' arguments). */
 typedef struct pj_aot_args {
@@ -52,9 +60,11 @@ typedef struct pj_aot_args {
 
 typedef void (*pj_aot_function)(const pj_aot_args* args);
 
-/* What a kernel is for. The op only moves bytes: every dtype of one size shares a kernel.
- * Its form is canonical, so that one kernel has one signature and lookups compare every field:
- * an initializer that stops after `padding` (zeros after it) is TensorFlow's op. */
+/* What a kernel is for. Extract only moves bytes: every dtype of one size shares a kernel; fold
+ * adds in its dtype. The form is canonical, so that one kernel has one signature and lookups
+ * compare every field: an initializer that stops after `padding` (zeros after it) is
+ * TensorFlow's op. Fold's signature is its image's and extract's attributes, as pj_spec_ex
+ * gives them to pj_fold_kernel_create. */
 typedef struct pj_aot_signature {
   int64_t element_size;           /* bytes: 1, 2, 4, 8 or 16 */
   int64_t rows, cols, depth;      /* the input image, H x W x C (any batch), whatever the layout */
@@ -73,13 +83,20 @@ typedef struct pj_aot_signature {
    * rows (NCHW). Output: the leading dimension, then between images. */
   int64_t input_strides[3];
   int64_t output_strides[2];
+  /* Since version 3. A fold reads the patches and writes the image: its strides keep their
+   * meaning, input_strides the image's and output_strides the patches'. */
+  int64_t op;    /* PJ_AOT_OP_EXTRACT or PJ_AOT_OP_FOLD */
+  int64_t dtype; /* fold: the pj_dtype it adds in; extract: 0 */
+  int64_t mode;  /* fold: PJ_AOT_FOLD_SUM or PJ_AOT_FOLD_MEAN; extract: 0 */
 } pj_aot_signature;
 
 /* One entry of a generated table. Every field is 8 bytes (the pad value 16): no padding anywhere. */
 typedef struct pj_aot_kernel {
   int64_t abi_version; /* PJ_AOT_ABI_VERSION */
   pj_aot_signature signature;
-  int64_t out_rows, out_cols, out_depth; /* out_depth = ksize_rows * ksize_cols * depth */
+  /* What the kernel writes: extract's patches, out_depth = ksize_rows * ksize_cols * depth;
+   * fold's image, rows x cols x depth. */
+  int64_t out_rows, out_cols, out_depth;
   pj_aot_function function;
   const char* name;           /* the function's symbol */
   const char* cpu;            /* the CPU it was compiled for, e.g. "x86-64-v4" or "znver4" */
@@ -249,7 +266,7 @@ static inline int pj_aot_same_signature(const pj_aot_signature* a, const pj_aot_
              a->ksize_rows == b->ksize_rows && a->ksize_cols == b->ksize_cols && a->stride_rows == b->stride_rows &&
              a->stride_cols == b->stride_cols && a->rate_rows == b->rate_rows && a->rate_cols == b->rate_cols &&
              a->padding == b->padding && a->layout == b->layout && a->patch_order == b->patch_order &&
-             a->patches == b->patches;
+             a->patches == b->patches && a->op == b->op && a->dtype == b->dtype && a->mode == b->mode;
   for (i = 0; i < 4; ++i) same = same && a->pads[i] == b->pads[i];
   for (i = 0; i < 16; ++i) same = same && a->pad_value[i] == b->pad_value[i];
   for (i = 0; i < 3; ++i) same = same && a->input_strides[i] == b->input_strides[i];

@@ -20,9 +20,10 @@ int main(void) {
   table[1].signature = wanted;
   table[1].function = copy_rows;
   table[1].required_features = features;
-  if (sizeof(pj_aot_kernel) != 33 * 8 || sizeof(pj_aot_args) != 32 || PJ_AOT_ABI_VERSION != 2) return 1;
+  if (sizeof(pj_aot_kernel) != 36 * 8 || sizeof(pj_aot_args) != 32 || PJ_AOT_ABI_VERSION != 3) return 1;
   if (pj_aot_find(table, 2, &wanted) != &table[1] || pj_aot_find(table, 1, &wanted) != NULL) return 2;
-  /* Every field of version 2 counts: another format, pad value or stride is another kernel. */
+  /* Every field counts: another format, pad value or stride is another kernel, and so is fold
+   * (in a dtype and mode) of the same signature. */
   wanted.layout = PJ_AOT_LAYOUT_NCHW;
   if (pj_aot_find(table, 2, &wanted) != NULL) return 7;
   wanted.layout = PJ_AOT_LAYOUT_NHWC;
@@ -32,6 +33,16 @@ int main(void) {
   wanted.output_strides[0] = 40;
   if (pj_aot_find(table, 2, &wanted) != NULL) return 9;
   wanted.output_strides[0] = 0;
+  wanted.op = PJ_AOT_OP_FOLD;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 11;
+  table[0].signature = wanted; /* fold, sum, dtype 0 */
+  if (pj_aot_find(table, 2, &wanted) != &table[0]) return 12;
+  wanted.mode = PJ_AOT_FOLD_MEAN;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 13;
+  wanted.mode = PJ_AOT_FOLD_SUM;
+  wanted.dtype = 2;
+  if (pj_aot_find(table, 2, &wanted) != NULL) return 14;
+  wanted.op = PJ_AOT_OP_EXTRACT, wanted.dtype = 0;
   if (pj_aot_find(table, 2, &wanted) != &table[1]) return 10;
   if (!pj_aot_kernel_supported(&table[1], features)) return 3;
   table[1].required_features |= (uint64_t)1 << 63; /* no CPU has this one */

@@ -198,7 +198,7 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
   };
   const Case cases[] = {
       {"abi", [](pj_aot_kernel* k) { k->abi_version = 1; },
-       "ahead-of-time kernel 1: abi_version is 1 in a table of version 2 (the first entry's)"},
+       "ahead-of-time kernel 1: abi_version is 1 in a table of version 3 (the first entry's)"},
       {"function", [](pj_aot_kernel* k) { k->function = nullptr; },
        "ahead-of-time kernel 1 (bad): its function is NULL"},
       {"name", [](pj_aot_kernel* k) { k->cpu = nullptr; }, "ahead-of-time kernel 1 (bad): its name or cpu is NULL"},
@@ -220,6 +220,9 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
        "ahead-of-time kernel 1 (bad): its output is 6 x 5 x 63 but its signature gives 6 x 6 x 63"},
       {"empty", [](pj_aot_kernel* k) { k->signature.depth = 0, k->out_depth = 0; },
        "ahead-of-time kernel 1 (bad): its output is empty"},
+      {"extract's dtype", [](pj_aot_kernel* k) { k->signature.dtype = PJ_INT32; },
+       "ahead-of-time kernel 1 (bad): dtype and mode are fold's: 0 for extract"},
+      {"op", [](pj_aot_kernel* k) { k->signature.op = 2; }, "ahead-of-time kernel 1 (bad): op 2 is not one of 0..1"},
   };
   for (const Case& c : cases) {
     pj_aot_kernel bad = entry(10, spec_of(PJ_FLOAT32, 1, 6, 6, 7, 3), 0, "bad");
@@ -233,14 +236,37 @@ TEST(AotRegistry, EveryEntryIsCheckedAndABadOneRegistersNone) {
   EXPECT_EQ(calls[9], 0);
   // A version this patchjit does not know: its entries' length is unknown, so nothing is read.
   pj_aot_kernel future = good;
-  future.abi_version = 3;
+  future.abi_version = 4;
   EXPECT_EQ(pj_register_aot_kernels(&future, 1), PJ_INVALID_ARGUMENT);
   EXPECT_STREQ(pj_last_error(),
-               "ahead-of-time kernel 0: abi_version is 3 but this patchjit reads versions 1 and 2: "
+               "ahead-of-time kernel 0: abi_version is 4 but this patchjit reads versions 1 to 3: "
                "make the object again with this patchjit's `patchjit aot`");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 3), PJ_INVALID_ARGUMENT);
   EXPECT_STREQ(pj_last_error(), "kernels is NULL but count is 3");
   EXPECT_EQ(pj_register_aot_kernels(nullptr, 0), PJ_OK);
+}
+
+// `k` as an entry of an older `version`, whose signature is a prefix of this one's.
+template <typename Signature>
+pj::AotKernelOf<Signature> older(int64_t version, const pj_aot_kernel& k) {
+  pj::AotKernelOf<Signature> old{};
+  old.abi_version = version;
+  std::memcpy(&old.signature, &k.signature, sizeof old.signature);
+  old.out_rows = k.out_rows, old.out_cols = k.out_cols, old.out_depth = k.out_depth;
+  old.function = k.function, old.name = k.name, old.cpu = k.cpu, old.required_features = k.required_features;
+  return old;
+}
+
+// specs[0] and specs[1] (at `batch`) served by the registered kernels names[i], ids first + i.
+void expect_served(const pj_spec* specs, const char* const* names, int first, int64_t batch) {
+  for (int i = 0; i < 2; ++i) {
+    pj_spec spec = specs[i];
+    spec.input_shape[0] = batch;
+    const int before = calls[first + i];
+    const std::string text = create_and_check(spec, PJ_BACKEND_AUTO);
+    EXPECT_NE(text.find(std::string("ahead-of-time kernel ") + names[i]), std::string::npos) << text;
+    EXPECT_GT(calls[first + i], before);
+  }
 }
 
 // Objects made before the engine formats hold version 1 tables (19 eight-byte fields an entry):
@@ -249,20 +275,7 @@ TEST(AotRegistry, VersionOneTablesStillServe) {
   const pj_spec specs[2] = {spec_of(PJ_FLOAT32, 1, 7, 5, 3, 2, PJ_PADDING_VALID), spec_of(PJ_INT16, 1, 6, 9, 2, 3)};
   const char* names[2] = {"v1_e4_7x5x3", "v1_e2_6x9x2"};
   pj::AotKernelV1 table[2];
-  for (int i = 0; i < 2; ++i) {
-    const pj_aot_kernel v2 = entry(16 + i, specs[i], 0, names[i]);
-    const pj_aot_signature& s = v2.signature;
-    table[i] = {1,
-                {s.element_size, s.rows, s.cols, s.depth, s.ksize_rows, s.ksize_cols, s.stride_rows, s.stride_cols,
-                 s.rate_rows, s.rate_cols, s.padding},
-                v2.out_rows,
-                v2.out_cols,
-                v2.out_depth,
-                v2.function,
-                v2.name,
-                v2.cpu,
-                v2.required_features};
-  }
+  for (int i = 0; i < 2; ++i) table[i] = older<pj::AotSignatureV1>(1, entry(16 + i, specs[i], 0, names[i]));
   pj::AotKernelV1 bad = table[1];
   bad.signature.padding = PJ_AOT_PADDING_EXPLICIT;  // version 1 has no pads to go with it
   const pj::AotKernelV1 with_bad[2] = {table[0], bad};
@@ -272,14 +285,114 @@ TEST(AotRegistry, VersionOneTablesStillServe) {
                "PJ_AOT_PADDING_VALID (version 1)");
 
   ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(table), 2), PJ_OK) << pj_last_error();
-  for (int i = 0; i < 2; ++i) {
-    pj_spec spec = specs[i];
-    spec.input_shape[0] = 3;
-    const int before = calls[16 + i];
-    const std::string text = create_and_check(spec, PJ_BACKEND_AUTO);
-    EXPECT_NE(text.find(std::string("ahead-of-time kernel ") + names[i]), std::string::npos) << text;
-    EXPECT_GT(calls[16 + i], before);
+  expect_served(specs, names, 16, 3);
+}
+
+// Objects made before fold hold version 2 tables (33 eight-byte fields an entry, no op, dtype
+// or mode): read entry by entry at their own length, as extract kernels.
+TEST(AotRegistry, VersionTwoTablesStillServe) {
+  const pj_spec specs[2] = {spec_of(PJ_FLOAT32, 1, 5, 7, 3, 2, PJ_PADDING_VALID), spec_of(PJ_UINT8, 1, 6, 5, 4, 3)};
+  const char* names[2] = {"v2_e4_5x7x3", "v2_e1_6x5x4"};
+  pj::AotKernelV2 table[2];
+  for (int i = 0; i < 2; ++i) table[i] = older<pj::AotSignatureV2>(2, entry(19 + i, specs[i], 0, names[i]));
+  ASSERT_EQ(pj_register_aot_kernels(reinterpret_cast<const pj_aot_kernel*>(table), 2), PJ_OK) << pj_last_error();
+  expect_served(specs, names, 19, 2);
+}
+
+Geometry fold_geometry;  // of golden_fold_kernel (batch 64: any row range)
+std::atomic<int> fold_calls{0};
+
+void golden_fold_kernel(const pj_aot_args* args) {
+  ++fold_calls;
+  pj::golden_fold(fold_geometry, args->input, args->output, args->row_begin, args->row_end, 0, fold_geometry.cols.in);
+}
+
+// Runs the fold of `ex` (`mode`) on `backend` against the reference backend; its description.
+std::string fold_and_check(const pj_spec_ex& ex, pj_fold_mode mode, pj_backend backend) {
+  pj_kernel *kernel = nullptr, *reference = nullptr;
+  EXPECT_EQ(pj_fold_kernel_create(&ex, mode, backend, &kernel), PJ_OK) << pj_last_error();
+  EXPECT_EQ(pj_fold_kernel_create(&ex, mode, PJ_BACKEND_REFERENCE, &reference), PJ_OK) << pj_last_error();
+  if (kernel == nullptr || reference == nullptr) return "";
+  std::mt19937_64 rng(11);
+  std::vector<float> patches(pj_kernel_input_bytes(kernel) / sizeof(float));
+  for (float& x : patches) x = std::uniform_real_distribution<float>(-4, 4)(rng);
+  std::vector<uint8_t> image(pj_kernel_output_bytes(kernel), 0xa5), expected(image.size());
+  EXPECT_EQ(pj_kernel_run(kernel, patches.data(), image.data(), 2), PJ_OK) << pj_last_error();
+  EXPECT_EQ(pj_kernel_run(reference, patches.data(), expected.data(), 1), PJ_OK) << pj_last_error();
+  EXPECT_TRUE(image == expected) << describe(kernel);
+  const std::string text = describe(kernel);
+  pj_kernel_destroy(kernel);
+  pj_kernel_destroy(reference);
+  return text;
+}
+
+// Version 3 entries hold fold kernels: one serves the fold of its signature in its dtype and
+// mode only (fold adds in its dtype), for AUTO and LLVM, any batch; their fields are checked.
+TEST(AotRegistry, ServesFoldInItsDtypeAndModeOnly) {
+  pj_spec_ex ex;
+  pj_spec_ex_init(&ex, nullptr);
+  ex.base = spec_of(PJ_FLOAT32, 64, 6, 7, 3, 3);
+  ex.base.ksizes[2] = 2;
+  pj::Spec spec = pj::from_c(ex);
+  spec.op = pj::Op::kFold;
+  fold_geometry = *pj::make_geometry(spec);
+
+  // The entry as a C program writes it.
+  pj_aot_kernel k{};
+  k.abi_version = PJ_AOT_ABI_VERSION;
+  pj_aot_signature& s = k.signature;
+  s.element_size = 4, s.rows = 6, s.cols = 7, s.depth = 3, s.ksize_rows = 3, s.ksize_cols = 2;
+  s.stride_rows = s.stride_cols = s.rate_rows = s.rate_cols = 1;
+  s.padding = PJ_AOT_PADDING_SAME;
+  s.op = PJ_AOT_OP_FOLD, s.dtype = PJ_FLOAT32, s.mode = PJ_AOT_FOLD_SUM;
+  k.out_rows = 6, k.out_cols = 7, k.out_depth = 3;  // the image it writes
+  k.function = golden_fold_kernel;
+  k.name = "test_fold_f32";
+  k.cpu = "test-cpu";
+  struct Case {
+    void (*spoil)(pj_aot_kernel*);
+    const char* message;
+  };
+  const Case cases[] = {
+      {[](pj_aot_kernel* b) { b->signature.dtype = PJ_FLOAT64; },
+       "ahead-of-time kernel 0 (test_fold_f32): dtype float64 has 8-byte elements, not element_size 4"},
+      {[](pj_aot_kernel* b) { b->signature.dtype = 15; },
+       "ahead-of-time kernel 0 (test_fold_f32): dtype 15 is not one of 0..14"},
+      {[](pj_aot_kernel* b) { b->signature.mode = 2; },
+       "ahead-of-time kernel 0 (test_fold_f32): mode 2 is not one of 0..1"},
+      {[](pj_aot_kernel* b) { b->out_depth = 54; },
+       "ahead-of-time kernel 0 (test_fold_f32): its output is 6 x 7 x 54 but its signature gives 6 x 7 x 3"},
+      {[](pj_aot_kernel* b) { b->signature.element_size = 1, b->signature.dtype = PJ_BOOL; },
+       "ahead-of-time kernel 0 (test_fold_f32): fold: bool has no sum"},
+  };
+  for (const Case& c : cases) {
+    pj_aot_kernel bad = k;
+    c.spoil(&bad);
+    ASSERT_EQ(pj_register_aot_kernels(&bad, 1), PJ_INVALID_ARGUMENT) << c.message;
+    EXPECT_EQ(std::string(pj_last_error()).substr(0, std::strlen(c.message)), c.message);
   }
+  ASSERT_EQ(pj_register_aot_kernels(&k, 1), PJ_OK) << pj_last_error();
+
+  for (int64_t batch : {1, 3}) {
+    ex.base.input_shape[0] = batch;
+    const int before = fold_calls;
+    const std::string text = fold_and_check(ex, PJ_FOLD_SUM, PJ_BACKEND_AUTO);
+    EXPECT_NE(text.find("ahead-of-time kernel test_fold_f32 (cpu test-cpu)"), std::string::npos) << text;
+    EXPECT_GT(fold_calls, before);
+  }
+  EXPECT_NE(fold_and_check(ex, PJ_FOLD_SUM, PJ_BACKEND_LLVM).find("ahead-of-time kernel test_fold_f32"),
+            std::string::npos);
+  // Not the mean, another dtype of its size, nor extract of the signature.
+  const int before = fold_calls;
+  EXPECT_EQ(fold_and_check(ex, PJ_FOLD_MEAN, PJ_BACKEND_AUTO).find("ahead-of-time kernel"), std::string::npos);
+  pj_spec_ex ints = ex;
+  ints.base.dtype = PJ_INT32;
+  pj_kernel* kernel = nullptr;
+  ASSERT_EQ(pj_fold_kernel_create(&ints, PJ_FOLD_SUM, PJ_BACKEND_AUTO, &kernel), PJ_OK) << pj_last_error();
+  EXPECT_EQ(describe(kernel).find("ahead-of-time kernel"), std::string::npos);
+  pj_kernel_destroy(kernel);
+  EXPECT_EQ(create_and_check(ex.base, PJ_BACKEND_AUTO).find("ahead-of-time kernel"), std::string::npos);
+  EXPECT_EQ(fold_calls, before);
 }
 
 // Version 2 entries serve every format: here torch's unfold with explicit pads, a uint8 pad

@@ -1,6 +1,7 @@
-// Kernels made by `patchjit aot` (tests/aot_suite.manifest, --cpu native, made in the build) linked
+// Kernels made by `patchjit aot` (tests/aot/*.manifest, --cpu native, made in the build) linked
 // into this test beside libpatchjit: the generated header's own calls, then the table registered
-// and served by pj_kernel_create, every output identical to the golden loops. Entries claiming
+// and served by pj_kernel_create (extract in every format, and fold), every output identical to
+// the golden loops. Entries claiming
 // features this CPU lacks are skipped for the JIT. Run again with PATCHJIT_MAX_ISA=avx2, where
 // kernels that need AVX-512 must be refused.
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "aot_fold.h"
 #include "aot_formats.h"
 #include "aot_suite.h"
 #include "patchjit/patchjit.h"
@@ -200,6 +202,59 @@ TEST(AotRuntime, EngineFormatsAreServedByTheirAheadOfTimeKernels) {
         EXPECT_TRUE(output == expected) << k.name << " batch " << batch << " fill " << int{fill} << "\n" << text;
       }
       pj_kernel_destroy(kernel);
+    }
+  }
+}
+
+// tests/aot/aot_fold.manifest: fold kernels (float32, half mean, int8 with explicit pads,
+// complex64 into a strided patch matrix, float64 block loops). Each is served by its
+// ahead-of-time kernel for its dtype and mode (when this CPU can run it) and writes exactly the
+// reference backend's image, whole and in tiles; the generated header runs one by itself.
+TEST(AotRuntime, FoldKernelsAreServedByTheirAheadOfTimeKernels) {
+  ASSERT_EQ(AOT_FOLD_KERNEL_COUNT, 5);
+  EXPECT_STREQ(aot_fold_kernels[0].name, "aot_fold_fold_f32_12x11x8_k3x3_s1x1_r1x1_same");
+  EXPECT_EQ(aot_fold_kernels[0].signature.op, PJ_AOT_OP_FOLD);
+  EXPECT_EQ(aot_fold_kernels[1].signature.mode, PJ_AOT_FOLD_MEAN);
+  EXPECT_EQ(aot_fold_kernels[1].signature.dtype, PJ_HALF);
+  EXPECT_EQ(aot_fold_kernels[0].out_rows * aot_fold_kernels[0].out_cols * aot_fold_kernels[0].out_depth, 12 * 11 * 8);
+  ASSERT_EQ(pj_register_aot_kernels(aot_fold_kernels, AOT_FOLD_KERNEL_COUNT), PJ_OK) << pj_last_error();
+  const uint64_t usable = usable_features();
+  for (const pj_aot_kernel& k : aot_fold_kernels) {
+    const bool runs_here = pj_aot_kernel_supported(&k, usable);
+    const auto mode = static_cast<pj_fold_mode>(k.signature.mode);
+    for (int64_t batch : {1, 3}) {
+      pj_spec_ex ex = spec_ex_of(k, batch);
+      ex.base.dtype = static_cast<pj_dtype>(k.signature.dtype);
+      pj_kernel *kernel = nullptr, *reference = nullptr;
+      ASSERT_EQ(pj_fold_kernel_create(&ex, mode, PJ_BACKEND_AUTO, &kernel), PJ_OK) << k.name << ": " << pj_last_error();
+      ASSERT_EQ(pj_fold_kernel_create(&ex, mode, PJ_BACKEND_REFERENCE, &reference), PJ_OK) << pj_last_error();
+      const std::string text = describe(kernel);
+      EXPECT_EQ(text.find(std::string("ahead-of-time kernel ") + k.name) != std::string::npos, runs_here) << text;
+      std::mt19937_64 rng(batch);
+      const std::vector<uint8_t> patches = pj::testing::random_fold_data(
+          rng, static_cast<pj::DType>(k.signature.dtype), pj_kernel_input_bytes(kernel));
+      std::vector<uint8_t> expected(pj_kernel_output_bytes(kernel), 0xa5);
+      ASSERT_EQ(pj_kernel_run(reference, patches.data(), expected.data(), 1), PJ_OK) << pj_last_error();
+      for (uint8_t fill : {uint8_t{0xa5}, uint8_t{0x5a}}) {
+        std::vector<uint8_t> image(expected.size(), fill);
+        if (fill == 0xa5) {
+          EXPECT_EQ(pj_kernel_run(kernel, patches.data(), image.data(), 2), PJ_OK) << pj_last_error();
+        } else {  // tiles of image positions, splitting rows
+          const int64_t end = pj_kernel_positions(kernel);
+          const int64_t cuts[] = {0, 3, end / 3 + 1, end / 2 - 1, end};
+          for (int c = 0; c + 1 < 5; ++c) {
+            EXPECT_EQ(pj_kernel_run_range(kernel, patches.data(), image.data(), cuts[c], cuts[c + 1]), PJ_OK);
+          }
+        }
+        EXPECT_TRUE(image == expected) << k.name << " batch " << batch << " fill " << int{fill} << "\n" << text;
+      }
+      if (batch == 3 && &k == &aot_fold_kernels[0] && runs_here) {  // the header's own call, no library
+        std::vector<uint8_t> image(expected.size(), 0x11);
+        aot_fold_fold_f32_12x11x8_k3x3_s1x1_r1x1_same_run(patches.data(), image.data(), batch);
+        EXPECT_TRUE(image == expected);
+      }
+      pj_kernel_destroy(kernel);
+      pj_kernel_destroy(reference);
     }
   }
 }

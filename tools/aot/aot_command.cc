@@ -24,7 +24,8 @@ const char kUsage[] =
     "  Compiles a kernel for each signature of FILE (one per line: --shape N,H,W,C [--dtype NAME]\n"
     "  --ksizes ... [--strides ...] [--rates ...] --padding ..., and the format flags as info\n"
     "  takes them: --pads, --pad-value, --format, --layout, --patch-order, --patches,\n"
-    "  --input-strides, --output-strides; '#' comments) for CPU (an LLVM CPU\n"
+    "  --input-strides, --output-strides; --op fold [--mode sum|mean] for the fold of the image\n"
+    "  --shape; '#' comments) for CPU (an LLVM CPU\n"
     "  name) into DIR/NAME.o and DIR/NAME.h (NAME: patchjit_kernels), for programs that link them\n"
     "  with no JIT and no patchjit library. Needs a build with LLVM.\n"
     "  exit status: 0 ok, 1 an error (manifest, CPU, no LLVM in this build), 2 a usage error\n";

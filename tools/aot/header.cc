@@ -59,23 +59,34 @@ std::string kernel_declarations(const std::string& name, const ManifestKernel& k
   const std::string padding = g.padding == Padding::kExplicit ? cat("pads ", g.rows.pad_before, ",", g.rows.pad_after,
                                                                     ",", g.cols.pad_before, ",", g.cols.pad_after)
                                                               : std::string(padding_name(g.padding));
-  out += comment_lines(cat("Input ",
-                           nhwc ? cat("[N,", g.rows.in, ",", g.cols.in, ",", g.depth, "]")
-                                : cat("[N,", g.depth, ",", g.rows.in, ",", g.cols.in, "]"),
-                           " (", layout_name(g.format.layout), "), ksizes [1,", g.rows.ksize, ",", g.cols.ksize,
-                           ",1], strides [1,", g.rows.stride, ",", g.cols.stride, ",1], rates [1,", g.rows.rate, ",",
-                           g.cols.rate, ",1], ", padding, g.zero_pad() ? "" : ", a pad value", " -> output ",
-                           rows ? cat("[N,", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
-                                : cat("[N,", g.patch_depth, ",", g.positions, "]"),
-                           " (", order_name(g.format.order), " order, as ", patches_name(g.format.patches), ")",
-                           g.dense_image() && g.dense_patches() ? "" : ", strided buffers (see the table's signature)",
-                           "; any dtype of ", g.elem_size, " byte", g.elem_size == 1 ? "" : "s", ": ", served(k), "."));
+  const std::string image = nhwc ? cat("[N,", g.rows.in, ",", g.cols.in, ",", g.depth, "]")
+                                 : cat("[N,", g.depth, ",", g.rows.in, ",", g.cols.in, "]");
+  const std::string patches = rows ? cat("[N,", g.rows.out, ",", g.cols.out, ",", g.patch_depth, "]")
+                                   : cat("[N,", g.patch_depth, ",", g.positions, "]");
+  const std::string attributes =
+      cat("ksizes [1,", g.rows.ksize, ",", g.cols.ksize, ",1], strides [1,", g.rows.stride, ",", g.cols.stride,
+          ",1], rates [1,", g.rows.rate, ",", g.cols.rate, ",1], ", padding);
+  const std::string format = cat(order_name(g.format.order), " order, as ", patches_name(g.format.patches));
+  const std::string strided =
+      g.dense_image() && g.dense_patches() ? "" : ", strided buffers (see the table's signature)";
+  if (g.extract()) {
+    out += comment_lines(cat("Input ", image, " (", layout_name(g.format.layout), "), ", attributes,
+                             g.zero_pad() ? "" : ", a pad value", " -> output ", patches, " (", format, ")", strided,
+                             "; any dtype of ", g.elem_size, " byte", g.elem_size == 1 ? "" : "s", ": ", served(k),
+                             "."));
+  } else {
+    out += comment_lines(cat("Fold (", g.mode == FoldMode::kMean ? "the mean" : "the sum: the gradient", "): input patches ",
+                             patches, " (", format, ") of the image ", image, " (", layout_name(g.format.layout),
+                             "), ", attributes, " -> output that image", strided, "; ", served(k),
+                             ". Its rows are image rows: image * ", g.rows.in, " + row."));
+  }
   out += " */\n";
   out += cat("void ", symbol, "(const pj_aot_args* args);\n");
   out +=
       cat("static inline void ", symbol, "_run(const void* input, void* output,\n",
           std::string(symbol.size() + 24, ' '), "int64_t batch) {\n",
-          "  pj_aot_args args = {input, output, 0, batch * ", g.rows.out, "};\n", "  ", symbol, "(&args);\n", "}\n\n");
+          "  pj_aot_args args = {input, output, 0, batch * ", g.extract() ? g.rows.out : g.rows.in, "};\n", "  ",
+          symbol, "(&args);\n", "}\n\n");
   return out;
 }
 
@@ -100,7 +111,7 @@ std::string aot_header_text(const AotHeader& h) {
   const std::string count = upper(h.name) + "_KERNEL_COUNT";
   const size_t n = h.kernels.size();
   std::string out = "/*\n";
-  out += comment_lines(cat(h.name, ".h: ", n, " ExtractImagePatches kernel", n == 1 ? "" : "s",
+  out += comment_lines(cat(h.name, ".h: ", n, " patch kernel", n == 1 ? "" : "s", " (ExtractImagePatches and fold)",
                            " compiled ahead of time by patchjit ", PJ_VERSION_MAJOR, ".", PJ_VERSION_MINOR, ".",
                            PJ_VERSION_PATCH, " (`patchjit aot`) from ", h.manifest, " for CPU ", h.cpu, " (", h.triple,
                            ", ", h.vector_bytes, "-byte vectors). Generated: do not edit."));
@@ -110,8 +121,9 @@ std::string aot_header_text(const AotHeader& h) {
                            "patchjit, LLVM or C library), only this header and patchjit/patchjit_aot.h. A kernel "
                            "fills output rows [row_begin, row_end) of the flattened (image, output row) range, row "
                            "= image * out_rows + out_row, of whole tensors in the signature's layout and strides (any "
-                           "batch; no alignment needed); "
-                           "its _run convenience fills them all. Every dtype of one element size shares a kernel."));
+                           "batch; no alignment needed); a fold kernel fills image rows from the patches likewise; "
+                           "its _run convenience fills them all. Every dtype of one element size shares an extract "
+                           "kernel; fold adds in its dtype."));
   out += " *\n";
   out += comment_lines(cat("The kernels need a CPU with: ", features_text(h.required_features),
                            ". Check pj_aot_kernel_supported(kernel, pj_aot_host_features()) before calling one on a "

@@ -32,11 +32,18 @@ Expected<ManifestLine> parse_line(const std::vector<std::string>& words, int num
   Flags flags;
   FlagSet known = signature_flags(true);
   known += format_flags(true);
+  known += FlagSet{{"op", "mode"}, {}, {}};
   std::optional<Failure> f = parse_flags(static_cast<int>(argv.size()), argv.data(), 0, known, &flags);
   pj_spec_ex spec;
+  std::optional<pj_fold_mode> fold;
   if (!f) f = parse_signature_ex(flags, &spec);
+  if (!f) f = parse_op(flags, &fold);
   if (f) return InvalidArgument(f->message);
   ManifestLine line{number, from_c(spec), {}};
+  if (fold) {  // the signature is the image's (as for `patchjit info --op fold`)
+    line.spec.op = Op::kFold;
+    line.spec.mode = static_cast<FoldMode>(*fold);
+  }
   Expected<Geometry> geometry = make_geometry(line.spec);
   if (!geometry.ok()) return geometry.status();
   line.geometry = *geometry;
@@ -80,7 +87,7 @@ Expected<std::vector<ManifestLine>> read_manifest(const std::string& path) {
 }
 
 ManifestKernels kernels_of(const std::vector<ManifestLine>& lines) {
-  std::map<std::string, size_t> index;  // by signature_name: everything but batch and dtype
+  std::map<std::string, size_t> index;  // by signature_name: everything but batch (and extract's dtype)
   ManifestKernels result;
   std::vector<ManifestKernel>& kernels = result.kernels;
   for (const ManifestLine& line : lines) {

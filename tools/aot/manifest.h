@@ -1,8 +1,9 @@
 // The manifest of `patchjit aot`: one signature per line in the tool's attribute syntax,
 //   --shape N,H,W,C [--dtype NAME] --ksizes 1,R,C,1 [--strides 1,R,C,1] [--rates 1,R,C,1] --padding SAME|VALID
 // and the engine formats as `patchjit info` spells them (tools/cli/format_flags.h: --pads,
-// --pad-value, --format, --layout, --patch-order, --patches, --input-strides, --output-strides)
-// (--flag=value works too; --dtype defaults to float32 and --strides and --rates to ones, as for
+// --pad-value, --format, --layout, --patch-order, --patches, --input-strides, --output-strides),
+// and `--op fold [--mode sum|mean]` for fold's kernel of the signature (patches -> the image of
+// --shape, as `patchjit info --op fold` takes it) (--flag=value works too; --dtype defaults to float32 and --strides and --rates to ones, as for
 // `patchjit info`; --sizes is --ksizes), '#' starting a comment, blank lines ignored. Each line is checked by
 // TensorFlow's rules.
 #pragma once
@@ -30,8 +31,8 @@ Expected<std::vector<ManifestLine>> parse_manifest(std::string_view text, const 
 // The same for a file; a file that cannot be read is an error naming it.
 Expected<std::vector<ManifestLine>> read_manifest(const std::string& path);
 
-// The kernels a manifest needs: signatures that differ only in batch or in a dtype of the same
-// size share one (signature_name: image strides count only for batches of two or more). Lines whose output is empty for
+// The kernels a manifest needs: signatures that differ only in batch or (extract) in a dtype of
+// the same size share one (signature_name: image strides count only for batches of two or more). Lines whose output is empty for
 // every batch (valid in TensorFlow) need none.
 struct ManifestKernel {
   Geometry geometry;                       // of the first line that needs it, batch 1 or 2

@@ -103,6 +103,41 @@ class AotTest(TempDirTest):
         self.assertEqual(sorted(s for s in symbols if s.startswith("k_")),
                          ["k_e1_20x20x8_k3x3_s1x1_r1x1_same", "k_e4_20x20x8_k3x3_s1x1_r1x1_same", "k_kernels"])
 
+    def test_fold_lines_make_fold_kernels_and_unserved_folds_name_their_line(self):
+        manifest = self.write("m.txt", "\n".join([
+            f"--op fold --shape 1,20,20,8 --dtype float32 {ATTRS}",
+            f"--op fold --shape 4,20,20,8 --dtype float32 {ATTRS}   # another batch: the same kernel",
+            f"--op fold --shape 1,20,20,8 --dtype int32 {ATTRS}     # another dtype: adds of its own",
+            f"--op fold --mode mean --shape 1,20,20,8 {ATTRS}",
+            f"--shape 1,20,20,8 --dtype float32 {ATTRS}             # extract of the signature",
+        ]) + "\n")
+        code, stdout, stderr = self.aot(manifest, "x86-64-v3", name="k")
+        self.assertEqual(code, 0, stderr)
+        self.assertIn("patchjit aot: 4 kernels (5 signatures) for x86-64-v3", stdout)
+        symbols = shell("nm", "--defined-only", "-g", self.path("out", "k.o")).split()
+        self.assertEqual(sorted(s for s in symbols if s.startswith("k_")),
+                         ["k_e4_20x20x8_k3x3_s1x1_r1x1_same", "k_fold_f32_20x20x8_k3x3_s1x1_r1x1_same",
+                          "k_fold_f32_20x20x8_k3x3_s1x1_r1x1_same_mean", "k_fold_i32_20x20x8_k3x3_s1x1_r1x1_same",
+                          "k_kernels"])
+        with open(self.path("out", "k.h")) as f:
+            text = f.read()
+        self.assertIn("Fold (the sum: the gradient): input patches [N,20,20,72]", text)
+        self.assertIn("pj_aot_args args = {input, output, 0, batch * 20};", text)
+        # The torch format's fold has no compiled kernel (the interpreter runs it): said, nothing written.
+        manifest = self.write("t.txt", f"--op fold --shape 1,8,8,3 {ATTRS}\n"
+                                       "--op fold --shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"
+                                       f"--mode mean --shape 1,8,8,3 {ATTRS}\n")
+        code, stdout, stderr = self.aot(manifest, "x86-64-v3", out="torch")
+        self.assertEqual((code, stdout), (1, ""), stderr)
+        self.assertEqual(stderr, f"patchjit aot: {manifest}:3: --mode is fold's: give --op fold\n")
+        manifest = self.write("t.txt", f"--op fold --shape 1,8,8,3 {ATTRS}\n"
+                                       "--op fold --shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n")
+        code, stdout, stderr = self.aot(manifest, "x86-64-v3", out="torch")
+        self.assertEqual((code, stdout), (1, ""), stderr)
+        self.assertRegex(stderr, rf"^patchjit aot: {manifest}:2: fold's JIT sums whole pixels.*"
+                                 r" \(there is no ahead-of-time kernel for it\)\n$")
+        self.assertFalse(os.path.exists(self.path("torch")))
+
     def test_a_bad_cpu_is_named_with_valid_ones_and_nothing_is_written(self):
         manifest = self.write("m.txt", f"--shape 1,8,8,3 {ATTRS}\n")
         code, stdout, stderr = self.aot(manifest, "skylake-avx513")
