@@ -44,9 +44,9 @@ class KernelBuilder final : public IrBase, public Sink {
 
   void begin_kernel() override {
     enter(plan_.rows_per_image, plan_.dst_image_step, plan_.src_image_step, plan_.src_origin);
-    row_dst_ = b_.CreateAlloca(ptr_, nullptr, "row_dst");
-    row_src_ = b_.CreateAlloca(ptr_, nullptr, "row_src");
-    rows_left_ = b_.CreateAlloca(i64_, nullptr, "rows_left");
+    row_dst_ = variable(ptr_, "row_dst");
+    row_src_ = variable(ptr_, "row_src");
+    rows_left_ = variable(i64_, "rows_left");
   }
 
   void begin_rows(int, const RowClass& rc) override {

@@ -17,6 +17,7 @@
 #include <llvm/IR/Module.h>
 
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "codegen/llvm/ir_base.h"
@@ -55,6 +56,25 @@ class FoldBuilder final : public IrBase, public FoldSink {
   void end_kernel() override {
     next_image();
     leave(false);
+  }
+
+  void begin_channel_blocks(int64_t count) override {
+    blocks_left_ = variable(i64_, "blocks_left");
+    b_.CreateStore(b_.getInt64(count), blocks_left_);
+    blocks_top_ = block("channel_block");
+    b_.CreateBr(blocks_top_);
+    b_.SetInsertPoint(blocks_top_);
+  }
+
+  void end_channel_blocks(int64_t dst_step, int64_t src_step) override {
+    for (auto [slot, step] : {std::pair{dst_image_, dst_step}, std::pair{src_image_, src_step}}) {
+      b_.CreateStore(b_.CreatePtrAdd(b_.CreateLoad(ptr_, slot), b_.getInt64(step)), slot);
+    }
+    llvm::Value* left = b_.CreateSub(b_.CreateLoad(i64_, blocks_left_), b_.getInt64(1));
+    b_.CreateStore(left, blocks_left_);
+    llvm::BasicBlock* after = block("channel_block.end");
+    back_edge(b_.CreateICmpNE(left, b_.getInt64(0)), blocks_top_, after);
+    b_.SetInsertPoint(after);
   }
 
   // Members m of the group with first + m*step in [r_lo, r_hi): m from ceil(max(0, r_lo -
@@ -187,6 +207,8 @@ class FoldBuilder final : public IrBase, public FoldSink {
   llvm::Type* accumulate_ = nullptr;  // what sums are held in: float for half, else the lane
   int lane_bytes_ = 1;
   std::vector<RowLoop> groups_;
+  llvm::Value* blocks_left_ = nullptr;
+  llvm::BasicBlock* blocks_top_ = nullptr;
 };
 
 Status build(const FoldPlan& plan, const LlvmTarget& target, const std::string& name, llvm::Module& module) {

@@ -46,11 +46,11 @@ void IrBase::enter(int64_t rows_per_image, int64_t dst_image_step, int64_t src_i
   output_ = field(ptr_, offsetof(KernelArgs, output), "output");
   llvm::Value* begin = field(i64_, offsetof(KernelArgs, row_begin), "row_begin");
   end_ = field(i64_, offsetof(KernelArgs, row_end), "row_end");
-  t_ = b_.CreateAlloca(i64_, nullptr, "t");
-  r_lo_ = b_.CreateAlloca(i64_, nullptr, "r_lo");
-  r_hi_ = b_.CreateAlloca(i64_, nullptr, "r_hi");
-  dst_image_ = b_.CreateAlloca(ptr_, nullptr, "dst_image");
-  src_image_ = b_.CreateAlloca(ptr_, nullptr, "src_image");
+  t_ = variable(i64_, "t");
+  r_lo_ = variable(i64_, "r_lo");
+  r_hi_ = variable(i64_, "r_hi");
+  dst_image_ = variable(ptr_, "dst_image");
+  src_image_ = variable(ptr_, "src_image");
   b_.CreateStore(begin, t_);
   image_ = block("image");
   done_ = block("done");
@@ -118,6 +118,12 @@ void IrBase::back_edge(llvm::Value* again, llvm::BasicBlock* loop, llvm::BasicBl
   llvm::MDNode* id = llvm::MDNode::getDistinct(context_, {nullptr, no_unroll});
   id->replaceOperandWith(0, id);
   b_.CreateCondBr(again, loop, exit)->setMetadata(llvm::LLVMContext::MD_loop, id);
+}
+
+llvm::Value* IrBase::variable(llvm::Type* type, const char* name) {
+  llvm::BasicBlock& entry = function_->getEntryBlock();
+  llvm::IRBuilder<> at_entry(&entry, entry.begin());
+  return at_entry.CreateAlloca(type, nullptr, name);
 }
 
 void IrBase::set_level(Level level, llvm::Value* dst, llvm::Value* src) {

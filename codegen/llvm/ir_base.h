@@ -50,6 +50,10 @@ class IrBase {
   // The same pointer, opaque to scalar evolution (see the top of this file).
   llvm::Value* opaque(llvm::Value* p) { return b_.CreateLaunderInvariantGroup(p); }
 
+  // A variable of `type` on the stack, allocated in the entry block (where SROA makes it a
+  // register), wherever the builder is.
+  llvm::Value* variable(llvm::Type* type, const char* name);
+
   void set_level(Level level, llvm::Value* dst, llvm::Value* src);
   llvm::Value* pointer(Level level, bool dst, int64_t offset);
 

@@ -7,10 +7,14 @@
 //   t = row_begin; if t >= row_end: done
 //   image: b = t / H; r_lo = t - b*H; r_hi = min(H, r_lo + row_end - t)
 //          dst_image = image + b*image_step; src_image = patches + b*patches_image_step
+//     [torch's fold with channel blocks: each block of channels, then the rest, over all of:
+//                                                               begin_channel_blocks .. end_]
 //     for each row group (first, count, step) in order:        begin_row_group .. end_row_group
 //       its members m with first + m*step in [r_lo, r_hi): Row pointers
 //         dst_image + (first + m*step)*row_step and src_image + src_first + m*src_step
-//         for each column group: its pixels (loops at kPixel, and kBlock inside long pixels)
+//         for each column group: its pixels (loops at kPixel, and kBlock inside long pixels);
+//           or, where a sum is a channel's run of the group's columns (torch's fold), its
+//           channels, each such a "pixel" (its run the group's columns)
 //   t += r_hi - r_lo; if t < row_end: next image
 // Every tap is a constant offset from a level's src pointer (its patch row and column are the
 // group's first, stepped along by the loops), every store one from its dst pointer.
@@ -72,6 +76,10 @@ class FoldSink {
   virtual ~FoldSink() = default;
   virtual void begin_kernel() = 0;
   virtual void end_kernel() = 0;
+  // `count` (>= 1) passes over the row groups, each over one block of channels: after each, the
+  // image's dst and src points move on by dst_step and src_step (for the rest of the image).
+  virtual void begin_channel_blocks(int64_t count) = 0;
+  virtual void end_channel_blocks(int64_t dst_step, int64_t src_step) = 0;
   virtual void begin_row_group(const FoldRowGroup& group) = 0;
   virtual void end_row_group() = 0;
   // As Sink's (walk.h): `count` (>= 2) iterations, pointers of `level` from `from`.
@@ -80,9 +88,10 @@ class FoldSink {
   virtual void sum(At at, const FoldSum& sum) = 0;
 };
 
-// Whether the walk (and so the JIT) serves `plan` on `target`: pixels summed whole (channels
-// contiguous in image and patches: the tf format), no bfloat16 (its rounding is the
-// interpreter's), and every offset a 32-bit displacement. The reason otherwise.
+// Whether the walk (and so the JIT) serves `plan`: pixels summed whole (channels contiguous in
+// image and patches: the tf format) or a channel's columns (FoldPlan::sums_channel_rows: torch's
+// fold at column stride 1), no bfloat16 (its rounding is the interpreter's), and every offset a
+// 32-bit displacement. The reason otherwise.
 Status fold_walk_supports(const FoldPlan& plan);
 
 // Drives `sink` through the fold kernel of `plan` (fold_walk_supports must hold).

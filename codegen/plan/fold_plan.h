@@ -88,6 +88,13 @@ struct FoldPlan {
     const int64_t e = geometry.elem_size;
     return (channels_inner || geometry.depth == 1) && geometry.image_steps.channel == e && patch_channel_step == e;
   }
+  // Whether each channel's image row and every tap's plane row are contiguous runs over the
+  // image columns (NCHW, patches as columns, column stride 1: torch's fold): a column group of
+  // one channel is one sum of runs of its columns.
+  bool sums_channel_rows() const {
+    const int64_t e = geometry.elem_size;
+    return !sums_pixels() && geometry.patch_steps.position == e && image_column_step == e;
+  }
   // With sums_pixels(): software prefetches this many bytes of each tap's run ahead of the
   // pixels being summed; 0: none (cost_model.h's fold_prefetch_bytes decides).
   int64_t prefetch_bytes = 0;

@@ -3,6 +3,7 @@
 // Registers (System V: rdi = const KernelArgs* on entry):
 //   Row level: r11 dst, rsi src, r8 rows left        Pixel level: rax dst, rdx src, rcx count
 //   Block level: r12 dst, r13 src, rbx count         r9, r10: the skeleton's; r15: 64-bit values
+//   r14: channel blocks left
 //   vectors 0-11: accumulators; 12: a tap's piece; 13: half's narrowed sum; 14: the mean's
 //   divisor; 15: zero (the rest of a piece under 16 bytes)
 // The frame holds the skeleton's image state (fold_walk.h; X86Base's, as the extract emitter's).
@@ -12,6 +13,7 @@
 
 #include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "codegen/xbyak/x86_base.h"
@@ -48,6 +50,21 @@ class FoldGenerator final : public X86Base, public FoldSink {
   void end_kernel() override {
     next_image();
     leave();
+  }
+
+  void begin_channel_blocks(int64_t count) override {
+    channel_blocks_ = Label();
+    mov(r14, count);
+    L(channel_blocks_);
+  }
+
+  void end_channel_blocks(int64_t dst_step, int64_t src_step) override {
+    for (auto [slot, step] : {std::pair{kDstImage, dst_step}, std::pair{kSrcImage, src_step}}) {
+      mov(r15, step);
+      add(ptr[rsp + slot], r15);
+    }
+    dec(r14);
+    jnz(channel_blocks_, T_NEAR);
   }
 
   // Members m of the group with first + m*step in [r_lo, r_hi): m in [ceil((r_lo - first) /
@@ -296,6 +313,7 @@ class FoldGenerator final : public X86Base, public FoldSink {
   const bool avx512_, half_;
   const std::array<Pointers, 3> levels_;
   std::vector<RowLoop> groups_;
+  Label channel_blocks_;
 };
 
 // Bytes of machine code per operation fold_operations counts (a load-add with a displacement

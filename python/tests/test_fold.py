@@ -240,14 +240,17 @@ def test_fold_errors(rng):
         patchjit.fold_patches(patches, (4, 4, 2), 3, padding="SAME")
     with pytest.raises(patchjit.OutOfRangeError):
         patchjit.fold_patches(patches, (1, 4, 4, 2), 0, padding="SAME")
-    for backend in ("xbyak", "llvm"):  # the tf format they fold; the torch format they say they do not
+    for backend in ("xbyak", "llvm"):  # the tf format and torch's at stride 1 they fold; torch's at 2 not
         if backend not in BACKENDS:
             continue
         patches = rng.standard_normal((1, 4, 4, 18)).astype(np.float32)
         assert_same(patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend=backend),
                     patchjit.fold_patches(patches, (1, 4, 4, 2), 3, padding="SAME", backend="reference"))
+        cols = rng.standard_normal((1, 18, 16)).astype(np.float32)
+        assert_same(patchjit.fold(cols, (4, 4), 3, padding=1, backend=backend),
+                    patchjit.fold(cols, (4, 4), 3, padding=1, backend="reference"))
         with pytest.raises(patchjit.UnimplementedError, match="fold's JIT sums whole pixels"):
-            patchjit.fold(np.zeros((1, 18, 16), np.float32), (4, 4), 3, padding=1, backend=backend)
+            patchjit.fold(np.zeros((1, 18, 4), np.float32), (4, 4), 3, padding=1, stride=2, backend=backend)
 
 
 def test_fold_from_threads(rng):

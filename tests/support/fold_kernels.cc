@@ -17,6 +17,8 @@ class Paths final : public FoldSink {
  public:
   void begin_kernel() override {}
   void end_kernel() override {}
+  void begin_channel_blocks(int64_t count) override { channel_blocks += count; }
+  void end_channel_blocks(int64_t, int64_t) override {}
   void begin_row_group(const FoldRowGroup& g) override { stepped_rows += g.count > 1; }
   void end_row_group() override {}
   void begin_loop(Level level, At, int64_t) override { block_loops += level == Level::kBlock; }
@@ -31,7 +33,7 @@ class Paths final : public FoldSink {
       for (bool wide : s.wide) widened += wide, exact += !wide;
     }
   }
-  int64_t stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
+  int64_t channel_blocks = 0, stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
           overlapping = 0, widened = 0, exact = 0;
 };
 
@@ -57,15 +59,22 @@ void check_fold_emitter(const FoldEmitter& emitter) {
                               fold_spec(DType::kFloat32, {1, 12, 11, 1}, 3, 1, 2, Padding::kValid),
                               fold_spec(DType::kFloat64, {1, 23, 19, 16}, 7, 3, 1, Padding::kSame)};
   forced[1].mode = FoldMode::kMean;
+  // Torch's fold (NCHW, patches as columns in CHW order, column stride 1): a channel's columns
+  // one run, in short rows and in rows longer than the accumulators (block loops along them).
+  for (const Vec4& nchw : {Vec4{1, 5, 12, 13}, Vec4{2, 3, 4, 300}}) {
+    Spec torch = fold_spec(DType::kFloat32, nchw, 3, 1, 1, Padding::kSame);
+    torch.format = {Layout::kNchw, PatchOrder::kChw, PatchesAs::kColumns};
+    forced.push_back(torch);
+  }
   Paths paths;
-  int64_t kernels = 0, refused = 0, by_size[17] = {};
+  int64_t kernels = 0, refused = 0, channel_rows = 0, by_size[17] = {};
   const int64_t count = std::max<int64_t>(scaled(400), static_cast<int64_t>(forced.size()));
   for (int64_t n = 0; n < count; ++n) {
     const Spec spec = n < static_cast<int64_t>(forced.size()) ? forced[static_cast<size_t>(n)] : random_fold_spec(rng);
     const Geometry g = *make_geometry(spec);
     Expected<FoldPlan> plan = make_fold_plan(g, emitter.plan_isa);
     ASSERT_TRUE(plan.ok()) << plan.status().message();
-    if (plan->sums_pixels() && (n == static_cast<int64_t>(forced.size()) - 1 || rng() % 4 == 0)) {
+    if (plan->sums_pixels() && (n == 5 || rng() % 4 == 0)) {  // forced[5]: the stride-3 kernel of 7
       plan->prefetch_bytes = 1 + static_cast<int64_t>(rng() % 4096);  // hints: past the patches too
     }
     const Status supported = emitter.supports(*plan);
@@ -79,6 +88,7 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     ASSERT_TRUE(compiled.ok()) << describe(spec) << ": " << compiled.status().message();
     ++kernels;
     ++by_size[g.elem_size];
+    channel_rows += plan->sums_channel_rows();
     walk_fold(*plan, emitter.target, paths);
     const KernelFunction kernel = compiled->function;
     const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
@@ -89,7 +99,9 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     ASSERT_EQ(difference, "") << emitter.target.name << " " << describe(spec) << "\n"
                               << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
   }
-  EXPECT_GT(refused, 0);  // the torch format's folds, bfloat16
+  EXPECT_GT(refused, 0);  // bfloat16; NCHW at column stride 2 and more, or with patches as rows
+  EXPECT_GT(channel_rows, 2);
+  EXPECT_GT(paths.channel_blocks, 0);
   for (int e : {1, 2, 4, 8, 16}) EXPECT_GT(by_size[e], 0) << "element size " << e;
   EXPECT_GT(paths.stepped_rows, 0);
   EXPECT_GT(paths.block_loops, 0);

@@ -123,7 +123,8 @@ class AotTest(TempDirTest):
             text = f.read()
         self.assertIn("Fold (the sum: the gradient): input patches [N,20,20,72]", text)
         self.assertIn("pj_aot_args args = {input, output, 0, batch * 20};", text)
-        # The torch format's fold has no compiled kernel (the interpreter runs it): said, nothing written.
+        # Torch's fold at column stride 2 has no compiled kernel (the interpreter runs it): said,
+        # nothing written.
         manifest = self.write("t.txt", f"--op fold --shape 1,8,8,3 {ATTRS}\n"
                                        "--op fold --shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n"
                                        f"--mode mean --shape 1,8,8,3 {ATTRS}\n")
@@ -131,7 +132,8 @@ class AotTest(TempDirTest):
         self.assertEqual((code, stdout), (1, ""), stderr)
         self.assertEqual(stderr, f"patchjit aot: {manifest}:3: --mode is fold's: give --op fold\n")
         manifest = self.write("t.txt", f"--op fold --shape 1,8,8,3 {ATTRS}\n"
-                                       "--op fold --shape 1,3,8,8 --ksizes 1,3,3,1 --format torch --pads 1,1,1,1\n")
+                                       "--op fold --shape 1,3,8,8 --ksizes 1,3,3,1 --strides 1,2,2,1 --format torch "
+                                       "--pads 1,1,1,1\n")
         code, stdout, stderr = self.aot(manifest, "x86-64-v3", out="torch")
         self.assertEqual((code, stdout), (1, ""), stderr)
         self.assertRegex(stderr, rf"^patchjit aot: {manifest}:2: fold's JIT sums whole pixels.*"
