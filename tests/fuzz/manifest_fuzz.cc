@@ -41,13 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pj::Expected<pj::Geometry> geometry = pj::make_geometry(line.spec);
     check(geometry.ok() && geometry->output_bytes() == line.geometry.output_bytes());
   }
-  // Every line is served by exactly one kernel of its element size, or needs none.
+  // Every line is served by exactly one kernel of its element size and op (fold: of its dtype
+  // and mode), or needs none.
   const pj::cli::ManifestKernels kernels = pj::cli::kernels_of(*lines);
   size_t served = kernels.empty.size();
   for (const pj::cli::ManifestKernel& k : kernels.kernels) {
     check(!k.geometry.empty() && !k.lines.empty());
     for (const pj::cli::ManifestLine* line : k.lines) {
       check(line->geometry.elem_size == k.geometry.elem_size && line->geometry.depth == k.geometry.depth);
+      check(line->geometry.extract() == k.geometry.extract());
+      check(k.geometry.extract() || (line->geometry.dtype == k.geometry.dtype && line->geometry.mode == k.geometry.mode));
     }
     served += k.lines.size();
   }

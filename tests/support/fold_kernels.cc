@@ -100,7 +100,7 @@ void check_fold_emitter(const FoldEmitter& emitter) {
                               << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
   }
   EXPECT_GT(refused, 0);  // bfloat16; NCHW at column stride 2 and more, or with patches as rows
-  EXPECT_GT(channel_rows, 2);
+  EXPECT_GE(channel_rows, 2);  // the forced ones at least
   EXPECT_GT(paths.channel_blocks, 0);
   for (int e : {1, 2, 4, 8, 16}) EXPECT_GT(by_size[e], 0) << "element size " << e;
   EXPECT_GT(paths.stepped_rows, 0);
