@@ -59,6 +59,8 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   const Geometry& g = p.geometry;
   const ImageSteps& is = g.image_steps;
   const PatchSteps& ps = g.patch_steps;
+  // Image b's patches; no patches have no taps to read, and strides as large as int64 holds.
+  auto patches_of = [&](int64_t b) { return g.patches_bytes == 0 ? in : in + b * ps.image; };
   const int64_t e = g.elem_size, C = g.depth, kw = g.cols.ksize;
   const bool chw = g.format.order == PatchOrder::kChw;
   // Runs shorter than a 32-byte vector go straight to the element loop.
@@ -117,7 +119,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
     for (int64_t t = row_begin; t < row_end; ++t) {
       const int64_t b = t / g.rows.in, h = t % g.rows.in;
       uint8_t* row = out + b * is.image + h * is.row;
-      const uint8_t* patches = in + b * ps.image;
+      const uint8_t* patches = patches_of(b);
       const FoldTap* row_taps = p.row_taps_of(h);
       const int64_t row_count = p.row_count(h);
       if (by_pixel) {
@@ -278,7 +280,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
       if (h0 >= h1) continue;
       const FoldTap* row_taps = p.row_taps_of(h0);
       const int64_t row_count = p.row_count(h0);
-      const uint8_t* patches = in + b * ps.image;
+      const uint8_t* patches = patches_of(b);
       // Pixels [w, w + n) of those rows, channel by channel: one sum of rows (row h + 1's runs are
       // row h's one output row further in every patch plane), its taps' offsets listed once.
       int64_t offsets[kBatch];

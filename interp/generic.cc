@@ -32,7 +32,8 @@ void generic_extract(const Geometry& g, const uint8_t* input, uint8_t* output, i
     valid_range(g.rows, oh, &rlo, &rhi);
     valid_range(g.cols, ow, &clo, &chi);
     uint8_t* patch = output + b * out.image + p * out.position;
-    const uint8_t* image = input + b * in.image;
+    // (An empty image is never read, and its strides may be as large as int64 holds.)
+    const uint8_t* image = g.image_bytes == 0 ? input : input + b * in.image;
     for (int64_t i = 0; i < kh; ++i) {
       for (int64_t j = 0; j < kw; ++j) {
         const bool inside = i >= rlo && i < rhi && j >= clo && j < chi;

@@ -42,6 +42,13 @@ void run_program(const PixelProgram& program, const uint8_t* input, int64_t poin
   }
 }
 
+// Where output row r of image b reads the input from; 0 for an empty input, which nothing
+// reads (every position is padding) and whose strides may be as large as int64 holds.
+int64_t src_row_of(const Plan& plan, int64_t b, int64_t r) {
+  if (plan.geometry.image_bytes == 0) return 0;
+  return b * plan.src_image_step + plan.src_origin + r * plan.src_row_step;
+}
+
 }  // namespace
 
 void interpret(const Plan& plan, const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end) {
@@ -57,7 +64,7 @@ void interpret(const Plan& plan, const uint8_t* input, uint8_t* output, int64_t 
     for (const RowClass& rc : plan.row_classes) {
       for (; r >= rc.begin && r < rc.end && t < row_end; ++r, ++t) {
         uint8_t* dst_row = output + b * plan.dst_image_step + r * plan.dst_row_step;
-        const int64_t src_row = b * plan.src_image_step + plan.src_origin + r * plan.src_row_step;
+        const int64_t src_row = src_row_of(plan, b, r);
         for (const Region& region : rc.regions) {
           const PixelProgram& program = plan.programs[region.program];
           for (int64_t c = region.begin; c < region.end; c += region.pixels_per_iteration) {
@@ -79,7 +86,7 @@ void interpret_pixels(const Plan& plan, const uint8_t* input, uint8_t* output, i
   }
   const std::array<uint8_t, 64> pattern = pattern_of(plan.geometry);
   uint8_t* dst_row = output + b * plan.dst_image_step + r * plan.dst_row_step;
-  const int64_t src_row = b * plan.src_image_step + plan.src_origin + r * plan.src_row_step;
+  const int64_t src_row = src_row_of(plan, b, r);
   for (const RowClass& rc : plan.row_classes) {
     if (r < rc.begin || r >= rc.end) continue;
     for (const Region& region : rc.regions) {

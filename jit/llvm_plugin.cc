@@ -27,10 +27,10 @@ Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan) {
   return announced((*session)->compile(plan));
 }
 
-Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan) {
+Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan, int64_t max_code_bytes) {
   Expected<LlvmSession*> session = llvm_session();
   if (!session.ok()) return session.status();
-  return announced((*session)->compile_fold(plan));
+  return announced((*session)->compile_fold(plan, max_code_bytes));
 }
 
 constexpr LlvmPlugin kPlugin{kPluginBuildId, &start, &plan_options, &target, &compile, &compile_fold};

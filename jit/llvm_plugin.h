@@ -25,7 +25,7 @@ struct LlvmPlugin {
   PlanOptions (*plan_options)();
   std::string (*target)();
   Expected<std::shared_ptr<const LlvmKernel>> (*compile)(const Plan& plan);
-  Expected<std::shared_ptr<const LlvmKernel>> (*compile_fold)(const FoldPlan& plan);
+  Expected<std::shared_ptr<const LlvmKernel>> (*compile_fold)(const FoldPlan& plan, int64_t max_code_bytes);
 };
 
 static_assert(offsetof(LlvmPlugin, build_id) == 0, "open_plugin reads the build id first");

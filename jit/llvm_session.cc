@@ -206,8 +206,8 @@ Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile(const Plan& pla
   return link(std::move(context), std::move(module).value(), llvm_kernel_name(plan));
 }
 
-Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile_fold(const FoldPlan& plan) {
-  PJ_RETURN_IF_ERROR(llvm_fold_supports(plan, impl_->target, kLlvmFoldOperations));
+Expected<std::shared_ptr<const LlvmKernel>> LlvmSession::compile_fold(const FoldPlan& plan, int64_t max_code_bytes) {
+  PJ_RETURN_IF_ERROR(llvm_fold_supports(plan, impl_->target, kLlvmFoldOperations, max_code_bytes));
   auto context = std::make_unique<llvm::LLVMContext>();
   Expected<std::unique_ptr<llvm::Module>> module = emit_llvm_fold_ir(plan, impl_->target, *context);
   if (!module.ok()) return module.status();

@@ -61,8 +61,8 @@ class LlvmSession {
   // Compiles a non-generic plan. Safe from several threads at once (compiles take turns).
   Expected<std::shared_ptr<const LlvmKernel>> compile(const Plan& plan);
   // Compiles a fold plan (codegen/llvm/fold_emitter.h says which it serves; the others are
-  // kUnimplemented, or kResourceExhausted over kLlvmFoldOperations).
-  Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan);
+  // kUnimplemented, or kResourceExhausted over kLlvmFoldOperations or `max_code_bytes`).
+  Expected<std::shared_ptr<const LlvmKernel>> compile_fold(const FoldPlan& plan, int64_t max_code_bytes);
 
   // The optimized IR of a plan's kernel, as the JIT would compile it (for inspection).
   Expected<std::string> optimized_ir(const Plan& plan);

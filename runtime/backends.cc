@@ -296,6 +296,7 @@ Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometr
   Expected<FoldPlan> plan = make_fold_plan(g, isa, host_machine());
   if (!plan.ok()) return plan.status();
   if (kernel != nullptr) {
+    plan->prefetch_bytes = 0;  // as `patchjit aot` planned it: what describe() says is what runs
     return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
         nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(), aot_description(*kernel),
         std::move(plan).value()));

@@ -1,5 +1,7 @@
 #include "runtime/llvm_backend.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,7 +85,8 @@ Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, 
 Expected<LlvmCompiled> compile_llvm_fold(const FoldPlan& plan) {
   const Loaded& loaded = plugin();
   if (!loaded.status.ok()) return loaded.status;
-  Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile_fold(plan);
+  const auto limit = static_cast<int64_t>(std::min<uint64_t>(kernel_code_limit(), INT64_MAX));
+  Expected<std::shared_ptr<const LlvmKernel>> kernel = loaded.plugin->compile_fold(plan, limit);
   if (!kernel.ok()) return kernel.status();
   return compiled(std::move(kernel).value(), *loaded.plugin);
 }

@@ -28,7 +28,8 @@ struct LlvmCompiled {
 Expected<LlvmCompiled> compile_llvm(const Geometry& geometry, bool nontemporal, bool smallest_code);
 
 // The fold kernel of `plan` (codegen/llvm/fold_emitter.h: kUnimplemented for what it does not
-// serve, kResourceExhausted over its budget), or why the backend cannot run here.
+// serve, kResourceExhausted over its budget or the kernel code limit), or why the backend cannot
+// run here.
 Expected<LlvmCompiled> compile_llvm_fold(const FoldPlan& plan);
 
 }  // namespace pj

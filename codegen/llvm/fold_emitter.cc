@@ -16,6 +16,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <cstdint>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -235,16 +236,22 @@ std::string llvm_fold_kernel_name(const FoldPlan& plan) {
   return cat("fold_llvm_", signature);
 }
 
-Status llvm_fold_supports(const FoldPlan& plan, const LlvmTarget& target, int64_t max_operations) {
+Status llvm_fold_supports(const FoldPlan& plan, const LlvmTarget& target, int64_t max_operations,
+                          int64_t max_code_bytes) {
   PJ_RETURN_IF_ERROR(fold_walk_supports(plan));
   if (plan.geometry.dtype == DType::kHalf && !target.f16c) {
-    return Unimplemented("fold's llvm kernels add half in float lanes, and this CPU has no F16C to convert them; ",
-                         "the interpreter's loops run it");
+    return Unimplemented("fold's llvm kernels add half in float lanes, and the CPU they are compiled for has no F16C ",
+                         "to convert them (x86-64-v3 and later have it); the interpreter's loops run it");
   }
   const int64_t operations = fold_operations(plan, llvm_fold_target(target));
   if (operations > max_operations) {
     return ResourceExhausted("kernel ", llvm_fold_kernel_name(plan), " would take about ", operations,
                              " loads, adds and stores, over the llvm budget of ", max_operations);
+  }
+  const int64_t bytes = operations * kFoldBytesPerOperation + kFoldSkeletonBytes;
+  if (bytes > max_code_bytes) {
+    return ResourceExhausted("kernel ", llvm_fold_kernel_name(plan), " would take about ", bytes,
+                             " bytes of code, over the limit of ", max_code_bytes, " (pj_set_kernel_code_limit)");
   }
   return Status::Ok();
 }

@@ -21,9 +21,11 @@ FoldTarget llvm_fold_target(const LlvmTarget& target);
 std::string llvm_fold_kernel_name(const FoldPlan& plan);
 
 // Whether this emitter serves `plan` on `target`: what fold_walk_supports says, half only with
-// F16C (else every add would call a library routine, which the kernels never do), and the
-// walk's operations within `max_operations`. The reason otherwise.
-Status llvm_fold_supports(const FoldPlan& plan, const LlvmTarget& target, int64_t max_operations);
+// F16C (else every add would call a library routine, which the kernels never do), the walk's
+// operations within `max_operations` (LLVM's time) and its code within `max_code_bytes`
+// (pj_set_kernel_code_limit, for the JIT). The reason otherwise.
+Status llvm_fold_supports(const FoldPlan& plan, const LlvmTarget& target, int64_t max_operations,
+                          int64_t max_code_bytes = INT64_MAX);
 
 // The kernel as function `name` (external linkage) added to `module`; llvm_fold_supports must
 // hold.

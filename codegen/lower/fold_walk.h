@@ -101,4 +101,8 @@ void walk_fold(const FoldPlan& plan, const FoldTarget& target, FoldSink& sink);
 // refuses kernels over the code limit before emitting).
 int64_t fold_operations(const FoldPlan& plan, const FoldTarget& target);
 
+// Bytes of machine code per operation fold_operations counts (a load-add with a displacement
+// is 6-10 bytes), and for the skeleton: the code size emitters judge a kernel by.
+inline constexpr int64_t kFoldBytesPerOperation = 10, kFoldSkeletonBytes = 512;
+
 }  // namespace pj

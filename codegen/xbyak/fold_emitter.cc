@@ -316,10 +316,6 @@ class FoldGenerator final : public X86Base, public FoldSink {
   Label channel_blocks_;
 };
 
-// Bytes of machine code per operation fold_operations counts (a load-add with a displacement
-// is 6-10 bytes), and for the skeleton.
-constexpr int64_t kBytesPerOperation = 10, kSkeletonBytes = 512;
-
 }  // namespace
 
 FoldTarget x86_fold_target(Isa isa) {
@@ -342,7 +338,7 @@ Expected<MachineCode> emit_x86_fold(const FoldPlan& plan, Isa isa, size_t max_co
   MachineCode code;
   code.name = x86_fold_kernel_name(plan, isa);
   const FoldTarget target = x86_fold_target(isa);
-  const int64_t estimate = fold_operations(plan, target) * kBytesPerOperation + kSkeletonBytes;
+  const int64_t estimate = fold_operations(plan, target) * kFoldBytesPerOperation + kFoldSkeletonBytes;
   if (static_cast<uint64_t>(estimate) > max_code_bytes) {
     return ResourceExhausted("kernel ", code.name, " would take about ", estimate, " bytes of code, over the limit of ",
                              max_code_bytes);

@@ -250,7 +250,8 @@ PJ_API void pj_cache_clear(void);
  * `patchjit aot` compiles the kernels of a manifest of signatures into an object file and a
  * header (types: patchjit/patchjit_aot.h). Registering its table makes pj_kernel_create with
  * PJ_BACKEND_AUTO or PJ_BACKEND_LLVM take a registered kernel of the same signature (element
- * size, not dtype; any batch) instead of compiling one, if this CPU has every feature the kernel
+ * size, not dtype; any batch) instead of compiling one, and pj_fold_kernel_create a registered
+ * fold kernel of the same signature, dtype and mode, if this CPU has every feature the kernel
  * was compiled for and the ISA cap allows them; otherwise it compiles as before. Such a kernel
  * reports PJ_BACKEND_LLVM (LLVM made it), pj_kernel_describe says "ahead-of-time kernel NAME
  * (cpu CPU)", pj_kernel_code gives no code, and it never uses non-temporal stores.
@@ -258,10 +259,11 @@ PJ_API void pj_cache_clear(void);
  * registered. Entries are copied; the functions and strings they point to must outlive every
  * kernel that uses them (those of a linked object do). Registering again adds entries; of several
  * for one signature, the one needing the most CPU features (all of which this CPU has) serves.
- * A signature is every attribute of a pj_spec_ex but dtype and batch (formats, pads, pad value,
- * strides); tiles (pj_kernel_run_range) run whole rows on the kernel and partial rows on the
- * plan interpreter. Tables of ABI version 1 (patchjit_aot.h) are still read, as TensorFlow's op;
- * the version of a table is that of its first entry, and every entry must have it.
+ * A signature is every attribute of a pj_spec_ex but batch (formats, pads, pad value, strides)
+ * and, for extract, dtype; tiles (pj_kernel_run_range) run whole rows on the kernel and partial
+ * rows on the plan interpreter. Tables of ABI versions 1 and 2 (patchjit_aot.h) are still read,
+ * as extract kernels; the version of a table is that of its first entry, and every entry must
+ * have it.
  * Thread-safe; also in builds without LLVM or Xbyak. */
 struct pj_aot_kernel;
 PJ_API pj_status pj_register_aot_kernels(const struct pj_aot_kernel* kernels, size_t count);

@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "aot_fold.h"
+#include "aot_fold_v3.h"
 #include "aot_formats.h"
 #include "aot_suite.h"
 #include "patchjit/patchjit.h"
 #include "reference/golden.h"
 #include "runtime/c_spec.h"
+#include "tests/support/guarded_buffer.h"
 #include "tests/support/random_spec.h"
 
 namespace {
@@ -255,6 +257,42 @@ TEST(AotRuntime, FoldKernelsAreServedByTheirAheadOfTimeKernels) {
       }
       pj_kernel_destroy(kernel);
       pj_kernel_destroy(reference);
+    }
+  }
+}
+
+// The same folds compiled for x86-64-v3 (32-byte vectors), called through their table without
+// the library: patches and image against guard pages at either end, rows in two parts, the
+// image the reference backend's byte for byte.
+TEST(AotRuntime, FoldKernelsForAvx2MatchTheReference) {
+  ASSERT_EQ(AOT_FOLD_V3_KERNEL_COUNT, AOT_FOLD_KERNEL_COUNT);
+  ASSERT_STREQ(aot_fold_v3_kernels[0].cpu, "x86-64-v3");
+  for (const pj_aot_kernel& k : aot_fold_v3_kernels) {
+    if (!pj_aot_kernel_supported(&k, pj_aot_host_features())) GTEST_SKIP() << "this CPU has no AVX2";
+    for (int64_t batch : {1, 2}) {
+      pj_spec_ex ex = spec_ex_of(k, batch);
+      ex.base.dtype = static_cast<pj_dtype>(k.signature.dtype);
+      pj_kernel* reference = nullptr;
+      ASSERT_EQ(pj_fold_kernel_create(&ex, static_cast<pj_fold_mode>(k.signature.mode), PJ_BACKEND_REFERENCE,
+                                      &reference), PJ_OK) << pj_last_error();
+      const size_t in_bytes = pj_kernel_input_bytes(reference), out_bytes = pj_kernel_output_bytes(reference);
+      std::mt19937_64 rng(batch + 7);
+      const std::vector<uint8_t> patches =
+          pj::testing::random_fold_data(rng, static_cast<pj::DType>(k.signature.dtype), in_bytes);
+      std::vector<uint8_t> expected(out_bytes);
+      ASSERT_EQ(pj_kernel_run(reference, patches.data(), expected.data(), 1), PJ_OK) << pj_last_error();
+      pj_kernel_destroy(reference);
+      using pj::testing::GuardedBuffer;
+      for (auto placement : {GuardedBuffer::Placement::kStart, GuardedBuffer::Placement::kEnd}) {
+        GuardedBuffer in(in_bytes, placement), out(out_bytes, placement);
+        std::memcpy(in.data(), patches.data(), in_bytes);
+        std::memset(out.data(), 0xa5, out_bytes);
+        const int64_t rows = batch * k.signature.rows, cut = rows / 2 + 1;
+        pj_aot_args second = {in.data(), out.data(), cut, rows}, first = {in.data(), out.data(), 0, cut};
+        k.function(&second);
+        k.function(&first);
+        EXPECT_EQ(std::memcmp(out.data(), expected.data(), out_bytes), 0) << k.name << " batch " << batch;
+      }
     }
   }
 }

@@ -2,6 +2,7 @@
 // backends, and every available backend against the golden loops through the public calls.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -108,6 +109,54 @@ TEST(CApi, EmptyOutputsAreValidAndDoNothing) {
     // NULL output is fine when the output is empty; NULL input only when the input is empty.
     EXPECT_EQ(pj_kernel_run(k, pj_kernel_input_bytes(k) ? in : nullptr, nullptr, 0), PJ_OK) << pj_last_error();
     pj_kernel_destroy(k);
+  }
+}
+
+// An empty input beside a non-empty output: extract of an image with no rows but explicit
+// pads (all padding), fold of no patches (all +0). The empty buffer's strides may be as large
+// as int64 holds (they are never used to read), so no backend may compute an offset with them
+// (UBSan watches: the API fuzzer found interpret() and interpret_pixels() multiplying a batch
+// index by such a stride). Every backend, whole and in tiles, against the reference.
+TEST(CApi, EmptyInputsWithHugeStridesWriteThePaddingOnly) {
+  pj_spec_ex extract;
+  pj_spec base = make_spec(3, 0, 4, 2, 2, PJ_PADDING_EXPLICIT);
+  pj_spec_ex_init(&extract, &base);
+  extract.pads[0] = extract.pads[1] = 1;
+  extract.pad_value[0] = 0x3f;
+  extract.input_strides[0] = INT64_MAX / 4;  // float32: the image stride, in elements
+  pj_spec_ex fold;
+  base = make_spec(3, 2, 4, 2, 3, PJ_PADDING_VALID);  // a 3x3 kernel over 2 rows: no patches
+  pj_spec_ex_init(&fold, &base);
+  fold.output_strides[1] = INT64_MAX / 4;  // the patches' image stride
+  for (const bool is_fold : {false, true}) {
+    const pj_spec_ex& spec = is_fold ? fold : extract;
+    auto create = [&](pj_backend backend, pj_kernel** k) {
+      return is_fold ? pj_fold_kernel_create(&spec, PJ_FOLD_SUM, backend, k) : pj_kernel_create_ex(&spec, backend, k);
+    };
+    pj_kernel* reference = nullptr;
+    ASSERT_EQ(create(PJ_BACKEND_REFERENCE, &reference), PJ_OK) << pj_last_error();
+    ASSERT_EQ(pj_kernel_input_bytes(reference), 0u);
+    ASSERT_GT(pj_kernel_output_bytes(reference), 0u);
+    std::vector<uint8_t> expected(pj_kernel_output_bytes(reference), 0xa5);
+    ASSERT_EQ(pj_kernel_run(reference, nullptr, expected.data(), 1), PJ_OK) << pj_last_error();
+    pj_kernel_destroy(reference);
+    for (pj_backend backend : {PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM, PJ_BACKEND_AUTO}) {
+      if (pj_backend_available(backend) != PJ_OK) continue;
+      pj_kernel* k = nullptr;
+      const pj_status made = create(backend, &k);
+      if (backend != PJ_BACKEND_AUTO && made == PJ_UNIMPLEMENTED) continue;  // (no code may be mapped here)
+      ASSERT_EQ(made, PJ_OK) << pj_backend_name(backend) << ": " << pj_last_error();
+      std::vector<uint8_t> output(expected.size(), 0x5a);
+      EXPECT_EQ(pj_kernel_run(k, nullptr, output.data(), 2), PJ_OK) << pj_last_error();
+      EXPECT_TRUE(output == expected) << pj_backend_name(backend) << (is_fold ? " fold" : " extract");
+      std::fill(output.begin(), output.end(), 0x5a);
+      const int64_t end = pj_kernel_positions(k), cuts[] = {0, 1, end / 2 + 1, end};
+      for (int c = 0; c < 3; ++c) {
+        EXPECT_EQ(pj_kernel_run_range(k, nullptr, output.data(), cuts[c], cuts[c + 1]), PJ_OK) << pj_last_error();
+      }
+      EXPECT_TRUE(output == expected) << pj_backend_name(backend) << (is_fold ? " fold" : " extract") << " in tiles";
+      pj_kernel_destroy(k);
+    }
   }
 }
 

@@ -283,7 +283,7 @@ TEST_F(Llvm, FoldMatchesGolden) {
   emitter.plan_isa = std::min(host_isa(), Isa::kAvx512);
   emitter.supports = [&](const FoldPlan& plan) { return llvm_fold_supports(plan, target, kLlvmFoldOperations); };
   emitter.compile = [&](const FoldPlan& plan) -> Expected<testing::CompiledFold> {
-    Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile_fold(plan);
+    Expected<std::shared_ptr<const LlvmKernel>> kernel = session().compile_fold(plan, INT64_MAX);
     if (!kernel.ok()) return kernel.status();
     EXPECT_EQ(disassembler.problems((*kernel)->bytes()), "") << (*kernel)->name();
     const KernelFunction function = (*kernel)->function();
@@ -292,7 +292,8 @@ TEST_F(Llvm, FoldMatchesGolden) {
   testing::check_fold_emitter(emitter);
 }
 
-// What the llvm fold emitter does not serve, said: half without F16C, kernels over the budget.
+// What the llvm fold emitter does not serve, said: half without F16C, kernels over the budget
+// or over the kernel code limit (as the xbyak fold's).
 TEST_F(Llvm, FoldRefusesHalfWithoutF16cAndKernelsOverItsBudget) {
   const Geometry half = *make_geometry(testing::fold_spec(DType::kHalf, {1, 6, 6, 8}, 3, 1, 1, Padding::kSame));
   const Status no_f16c = llvm_fold_supports(*make_fold_plan(half), LlvmTarget{16, false, false}, kLlvmFoldOperations);
@@ -303,6 +304,10 @@ TEST_F(Llvm, FoldRefusesHalfWithoutF16cAndKernelsOverItsBudget) {
   const Status over = llvm_fold_supports(*make_fold_plan(big), LlvmTarget{32, false, true}, 1000);
   EXPECT_EQ(over.code(), Code::kResourceExhausted);
   EXPECT_NE(over.message().find("over the llvm budget of 1000"), std::string::npos) << over.message();
+  const Status code = llvm_fold_supports(*make_fold_plan(half), LlvmTarget{32, false, true}, kLlvmFoldOperations, 1024);
+  EXPECT_EQ(code.code(), Code::kResourceExhausted);
+  EXPECT_NE(code.message().find("bytes of code, over the limit of 1024 (pj_set_kernel_code_limit)"), std::string::npos)
+      << code.message();
 }
 
 // The mapping (permissions) of the page holding `address`, or "" when it is unmapped.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,14 @@ namespace {
 // Counts what the walk asks for, to assert each path ran.
 class Paths final : public FoldSink {
  public:
-  void begin_kernel() override {}
+  void begin_kernel() override { blocked = false; }
   void end_kernel() override {}
   void begin_channel_blocks(int64_t count) override { channel_blocks += count; }
-  void end_channel_blocks(int64_t, int64_t) override {}
-  void begin_row_group(const FoldRowGroup& g) override { stepped_rows += g.count > 1; }
+  void end_channel_blocks(int64_t, int64_t) override { blocked = true; }
+  void begin_row_group(const FoldRowGroup& g) override {
+    stepped_rows += g.count > 1;
+    rest_of_blocks += blocked;  // the channels after the blocks
+  }
   void end_row_group() override {}
   void begin_loop(Level level, At, int64_t) override { block_loops += level == Level::kBlock; }
   void end_loop(Level, int64_t, int64_t) override {}
@@ -33,7 +37,8 @@ class Paths final : public FoldSink {
       for (bool wide : s.wide) widened += wide, exact += !wide;
     }
   }
-  int64_t channel_blocks = 0, stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
+  bool blocked = false;
+  int64_t channel_blocks = 0, rest_of_blocks = 0, stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
           overlapping = 0, widened = 0, exact = 0;
 };
 
@@ -60,9 +65,12 @@ void check_fold_emitter(const FoldEmitter& emitter) {
                               fold_spec(DType::kFloat64, {1, 23, 19, 16}, 7, 3, 1, Padding::kSame)};
   forced[1].mode = FoldMode::kMean;
   // Torch's fold (NCHW, patches as columns in CHW order, column stride 1): a channel's columns
-  // one run, in short rows and in rows longer than the accumulators (block loops along them).
-  for (const Vec4& nchw : {Vec4{1, 5, 12, 13}, Vec4{2, 3, 4, 300}}) {
-    Spec torch = fold_spec(DType::kFloat32, nchw, 3, 1, 1, Padding::kSame);
+  // one run, in short rows and in rows longer than the accumulators (block loops along them);
+  // channel blocks of several channels with the rest after them (2x2: blocks of 4 of 6
+  // channels; 1x1: of 16 of 17).
+  for (const auto& [nchw, k] : {std::pair{Vec4{1, 5, 12, 13}, 3}, std::pair{Vec4{2, 3, 4, 300}, 3},
+                                std::pair{Vec4{2, 6, 5, 9}, 2}, std::pair{Vec4{1, 17, 3, 20}, 1}}) {
+    Spec torch = fold_spec(DType::kFloat32, nchw, k, 1, 1, Padding::kSame);
     torch.format = {Layout::kNchw, PatchOrder::kChw, PatchesAs::kColumns};
     forced.push_back(torch);
   }
@@ -102,6 +110,7 @@ void check_fold_emitter(const FoldEmitter& emitter) {
   EXPECT_GT(refused, 0);  // bfloat16; NCHW at column stride 2 and more, or with patches as rows
   EXPECT_GE(channel_rows, 2);  // the forced ones at least
   EXPECT_GT(paths.channel_blocks, 0);
+  EXPECT_GT(paths.rest_of_blocks, 0);
   for (int e : {1, 2, 4, 8, 16}) EXPECT_GT(by_size[e], 0) << "element size " << e;
   EXPECT_GT(paths.stepped_rows, 0);
   EXPECT_GT(paths.block_loops, 0);
