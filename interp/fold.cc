@@ -59,8 +59,7 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
   const Geometry& g = p.geometry;
   const ImageSteps& is = g.image_steps;
   const PatchSteps& ps = g.patch_steps;
-  // Image b's patches; no patches have no taps to read, and strides as large as int64 holds.
-  auto patches_of = [&](int64_t b) { return g.patches_bytes == 0 ? in : in + b * ps.image; };
+  auto patches_of = [&](int64_t b) { return in + b * ps.image; };  // (run_fold: there are patches)
   const int64_t e = g.elem_size, C = g.depth, kw = g.cols.ksize;
   const bool chw = g.format.order == PatchOrder::kChw;
   // Runs shorter than a 32-byte vector go straight to the element loop.
@@ -329,6 +328,15 @@ void fold_rows(const FoldPlan& p, const uint8_t* in, uint8_t* out, int64_t row_b
 void run_fold(const FoldPlan& plan, const uint8_t* input, uint8_t* output, int64_t row_begin, int64_t row_end,
               int64_t col_begin, int64_t col_end) {
   if (col_begin >= col_end) return;
+  const Geometry& g = plan.geometry;
+  if (g.patches_bytes == 0) {  // no patches (the input may be NULL, its strides anything): all +0
+    for (int64_t t = row_begin; t < row_end; ++t) {
+      const int64_t b = t / g.rows.in, h = t % g.rows.in;
+      zero_pixels(g, output + b * g.image_steps.image + h * g.image_steps.row + col_begin * g.image_steps.pixel,
+                  col_end - col_begin);
+    }
+    return;
+  }
   with_element(plan.geometry.dtype, [&](auto tag) {
     fold_rows<typename decltype(tag)::type>(plan, input, output, row_begin, row_end, col_begin, col_end);
   });
