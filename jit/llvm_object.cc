@@ -179,8 +179,8 @@ class LlvmAotCompiler final : public AotCompiler {
 
   // One kernel into `object` as function `symbol`: planned, emitted and optimized as the JIT
   // session does it.
-  Status add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& symbol,
-                    const std::string& diagnostics) const;
+  Status add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& prefix,
+                    const std::string& symbol, const std::string& diagnostics) const;
   Status add_table(llvm::Module& module, const std::vector<Geometry>& geometries,
                    const std::vector<std::string>& symbols, const std::string& prefix) const;
 
@@ -268,16 +268,15 @@ Status LlvmAotCompiler::add_table(llvm::Module& module, const std::vector<Geomet
   return Status::Ok();
 }
 
-Status LlvmAotCompiler::add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& symbol,
-                                   const std::string& diagnostics) const {
+Status LlvmAotCompiler::add_kernel(llvm::Module& object, const AotKernelSource& k, const std::string& prefix,
+                                   const std::string& symbol, const std::string& diagnostics) const {
   auto module = std::make_unique<llvm::Module>(symbol, object.getContext());
   prepare(*module);
   Status emitted;
   if (k.geometry.extract()) {
     // Planned as the llvm JIT plans it (the same code), within the same budget: a kernel the JIT
     // would interpret is refused here rather than left to LLVM for seconds or minutes.
-    const std::string prefix = symbol.substr(0, symbol.size() - signature_name(k.geometry).size());  // "NAME_"
-    Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, prefix);
+    Expected<Plan> plan = make_plan_within(k.geometry, target_.plan_options, kLlvmBudget, cat(prefix, "_"));
     if (!plan.ok()) {
       const std::string also =
           plan.status().code() == Code::kResourceExhausted
@@ -328,7 +327,7 @@ Expected<std::vector<uint8_t>> LlvmAotCompiler::compile(const std::vector<AotKer
     const std::string symbol = cat(prefix, "_", signature_name(k.geometry));
     if (progress) progress(false, symbols.size(), kernels.size(), symbol);
     if (!seen.insert(symbol).second) return InvalidArgument(k.where, ": ", symbol, " is already in this object");
-    PJ_RETURN_IF_ERROR(add_kernel(*object, k, symbol, diagnostics));
+    PJ_RETURN_IF_ERROR(add_kernel(*object, k, prefix, symbol, diagnostics));
     geometries.push_back(k.geometry);
     symbols.push_back(symbol);
   }

@@ -292,11 +292,11 @@ Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometr
     kernel = *found;
   }
   // The isa is the interpreter's adds' (a tile's partial rows): the candidate's, or the host's.
+  // An ahead-of-time kernel's plan is made as `patchjit aot` made it, for no known caches.
   const Isa isa = c.backend == Backend::kLlvm ? std::min(host_isa(), isa_cap()) : c.isa;
-  Expected<FoldPlan> plan = make_fold_plan(g, isa, host_machine());
+  Expected<FoldPlan> plan = make_fold_plan(g, isa, kernel != nullptr ? MachineModel{} : host_machine());
   if (!plan.ok()) return plan.status();
   if (kernel != nullptr) {
-    plan->prefetch_bytes = 0;  // as `patchjit aot` planned it: what describe() says is what runs
     return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
         nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(), aot_description(*kernel),
         std::move(plan).value()));
