@@ -292,8 +292,10 @@ Status LlvmAotCompiler::add_kernel(llvm::Module& object, const AotKernelSource& 
     }
     emitted = emit_llvm_kernel(*plan, target_.vectors, symbol, *module);
   } else {
-    // As the JIT plans it, with no prefetches (the caches of the CPU it will run on are unknown).
-    Expected<FoldPlan> plan = make_fold_plan(k.geometry);
+    // As the JIT plans it, with no prefetches (the caches of the CPU it will run on are unknown),
+    // for that CPU's vectors (sums in lanes need 64-byte permutes).
+    const bool permutes = target_.vectors.vector_bytes == 64 && target_.vectors.byte_permutes;
+    Expected<FoldPlan> plan = make_fold_plan(k.geometry, permutes ? Isa::kAvx512 : Isa::kNone);
     if (!plan.ok()) return Status(plan.status().code(), cat(k.where, ": ", plan.status().message()));
     emitted = llvm_fold_supports(*plan, target_.vectors, kLlvmFoldOperations);
     if (!emitted.ok()) {

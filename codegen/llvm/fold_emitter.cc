@@ -78,23 +78,26 @@ class FoldBuilder final : public IrBase, public FoldSink {
     b_.SetInsertPoint(after);
   }
 
-  // Members m of the group with first + m*step in [r_lo, r_hi): m from ceil(max(0, r_lo -
-  // first) / step) to min(count, ceil(max(0, r_hi - first) / step)).
+  // Members m of the group whose rows first + m*step + [reach_lo, reach_hi] meet [r_lo,
+  // r_hi): m from ceil(max(0, r_lo - first - reach_hi) / step) to min(count, ceil(max(0, r_hi -
+  // first - reach_lo) / step)). row_: the member's row.
   void begin_row_group(const FoldRowGroup& group) override {
-    auto members_below = [&](llvm::Value* row) {
-      llvm::Value* from_first = b_.CreateSub(row, b_.getInt64(group.first));
+    auto members_below = [&](llvm::Value* row, int64_t reach) {
+      llvm::Value* from_first = b_.CreateSub(row, b_.getInt64(group.first + reach));
       llvm::Value* clamped = b_.CreateSelect(b_.CreateICmpSLT(from_first, b_.getInt64(0)), b_.getInt64(0), from_first);
       return group.step > 1 ? b_.CreateUDiv(b_.CreateAdd(clamped, b_.getInt64(group.step - 1)), b_.getInt64(group.step))
                             : clamped;
     };
-    llvm::Value* lo = members_below(b_.CreateLoad(i64_, r_lo_));
-    llvm::Value* hi = members_below(b_.CreateLoad(i64_, r_hi_));
+    llvm::Value* lo = members_below(b_.CreateLoad(i64_, r_lo_), group.reach_hi);
+    llvm::Value* hi = members_below(b_.CreateLoad(i64_, r_hi_), group.reach_lo);
     hi = b_.CreateSelect(b_.CreateICmpSGT(hi, b_.getInt64(group.count)), b_.getInt64(group.count), hi);
     llvm::Value* count = b_.CreateSub(hi, lo);
     RowLoop loop{block("rows"), block("rows.end"), group};
     b_.CreateCondBr(b_.CreateICmpSGT(count, b_.getInt64(0)), loop.body, loop.skip);
     b_.SetInsertPoint(loop.body);
     llvm::Value* row = b_.CreateAdd(b_.getInt64(group.first), b_.CreateMul(lo, b_.getInt64(group.step)));
+    if (row_ == nullptr) row_ = variable(i64_, "row");
+    b_.CreateStore(row, row_);
     llvm::Value* dst = b_.CreatePtrAdd(b_.CreateLoad(ptr_, dst_image_), b_.CreateMul(row, b_.getInt64(g_.image_steps.row)));
     llvm::Value* src = b_.CreatePtrAdd(b_.CreateLoad(ptr_, src_image_),
                                        b_.CreateAdd(b_.getInt64(group.src_first), b_.CreateMul(lo, b_.getInt64(group.src_step))));
@@ -103,11 +106,28 @@ class FoldBuilder final : public IrBase, public FoldSink {
     groups_.push_back(loop);
   }
 
+  void begin_guard(int64_t rows) override {
+    llvm::Value* row = b_.CreateAdd(b_.CreateLoad(i64_, row_), b_.getInt64(rows));
+    llvm::Value* in = b_.CreateAnd(b_.CreateICmpSGE(row, b_.CreateLoad(i64_, r_lo_)),
+                                   b_.CreateICmpSLT(row, b_.CreateLoad(i64_, r_hi_)));
+    llvm::BasicBlock* body = block("guard");
+    guards_.push_back(block("guard.end"));
+    b_.CreateCondBr(in, body, guards_.back());
+    b_.SetInsertPoint(body);
+  }
+
+  void end_guard() override {
+    b_.CreateBr(guards_.back());
+    b_.SetInsertPoint(guards_.back());
+    guards_.pop_back();
+  }
+
   void end_row_group() override {
     const RowLoop loop = groups_.back();
     groups_.pop_back();
     // A group of one member never steps (its step need not be a valid offset at all).
     const bool steps = loop.group.count > 1;
+    if (steps) b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, row_), b_.getInt64(loop.group.step)), row_);
     close_loop(steps ? loop.group.step * g_.image_steps.row : 0, steps ? loop.group.src_step : 0);
     b_.CreateBr(loop.skip);
     b_.SetInsertPoint(loop.skip);
@@ -122,7 +142,13 @@ class FoldBuilder final : public IrBase, public FoldSink {
     if (np == 0) return;
     std::vector<llvm::Value*> acc;
     for (int px = 0; px < s.pixels; ++px) {
-      for (const FoldPiece& piece : s.pieces) acc.push_back(llvm::Constant::getNullValue(vector(accumulate_, piece.wide)));
+      for (const FoldPiece& piece : s.pieces) {
+        llvm::Value* sum = llvm::Constant::getNullValue(vector(accumulate_, piece.wide));
+        if (s.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
+          sum = add(sum, load(pointer(at.level, true, at.dst + px * s.dst_step + piece.offset), piece, false));
+        }
+        acc.push_back(sum);
+      }
     }
     const int64_t first = s.pieces.front().offset, span = s.pieces.back().offset + s.pieces.back().width - first;
     for (size_t t = 0; t < s.taps.size(); ++t) {
@@ -144,6 +170,50 @@ class FoldBuilder final : public IrBase, public FoldSink {
         llvm::Value* value = acc[static_cast<size_t>(px * np + i)];
         if (s.divisor > 1) value = b_.CreateFDiv(value, llvm::ConstantFP::get(value->getType(), static_cast<double>(s.divisor)));
         store(value, piece, pointer(at.level, true, at.dst + px * s.dst_step + piece.offset));
+      }
+    }
+  }
+
+  // Each run a load (masked where only its used lanes may be read), a shuffle of zero and it
+  // into the vector's lanes, and an add; the mean's divide; a store (masked: the row's end).
+  void sum_lanes(Level level, int lane_bytes, const std::vector<FoldLanes>& vectors) override {
+    const int lanes = 64 / lane_bytes;
+    auto* type = vector(lane_, 64);
+    llvm::Constant* zero = llvm::Constant::getNullValue(type);
+    for (const FoldLanes& v : vectors) {
+      llvm::Value* sum = zero;
+      if (v.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
+        llvm::Value* at = pointer(level, true, v.dst);
+        sum = add(sum, v.stored == lanes ? static_cast<llvm::Value*>(b_.CreateAlignedLoad(type, at, llvm::Align(1)))
+                                         : b_.CreateMaskedLoad(type, at, llvm::Align(1), low_lanes(lanes, v.stored), zero));
+      }
+      for (const FoldLaneRun& run : v.runs) {
+        llvm::Value* at = pointer(level, false, run.src);
+        llvm::Value* loaded = nullptr;
+        if (run.loaded == lanes) {
+          loaded = b_.CreateAlignedLoad(type, at, llvm::Align(1));
+        } else {
+          loaded = b_.CreateMaskedLoad(type, at, llvm::Align(1), low_lanes(lanes, run.loaded), zero);
+        }
+        std::vector<int> index(static_cast<size_t>(lanes));
+        bool identity = true;
+        for (int l = 0; l < lanes; ++l) {
+          const int16_t i = run.index[static_cast<size_t>(l)];
+          index[static_cast<size_t>(l)] = i < 0 ? 0 : lanes + i;  // lane 0 of zero, or a loaded lane
+          identity = identity && i == l;
+        }
+        sum = add(sum, identity ? loaded : b_.CreateShuffleVector(zero, loaded, index));
+      }
+      if (!v.divisors.empty()) {
+        std::vector<llvm::Constant*> divisors;
+        for (int64_t d : v.divisors) divisors.push_back(llvm::ConstantFP::get(lane_, static_cast<double>(d)));
+        sum = b_.CreateFDiv(sum, llvm::ConstantVector::get(divisors));
+      }
+      llvm::Value* to = pointer(level, true, v.dst);
+      if (v.stored == lanes) {
+        b_.CreateAlignedStore(sum, to, llvm::Align(1));
+      } else {
+        b_.CreateMaskedStore(sum, to, llvm::Align(1), low_lanes(lanes, v.stored));
       }
     }
   }
@@ -198,6 +268,13 @@ class FoldBuilder final : public IrBase, public FoldSink {
     return b_.CreateShuffleVector(value, llvm::Constant::getNullValue(value->getType()), index);
   }
 
+  // A mask of `lanes` lanes, the first `on` set.
+  llvm::Constant* low_lanes(int lanes, int on) {
+    std::vector<llvm::Constant*> bits;
+    for (int l = 0; l < lanes; ++l) bits.push_back(b_.getInt1(l < on));
+    return llvm::ConstantVector::get(bits);
+  }
+
   void prefetch(llvm::Value* at) {
     llvm::Function* f = llvm::Intrinsic::getDeclaration(function_->getParent(), llvm::Intrinsic::prefetch, {ptr_});
     b_.CreateCall(f, {at, b_.getInt32(0), b_.getInt32(3), b_.getInt32(1)});  // read, keep in all caches, data
@@ -208,6 +285,8 @@ class FoldBuilder final : public IrBase, public FoldSink {
   llvm::Type* accumulate_ = nullptr;  // what sums are held in: float for half, else the lane
   int lane_bytes_ = 1;
   std::vector<RowLoop> groups_;
+  std::vector<llvm::BasicBlock*> guards_;
+  llvm::Value* row_ = nullptr;  // the row group member's row (row passes' guards)
   llvm::Value* blocks_left_ = nullptr;
   llvm::BasicBlock* blocks_top_ = nullptr;
 };
@@ -227,6 +306,7 @@ FoldTarget llvm_fold_target(const LlvmTarget& target) {
   t.name = "llvm";
   t.vector_bytes = target.vector_bytes;
   t.accumulators = 12;
+  t.lane_permutes = target.vector_bytes == 64 && target.byte_permutes;
   return t;
 }
 

@@ -28,6 +28,14 @@ int64_t fold_prefetch_bytes(const Geometry& g, const MachineModel& m) {
   return 4096;
 }
 
+bool fold_lanes_pay(int64_t pixel_uops, int64_t lane_uops) { return lane_uops * 5 < pixel_uops * 4; }
+
+bool fold_row_passes_pay(const Geometry& g, const MachineModel& m) {
+  if (m.l2_bytes <= 0 || g.batch <= 0 || g.rows.ksize < 2) return false;
+  const int64_t run = g.cols.ksize * g.depth * g.elem_size;  // one kernel row of a patch
+  return run <= 64 && g.patches_bytes / g.batch > m.l2_bytes;
+}
+
 std::string describe(const MachineModel& m) {
   std::string caches = m.l2_bytes > 0 ? cat("L2 ", mebibytes(m.l2_bytes)) : std::string("caches unknown");
   if (m.l2_bytes > 0 && m.l3_bytes > 0) {

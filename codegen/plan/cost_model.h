@@ -43,6 +43,23 @@ bool streaming_pays(const Geometry& g, const MachineModel& m);
 // unchanged within the noise, and pixels under a line (12 bytes) up to 1.8x slower.
 int64_t fold_prefetch_bytes(const Geometry& g, const MachineModel& m);
 
+// Whether fold sums an image row of short pixels in vectors of lanes (fold_plan.h's LaneRow)
+// rather than pixel by pixel, from the micro-ops each costs (FoldPlan::lane_uops, pixel_uops):
+// lanes where they cost less than 0.8 of pixels (a permute's index load is an L1 hit, but its
+// permute is a shuffle-port micro-op the pixel adds do not need).
+bool fold_lanes_pay(int64_t pixel_uops, int64_t lane_uops);
+
+// Whether fold walks output rows (FoldPlan::row_passes) rather than image rows: where kernel
+// rows' runs are at most a cache line (several kernel rows share each line of a patch, which
+// walking image rows reads once per kernel row) and an image's patches do not fit in L2 (so
+// those reads come from the L3). Measured on the AMD EPYC VM (1 MiB L2), one thread, image
+// rows -> row passes: uint8 1x224x224x3 7x7/2 113 -> 98 us, 1x448x448x3 474 -> 410 us,
+// 1x300x300x4 5x5/2 136 -> 123 us; float32 1x400x400x1 5x5/2 293 -> 219 us, 1x300x300x2 3x3
+// 216 -> 183 us; but patches in L2 lose (uint8 1x200x200x2 3x3/2 17.2 -> 22.2 us, 1x40x40x5
+// 6x6/2 rate 2 2.7 -> 5.1 us: the partial sums' loads and stores) and long runs gain nothing
+// (float32 4x112x112x64 3x3, 768-byte runs: 11.1 -> 11.2 ms; 1x56x56x64 88 -> 100 us).
+bool fold_row_passes_pay(const Geometry& g, const MachineModel& m);
+
 // "L2 2 MiB; L3 260 MiB, no faster than memory; non-temporal from outputs of 2 MiB": the inputs
 // and the threshold, for pj_kernel_describe and `patchjit info`.
 std::string describe(const MachineModel& m);

@@ -1,6 +1,7 @@
 #include "codegen/plan/fold_plan.h"
 
 #include <algorithm>
+#include <numeric>
 #include <tuple>
 
 namespace pj {
@@ -52,7 +53,107 @@ std::vector<ColumnGroup> groups(const Axis& axis, const std::vector<int64_t>& fi
   return out;
 }
 
+// Chooses LaneRow's sums where they may serve and pay (fold_lanes_pay).
+void choose_lanes(FoldPlan& p) {
+  if (!lanes_possible(p)) return;
+  const Geometry& g = p.geometry;
+  const int64_t pixel_bytes = g.depth * g.elem_size;
+  const LaneRow lanes(g, kLaneVectorBytes);
+  // Micro-ops of one row tap of a row. Pixel by pixel: per (pixel, kernel column) and piece a
+  // load and an add, per pixel and piece a zeroing and a store (a piece: the pixel, or two
+  // overlapping powers of two).
+  const int64_t pieces = pixel_bytes < 16 || (pixel_bytes & (pixel_bytes - 1)) == 0 ? 1 : 2;
+  int64_t column_taps = 0;
+  for (int64_t w = 0; w < g.cols.in; ++w) column_taps += p.column_count(w);
+  p.pixel_uops = (column_taps + g.cols.in) * pieces * 2;
+  // In lanes: per (vector, run reaching it) 10 for a permuted run (its index's load, the
+  // permute with its load and the add are 4 micro-ops, but measured on Zen 5, one thread, they
+  // cost more: float32 1x64x64x2 3x3/2 took 3.0 us in lanes against 2.0 pixel by pixel, uint8
+  // 1x40x40x5 6x6/2 rate 2 3.1 against 2.6, uint8 1x224x224x3 7x7/2 202 against 250 us and the
+  // same in float32 202 against 252, where both are bound by reading the patches); a run that
+  // is the vector 2, its load and add (float32 1x128x128x8 2x2/2: 10.4 against 12.0 us); per
+  // vector a zeroing and a store.
+  int64_t uops = lanes.vectors() * 2;
+  for (int64_t ow = 0; ow < g.cols.out; ++ow) {
+    int64_t lo = -1, hi = -1;  // the run's lanes in the row
+    for (int64_t j = 0; j < lanes.run; ++j) {
+      const int64_t lane = lanes.image_lane(ow, j);
+      if (lane < 0 || lane >= lanes.row) continue;
+      if (lo < 0) lo = lane;
+      hi = lane;
+    }
+    if (lo < 0) continue;
+    const bool whole = lanes.run == lanes.vector && hi - lo + 1 == lanes.vector && lo % lanes.vector == 0;
+    uops += whole ? 2 : 10 * (hi / lanes.vector - lo / lanes.vector + 1);
+  }
+  p.lane_uops = uops;
+  p.sums_lanes = fold_lanes_pay(p.pixel_uops, p.lane_uops);
+}
+
+// Consecutive output rows with the same passes (PassGroup).
+std::vector<PassGroup> pass_groups(const FoldPlan& p) {
+  const Geometry& g = p.geometry;
+  std::vector<PassGroup> out;
+  for (int64_t oh = 0; oh < g.rows.out; ++oh) {
+    std::vector<RowPass> passes;
+    for (int64_t k = 0; k < g.rows.ksize; ++k) {
+      const int64_t h = oh * g.rows.stride - g.rows.pad_before + k * g.rows.rate;
+      if (h < 0 || h >= g.rows.in) continue;
+      const FoldTap* taps = p.row_taps_of(h);
+      const int64_t count = p.row_count(h);
+      passes.push_back({k, count, taps[0].out == oh, taps[count - 1].out == oh});
+    }
+    if (!out.empty() && out.back().passes == passes && out.back().first + out.back().count == oh) {
+      ++out.back().count;
+    } else {
+      out.push_back({oh, 1, std::move(passes)});
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+void set_row_passes(FoldPlan& p, bool on) {
+  p.row_passes = on && p.sums_pixels();
+  p.pass_groups = p.row_passes ? pass_groups(p) : std::vector<PassGroup>();
+}
+
+bool lanes_possible(const FoldPlan& p) {
+  const Geometry& g = p.geometry;
+  const int64_t e = g.elem_size, pixel_bytes = g.depth * e;
+  if (p.isa != Isa::kAvx512 || !p.sums_pixels() || g.format.order != PatchOrder::kHwc ||
+      g.patch_steps.element != e || g.image_steps.pixel != pixel_bytes || g.dtype == DType::kHalf ||
+      g.dtype == DType::kBFloat16 || g.dtype == DType::kBool || pixel_bytes <= 0 || pixel_bytes >= kLaneVectorBytes ||
+      g.cols.out <= 0 || g.cols.in <= 0) {
+    return false;
+  }
+  const LaneRow lanes(g, kLaneVectorBytes);
+  return lanes.period() <= 16 || lanes.vectors() <= 32;
+}
+
+LaneRow::LaneRow(const Geometry& g, int64_t vector_bytes) {
+  const bool complex = g.dtype == DType::kComplex64 || g.dtype == DType::kComplex128;
+  lane_bytes = complex ? g.elem_size / 2 : g.elem_size;
+  pixel = g.depth * g.elem_size / lane_bytes;
+  run = g.cols.ksize * pixel;
+  row = g.cols.in * pixel;
+  vector = std::max<int64_t>(1, vector_bytes / lane_bytes);
+  stride_ = g.cols.stride, pad_ = g.cols.pad_before, rate_ = g.cols.rate;
+  reach_ = ((g.cols.ksize - 1) * rate_ + 1) * pixel;
+}
+
+int64_t LaneRow::first_column(int64_t lo) const {
+  // The last lane of column ow's run: ow*stride*pixel - pad*pixel + reach - 1 >= lo.
+  return static_cast<int64_t>(ceil_div(Wide{lo} + Wide{pad_} * pixel - reach_ + 1, Wide{stride_} * pixel));
+}
+
+int64_t LaneRow::last_column(int64_t hi) const {
+  // The first lane of column ow's run: (ow*stride - pad)*pixel < hi.
+  return static_cast<int64_t>(floor_div(Wide{hi} + Wide{pad_} * pixel - 1, Wide{stride_} * pixel));
+}
+
+int64_t LaneRow::period() const { return std::lcm(vector, stride_ * pixel) / vector; }
 
 TapRange tap_range(const Axis& axis, int64_t x) {
   if (axis.out <= 0) return {};
@@ -123,6 +224,8 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel
     first->push_back(static_cast<int64_t>(taps->size()));
   }
   p.column_groups = groups(cols, p.column_first, p.column_taps);
+  choose_lanes(p);
+  set_row_passes(p, fold_row_passes_pay(g, machine));
   p.row_groups = groups(g.rows, p.row_first, p.row_taps);
   return p;
 }
@@ -153,6 +256,14 @@ std::string to_string(const FoldPlan& p) {
     for (const ColumnGroup& c : p.column_groups) widest = std::max(widest, c.count);
     text += cat("  ", p.column_groups.size(), " column group", p.column_groups.size() == 1 ? "" : "s",
                 " (pixels with one tap list, stepped along; the widest ", widest, ")\n");
+  }
+  if (p.pixel_uops > 0) {
+    text += cat("  rows ", p.sums_lanes ? "in vectors of lanes, each tap's run permuted into place" : "pixel by pixel",
+                " (micro-ops a row tap: ", p.lane_uops, " in lanes, ", p.pixel_uops, " by pixel)\n");
+  }
+  if (p.row_passes) {
+    text += cat("  output rows in ", p.pass_groups.size(), " group", p.pass_groups.size() == 1 ? "" : "s",
+                ", each output row's kernel rows added to their image rows' partial sums (row passes)\n");
   }
   if (p.prefetch_bytes > 0) text += cat("  patches prefetched ", p.prefetch_bytes, " bytes of each tap ahead\n");
   if (g.mode == FoldMode::kMean) text += "  mode mean: each pixel's sum divided by its contributions\n";

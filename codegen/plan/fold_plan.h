@@ -41,6 +41,21 @@ struct ColumnGroup {
 };
 using RowGroup = ColumnGroup;
 
+// Kernel row k of an output row oh adds to image row oh*stride - pad + k*rate (row passes):
+// that row's first tap (from +0) or not (onto the partial sum in the image), its last (mode
+// mean: then divided by its `count` rows of taps times each column's) or not.
+struct RowPass {
+  int64_t k = 0, count = 0;
+  bool first = false, last = false;
+  bool operator==(const RowPass&) const = default;
+};
+
+// Output rows [first, first + count) with the same row passes.
+struct PassGroup {
+  int64_t first = 0, count = 0;
+  std::vector<RowPass> passes;
+};
+
 struct FoldPlan {
   Geometry geometry;
   std::vector<ColumnPass> passes;  // kernel columns in descending order; none empty
@@ -109,10 +124,62 @@ struct FoldPlan {
   // The instruction set of the contiguous adds (interp/vector_adds.h): the host's, capped.
   Isa isa = Isa::kNone;
 
+  // With sums_pixels() and 64-byte permutes of every lane size (AVX-512 with VBMI): whether an
+  // image row is summed in vectors of its lanes (LaneRow) rather than pixel by pixel, chosen by
+  // the micro-ops each costs a row tap (lane_uops, pixel_uops: fold_lanes_pay).
+  bool sums_lanes = false;
+  int64_t lane_uops = 0, pixel_uops = 0;
+
+  // With sums_pixels(): whether the kernel walks output rows rather than image rows, each output
+  // row's kernel rows adding their runs to their image rows' partial sums, kept in the image
+  // (row passes): each patch row is then read once, all its kernel rows while it is cached,
+  // where walking image rows reads each patch row once per kernel row, a kernel row's run of
+  // each patch at a time (fold_row_passes_pay decides). Every image element still adds its
+  // contributions from +0 in ascending output position: its row's passes come in ascending oh,
+  // each pass its columns in ascending ow. The output rows by pass group, ascending; image
+  // rows with no taps are the row groups with none (written +0).
+  bool row_passes = false;
+  std::vector<PassGroup> pass_groups;
+
   // Byte steps of one channel in the patches and of one output column in the image.
   int64_t patch_channel_step = 0;
   int64_t image_column_step = 0;  // stride * the image's pixel step
 };
+
+// An image row of short pixels as lanes (elements; complex: their float or double parts) in
+// vectors of `vector` lanes, for sums in vectors (FoldPlan::sums_lanes): each tap's run (one
+// kernel row of one patch, kw pixels) is loaded once for every vector it reaches and permuted
+// into place. Lane j of output column ow's run lands on image lane image_lane(ow, j).
+struct LaneRow {
+  LaneRow(const Geometry& g, int64_t vector_bytes);
+  int64_t lane_bytes = 1, pixel = 0, run = 0, row = 0, vector = 1;  // lanes
+  int64_t image_lane(int64_t ow, int64_t j) const {
+    return (ow * stride_ - pad_ + (j / pixel) * rate_) * pixel + j % pixel;
+  }
+  int64_t vectors() const { return (row + vector - 1) / vector; }
+  // The output columns whose runs may reach image lanes [lo, hi), not clipped to [0, out).
+  int64_t first_column(int64_t lo) const;
+  int64_t last_column(int64_t hi) const;
+  // Vectors after which a row's pattern repeats, each run of the same index one `columns`
+  // further: lcm(vector, stride*pixel) lanes.
+  int64_t period() const;
+  int64_t period_columns() const { return period() * vector / (stride_ * pixel); }
+
+ private:
+  int64_t stride_ = 1, pad_ = 0, rate_ = 1, reach_ = 0;  // reach_: lanes from a run's first to its last
+};
+
+// Row passes on (where the plan sums pixels) or off: FoldPlan::row_passes and pass_groups.
+void set_row_passes(FoldPlan& plan, bool on);
+
+// Sums of lanes read and permute 64-byte vectors (AVX-512).
+inline constexpr int64_t kLaneVectorBytes = 64;
+
+// Whether LaneRow's sums serve `plan` (whether they pay is the planner's choice): pixels
+// shorter than a vector, rows and runs contiguous lanes (NHWC, patches in HWC order, no
+// gaps), adds in the vector's lanes (not half's float lanes), AVX-512, and the row's code
+// bounded: its repeating vectors in a loop of at most 16, or at most 32 vectors in all.
+bool lanes_possible(const FoldPlan& plan);
 
 // The kernel indices that may reach image coordinate x on `axis`: [first, last], with an output
 // index in [0, axis.out) (the rest of the kernel reads other coordinates).

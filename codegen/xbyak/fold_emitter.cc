@@ -3,15 +3,21 @@
 // Registers (System V: rdi = const KernelArgs* on entry):
 //   Row level: r11 dst, rsi src, r8 rows left        Pixel level: rax dst, rdx src, rcx count
 //   Block level: r12 dst, r13 src, rbx count         r9, r10: the skeleton's; r15: 64-bit values
-//   r14: channel blocks left
+//   r14: channel blocks left; rbp: the row group member's row (row passes' guards)
 //   vectors 0-11: accumulators; 12: a tap's piece; 13: half's narrowed sum; 14: the mean's
-//   divisor; 15: zero (the rest of a piece under 16 bytes)
+//   divisor; 15: zero (the rest of a piece under 16 bytes; the lanes a permute adds nothing to)
+//   Sums of lanes (AVX-512): zmm16-27 each accumulator's permuted run, zmm28 a masked load;
+//   k1 a masked load's lanes, k2 a masked store's; their permute indices and divisors in a
+//   pool after the code.
 // The frame holds the skeleton's image state (fold_walk.h; X86Base's, as the extract emitter's).
 #include "codegen/xbyak/fold_emitter.h"
 
 #include <xbyak/xbyak.h>
 
+#include <algorithm>
 #include <array>
+#include <map>
+#include <string>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -50,6 +56,12 @@ class FoldGenerator final : public X86Base, public FoldSink {
   void end_kernel() override {
     next_image();
     leave();
+    if (pool_.empty()) return;
+    while (getSize() % 64 != 0) db(0xcc);  // copied to page starts: the offset aligns them
+    L(pool_label_);
+    for (const std::vector<uint8_t>& entry : pool_) {
+      for (uint8_t byte : entry) db(byte);
+    }
   }
 
   void begin_channel_blocks(int64_t count) override {
@@ -67,13 +79,14 @@ class FoldGenerator final : public X86Base, public FoldSink {
     jnz(channel_blocks_, T_NEAR);
   }
 
-  // Members m of the group with first + m*step in [r_lo, r_hi): m in [ceil((r_lo - first) /
-  // step) clamped at 0, min(count, ceil((r_hi - first) / step))).
+  // Members m of the group whose rows first + m*step + [reach_lo, reach_hi] meet [r_lo, r_hi):
+  // m in [ceil((r_lo - first - reach_hi) / step) clamped at 0, min(count, ceil((r_hi - first -
+  // reach_lo) / step))). rbp: the member's row.
   void begin_row_group(const FoldRowGroup& group) override {
     groups_.push_back({Label(), Label(), group});
     Label& skip = groups_.back().skip;
     mov(r9, ptr[rsp + kRowHi]);
-    add_imm(r9, -group.first);
+    add_imm(r9, -(group.first + group.reach_lo));
     test(r9, r9);
     jle(skip, T_NEAR);
     if (group.step > 1) ceil_divide(r9, group.step);
@@ -81,7 +94,7 @@ class FoldGenerator final : public X86Base, public FoldSink {
     cmp(r9, r10);
     cmovg(r9, r10);
     mov(rax, ptr[rsp + kRowLo]);
-    add_imm(rax, -group.first);
+    add_imm(rax, -(group.first + group.reach_hi));
     xor_(r10d, r10d);
     cmp(rax, r10);
     cmovl(rax, r10);
@@ -92,6 +105,7 @@ class FoldGenerator final : public X86Base, public FoldSink {
     mov(r11, rax);  // dst: the image's row first + m*step
     multiply(r11, group.step);
     add_imm(r11, group.first);
+    mov(rbp, r11);
     multiply(r11, g_.image_steps.row);
     add(r11, ptr[rsp + kDstImage]);
     mov(rsi, rax);  // src: member m's, one output row a member
@@ -106,11 +120,27 @@ class FoldGenerator final : public X86Base, public FoldSink {
     if (loop.group.count > 1) {  // (count - 1) * step rows lie in the image: the step fits too
       add_imm(r11, loop.group.step * g_.image_steps.row);
       add_imm(rsi, loop.group.src_step);
+      add_imm(rbp, loop.group.step);
       dec(r8);
       jnz(loop.top, T_NEAR);
     }
     L(loop.skip);
     groups_.pop_back();
+  }
+
+  void begin_guard(int64_t rows) override {
+    guards_.emplace_back();
+    mov(r9, rbp);
+    add_imm(r9, rows);
+    cmp(r9, ptr[rsp + kRowLo]);
+    jl(guards_.back(), T_NEAR);
+    cmp(r9, ptr[rsp + kRowHi]);
+    jge(guards_.back(), T_NEAR);
+  }
+
+  void end_guard() override {
+    L(guards_.back());
+    guards_.pop_back();
   }
 
   void begin_loop(Level level, At from, int64_t count) override {
@@ -126,6 +156,14 @@ class FoldGenerator final : public X86Base, public FoldSink {
     const auto np = static_cast<int>(s.pieces.size());
     if (np == 0) return;
     for (int a = 0; a < np * s.pixels; ++a) vpxor(Xmm(a), Xmm(a), Xmm(a));
+    if (s.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
+      for (int px = 0; px < s.pixels; ++px) {
+        for (int i = 0; i < np; ++i) {
+          const FoldPiece& piece = s.pieces[static_cast<size_t>(i)];
+          add_piece(px * np + i, piece.width, piece.width, p.dst, at.dst + px * s.dst_step + piece.offset);
+        }
+      }
+    }
     const int64_t first = s.pieces.front().offset, span = s.pieces.back().offset + s.pieces.back().width - first;
     for (size_t t = 0; t < s.taps.size(); ++t) {
       for (int px = 0; px < s.pixels; ++px) {
@@ -148,11 +186,127 @@ class FoldGenerator final : public X86Base, public FoldSink {
     }
   }
 
+  void sum_lanes(Level level, int lane_bytes, const std::vector<FoldLanes>& vectors) override {
+    const Pointers& p = pointers(level);
+    const int lanes = 64 / lane_bytes, n = static_cast<int>(vectors.size());
+    size_t most = 0;
+    for (int v = 0; v < n; ++v) {
+      const FoldLanes& vector = vectors[static_cast<size_t>(v)];
+      const Xbyak::Zmm sum(v);
+      vpxord(sum, sum, sum);
+      most = std::max(most, vector.runs.size());
+      if (!vector.from_image) continue;
+      const Address stored = address(p.dst, vector.dst);  // +0 plus the partial sum: exact
+      if (vector.stored == lanes) {
+        add_lanes(sum, sum, stored);
+      } else {
+        set_mask(Xbyak::Opmask(1), vector.stored);
+        masked_move(Xbyak::Zmm(kMaskedLoad) | Xbyak::Opmask(1) | Xbyak::util::T_z, stored, lane_bytes);
+        add_lanes(sum, sum, Xbyak::Zmm(kMaskedLoad));
+      }
+    }
+    for (size_t r = 0; r < most; ++r) {  // each vector's runs in order, the vectors interleaved
+      for (int v = 0; v < n; ++v) {
+        const std::vector<FoldLaneRun>& runs = vectors[static_cast<size_t>(v)].runs;
+        if (r < runs.size()) add_run(Xbyak::Zmm(v), Xbyak::Zmm(kLaneRun + v), runs[r], lane_bytes, lanes, p.src);
+      }
+    }
+    for (int v = 0; v < n; ++v) {
+      const FoldLanes& vector = vectors[static_cast<size_t>(v)];
+      const Xbyak::Zmm sum(v);
+      if (!vector.divisors.empty()) {
+        const Address divisors = ptr[rip + pool_label_ + pooled(divisor_bytes(vector.divisors, lane_bytes))];
+        lane_bytes == 8 ? vdivpd(sum, sum, divisors) : vdivps(sum, sum, divisors);
+      }
+      const Address to = address(p.dst, vector.dst);
+      if (vector.stored == lanes) {
+        vmovdqu64(to, sum);
+        continue;
+      }
+      set_mask(Xbyak::Opmask(2), vector.stored);
+      masked_move(to | Xbyak::Opmask(2), sum, lane_bytes);
+    }
+  }
+
  private:
   struct RowLoop {
     Label top, skip;
     FoldRowGroup group;
   };
+
+  static constexpr int kLaneRun = 16, kMaskedLoad = 28;
+
+  // sum += the run's lanes where its index puts them: a permute of zero and the loaded lanes
+  // (index lanes + `lanes` pick the second source), or the load itself where it is the vector.
+  void add_run(const Xbyak::Zmm& sum, const Xbyak::Zmm& permuted, const FoldLaneRun& run, int lane_bytes, int lanes,
+               const Reg64& src) {
+    bool identity = run.loaded == lanes;
+    for (int l = 0; l < lanes && identity; ++l) identity = run.index[static_cast<size_t>(l)] == l;
+    const Address from = address(src, run.src);
+    if (identity) return add_lanes(sum, sum, from);
+    std::vector<uint8_t> index(64, 0);
+    for (int l = 0; l < lanes; ++l) {
+      const int16_t i = run.index[static_cast<size_t>(l)];
+      const uint64_t value = i < 0 ? 0 : static_cast<uint64_t>(lanes + i);
+      std::memcpy(index.data() + l * lane_bytes, &value, static_cast<size_t>(lane_bytes));  // little-endian
+    }
+    vmovdqu64(permuted, ptr[rip + pool_label_ + pooled(std::move(index))]);
+    const Xbyak::Zmm zero(kZero);
+    if (run.loaded == lanes) {
+      permute_into(permuted, zero, from, lane_bytes);
+    } else {  // near the patches' end: only the lanes used
+      set_mask(Xbyak::Opmask(1), run.loaded);
+      const Xbyak::Zmm loaded(kMaskedLoad);
+      masked_move(loaded | Xbyak::Opmask(1) | Xbyak::util::T_z, from, lane_bytes);
+      permute_into(permuted, zero, loaded, lane_bytes);
+    }
+    add_lanes(sum, sum, permuted);
+  }
+
+  // index = the lanes of (a, b) it names, in lanes of `lane_bytes`.
+  void permute_into(const Xbyak::Zmm& index, const Xbyak::Zmm& a, const Xbyak::Operand& b, int lane_bytes) {
+    if (lane_bytes == 1) return vpermi2b(index, a, b);
+    if (lane_bytes == 2) return vpermi2w(index, a, b);
+    if (lane_bytes == 4) return vpermi2d(index, a, b);
+    vpermi2q(index, a, b);
+  }
+
+  template <typename To, typename From>
+  void masked_move(const To& to, const From& from, int lane_bytes) {
+    if (lane_bytes == 1) return vmovdqu8(to, from);
+    if (lane_bytes == 2) return vmovdqu16(to, from);
+    if (lane_bytes == 4) return vmovdqu32(to, from);
+    vmovdqu64(to, from);
+  }
+
+  // k = the low `lanes` lanes.
+  void set_mask(const Xbyak::Opmask& k, int lanes) {
+    mov(r15, lanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << lanes) - 1);
+    kmovq(k, r15);
+  }
+
+  // Each lane's divisor as the lane's float or double.
+  static std::vector<uint8_t> divisor_bytes(const std::vector<int64_t>& divisors, int lane_bytes) {
+    std::vector<uint8_t> bytes(64, 0);
+    for (size_t l = 0; l < divisors.size() && (l + 1) * static_cast<size_t>(lane_bytes) <= 64; ++l) {
+      if (lane_bytes == 8) {
+        const auto d = static_cast<double>(divisors[l]);
+        std::memcpy(bytes.data() + l * 8, &d, 8);
+      } else {
+        const auto f = static_cast<float>(divisors[l]);
+        std::memcpy(bytes.data() + l * 4, &f, 4);
+      }
+    }
+    return bytes;
+  }
+
+  // The pool offset of 64 constant bytes, each distinct entry once.
+  int64_t pooled(std::vector<uint8_t> entry) {
+    auto [it, added] =
+        pool_offsets_.try_emplace(std::string(entry.begin(), entry.end()), static_cast<int64_t>(pool_.size()) * 64);
+    if (added) pool_.push_back(std::move(entry));
+    return it->second;
+  }
 
   const Pointers& pointers(Level level) const { return levels_[static_cast<size_t>(level)]; }
 
@@ -313,7 +467,11 @@ class FoldGenerator final : public X86Base, public FoldSink {
   const bool avx512_, half_;
   const std::array<Pointers, 3> levels_;
   std::vector<RowLoop> groups_;
+  std::vector<Label> guards_;
   Label channel_blocks_;
+  Label pool_label_;
+  std::vector<std::vector<uint8_t>> pool_;
+  std::map<std::string, int64_t> pool_offsets_;  // an entry's bytes: its offset
 };
 
 }  // namespace
@@ -323,6 +481,7 @@ FoldTarget x86_fold_target(Isa isa) {
   t.name = std::string(isa_name(isa));
   t.vector_bytes = isa == Isa::kAvx512 ? 64 : 32;
   t.accumulators = 12;
+  t.lane_permutes = isa == Isa::kAvx512;  // kAvx512 includes VBMI
   return t;
 }
 

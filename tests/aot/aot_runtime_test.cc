@@ -209,11 +209,12 @@ TEST(AotRuntime, EngineFormatsAreServedByTheirAheadOfTimeKernels) {
 }
 
 // tests/aot/aot_fold.manifest: fold kernels (float32, half mean, int8 with explicit pads,
-// complex64 into a strided patch matrix, float64 block loops, torch's F.fold). Each is served by its
+// complex64 into a strided patch matrix, float64 block loops, torch's F.fold, a uint8 stem whose
+// rows are summed in vectors of lanes where compiled for AVX-512). Each is served by its
 // ahead-of-time kernel for its dtype and mode (when this CPU can run it) and writes exactly the
 // reference backend's image, whole and in tiles; the generated header runs one by itself.
 TEST(AotRuntime, FoldKernelsAreServedByTheirAheadOfTimeKernels) {
-  ASSERT_EQ(AOT_FOLD_KERNEL_COUNT, 6);
+  ASSERT_EQ(AOT_FOLD_KERNEL_COUNT, 7);
   EXPECT_STREQ(aot_fold_kernels[0].name, "aot_fold_fold_f32_12x11x8_k3x3_s1x1_r1x1_same");
   EXPECT_EQ(aot_fold_kernels[0].signature.op, PJ_AOT_OP_FOLD);
   EXPECT_EQ(aot_fold_kernels[1].signature.mode, PJ_AOT_FOLD_MEAN);

@@ -63,6 +63,29 @@ TEST(CostModel, FoldPrefetchesLineRunsOfPatchesFromMemory) {
   EXPECT_EQ(fold_prefetch_bytes(fold_of(4, 112, 64), kIntelMesh), 0);
 }
 
+// A fold of a square kernel k, stride `stride`.
+Geometry fold_with(int64_t hw, int64_t c, int64_t k, int64_t stride, DType dtype) {
+  Spec s = square_spec(dtype, {1, hw, hw, c}, k, stride, 1, Padding::kSame);
+  s.op = Op::kFold;
+  return *make_geometry(s);
+}
+
+TEST(CostModel, FoldWalksOutputRowsWhereShortRunsOfPatchesLeaveL2) {
+  // AMD: kernel rows of at most a line over patches past the L2 (1.8 MB, 4 MB, 6.5 MB).
+  EXPECT_TRUE(fold_row_passes_pay(fold_with(224, 3, 7, 2, DType::kUInt8), kAmdCcx));
+  EXPECT_TRUE(fold_row_passes_pay(fold_with(400, 1, 5, 2, DType::kFloat32), kAmdCcx));
+  EXPECT_TRUE(fold_row_passes_pay(fold_with(300, 2, 3, 1, DType::kFloat32), kAmdCcx));
+  // Patches in L2 (180 kB), runs of more than a line (84 and 768 bytes), one kernel row,
+  // unknown caches: image rows.
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(200, 2, 3, 2, DType::kUInt8), kAmdCcx));
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(224, 3, 7, 2, DType::kFloat32), kAmdCcx));
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(112, 64, 3, 1, DType::kFloat32), kAmdCcx));
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(400, 1, 1, 1, DType::kFloat32), kAmdCcx));
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(224, 3, 7, 2, DType::kUInt8), MachineModel{}));
+  // The Intel VM's 2 MiB L2 holds the uint8 stem's 1.8 MB.
+  EXPECT_FALSE(fold_row_passes_pay(fold_with(224, 3, 7, 2, DType::kUInt8), kIntelMesh));
+}
+
 TEST(CostModel, DescribesItsInputsAndTheThreshold) {
   EXPECT_EQ(describe(kIntelMesh), "L2 2 MiB; L3 260 MiB, no faster than memory; non-temporal from outputs of 2 MiB");
   EXPECT_EQ(describe(kAmdCcx), "L2 1 MiB; L3 32 MiB, faster than memory; non-temporal from outputs of 64 MiB");

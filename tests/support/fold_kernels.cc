@@ -25,11 +25,25 @@ class Paths final : public FoldSink {
     rest_of_blocks += blocked;  // the channels after the blocks
   }
   void end_row_group() override {}
+  void begin_guard(int64_t) override { ++guarded; }
+  void end_guard() override {}
   void begin_loop(Level level, At, int64_t) override { block_loops += level == Level::kBlock; }
   void end_loop(Level, int64_t, int64_t) override {}
+  void sum_lanes(Level level, int lane_bytes, const std::vector<FoldLanes>& vectors) override {
+    lane_loops += level == Level::kPixel;
+    lanes_of_size[lane_bytes] += 1;
+    const int lanes = 64 / lane_bytes;
+    for (const FoldLanes& v : vectors) {
+      partial_stores += v.stored < lanes;
+      lanes_from_image += v.from_image;
+      divided += !v.divisors.empty();
+      for (const FoldLaneRun& run : v.runs) masked_loads += run.loaded < lanes;
+    }
+  }
   void sum(At, const FoldSum& s) override {
     several_pixels += s.pixels > 1;
     divided += s.divisor > 1;
+    from_image += s.from_image;
     prefetched += s.prefetch > 0;
     for (const FoldPiece& p : s.pieces) {
       narrow += p.width < 16, overlapping += p.offset % p.width != 0;
@@ -40,6 +54,8 @@ class Paths final : public FoldSink {
   bool blocked = false;
   int64_t channel_blocks = 0, rest_of_blocks = 0, stepped_rows = 0, block_loops = 0, several_pixels = 0, divided = 0, prefetched = 0, narrow = 0,
           overlapping = 0, widened = 0, exact = 0;
+  int64_t lane_loops = 0, partial_stores = 0, masked_loads = 0, lanes_of_size[9] = {};
+  int64_t guarded = 0, from_image = 0, lanes_from_image = 0;
 };
 
 }  // namespace
@@ -64,6 +80,19 @@ void check_fold_emitter(const FoldEmitter& emitter) {
                               fold_spec(DType::kFloat32, {1, 12, 11, 1}, 3, 1, 2, Padding::kValid),
                               fold_spec(DType::kFloat64, {1, 23, 19, 16}, 7, 3, 1, Padding::kSame)};
   forced[1].mode = FoldMode::kMean;
+  // Rows in vectors of lanes (where the emitter permutes 64-byte vectors): each lane size,
+  // a stem-like 7x7 stride 2 of 3 bytes, runs that are whole vectors (2x2 stride 2 of 8
+  // floats), dilated runs, complex in mean mode, rows of a loop and rows too short for one.
+  for (Spec lanes : {fold_spec(DType::kUInt8, {1, 61, 75, 3}, 7, 2, 1, Padding::kSame),
+                     fold_spec(DType::kFloat32, {2, 16, 34, 8}, 2, 2, 1, Padding::kValid),
+                     fold_spec(DType::kInt16, {1, 19, 70, 1}, 3, 1, 2, Padding::kValid),
+                     fold_spec(DType::kComplex64, {1, 9, 21, 3}, 3, 2, 1, Padding::kSame),
+                     fold_spec(DType::kInt64, {2, 7, 5, 2}, 3, 1, 1, Padding::kSame),
+                     fold_spec(DType::kFloat64, {1, 13, 40, 3}, 5, 3, 2, Padding::kSame)}) {
+    if (lanes.dtype == DType::kComplex64) lanes.mode = FoldMode::kMean;
+    forced.push_back(lanes);
+  }
+  const size_t lane_forced = forced.size() - 6;
   // Torch's fold (NCHW, patches as columns in CHW order, column stride 1): a channel's columns
   // one run, in short rows and in rows longer than the accumulators (block loops along them);
   // channel blocks of several channels with the rest after them (2x2: blocks of 4 of 6
@@ -84,6 +113,10 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     if (plan->sums_pixels() && (n == 5 || rng() % 4 == 0)) {  // forced[5]: the stride-3 kernel of 7
       plan->prefetch_bytes = 1 + static_cast<int64_t>(rng() % 4096);  // hints: past the patches too
+    }
+    set_row_passes(*plan, rng() % 2 == 0);  // walking output rows or image rows, both
+    if (lanes_possible(*plan)) {  // both ways, whatever the cost model chose (the forced: lanes)
+      plan->sums_lanes = (n >= static_cast<int64_t>(lane_forced) && n < static_cast<int64_t>(lane_forced) + 6) || rng() % 2 == 0;
     }
     const Status supported = emitter.supports(*plan);
     Expected<CompiledFold> compiled = emitter.compile(*plan);
@@ -122,6 +155,15 @@ void check_fold_emitter(const FoldEmitter& emitter) {
   EXPECT_GT(paths.widened, 0);  // short pixels read as a power of two inside their patch...
   EXPECT_GT(paths.exact, 0);    // ...and exactly at the patch's end
   EXPECT_GT(kernels, count / 4);
+  EXPECT_GT(paths.guarded, 0);
+  EXPECT_GT(paths.from_image, 0);
+  if (emitter.target.lane_permutes && emitter.plan_isa == Isa::kAvx512) {
+    for (int e : {1, 2, 4, 8}) EXPECT_GT(paths.lanes_of_size[e], 0) << "lanes of " << e << " bytes";
+    EXPECT_GT(paths.lane_loops, 0);
+    EXPECT_GT(paths.partial_stores, 0);
+    EXPECT_GT(paths.masked_loads, 0);
+    EXPECT_GT(paths.lanes_from_image, 0);
+  }
 }
 
 }  // namespace pj::testing
