@@ -297,6 +297,10 @@ Expected<std::shared_ptr<const Executor>> fold(const Candidate& c, const Geometr
   Expected<FoldPlan> plan = make_fold_plan(g, isa, kernel != nullptr ? MachineModel{} : host_machine());
   if (!plan.ok()) return plan.status();
   if (kernel != nullptr) {
+    // Sums of lanes only where it was compiled with 64-byte permutes (what describe() prints).
+    const uint64_t permutes = (uint64_t{1} << PJ_AOT_FEATURE_AVX512F) | (uint64_t{1} << PJ_AOT_FEATURE_AVX512BW) |
+                              (uint64_t{1} << PJ_AOT_FEATURE_AVX512VBMI);
+    if ((kernel->required_features & permutes) != permutes) plan->sums_lanes = false;
     return std::shared_ptr<const Executor>(std::make_shared<FoldKernelExecutor>(
         nullptr, reinterpret_cast<KernelFunction>(kernel->function), std::span<const uint8_t>(), aot_description(*kernel),
         std::move(plan).value()));

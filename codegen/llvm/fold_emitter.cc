@@ -143,11 +143,9 @@ class FoldBuilder final : public IrBase, public FoldSink {
     std::vector<llvm::Value*> acc;
     for (int px = 0; px < s.pixels; ++px) {
       for (const FoldPiece& piece : s.pieces) {
-        llvm::Value* sum = llvm::Constant::getNullValue(vector(accumulate_, piece.wide));
-        if (s.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
-          sum = add(sum, load(pointer(at.level, true, at.dst + px * s.dst_step + piece.offset), piece, false));
-        }
-        acc.push_back(sum);
+        // From +0, or from the partial sum (row passes: exactly its value, half's as float).
+        acc.push_back(s.from_image ? load(pointer(at.level, true, at.dst + px * s.dst_step + piece.offset), piece, false)
+                                   : llvm::Constant::getNullValue(vector(accumulate_, piece.wide)));
       }
     }
     const int64_t first = s.pieces.front().offset, span = s.pieces.back().offset + s.pieces.back().width - first;
@@ -180,12 +178,16 @@ class FoldBuilder final : public IrBase, public FoldSink {
     const int lanes = 64 / lane_bytes;
     auto* type = vector(lane_, 64);
     llvm::Constant* zero = llvm::Constant::getNullValue(type);
+    // Lanes a run does not reach add the identity: -0 for floats (x + -0 is x for every x; +0
+    // would turn a sum flushed to -0 under FTZ into +0), 0 for integers.
+    llvm::Constant* identity =
+        lane_->isFloatingPointTy() ? llvm::ConstantFP::getNegativeZero(type) : static_cast<llvm::Constant*>(zero);
     for (const FoldLanes& v : vectors) {
       llvm::Value* sum = zero;
-      if (v.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
+      if (v.from_image) {  // the partial sum (row passes)
         llvm::Value* at = pointer(level, true, v.dst);
-        sum = add(sum, v.stored == lanes ? static_cast<llvm::Value*>(b_.CreateAlignedLoad(type, at, llvm::Align(1)))
-                                         : b_.CreateMaskedLoad(type, at, llvm::Align(1), low_lanes(lanes, v.stored), zero));
+        sum = v.stored == lanes ? static_cast<llvm::Value*>(b_.CreateAlignedLoad(type, at, llvm::Align(1)))
+                                : b_.CreateMaskedLoad(type, at, llvm::Align(1), low_lanes(lanes, v.stored), zero);
       }
       for (const FoldLaneRun& run : v.runs) {
         llvm::Value* at = pointer(level, false, run.src);
@@ -196,13 +198,13 @@ class FoldBuilder final : public IrBase, public FoldSink {
           loaded = b_.CreateMaskedLoad(type, at, llvm::Align(1), low_lanes(lanes, run.loaded), zero);
         }
         std::vector<int> index(static_cast<size_t>(lanes));
-        bool identity = true;
+        bool whole = true;  // the run is the vector, as loaded
         for (int l = 0; l < lanes; ++l) {
           const int16_t i = run.index[static_cast<size_t>(l)];
-          index[static_cast<size_t>(l)] = i < 0 ? 0 : lanes + i;  // lane 0 of zero, or a loaded lane
-          identity = identity && i == l;
+          index[static_cast<size_t>(l)] = i < 0 ? 0 : lanes + i;  // lane 0 of the identity, or a loaded lane
+          whole = whole && i == l;
         }
-        sum = add(sum, identity ? loaded : b_.CreateShuffleVector(zero, loaded, index));
+        sum = add(sum, whole ? loaded : b_.CreateShuffleVector(identity, loaded, index));
       }
       if (!v.divisors.empty()) {
         std::vector<llvm::Constant*> divisors;

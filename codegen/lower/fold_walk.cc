@@ -221,12 +221,17 @@ class CountingSink final : public FoldSink {
   void begin_guard(int64_t) override { operations += 5; }
   void end_guard() override {}
   void end_loop(Level, int64_t, int64_t) override {}
-  void sum_lanes(Level, int, const std::vector<FoldLanes>& vectors) override {
+  void sum_lanes(Level, int lane_bytes, const std::vector<FoldLanes>& vectors) override {
+    const int lanes = 64 / lane_bytes;
+    if (constants.empty()) operations += 7;  // the pool's alignment
     for (const FoldLanes& v : vectors) {
-      operations += 3 * static_cast<int64_t>(v.runs.size()) + 4 + 2 * v.from_image;
+      // A run: the index's load, the permute, the add; a masked load or store 2 more (its mask).
+      operations += 3 * static_cast<int64_t>(v.runs.size()) + 4 + 2 * v.from_image + 2 * (v.stored < lanes);
       for (const FoldLaneRun& run : v.runs) {
+        operations += 2 * (run.loaded < lanes);
         if (constants.insert(run.index).second) operations += 7;  // 64 bytes of pool
       }
+      if (!v.divisors.empty() && divisors.insert(v.divisors).second) operations += 7;
     }
   }
   void sum(At, const FoldSum& s) override {
@@ -240,6 +245,7 @@ class CountingSink final : public FoldSink {
   }
   int64_t operations = 0;
   std::set<std::vector<int16_t>> constants;  // permute indices: one pool entry each
+  std::set<std::vector<int64_t>> divisors;   // and the mean's divisors
 };
 
 }  // namespace

@@ -66,9 +66,8 @@ struct FoldSum {
   // Per tap: whether its pieces may be read `wide` (the bytes past the run lie in its patch).
   std::vector<bool> wide;
   int64_t divisor = 0;
-  // Row passes (FoldPlan::row_passes): each accumulator starts from +0 plus the image's partial
-  // sum at its store (never -0: sums from +0 are not, so adding it to +0 is exact) instead of
-  // +0 alone.
+  // Row passes (FoldPlan::row_passes): each accumulator starts from the image's partial sum at
+  // its store (exactly the sum so far, in any floating-point mode) instead of +0.
   bool from_image = false;
   // Software prefetch this many bytes ahead of every tap's run (FoldPlan::prefetch_bytes, in
   // whole pixels); 0: none.
@@ -87,12 +86,13 @@ struct FoldLaneRun {
 
 // A vector of an image row's lanes (FoldPlan::sums_lanes; LaneRow): from +0, each run added in
 // order (row taps ascending in oh, each one's output columns ascending in ow: every lane's adds
-// in ascending output position), with `divisors` (mode mean: per lane, at least 1) each lane
-// divided, then its first `stored` lanes stored at dst.
+// in ascending output position; lanes a run does not reach add the identity, -0 for floats),
+// with `divisors` (mode mean: per lane, at least 1) each lane divided, then its first `stored`
+// lanes stored at dst.
 struct FoldLanes {
   int64_t dst = 0;  // bytes from the level's dst
   int stored = 0;
-  bool from_image = false;  // as FoldSum's: +0 plus the stored lanes first
+  bool from_image = false;  // as FoldSum's: from the stored lanes
   std::vector<FoldLaneRun> runs;
   std::vector<int64_t> divisors;
 };

@@ -6,7 +6,8 @@
 //   r14: channel blocks left; rbp: the row group member's row (row passes' guards)
 //   vectors 0-11: accumulators; 12: a tap's piece; 13: half's narrowed sum; 14: the mean's
 //   divisor; 15: zero (the rest of a piece under 16 bytes; the lanes a permute adds nothing to)
-//   Sums of lanes (AVX-512): zmm16-27 each accumulator's permuted run, zmm28 a masked load;
+//   Sums of lanes (AVX-512): zmm16-23 each accumulator's permuted run, zmm28 a masked load,
+//   zmm29 -0 in every lane (floating dtypes: the adds' identity);
 //   k1 a masked load's lanes, k2 a masked store's; their permute indices and divisors in a
 //   pool after the code.
 // The frame holds the skeleton's image state (fold_walk.h; X86Base's, as the extract emitter's).
@@ -45,11 +46,18 @@ class FoldGenerator final : public X86Base, public FoldSink {
         g_(plan.geometry),
         avx512_(isa == Isa::kAvx512),
         half_(g_.dtype == DType::kHalf),
+        floating_(g_.dtype == DType::kFloat32 || g_.dtype == DType::kFloat64 || g_.dtype == DType::kComplex64 ||
+                  g_.dtype == DType::kComplex128),
         levels_{{{r11, rsi, r8}, {rax, rdx, rcx}, {r12, r13, rbx}}} {}
 
   void begin_kernel() override {
     enter();
     vpxor(Xmm(kZero), Xmm(kZero), Xmm(kZero));
+    if (avx512_ && floating_) {  // -0 in every lane: float adds' identity (sums of lanes)
+      const bool doubles = g_.dtype == DType::kFloat64 || g_.dtype == DType::kComplex128;
+      mov(r15, doubles ? uint64_t{1} << 63 : uint64_t{1} << 31);
+      doubles ? vpbroadcastq(Xbyak::Zmm(kNegativeZero), r15) : vpbroadcastd(Xbyak::Zmm(kNegativeZero), r15d);
+    }
     begin_image(g_.rows.in, g_.image_steps.image, g_.patch_steps.image, 0);
   }
 
@@ -155,12 +163,14 @@ class FoldGenerator final : public X86Base, public FoldSink {
     const Pointers& p = pointers(at.level);
     const auto np = static_cast<int>(s.pieces.size());
     if (np == 0) return;
-    for (int a = 0; a < np * s.pixels; ++a) vpxor(Xmm(a), Xmm(a), Xmm(a));
-    if (s.from_image) {  // +0 plus the partial sum: exact (fold_walk.h)
-      for (int px = 0; px < s.pixels; ++px) {
-        for (int i = 0; i < np; ++i) {
-          const FoldPiece& piece = s.pieces[static_cast<size_t>(i)];
-          add_piece(px * np + i, piece.width, piece.width, p.dst, at.dst + px * s.dst_step + piece.offset);
+    for (int px = 0; px < s.pixels; ++px) {  // from +0, or from the partial sum (row passes)
+      for (int i = 0; i < np; ++i) {
+        const FoldPiece& piece = s.pieces[static_cast<size_t>(i)];
+        const int a = px * np + i;
+        if (s.from_image) {
+          load_partial(a, piece.width, p.dst, at.dst + px * s.dst_step + piece.offset);
+        } else {
+          vpxor(Xmm(a), Xmm(a), Xmm(a));
         }
       }
     }
@@ -193,16 +203,17 @@ class FoldGenerator final : public X86Base, public FoldSink {
     for (int v = 0; v < n; ++v) {
       const FoldLanes& vector = vectors[static_cast<size_t>(v)];
       const Xbyak::Zmm sum(v);
-      vpxord(sum, sum, sum);
       most = std::max(most, vector.runs.size());
-      if (!vector.from_image) continue;
-      const Address stored = address(p.dst, vector.dst);  // +0 plus the partial sum: exact
+      if (!vector.from_image) {
+        vpxord(sum, sum, sum);
+        continue;
+      }
+      const Address stored = address(p.dst, vector.dst);  // the partial sum (row passes)
       if (vector.stored == lanes) {
-        add_lanes(sum, sum, stored);
+        vmovdqu64(sum, stored);
       } else {
         set_mask(Xbyak::Opmask(1), vector.stored);
-        masked_move(Xbyak::Zmm(kMaskedLoad) | Xbyak::Opmask(1) | Xbyak::util::T_z, stored, lane_bytes);
-        add_lanes(sum, sum, Xbyak::Zmm(kMaskedLoad));
+        masked_move(sum | Xbyak::Opmask(1) | Xbyak::util::T_z, stored, lane_bytes);
       }
     }
     for (size_t r = 0; r < most; ++r) {  // each vector's runs in order, the vectors interleaved
@@ -234,10 +245,26 @@ class FoldGenerator final : public X86Base, public FoldSink {
     FoldRowGroup group;
   };
 
-  static constexpr int kLaneRun = 16, kMaskedLoad = 28;
+  static constexpr int kLaneRun = 16, kMaskedLoad = 28, kNegativeZero = 29;
 
-  // sum += the run's lanes where its index puts them: a permute of zero and the loaded lanes
-  // (index lanes + `lanes` pick the second source), or the load itself where it is the vector.
+  // A partial sum stored at base + off (`width` bytes) as accumulator `acc` (row passes).
+  void load_partial(int acc, int width, const Reg64& base, int64_t off) {
+    if (half_) {  // exactly its float
+      const Xmm sum = vreg(acc, 2 * width);
+      if (2 * width == register_bytes(2 * width)) return vcvtph2ps(sum, address(base, off));
+      load_short(width, base, off);
+      return vcvtph2ps(sum, Xmm(kPiece));
+    }
+    if (width == 64) return vmovdqu64(Xbyak::Zmm(acc), address(base, off));
+    if (width >= 16) return vmovdqu(vreg(acc, width), address(base, off));
+    load_short(width, base, off);
+    vmovdqa(Xmm(acc), Xmm(kPiece));
+  }
+
+  // sum += the run's lanes where its index puts them: a permute of the add's identity and the
+  // loaded lanes (index lanes + `lanes` pick the second source), or the load itself where it is
+  // the vector. The identity of float adds is -0 (x + -0 is x for every x; +0 would turn a sum
+  // flushed to -0 under FTZ into +0), of integer adds 0.
   void add_run(const Xbyak::Zmm& sum, const Xbyak::Zmm& permuted, const FoldLaneRun& run, int lane_bytes, int lanes,
                const Reg64& src) {
     bool identity = run.loaded == lanes;
@@ -251,14 +278,14 @@ class FoldGenerator final : public X86Base, public FoldSink {
       std::memcpy(index.data() + l * lane_bytes, &value, static_cast<size_t>(lane_bytes));  // little-endian
     }
     vmovdqu64(permuted, ptr[rip + pool_label_ + pooled(std::move(index))]);
-    const Xbyak::Zmm zero(kZero);
+    const Xbyak::Zmm identity_lanes(floating_ ? kNegativeZero : kZero);
     if (run.loaded == lanes) {
-      permute_into(permuted, zero, from, lane_bytes);
+      permute_into(permuted, identity_lanes, from, lane_bytes);
     } else {  // near the patches' end: only the lanes used
       set_mask(Xbyak::Opmask(1), run.loaded);
       const Xbyak::Zmm loaded(kMaskedLoad);
       masked_move(loaded | Xbyak::Opmask(1) | Xbyak::util::T_z, from, lane_bytes);
-      permute_into(permuted, zero, loaded, lane_bytes);
+      permute_into(permuted, identity_lanes, loaded, lane_bytes);
     }
     add_lanes(sum, sum, permuted);
   }
@@ -464,7 +491,7 @@ class FoldGenerator final : public X86Base, public FoldSink {
 
   const FoldPlan& plan_;
   const Geometry& g_;
-  const bool avx512_, half_;
+  const bool avx512_, half_, floating_;
   const std::array<Pointers, 3> levels_;
   std::vector<RowLoop> groups_;
   std::vector<Label> guards_;
@@ -507,6 +534,10 @@ Expected<MachineCode> emit_x86_fold(const FoldPlan& plan, Isa isa, size_t max_co
     FoldGenerator generator(plan, isa, static_cast<size_t>(estimate), &heap);
     walk_fold(plan, target, generator);
     generator.ready();
+    if (generator.getSize() > max_code_bytes) {  // the estimate is close, not a bound
+      return ResourceExhausted("kernel ", code.name, " takes ", generator.getSize(), " bytes of code, over the limit of ",
+                               max_code_bytes);
+    }
     code.bytes.assign(generator.getCode(), generator.getCode() + generator.getSize());
     return code;
   } catch (const OffsetTooFar&) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <xmmintrin.h>
+
+#include <cmath>
+#include <cstring>
 #include <random>
 #include <utility>
 #include <string>
@@ -57,6 +61,40 @@ class Paths final : public FoldSink {
   int64_t lane_loops = 0, partial_stores = 0, masked_loads = 0, lanes_of_size[9] = {};
   int64_t guarded = 0, from_image = 0, lanes_from_image = 0;
 };
+
+// Runs the kernel over all rows in two parts, either one first: a part that wrote rows outside
+// its range (below or above it) is caught by the other's partial sums or by the poison.
+std::function<void(const uint8_t*, uint8_t*)> in_two_parts(KernelFunction kernel, const Geometry& g,
+                                                           std::mt19937_64& rng) {
+  const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
+  const bool low_first = rng() % 2 == 0;
+  return [=](const uint8_t* patches, uint8_t* image) {
+    for (int part = 0; part < 2; ++part) {
+      const bool low = (part == 0) == low_first;
+      call_kernel(kernel, low ? KernelArgs{patches, image, 0, cut} : KernelArgs{patches, image, cut, rows});
+    }
+  };
+}
+
+// Patches of floats near the smallest normal, both signs, and -0: sums of two of them fall
+// below it, so that flush-to-zero makes them +0 or -0 (floating dtypes; complex as parts).
+std::vector<uint8_t> tiny_floats(DType dtype, size_t bytes, std::mt19937_64& rng) {
+  std::vector<uint8_t> data(bytes);
+  const bool doubles = dtype == DType::kFloat64 || dtype == DType::kComplex128;
+  const size_t part = doubles ? 8 : 4;
+  for (size_t at = 0; at + part <= bytes; at += part) {
+    const double u = static_cast<double>(rng() % 1024) / 1024.0;
+    const double sign = rng() % 2 ? -1.0 : 1.0;
+    if (doubles) {
+      const double v = rng() % 16 == 0 ? -0.0 : sign * std::ldexp(1.0 + u, -1022);
+      std::memcpy(data.data() + at, &v, 8);
+    } else {
+      const float v = rng() % 16 == 0 ? -0.0f : static_cast<float>(sign * std::ldexp(1.0 + u, -126));
+      std::memcpy(data.data() + at, &v, 4);
+    }
+  }
+  return data;
+}
 
 }  // namespace
 
@@ -132,11 +170,7 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     channel_rows += plan->sums_channel_rows();
     walk_fold(*plan, emitter.target, paths);
     const KernelFunction kernel = compiled->function;
-    const int64_t rows = g.total_rows(), cut = static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1));
-    const std::string difference = check_fold(g, rng, [&](const uint8_t* patches, uint8_t* image) {
-      call_kernel(kernel, KernelArgs{patches, image, cut, rows});  // the rows in two parts
-      call_kernel(kernel, KernelArgs{patches, image, 0, cut});
-    });
+    const std::string difference = check_fold(g, rng, in_two_parts(kernel, g, rng));
     ASSERT_EQ(difference, "") << emitter.target.name << " " << describe(spec) << "\n"
                               << to_string(*plan) << "seed " << seed << " (PATCHJIT_SEED replays)";
   }
@@ -155,6 +189,28 @@ void check_fold_emitter(const FoldEmitter& emitter) {
   EXPECT_GT(paths.widened, 0);  // short pixels read as a power of two inside their patch...
   EXPECT_GT(paths.exact, 0);    // ...and exactly at the patch's end
   EXPECT_GT(kernels, count / 4);
+  // Under flush-to-zero and denormals-are-zero (as TensorFlow's threads run), sums that flush
+  // to -0 keep it as the golden loops' do: a lane a run does not reach and a row pass's partial
+  // sum must not turn -0 into +0. Lanes where the emitter has them, row passes, both modes.
+  for (const DType dtype : {DType::kFloat32, DType::kFloat64, DType::kComplex64}) {
+    for (const FoldMode mode : {FoldMode::kSum, FoldMode::kMean}) {
+      Spec spec = fold_spec(dtype, {2, 11, 37, 2}, 3, 2, 1, Padding::kSame);
+      spec.mode = mode;
+      const Geometry g = *make_geometry(spec);
+      Expected<FoldPlan> plan = make_fold_plan(g, emitter.plan_isa);
+      ASSERT_TRUE(plan.ok());
+      set_row_passes(*plan, true);
+      plan->sums_lanes = lanes_possible(*plan);
+      Expected<CompiledFold> compiled = emitter.compile(*plan);
+      ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+      const std::vector<uint8_t> data = tiny_floats(dtype, static_cast<size_t>(g.patches_bytes), rng);
+      const unsigned mxcsr = _mm_getcsr();
+      _mm_setcsr(mxcsr | 0x8040);  // FTZ, DAZ: the golden loops too
+      const std::string difference = check_fold(g, rng, in_two_parts(compiled->function, g, rng), &data);
+      _mm_setcsr(mxcsr);
+      ASSERT_EQ(difference, "") << emitter.target.name << " under FTZ/DAZ " << describe(spec) << "\n" << to_string(*plan);
+    }
+  }
   EXPECT_GT(paths.guarded, 0);
   EXPECT_GT(paths.from_image, 0);
   if (emitter.target.lane_permutes && emitter.plan_isa == Isa::kAvx512) {

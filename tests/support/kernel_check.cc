@@ -64,12 +64,13 @@ ExpectedOutput expected_output(const Geometry& g, const uint8_t* input, std::mt1
 }
 
 std::string check_fold(const Geometry& g, std::mt19937_64& rng,
-                       const std::function<void(const uint8_t* patches, uint8_t* image)>& run) {
+                       const std::function<void(const uint8_t* patches, uint8_t* image)>& run,
+                       const std::vector<uint8_t>* given) {
   GuardedBuffer in(static_cast<size_t>(g.patches_bytes),
                    rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
   GuardedBuffer out(static_cast<size_t>(g.image_bytes),
                     rng() % 2 ? GuardedBuffer::Placement::kStart : GuardedBuffer::Placement::kEnd);
-  const std::vector<uint8_t> data = random_fold_data(rng, g.dtype, in.size());
+  const std::vector<uint8_t> data = given != nullptr ? *given : random_fold_data(rng, g.dtype, in.size());
   if (!data.empty()) std::memcpy(in.data(), data.data(), data.size());
   const ExpectedOutput want = expected_output(g, in.data(), rng);
   if (!want.poison.empty()) std::memcpy(out.data(), want.poison.data(), want.poison.size());

@@ -30,11 +30,12 @@ struct ExpectedOutput {
 };
 ExpectedOutput expected_output(const Geometry& g, const uint8_t* input, std::mt19937_64& rng);
 
-// Fold's differential check: patches of random_fold_data and the image (poisoned) each against
-// a guard page at a random end; run(patches, image) fills the image. Returns "" when it equals
-// fold's golden loops, else the first differing element.
+// Fold's differential check: patches of random_fold_data (or `data`, of the patches' size) and
+// the image (poisoned) each against a guard page at a random end; run(patches, image) fills the
+// image. Returns "" when it equals fold's golden loops, else the first differing element.
 std::string check_fold(const Geometry& g, std::mt19937_64& rng,
-                       const std::function<void(const uint8_t* patches, uint8_t* image)>& run);
+                       const std::function<void(const uint8_t* patches, uint8_t* image)>& run,
+                       const std::vector<uint8_t>* data = nullptr);
 
 // Runs `kernel`, compiled from `plan`, over all rows of `plan.geometry` (batch included) in
 // two random parts. Returns "" when the output equals the golden loops', else the first
