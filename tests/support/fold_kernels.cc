@@ -191,15 +191,17 @@ void check_fold_emitter(const FoldEmitter& emitter) {
   EXPECT_GT(kernels, count / 4);
   // Under flush-to-zero and denormals-are-zero (as TensorFlow's threads run), sums that flush
   // to -0 keep it as the golden loops' do: a lane a run does not reach and a row pass's partial
-  // sum must not turn -0 into +0. Lanes where the emitter has them, row passes, both modes.
+  // sum must not turn -0 into +0. Lanes where the emitter has them, image rows or row passes,
+  // both modes.
   for (const DType dtype : {DType::kFloat32, DType::kFloat64, DType::kComplex64}) {
-    for (const FoldMode mode : {FoldMode::kSum, FoldMode::kMean}) {
+    for (const auto& [mode, passes] : {std::pair{FoldMode::kSum, true}, std::pair{FoldMode::kMean, true},
+                                       std::pair{FoldMode::kSum, false}, std::pair{FoldMode::kMean, false}}) {
       Spec spec = fold_spec(dtype, {2, 11, 37, 2}, 3, 2, 1, Padding::kSame);
       spec.mode = mode;
       const Geometry g = *make_geometry(spec);
       Expected<FoldPlan> plan = make_fold_plan(g, emitter.plan_isa);
       ASSERT_TRUE(plan.ok());
-      set_row_passes(*plan, true);
+      set_row_passes(*plan, passes);
       plan->sums_lanes = lanes_possible(*plan);
       Expected<CompiledFold> compiled = emitter.compile(*plan);
       ASSERT_TRUE(compiled.ok()) << compiled.status().message();
