@@ -180,6 +180,10 @@ Status resolve_image(const Spec& spec, int64_t elements, Geometry* g) {
   // One image: its stride is never used; dense keeps one kernel for every value of it.
   if (g->batch <= 1) image = static_cast<int64_t>(std::min<Wide>(nhwc ? Wide{H} * row : Wide{C} * channel, kInt64Max));
   g->image_steps = {byte_stride(image, e), byte_stride(row, e), byte_stride(pixel, e), byte_stride(channel, e)};
+  // An empty image is never read (extract) or written (fold): its strides, which may be any
+  // size, take part in no offset a plan computes (a padding-only output row of 5e15 columns
+  // times a pixel stride of 1e12 elements overflowed int64 in the walk).
+  if (elements == 0) g->image_steps = {};
   return Status::Ok();
 }
 
@@ -203,6 +207,7 @@ Status resolve_patches(const Spec& spec, int64_t elements, Geometry* g) {
   PJ_RETURN_IF_ERROR(check_strided("patches", dims, 3, e, &g->patches_bytes));
   if (g->batch <= 1) image = static_cast<int64_t>(std::min<Wide>(Wide{rows ? L : K} * ld, kInt64Max));
   g->patch_steps = {byte_stride(image, e), rows ? byte_stride(ld, e) : e, rows ? e : byte_stride(ld, e)};
+  if (elements == 0) g->patch_steps = {};  // as an empty image's
   return Status::Ok();
 }
 
@@ -241,6 +246,7 @@ std::string to_string(const Dims& dims) {
 // In Wide: the steps of an empty buffer are clamped, and a huge dimension beside a zero one
 // would overflow int64 (the fuzzer found W = 2^63 - 111 with H = 0).
 bool Geometry::dense_image() const {
+  if (image_bytes == 0) return true;  // no elements, no gaps (its steps are all 0)
   const ImageSteps& s = image_steps;
   const Wide e = elem_size;
   if (format.layout == Layout::kNhwc) {
@@ -251,6 +257,7 @@ bool Geometry::dense_image() const {
 }
 
 bool Geometry::dense_patches() const {
+  if (patches_bytes == 0) return true;  // as an empty image
   const PatchSteps& s = patch_steps;
   const Wide e = elem_size;
   const bool matrix = format.patches == PatchesAs::kRows ? s.position == patch_depth * e : s.element == positions * e;

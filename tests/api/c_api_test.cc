@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "patchjit/patchjit.h"
@@ -157,6 +158,35 @@ TEST(CApi, EmptyInputsWithHugeStridesWriteThePaddingOnly) {
       EXPECT_TRUE(output == expected) << pj_backend_name(backend) << (is_fold ? " fold" : " extract") << " in tiles";
       pj_kernel_destroy(k);
     }
+  }
+}
+
+// The API fuzzer's find: an empty image (no rows) whose padding makes an output row of 5e15
+// columns, with strides of 1e12 elements between its (absent) pixels. Planning it computed a
+// column's offset as 5e15 * 1.5e12 bytes (signed overflow, undefined) before any check; an
+// empty buffer's steps now take no part in any offset. Every backend plans it or refuses it
+// with a reason (its output is far too large to run).
+TEST(CApi, EmptyImagesOfHugeRowsPlanWithoutOverflow) {
+  pj_spec base = make_spec(3, 0, int64_t{15541596858613760}, 1, 1, PJ_PADDING_EXPLICIT);
+  base.dtype = PJ_INT16;
+  base.strides[2] = 3;
+  pj_spec_ex spec;
+  pj_spec_ex_init(&spec, &base);
+  spec.pads[1] = spec.pads[2] = 1;  // bottom, left
+  spec.input_strides[0] = 12103423998558273;
+  spec.input_strides[1] = 2199023321088;
+  spec.input_strides[2] = 244813135872;
+  int64_t shape[4];
+  int rank = 0;
+  ASSERT_EQ(pj_output_shape_ex(&spec, shape, &rank), PJ_OK) << pj_last_error();
+  EXPECT_EQ(shape[1], 1);
+  for (pj_backend backend : {PJ_BACKEND_REFERENCE, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM, PJ_BACKEND_AUTO}) {
+    if (pj_backend_available(backend) != PJ_OK) continue;
+    pj_kernel* k = nullptr;
+    const pj_status made = pj_kernel_create_ex(&spec, backend, &k);
+    EXPECT_TRUE(made == PJ_OK || std::string(pj_last_error()) != "") << pj_backend_name(backend);
+    if (made == PJ_OK) EXPECT_EQ(pj_kernel_input_bytes(k), 0u);
+    pj_kernel_destroy(k);
   }
 }
 
