@@ -7,7 +7,8 @@
 //   vectors 0-11: accumulators; 12: a tap's piece; 13: half's narrowed sum; 14: the mean's
 //   divisor; 15: zero (the rest of a piece under 16 bytes; the lanes a permute adds nothing to)
 //   Sums of lanes (AVX-512): zmm16-23 each accumulator's permuted run, zmm28 a masked load,
-//   zmm29 -0 in every lane (floating dtypes: the adds' identity);
+//   zmm29 -0 in every lane (floating dtypes: the adds' identity); integer runs added in pairs:
+//   zmm8-11 and 24-27 their indices, k3 their lanes;
 //   k1 a masked load's lanes, k2 a masked store's; their permute indices and divisors in a
 //   pool after the code.
 // The frame holds the skeleton's image state (fold_walk.h; X86Base's, as the extract emitter's).
@@ -199,11 +200,9 @@ class FoldGenerator final : public X86Base, public FoldSink {
   void sum_lanes(Level level, int lane_bytes, const std::vector<FoldLanes>& vectors) override {
     const Pointers& p = pointers(level);
     const int lanes = 64 / lane_bytes, n = static_cast<int>(vectors.size());
-    size_t most = 0;
     for (int v = 0; v < n; ++v) {
       const FoldLanes& vector = vectors[static_cast<size_t>(v)];
       const Xbyak::Zmm sum(v);
-      most = std::max(most, vector.runs.size());
       if (!vector.from_image) {
         vpxord(sum, sum, sum);
         continue;
@@ -216,10 +215,21 @@ class FoldGenerator final : public X86Base, public FoldSink {
         masked_move(sum | Xbyak::Opmask(1) | Xbyak::util::T_z, stored, lane_bytes);
       }
     }
-    for (size_t r = 0; r < most; ++r) {  // each vector's runs in order, the vectors interleaved
+    // Each vector's steps in order, the vectors interleaved.
+    std::vector<std::vector<Step>> steps;
+    for (const FoldLanes& vector : vectors) steps.push_back(steps_of(vector.runs, lanes));
+    size_t most = 0;
+    for (const std::vector<Step>& s : steps) most = std::max(most, s.size());
+    for (size_t r = 0; r < most; ++r) {
       for (int v = 0; v < n; ++v) {
-        const std::vector<FoldLaneRun>& runs = vectors[static_cast<size_t>(v)].runs;
-        if (r < runs.size()) add_run(Xbyak::Zmm(v), Xbyak::Zmm(kLaneRun + v), runs[r], lane_bytes, lanes, p.src);
+        const std::vector<Step>& mine = steps[static_cast<size_t>(v)];
+        if (r >= mine.size()) continue;
+        const Xbyak::Zmm sum(v), permuted(kLaneRun + v);
+        if (mine[r].b == nullptr) {
+          add_run(sum, permuted, *mine[r].a, lane_bytes, lanes, p.src);
+        } else {
+          add_pair(sum, permuted, Xbyak::Zmm(v < 4 ? 8 + v : 20 + v), *mine[r].a, *mine[r].b, lane_bytes, lanes, p.src);
+        }
       }
     }
     for (int v = 0; v < n; ++v) {
@@ -246,6 +256,69 @@ class FoldGenerator final : public X86Base, public FoldSink {
   };
 
   static constexpr int kLaneRun = 16, kMaskedLoad = 28, kNegativeZero = 29;
+
+  // A run added alone, or two added by one permute of both (b).
+  struct Step {
+    const FoldLaneRun* a = nullptr;
+    const FoldLaneRun* b = nullptr;
+  };
+
+  // A vector's runs as steps: in order (float adds do not reassociate), or for integers (whose
+  // adds do) runs that fill disjoint lanes paired, each with the first such later run, so
+  // that one two-source permute places both (LLVM finds the same for its shuffles).
+  std::vector<Step> steps_of(const std::vector<FoldLaneRun>& runs, int lanes) const {
+    std::vector<Step> out;
+    std::vector<bool> taken(runs.size(), false);
+    auto pairable = [&](const FoldLaneRun& r) {
+      if (r.loaded != lanes) return false;  // a masked load: alone
+      for (int l = 0; l < lanes; ++l) {
+        if (r.index[static_cast<size_t>(l)] != l) return true;  // not the vector as loaded
+      }
+      return false;
+    };
+    for (size_t i = 0; i < runs.size(); ++i) {
+      if (taken[i]) continue;
+      Step step{&runs[i], nullptr};
+      if (!floating_ && !half_ && pairable(runs[i])) {
+        for (size_t j = i + 1; j < runs.size() && step.b == nullptr; ++j) {
+          if (taken[j] || !pairable(runs[j])) continue;
+          bool disjoint = true;
+          for (int l = 0; l < lanes && disjoint; ++l) {
+            disjoint = runs[i].index[static_cast<size_t>(l)] < 0 || runs[j].index[static_cast<size_t>(l)] < 0;
+          }
+          if (disjoint) step.b = &runs[j], taken[j] = true;
+        }
+      }
+      out.push_back(step);
+    }
+    return out;
+  }
+
+  // sum += runs a and b, each where its index puts it (integers): a's lanes loaded, permuted
+  // with b's (index lanes + `lanes` pick b) under a mask of the lanes either fills, others 0.
+  void add_pair(const Xbyak::Zmm& sum, const Xbyak::Zmm& permuted, const Xbyak::Zmm& index_register,
+                const FoldLaneRun& a, const FoldLaneRun& b, int lane_bytes, int lanes, const Reg64& src) {
+    std::vector<uint8_t> index(64, 0), mask(64, 0);
+    uint64_t filled = 0;
+    for (int l = 0; l < lanes; ++l) {
+      const int16_t from_a = a.index[static_cast<size_t>(l)], from_b = b.index[static_cast<size_t>(l)];
+      if (from_a < 0 && from_b < 0) continue;
+      filled |= uint64_t{1} << l;
+      const uint64_t value = from_a >= 0 ? static_cast<uint64_t>(from_a) : static_cast<uint64_t>(lanes + from_b);
+      std::memcpy(index.data() + l * lane_bytes, &value, static_cast<size_t>(lane_bytes));  // little-endian
+    }
+    std::memcpy(mask.data(), &filled, sizeof filled);
+    vmovdqu64(permuted, address(src, a.src));
+    vmovdqu64(index_register, ptr[rip + pool_label_ + pooled(std::move(index))]);
+    kmovq(Xbyak::Opmask(3), ptr[rip + pool_label_ + pooled(std::move(mask))]);
+    const Xbyak::Zmm into = permuted | Xbyak::Opmask(3) | Xbyak::util::T_z;
+    const Address from_b = address(src, b.src);
+    if (lane_bytes == 1) vpermt2b(into, index_register, from_b);
+    if (lane_bytes == 2) vpermt2w(into, index_register, from_b);
+    if (lane_bytes == 4) vpermt2d(into, index_register, from_b);
+    if (lane_bytes == 8) vpermt2q(into, index_register, from_b);
+    add_lanes(sum, sum, permuted);
+  }
 
   // A partial sum stored at base + off (`width` bytes) as accumulator `acc` (row passes).
   void load_partial(int acc, int width, const Reg64& base, int64_t off) {
