@@ -471,7 +471,8 @@ void group_programs(Plan* plan) {
 }  // namespace
 
 bool streamable(const Geometry& g) {
-  return g.extract() && g.format == kTfFormat && g.dense_patches() && (g.depth * g.elem_size) % 64 == 0;
+  // (An empty image's depth may be near INT64_MAX: the product in 128 bits.)
+  return g.extract() && g.format == kTfFormat && g.dense_patches() && (Wide{g.depth} * g.elem_size) % 64 == 0;
 }
 
 CodeEstimate estimate_code(const Plan& plan) {

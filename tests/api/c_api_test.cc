@@ -166,7 +166,7 @@ TEST(CApi, EmptyInputsWithHugeStridesWriteThePaddingOnly) {
 // column's offset as 5e15 * 1.5e12 bytes (signed overflow, undefined) before any check; an
 // empty buffer's steps now take no part in any offset. Every backend plans it or refuses it
 // with a reason (its output is far too large to run).
-TEST(CApi, EmptyImagesOfHugeRowsPlanWithoutOverflow) {
+TEST(CApi, EmptyImagesOfHugeRowsPlanWithoutOverflow) {  // and empty buffers of huge depth
   pj_spec base = make_spec(3, 0, int64_t{15541596858613760}, 1, 1, PJ_PADDING_EXPLICIT);
   base.dtype = PJ_INT16;
   base.strides[2] = 3;
@@ -185,7 +185,22 @@ TEST(CApi, EmptyImagesOfHugeRowsPlanWithoutOverflow) {
     pj_kernel* k = nullptr;
     const pj_status made = pj_kernel_create_ex(&spec, backend, &k);
     EXPECT_TRUE(made == PJ_OK || std::string(pj_last_error()) != "") << pj_backend_name(backend);
+    char text[256];
     if (made == PJ_OK) EXPECT_EQ(pj_kernel_input_bytes(k), 0u);
+    if (made == PJ_OK) EXPECT_GT(pj_kernel_describe(k, text, sizeof text), 0u);
+    pj_kernel_destroy(k);
+  }
+  // Its next find: int32 [3, 4, 0, 8.5e18], both buffers empty and so dense, whose depth times
+  // the element size overflowed where the planner asks whether the output may stream.
+  pj_spec empty = make_spec(3, 4, 0, int64_t{8536080568641699920}, 1);
+  empty.dtype = PJ_INT32;
+  for (pj_backend backend : {PJ_BACKEND_REFERENCE, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM, PJ_BACKEND_AUTO}) {
+    if (pj_backend_available(backend) != PJ_OK) continue;
+    pj_kernel* k = nullptr;
+    const pj_status made = pj_kernel_create(&empty, backend, &k);
+    EXPECT_TRUE(made == PJ_OK || std::string(pj_last_error()) != "") << pj_backend_name(backend);
+    char text[256];
+    if (made == PJ_OK) EXPECT_GT(pj_kernel_describe(k, text, sizeof text), 0u);  // asks whether it may stream
     pj_kernel_destroy(k);
   }
 }
