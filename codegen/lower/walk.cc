@@ -128,7 +128,7 @@ class Walker {
   void step(const Step& s, At at, bool rows) {
     const bool fill = s.kind == Step::Kind::kFill;
     auto piece = [&](At p) {
-      if (!rows) return run(p, s.bytes, fill);
+      if (!rows) return run(p, s.bytes, fill, s.spill);
       if (rows_copy(s)) sink_.begin_rows_copy(p, s.bytes);
       sink_.begin_rows_loop(Level::kPixel, p);
       run(At{Level::kPixel, 0, 0}, s.bytes, fill);
@@ -152,7 +152,7 @@ class Walker {
 
   // A contiguous run; runs longer than the planner's limit loop over its blocks (run_block), and
   // the rest ends at the run's end (reaching back into the same run when shorter than a vector).
-  void run(At at, int64_t bytes, bool fill) {
+  void run(At at, int64_t bytes, bool fill, int64_t spill = 0) {
     const int64_t limit = plan_.options.max_unrolled_run_bytes;
     const int64_t vector = L_.target.vector_bytes;
     const int64_t block = run_block(plan_.options) / vector * vector;
@@ -160,7 +160,7 @@ class Walker {
     // (an output may start anywhere): only zero fills are aligned.
     const bool alignable = !fill || L_.zero_pattern;
     if (run_loops_ == 0 && alignable && L_.aligned_runs.applies(bytes)) return aligned_run(at, bytes, fill);
-    if (bytes <= limit || block < vector) return moves(at, bytes, fill);
+    if (bytes <= limit || block < vector) return moves(at, bytes, fill, spill);
     repeat(Level::kRun, at, bytes / block, block, fill ? 0 : block, [&](At b) { moves(b, block, fill); });
     if (const int64_t rest = bytes % block; rest > 0) {
       const int64_t tail = std::max(rest, vector);
@@ -193,8 +193,8 @@ class Walker {
     moves(at.plus(bytes - 2 * vector, fill ? 0 : bytes - 2 * vector), 2 * vector, fill);
   }
 
-  void moves(At at, int64_t bytes, bool fill) {
-    cut_run(L_.target, bytes, [&](int64_t offset, int width) {
+  void moves(At at, int64_t bytes, bool fill, int64_t spill = 0) {
+    cut_run(L_.target, bytes, spill, [&](int64_t offset, int width) {
       if (fill)
         sink_.fill(at.plus(offset, 0), width);
       else

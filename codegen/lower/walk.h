@@ -85,13 +85,15 @@ void walk(const Lowering& lowering, Sink& sink);
 
 // How a run of `bytes` is cut into moves for `target`: widest moves first, the rest as the
 // narrowest vector (16 bytes or more) ending at the run's end; below a vector, one power of two
-// or two overlapping ones. Calls piece(offset, width) for each.
+// or two overlapping ones, or one wider power of two where it reaches at most `spill` bytes past
+// the end (Step::spill). Calls piece(offset, width) for each.
 template <typename Piece>
-void cut_run(const Target& target, int64_t bytes, const Piece& piece) {
+void cut_run(const Target& target, int64_t bytes, int64_t spill, const Piece& piece) {
   const int64_t vector = target.vector_bytes;
   if (bytes < vector) {
     int64_t w = 1;
     while (w * 2 <= bytes) w *= 2;
+    if (w < bytes && 2 * w - bytes <= spill) return piece(0, static_cast<int>(2 * w));
     piece(0, static_cast<int>(w));
     if (bytes > w) piece(bytes - w, static_cast<int>(w));
     return;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "codegen/plan/spills.h"
+
 namespace pj {
 
 bool gather_fits_chunks(const Step& s) {
@@ -330,23 +332,6 @@ void choose_loops(const PlanOptions& options, PixelProgram* program) {
   }
 }
 
-// Byte range [lo, hi) a program reads relative to its src point, or lo == hi when it reads nothing.
-std::pair<Wide, Wide> source_extent(const PixelProgram& program) {
-  Wide lo = 0, hi = 0;
-  bool any = false;
-  for (const Block& b : program.blocks) {
-    for (const Step& s : b.steps) {
-      if (s.kind == Step::Kind::kFill) continue;
-      Wide first = s.src;
-      Wide end = Wide{s.src} + Wide{b.rows - 1} * b.src_row_stride + Wide{s.count - 1} * s.src_stride + s.bytes;
-      lo = any ? std::min(lo, first) : first;
-      hi = any ? std::max(hi, end) : end;
-      any = true;
-    }
-  }
-  return {lo, hi};
-}
-
 Wide source_point(const Plan& plan, int64_t row, int64_t col) {
   return Wide{plan.src_origin} + Wide{row} * plan.src_row_step + Wide{col} * plan.src_pixel_step;
 }
@@ -365,7 +350,7 @@ Status prove_bounds(const Plan& plan) {
       for (const Step& s : b.steps) {
         Wide end = Wide{s.dst} + Wide{b.rows - 1} * b.dst_row_stride + s.dst_extent();
         if (s.dst < 0 || s.bytes <= 0 || s.count <= 0 || s.dst_stride < s.bytes || s.src_stride < 0 ||
-            end > program.dst_bytes) {
+            s.spill < 0 || (s.spill > 0 && s.count != 1) || end + s.spill > program.dst_bytes) {
           return Internal("planner bug: a step writes outside its pixel (", plan.name(), ")");
         }
       }
@@ -469,6 +454,24 @@ void group_programs(Plan* plan) {
 }
 
 }  // namespace
+
+std::pair<Wide, Wide> source_extent(const PixelProgram& program) {
+  Wide lo = 0, hi = 0;
+  bool any = false;
+  for (const Block& b : program.blocks) {
+    for (const Step& s : b.steps) {
+      if (s.kind == Step::Kind::kFill) continue;
+      Wide first = s.src;
+      Wide end = Wide{s.src} + Wide{b.rows - 1} * b.src_row_stride + Wide{s.count - 1} * s.src_stride + s.bytes +
+                 s.spill;
+      lo = any ? std::min(lo, first) : first;
+      hi = any ? std::max(hi, end) : end;
+      any = true;
+    }
+  }
+  return {lo, hi};
+}
+
 
 bool streamable(const Geometry& g) {
   // (An empty image's depth may be near INT64_MAX: the product in 128 bits.)
@@ -636,7 +639,10 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
     plan.row_classes.push_back(std::move(rc));
   }
   if (!plan.whole_rows && !options.pixels_only && g.format.patches == PatchesAs::kRows) fuse_contiguous_pixels(&plan);
-  for (PixelProgram& p : plan.programs) choose_loops(options, &p);
+  for (PixelProgram& p : plan.programs) {
+    choose_loops(options, &p);
+    if (!plan.rows_inside) plan_spills(options.vector_bytes, &p);
+  }
   PJ_RETURN_IF_ERROR(prove_bounds(plan));
   if (plan.options.group_pixels && !plan.whole_rows) group_programs(&plan);
   return plan;

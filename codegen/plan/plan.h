@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "codegen/plan/geometry.h"
@@ -40,6 +41,9 @@ struct Step {
   int64_t src_stride = 0;  // Gather: source distance between pieces
   int64_t dst_stride = 0;  // distance between pieces in dst: `bytes` when they are back to back
   bool loop = false;       // Gather: the planner's choice of a run-time loop over pieces
+  // Copy or fill of one piece: bytes past its end that one wider move may also write (written
+  // again by later steps of the program) and, a copy, read (inside the program's source extent).
+  int64_t spill = 0;
 
   bool contiguous() const { return count == 1 || dst_stride == bytes; }
   int64_t dst_extent() const { return (count - 1) * dst_stride + bytes; }
@@ -173,6 +177,10 @@ struct Plan {
   std::string name() const;
   int64_t region_count() const;
 };
+
+// Byte range [lo, hi) a program reads relative to its src point, spills included, or lo == hi
+// when it reads nothing.
+std::pair<__int128, __int128> source_extent(const PixelProgram& program);
 
 // Whether non-temporal stores can serve this geometry: patches as dense rows, each tap a whole
 // number of cache lines, so every pixel, run and fill is line-aligned on an aligned output.

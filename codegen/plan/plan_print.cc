@@ -10,7 +10,9 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
   out << indent;
   switch (s.kind) {
     case Step::Kind::kCopy:
-      out << "copy   dst " << s.dst << " <- src " << s.src << ", " << s.bytes << " B\n";
+      out << "copy   dst " << s.dst << " <- src " << s.src << ", " << s.bytes << " B";
+      if (s.spill > 0) out << " (may spill " << s.spill << " B)";
+      out << "\n";
       break;
     case Step::Kind::kGather:
       out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes << " B every "
@@ -23,6 +25,7 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
       if (s.count > 1) out << s.count << " x ";
       out << s.bytes << " B";
       if (!s.contiguous()) out << " every " << s.dst_stride << " B";
+      if (s.spill > 0) out << " (may spill " << s.spill << " B)";
       out << (s.loop ? " (loop)" : "") << "\n";
       break;
   }

@@ -17,6 +17,7 @@ using Wide = __int128;
 struct Piece {
   int64_t dst, src, bytes;
   bool fill;
+  int64_t spill;  // Step::spill
 };
 
 std::vector<Piece> pieces_of(const PixelProgram& program) {
@@ -26,7 +27,8 @@ std::vector<Piece> pieces_of(const PixelProgram& program) {
       for (const Step& s : b.steps) {
         for (int64_t j = 0; j < s.count; ++j) {
           pieces.push_back({s.dst + row * b.dst_row_stride + j * s.dst_stride,
-                            s.src + row * b.src_row_stride + j * s.src_stride, s.bytes, s.kind == Step::Kind::kFill});
+                            s.src + row * b.src_row_stride + j * s.src_stride, s.bytes, s.kind == Step::Kind::kFill,
+                            s.spill});
         }
       }
     }
@@ -75,27 +77,42 @@ class ElementMap {
 // The pixels one iteration of a region's program covers.
 int64_t pixels_of(const Plan& plan, const Region& region) { return region.pixels_per_iteration; }
 
-// Every output element of the iteration written exactly once, and nothing else.
+// Every output element of the iteration written exactly once, and nothing else; and the bytes a
+// piece may spill into are written again by later pieces.
 Status check_tiling(const Plan& plan, int32_t index, int64_t pixels) {
   const PixelProgram& program = plan.programs[index];
   const ElementMap map(plan, pixels);
   const int64_t e = plan.geometry.elem_size, K = plan.geometry.patch_depth;
-  std::vector<uint8_t> written(static_cast<size_t>(pixels * K), 0);
-  for (const Piece& p : pieces_of(program)) {
+  std::vector<int64_t> writer(static_cast<size_t>(pixels * K), -1);  // the piece that writes each element
+  const std::vector<Piece> pieces = pieces_of(program);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const Piece& p = pieces[i];
     if (p.bytes % e != 0) return Internal("program ", index, " of ", plan.name(), ": a piece of ", p.bytes, " bytes");
     for (int64_t m = 0; m < p.bytes; m += e) {
       std::optional<Element> x = map.at(p.dst + m);
       if (!x) return Internal("program ", index, " of ", plan.name(), ": output byte ", p.dst + m, " is no element");
-      if (written[static_cast<size_t>(x->q * K + x->k)]++) {
+      int64_t& w = writer[static_cast<size_t>(x->q * K + x->k)];
+      if (w >= 0) {
         return Internal("program ", index, " of ", plan.name(), ": element ", x->k, " of pixel ", x->q,
                         " is written twice");
       }
+      w = static_cast<int64_t>(i);
     }
   }
   for (int64_t i = 0; i < pixels * K; ++i) {
-    if (!written[static_cast<size_t>(i)]) {
+    if (writer[static_cast<size_t>(i)] < 0) {
       return Internal("program ", index, " of ", plan.name(), ": element ", i % K, " of pixel ", i / K,
                       " is never written");
+    }
+  }
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const Piece& p = pieces[i];
+    for (int64_t m = p.bytes; m < p.bytes + p.spill; ++m) {
+      std::optional<Element> x = map.at((p.dst + m) / e * e);
+      if (!x || writer[static_cast<size_t>(x->q * K + x->k)] <= static_cast<int64_t>(i)) {
+        return Internal("program ", index, " of ", plan.name(), ": a piece spills into output byte ", p.dst + m,
+                        ", which no later piece writes");
+      }
     }
   }
   return Status::Ok();

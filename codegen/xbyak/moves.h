@@ -41,7 +41,7 @@ inline int encode_address(int reg, int base, int32_t disp, int32_t scale, uint8_
   return n;
 }
 
-// Writes the move of a `width`-byte register// Writes the move of a `width`-byte register (16, 32 or 64) `reg` at [base + disp] into `out`;
+// Writes the move of a `width`-byte register (16, 32 or 64) `reg` at [base + disp] into `out`;
 // returns its length.
 inline int encode_vector_move(VectorMove move, int width, int reg, int base, int32_t disp, uint8_t* out) {
   const bool evex = width == 64;

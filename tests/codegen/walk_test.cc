@@ -475,7 +475,7 @@ TEST(Walk, RunsAreCutExactly) {
     for (int64_t bytes = 1; bytes <= 300; ++bytes) {
       std::vector<int> covered(static_cast<size_t>(bytes), 0);
       int moves = 0;
-      cut_run(t.target, bytes, [&](int64_t offset, int width) {
+      cut_run(t.target, bytes, 0, [&](int64_t offset, int width) {
         ASSERT_GE(offset, 0);
         ASSERT_LE(offset + width, bytes) << t.name << " " << bytes;
         ASSERT_TRUE(width > 0 && (width & (width - 1)) == 0 && width <= t.target.max_move_bytes);
@@ -484,6 +484,34 @@ TEST(Walk, RunsAreCutExactly) {
       });
       for (int c : covered) ASSERT_EQ(c, 1) << t.name << " " << bytes;
       EXPECT_LE(moves, bytes / t.target.max_move_bytes + 2) << t.name << " " << bytes;
+    }
+  }
+}
+
+// A run may reach up to its spill past its end: then a run shorter than a vector that is no
+// move width is one move of the next one, and only then does a move pass the end.
+TEST(Walk, RunsSpillIntoOneWiderMove) {
+  for (const TargetCase& t : targets()) {
+    for (int64_t bytes = 1; bytes <= 130; ++bytes) {
+      for (int64_t spill = 0; spill <= 40; ++spill) {
+        int64_t wider = 1;
+        while (wider < bytes) wider *= 2;
+        const bool one = bytes < t.target.vector_bytes && wider - bytes <= spill;
+        std::vector<int> covered(static_cast<size_t>(bytes), 0);
+        int moves = 0;
+        int64_t reach = 0;
+        cut_run(t.target, bytes, spill, [&](int64_t offset, int width) {
+          ASSERT_GE(offset, 0);
+          ASSERT_TRUE(width > 0 && (width & (width - 1)) == 0 && width <= t.target.max_move_bytes);
+          for (int64_t i = offset; i < std::min<int64_t>(offset + width, bytes); ++i) covered[static_cast<size_t>(i)] = 1;
+          reach = std::max(reach, offset + width);
+          ++moves;
+        });
+        const std::string context = std::string(t.name) + " " + std::to_string(bytes) + " spill " + std::to_string(spill);
+        for (int c : covered) ASSERT_EQ(c, 1) << context;
+        EXPECT_EQ(reach, one ? wider : bytes) << context;
+        if (one) EXPECT_EQ(moves, 1) << context;
+      }
     }
   }
 }

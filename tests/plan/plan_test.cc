@@ -299,6 +299,43 @@ TEST(Plan, VerifyCatchesBrokenPlans) {
   EXPECT_FALSE(verify_plan(two_parts_of_one).ok());
 }
 
+// The uint8 stem's 21-byte runs may spill 11 bytes into the next run, one 32-byte move each,
+// but for a pixel's last run (its block's last row, split off); its 42-byte fill may be one
+// 64-byte move. verify_plan rejects spills into bytes no later piece writes.
+TEST(Plan, ShortRunsSpillIntoTheNextRun) {
+  Expected<Plan> plan = make_plan(geometry({1, 30, 30, 3}, 7, 2, 1, Padding::kSame, DType::kUInt8));
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_TRUE(verify_plan(*plan).ok()) << verify_plan(*plan).message();
+  int32_t index = -1;  // all 7x7 taps inside
+  for (size_t i = 0; i < plan->programs.size(); ++i) {
+    const PixelProgram& p = plan->programs[i];
+    if (p.row_lo == 0 && p.row_hi == 7 && p.col_lo == 0 && p.col_hi == 7) index = static_cast<int32_t>(i);
+  }
+  ASSERT_GE(index, 0) << to_string(*plan);
+  const PixelProgram& inside = plan->programs[index];
+  ASSERT_EQ(inside.blocks.size(), 2u) << to_string(*plan);
+  EXPECT_EQ(inside.blocks[0].rows, 6);
+  EXPECT_EQ(inside.blocks[0].steps[0].bytes, 21);
+  EXPECT_EQ(inside.blocks[0].steps[0].spill, 11);
+  EXPECT_EQ(inside.blocks[1].rows, 1);
+  EXPECT_EQ(inside.blocks[1].steps[0].dst, 126);
+  EXPECT_EQ(inside.blocks[1].steps[0].spill, 0);
+  EXPECT_NE(to_string(*plan).find("21 B (may spill 11 B)"), std::string::npos);
+  const PixelProgram& top = plan->programs[plan->row_classes[0].regions[1].program];
+  EXPECT_EQ(top.blocks[0].steps[0].kind, Step::Kind::kFill);
+  EXPECT_EQ(top.blocks[0].steps[0].spill, 64 - top.blocks[0].steps[0].bytes);
+
+  Plan past_the_pixel = *plan;  // the last run spills past the pixel's end
+  past_the_pixel.programs[index].blocks[1].steps[0].spill = 11;
+  EXPECT_FALSE(verify_plan(past_the_pixel).ok());
+  Plan into_written = *plan;  // the last run first: the runs before it spill into it after it is written
+  std::vector<Block>& blocks = into_written.programs[index].blocks;
+  std::swap(blocks[0], blocks[1]);
+  EXPECT_FALSE(verify_plan(into_written).ok());
+  std::swap(blocks[0], blocks[1]);
+  EXPECT_TRUE(verify_plan(into_written).ok());
+}
+
 // Short dilated pixels are written 16 at a time when the backend asks: three windows (one per
 // kernel row), nine whole chunks of three parts; the row's last 12 pixels as a partial group.
 TEST(Plan, ShortDilatedPixelsAreGroupedWhenAsked) {
