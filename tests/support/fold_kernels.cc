@@ -141,6 +141,7 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     torch.format = {Layout::kNchw, PatchOrder::kChw, PatchesAs::kColumns};
     forced.push_back(torch);
   }
+  forced.push_back(fold_spec(DType::kBFloat16, {1, 4, 5, 2}, 2, 1, 1, Padding::kSame));  // refused
   Paths paths;
   int64_t kernels = 0, refused = 0, channel_rows = 0, by_size[17] = {};
   const int64_t count = std::max<int64_t>(scaled(400), static_cast<int64_t>(forced.size()));
@@ -152,9 +153,12 @@ void check_fold_emitter(const FoldEmitter& emitter) {
     if (plan->sums_pixels() && (n == 5 || rng() % 4 == 0)) {  // forced[5]: the stride-3 kernel of 7
       plan->prefetch_bytes = 1 + static_cast<int64_t>(rng() % 4096);  // hints: past the patches too
     }
-    set_row_passes(*plan, rng() % 2 == 0);  // walking output rows or image rows, both
+    // Walking output rows or image rows, both; the forced specs alternately (so that pixels and
+    // lanes also start from partial sums in the image whatever the random draws).
+    const bool lanes_forced = n >= static_cast<int64_t>(lane_forced) && n < static_cast<int64_t>(lane_forced) + 6;
+    set_row_passes(*plan, n < static_cast<int64_t>(forced.size()) ? n % 2 == 0 : rng() % 2 == 0);
     if (lanes_possible(*plan)) {  // both ways, whatever the cost model chose (the forced: lanes)
-      plan->sums_lanes = (n >= static_cast<int64_t>(lane_forced) && n < static_cast<int64_t>(lane_forced) + 6) || rng() % 2 == 0;
+      plan->sums_lanes = lanes_forced || rng() % 2 == 0;
     }
     const Status supported = emitter.supports(*plan);
     Expected<CompiledFold> compiled = emitter.compile(*plan);
