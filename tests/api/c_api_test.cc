@@ -2,6 +2,7 @@
 // backends, and every available backend against the golden loops through the public calls.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -195,6 +196,92 @@ TEST(CApi, EmptyImagesOfHugeRowsPlanWithoutOverflow) {  // and empty buffers of 
       char text[256];
       if (made == PJ_OK) EXPECT_EQ(pj_kernel_input_bytes(k), 0u);
       if (made == PJ_OK) EXPECT_GT(pj_kernel_describe(k, text, sizeof text), 0u);  // asks whether it may stream
+      pj_kernel_destroy(k);
+    }
+  }
+}
+
+// The audit after those finds: strides and extents that validation accepts but whose products
+// passed int64 where nothing is empty. A dimension of size 1 takes any stride (it separates no
+// two elements): a pixel stride of 2^62 bytes times the third output column of a one-pixel
+// image, in the interpreter's points (extract, rows) and in a padding row of the planner's
+// whole-row programs (columns); fold's image column step times its column stride, and its
+// channel step of a one-channel chw patch of leading dimension 3 * 2^61 bytes; and fold's
+// row passes, one kernel row of 2^23 columns of 2^36 complex128 channels (2^63 bytes) beside
+// patches with no rows. Each case is created on every backend, described, and where its
+// buffers are small run and checked.
+TEST(CApi, HugeStridesAndExtentsPlanWithoutOverflow) {
+  struct Case {
+    pj_spec_ex spec;
+    bool fold;
+    std::vector<uint8_t> input, expected;  // empty: not run
+  };
+  std::vector<Case> cases;
+  for (pj_patches patches : {PJ_PATCHES_ROWS, PJ_PATCHES_COLUMNS}) {  // uint8 [1,1,1,1]: 3 output columns
+    pj_spec base = make_spec(1, 1, 1, 1, 1, PJ_PADDING_EXPLICIT);
+    base.dtype = PJ_UINT8;
+    base.ksizes[1] = patches == PJ_PATCHES_COLUMNS ? 2 : 1;  // columns: a padding kernel row on top
+    Case c{{}, false, {7}, {}};
+    pj_spec_ex_init(&c.spec, &base);
+    c.spec.patches = patches;
+    c.spec.pads[0] = base.ksizes[1] - 1;
+    c.spec.pads[3] = 2;  // right
+    c.spec.input_strides[1] = 1;
+    c.spec.input_strides[2] = int64_t{1} << 62;  // pixel
+    c.expected = patches == PJ_PATCHES_ROWS ? std::vector<uint8_t>{7, 0, 0} : std::vector<uint8_t>{0, 0, 0, 7, 0, 0};
+    cases.push_back(c);
+  }
+  {  // fold float32 [1,1,1,1], a pixel stride of 2^61 elements, column stride 2
+    pj_spec base = make_spec(1, 1, 1, 1, 1, PJ_PADDING_VALID);
+    base.strides[2] = 2;
+    Case c{{}, true, {0, 0, 0x80, 0x3f}, {0, 0, 0x80, 0x3f}};  // 1.0f
+    pj_spec_ex_init(&c.spec, &base);
+    c.spec.input_strides[2] = int64_t{1} << 61;
+    cases.push_back(c);
+  }
+  {  // fold int8 [1,2,1,1], one chw patch of a 2x1 kernel as columns, leading dimension 3 * 2^61
+    pj_spec base = make_spec(1, 2, 1, 1, 1, PJ_PADDING_VALID);
+    base.dtype = PJ_INT8;
+    base.ksizes[1] = 2;
+    Case c{{}, true, {}, {}};
+    pj_spec_ex_init(&c.spec, &base);
+    c.spec.patch_order = PJ_PATCH_ORDER_CHW;
+    c.spec.patches = PJ_PATCHES_COLUMNS;
+    c.spec.output_strides[0] = 3 * (int64_t{1} << 61);
+    cases.push_back(c);
+  }
+  {  // fold complex128 [1,1,1,2^36], kernel 2 x 2^23: no patch rows, one patch column
+    pj_spec base = make_spec(1, 1, 1, int64_t{1} << 36, 1, PJ_PADDING_EXPLICIT);
+    base.dtype = PJ_COMPLEX128;
+    base.ksizes[1] = 2;
+    base.ksizes[2] = int64_t{1} << 23;
+    Case c{{}, true, {}, {}};
+    pj_spec_ex_init(&c.spec, &base);
+    c.spec.pads[2] = (int64_t{1} << 23) - 1;  // left
+    cases.push_back(c);
+  }
+  for (const Case& c : cases) {
+    for (pj_backend backend : {PJ_BACKEND_REFERENCE, PJ_BACKEND_INTERP, PJ_BACKEND_XBYAK, PJ_BACKEND_LLVM, PJ_BACKEND_AUTO}) {
+      if (pj_backend_available(backend) != PJ_OK) continue;
+      pj_kernel* k = nullptr;
+      const pj_status made = c.fold ? pj_fold_kernel_create(&c.spec, PJ_FOLD_SUM, backend, &k)
+                                    : pj_kernel_create_ex(&c.spec, backend, &k);
+      EXPECT_TRUE(made == PJ_OK || std::string(pj_last_error()) != "") << pj_backend_name(backend);
+      char text[256];
+      if (made == PJ_OK) EXPECT_GT(pj_kernel_describe(k, text, sizeof text), 0u);
+      if (made == PJ_OK && !c.expected.empty()) {
+        ASSERT_EQ(pj_kernel_output_bytes(k), c.expected.size());
+        std::vector<uint8_t> out(c.expected.size(), 0xee);
+        EXPECT_EQ(pj_kernel_run(k, c.input.data(), out.data(), 1), PJ_OK) << pj_last_error();
+        EXPECT_EQ(out, c.expected) << pj_backend_name(backend);
+        std::fill(out.begin(), out.end(), 0xee);
+        const int64_t positions = pj_kernel_positions(k);
+        for (int64_t begin : {int64_t{0}, std::min<int64_t>(1, positions)}) {  // tiles of partial rows
+          const int64_t end = begin == 0 ? std::min<int64_t>(1, positions) : positions;
+          EXPECT_EQ(pj_kernel_run_range(k, c.input.data(), out.data(), begin, end), PJ_OK) << pj_last_error();
+        }
+        EXPECT_EQ(out, c.expected) << pj_backend_name(backend) << " by positions";
+      }
       pj_kernel_destroy(k);
     }
   }
