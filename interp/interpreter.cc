@@ -20,6 +20,14 @@ void fill(uint8_t* dst, int64_t bytes, const std::array<uint8_t, 64>& pattern) {
   for (int64_t i = 0; i < bytes; i += 64) std::memcpy(dst + i, pattern.data(), std::min<int64_t>(64, bytes - i));
 }
 
+using Wide = __int128;
+
+// A point in 128 bits to int64. Points of pixels and rows of padding only may pass int64 (a
+// size-1 dimension takes any stride: a pixel stride of 2^62 bytes, the third output column):
+// wrapped then (C++20: modulo 2^64), as their programs read nothing; a point that is read from
+// lies within an image's extent of the input, so it fits.
+inline int64_t point_of(Wide point) { return static_cast<int64_t>(point); }
+
 // `point` is a byte offset from `input`: it may lie outside the input (padding), so it stays an
 // integer until a step adds its own part, which the planner proved lands inside.
 void run_program(const PixelProgram& program, const uint8_t* input, int64_t point, uint8_t* out,
@@ -27,7 +35,7 @@ void run_program(const PixelProgram& program, const uint8_t* input, int64_t poin
   for (const Block& b : program.blocks) {
     for (int64_t row = 0; row < b.rows; ++row) {
       uint8_t* dst_row = out + row * b.dst_row_stride;
-      const int64_t src_row = point + row * b.src_row_stride;
+      const int64_t src_row = point_of(Wide{point} + Wide{row} * b.src_row_stride);  // a padding pixel's may wrap
       for (const Step& s : b.steps) {
         for (int64_t j = 0; j < s.count; ++j) {
           uint8_t* to = dst_row + s.dst + j * s.dst_stride;
@@ -46,7 +54,12 @@ void run_program(const PixelProgram& program, const uint8_t* input, int64_t poin
 // reads (every position is padding) and whose strides may be as large as int64 holds.
 int64_t src_row_of(const Plan& plan, int64_t b, int64_t r) {
   if (plan.geometry.image_bytes == 0) return 0;
-  return b * plan.src_image_step + plan.src_origin + r * plan.src_row_step;
+  return point_of(Wide{b} * plan.src_image_step + plan.src_origin + Wide{r} * plan.src_row_step);
+}
+
+// Pixel c's point in a row from `src_row`, as src_row_of's.
+int64_t src_pixel_of(const Plan& plan, int64_t src_row, int64_t c) {
+  return point_of(Wide{src_row} + Wide{c} * plan.src_pixel_step);
 }
 
 }  // namespace
@@ -68,7 +81,7 @@ void interpret(const Plan& plan, const uint8_t* input, uint8_t* output, int64_t 
         for (const Region& region : rc.regions) {
           const PixelProgram& program = plan.programs[region.program];
           for (int64_t c = region.begin; c < region.end; c += region.pixels_per_iteration) {
-            run_program(program, input, src_row + c * plan.src_pixel_step, dst_row + c * plan.dst_pixel_step, pattern);
+            run_program(program, input, src_pixel_of(plan, src_row, c), dst_row + c * plan.dst_pixel_step, pattern);
           }
         }
       }
@@ -92,7 +105,7 @@ void interpret_pixels(const Plan& plan, const uint8_t* input, uint8_t* output, i
     for (const Region& region : rc.regions) {
       const PixelProgram& program = plan.programs[region.program];
       for (int64_t c = std::max(region.begin, col_begin); c < std::min(region.end, col_end); ++c) {
-        run_program(program, input, src_row + c * plan.src_pixel_step, dst_row + c * plan.dst_pixel_step, pattern);
+        run_program(program, input, src_pixel_of(plan, src_row, c), dst_row + c * plan.dst_pixel_step, pattern);
       }
     }
   }
