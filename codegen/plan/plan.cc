@@ -280,12 +280,17 @@ std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
   PixelProgram program;
   program.dst_bytes = (g.patch_depth - 1) * pm->out_k + OW * e;
   program.row_lo = rows.lo, program.row_hi = rows.hi, program.col_lo = 0, program.col_hi = kw;
+  bool fits = true;  // every read's source offset fits int64
   auto tap = [&](std::vector<Step>* steps, int64_t i, int64_t j) {
     const int64_t d = pm->dst(i, j, 0);
     TapRange cols = rows.lo <= i && i < rows.hi ? valid_outputs(g.cols, j) : TapRange{};
     if (cols.empty()) cols = {OW, OW};
+    // In 128 bits, and only for a tap that reads: a padding tap's column OW may lie beyond int64
+    // (a size-1 dimension takes any stride: 3 columns of 2^62 bytes).
+    const Wide src = cols.empty() ? 0 : Wide{pm->src(i, j)} + Wide{cols.lo} * plan.src_pixel_step;
+    fits = fits && src <= std::numeric_limits<int64_t>::max();
     append(steps, make_step(true, d, 0, e, cols.lo, 0, e));
-    append(steps, make_step(false, d + cols.lo * e, pm->src(i, j) + cols.lo * plan.src_pixel_step, e, cols.hi - cols.lo,
+    append(steps, make_step(false, d + cols.lo * e, static_cast<int64_t>(src), e, cols.hi - cols.lo,
                             plan.src_pixel_step, e));
     append(steps, make_step(true, d + cols.hi * e, 0, e, OW - cols.hi, 0, e));
   };
@@ -295,7 +300,7 @@ std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
       for (int64_t j = 0; j < kw; ++j) tap(&channels.steps, i, j);
     }
     append(&program.blocks, std::move(channels));
-    return program;
+    return fits ? std::optional(std::move(program)) : std::nullopt;
   }
   for (int64_t i = 0; i < pm->kh; ++i) {  // hwc: each tap's channels are consecutive rows
     for (int64_t j = 0; j < kw; ++j) {
@@ -304,7 +309,7 @@ std::optional<PixelProgram> row_program(const Plan& plan, TapRange rows) {
       append(&program.blocks, std::move(channels));
     }
   }
-  return program;
+  return fits ? std::optional(std::move(program)) : std::nullopt;
 }
 
 // Vector moves one run costs: unrolled, or one block of its loop (the code-size estimate).
