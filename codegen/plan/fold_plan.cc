@@ -200,8 +200,12 @@ Expected<FoldPlan> make_fold_plan(const Geometry& g, Isa isa, const MachineModel
   }
   const int64_t e = g.elem_size;
   const bool hwc = g.format.order == PatchOrder::kHwc;
-  p.patch_channel_step = g.patch_steps.element * (hwc ? 1 : g.rows.ksize * g.cols.ksize);
-  p.image_column_step = g.image_steps.pixel * cols.stride;
+  // Saturated: each steps between two elements only where there are two (C >= 2; columns x
+  // and x + stride inside the image), and then fits; else the step may pass int64 (a chw
+  // channel of one kernel row of leading dimension 3 * 2^61 bytes; a one-column image's pixel
+  // stride of 2^63 bytes at column stride 2) and is never taken.
+  p.patch_channel_step = saturated_product(g.patch_steps.element, hwc ? 1 : g.rows.ksize * g.cols.ksize);
+  p.image_column_step = saturated_product(g.image_steps.pixel, cols.stride);
   p.channels_inner = g.image_steps.channel < g.image_steps.pixel;
   if (!p.channels_inner && g.patch_steps.position == e && p.image_column_step == e) {  // column stride 1
     std::tie(p.inner_begin, p.inner_end) = reached_by_all(cols);
