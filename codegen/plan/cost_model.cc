@@ -32,7 +32,9 @@ bool fold_lanes_pay(int64_t pixel_uops, int64_t lane_uops) { return lane_uops * 
 
 bool fold_row_passes_pay(const Geometry& g, const MachineModel& m) {
   if (m.l2_bytes <= 0 || g.batch <= 0 || g.rows.ksize < 2) return false;
-  const int64_t run = g.cols.ksize * g.depth * g.elem_size;  // one kernel row of a patch
+  // One kernel row of a patch, in 128 bits: beside patches with no rows it may pass int64
+  // (2^23 kernel columns of 2^36 complex128 channels).
+  const __int128 run = __int128{g.cols.ksize} * g.depth * g.elem_size;
   return run <= 64 && g.patches_bytes / g.batch > m.l2_bytes;
 }
 
