@@ -355,7 +355,7 @@ Status prove_bounds(const Plan& plan) {
       for (const Step& s : b.steps) {
         Wide end = Wide{s.dst} + Wide{b.rows - 1} * b.dst_row_stride + s.dst_extent();
         if (s.dst < 0 || s.bytes <= 0 || s.count <= 0 || s.dst_stride < s.bytes || s.src_stride < 0 ||
-            s.spill < 0 || (s.spill > 0 && s.count != 1) || end + s.spill > program.dst_bytes) {
+            s.spill < 0 || (s.spill > 0 && !s.contiguous()) || end + s.spill > program.dst_bytes) {
           return Internal("planner bug: a step writes outside its pixel (", plan.name(), ")");
         }
       }

@@ -41,8 +41,9 @@ struct Step {
   int64_t src_stride = 0;  // Gather: source distance between pieces
   int64_t dst_stride = 0;  // distance between pieces in dst: `bytes` when they are back to back
   bool loop = false;       // Gather: the planner's choice of a run-time loop over pieces
-  // Copy or fill of one piece: bytes past its end that one wider move may also write (written
-  // again by later steps of the program) and, a copy, read (inside the program's source extent).
+  // Pieces back to back: bytes past each piece's end that one wider move may also write
+  // (written again by later pieces of the program) and, copying, read (inside the program's
+  // source extent). codegen/plan/spills.h.
   int64_t spill = 0;
 
   bool contiguous() const { return count == 1 || dst_stride == bytes; }

@@ -18,6 +18,7 @@ void print_step(std::ostream& out, const Step& s, const char* indent) {
       out << "gather dst " << s.dst << " <- src " << s.src << ", " << s.count << " x " << s.bytes << " B every "
           << s.src_stride << " B";
       if (!s.contiguous()) out << ", to every " << s.dst_stride << " B";
+      if (s.spill > 0) out << " (may spill " << s.spill << " B)";
       out << (s.loop ? " (loop)" : "") << "\n";
       break;
     case Step::Kind::kFill:

@@ -12,9 +12,10 @@ int64_t next_power_of_two(int64_t n) {
   return w;
 }
 
-// What one wider move would add past the end of a step's piece, or 0 if it gains no move.
+// What one wider move would add past the end of each of a step's pieces, or 0 if it gains no
+// move. A gather's pieces back to back spill into the next piece (its last into what follows).
 int64_t wanted_spill(const Step& s, int64_t vector_bytes) {
-  if (s.kind == Step::Kind::kGather || s.count != 1 || s.bytes >= vector_bytes) return 0;
+  if (!s.contiguous() || s.bytes >= vector_bytes) return 0;
   return next_power_of_two(s.bytes) - s.bytes;
 }
 
@@ -75,7 +76,10 @@ void plan_spills(int64_t vector_bytes, PixelProgram* program) {
       const int64_t more = wanted_spill(s, vector_bytes);
       bool body_ok = more > 0, last_ok = more > 0;
       for (int64_t row = 0; more > 0 && row < b.rows; ++row) {
-        const bool ok = can_spill(pieces[k + static_cast<size_t>(row * per_row)], s.kind == Step::Kind::kCopy, more);
+        bool ok = true;
+        for (int64_t j = 0; j < s.count && ok; ++j) {
+          ok = can_spill(pieces[k + static_cast<size_t>(row * per_row + j)], s.kind != Step::Kind::kFill, more);
+        }
         (row + 1 < b.rows ? body_ok : last_ok) = (row + 1 < b.rows ? body_ok : last_ok) && ok;
       }
       body.steps[i].spill = body_ok ? more : 0;
