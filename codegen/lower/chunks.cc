@@ -7,11 +7,10 @@ namespace {
 
 constexpr int64_t kMinChunkedPiece = 32;
 
-bool small_element(int64_t bytes) { return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8; }
-
+// A gather one span load holds, back to back in the output: its bytes are permuted into place
+// (pieces of any length: the 7 bytes of an int8 depth-7 tap at rate 2, five to a kernel row).
 bool permutable_gather(const Step& s) {
-  return s.kind == Step::Kind::kGather && s.contiguous() && small_element(s.bytes) &&
-         (s.count - 1) * s.src_stride + s.bytes <= 64;
+  return s.kind == Step::Kind::kGather && s.contiguous() && (s.count - 1) * s.src_stride + s.bytes <= 64;
 }
 
 // One output row of a step: `count` pieces of `bytes`, read every `stride`.
@@ -34,18 +33,20 @@ std::vector<Item> items_of(const PixelProgram& p) {
   return items;
 }
 
-// Pieces j0..j1-1 of a gather into lanes starting at `lane`: one span load and one permute.
-ChunkLoad gather_load(const Item& it, int64_t j0, int64_t j1, int64_t lane, PermuteTable* permutes) {
+// Output bytes [k0, k1) of a gather (pieces back to back) into lanes starting at `lane`: one
+// load of the span they come from and one permute. The span is at most 64 bytes where the
+// whole gather's is (permutable_gather) or where [k0, k1) are whole small elements of at least
+// four to a span (gather_fits_chunks).
+ChunkLoad gather_load(const Item& it, int64_t k0, int64_t k1, int64_t lane, PermuteTable* permutes) {
+  auto source = [&](int64_t k) { return (k / it.bytes) * it.stride + k % it.bytes; };
   std::array<uint8_t, 64> index{};
-  const int64_t bytes = (j1 - j0) * it.bytes;
-  for (int64_t k = 0; k < bytes; ++k) {
-    index[lane + k] = static_cast<uint8_t>((k / it.bytes) * it.stride + k % it.bytes);
-  }
+  const int64_t base = source(k0);
+  for (int64_t k = k0; k < k1; ++k) index[lane + k - k0] = static_cast<uint8_t>(source(k) - base);
   ChunkLoad load;
-  load.src = it.src + j0 * it.stride;
-  load.lanes = lane_mask(lane, bytes);
+  load.src = it.src + base;
+  load.lanes = lane_mask(lane, k1 - k0);
   load.permute = permutes->add(index);
-  load.span_lanes = lane_mask(0, (j1 - j0 - 1) * it.stride + it.bytes);
+  load.span_lanes = lane_mask(0, source(k1 - 1) - base + 1);
   return load;
 }
 
@@ -66,7 +67,7 @@ std::vector<Chunk> gather_chunks(const Step& s, PermuteTable* permutes) {
     const int64_t end = (lo + chunk.bytes) / s.bytes;
     for (int64_t j = lo / s.bytes; j < end; j += per_span) {
       const int64_t j1 = std::min(end, j + per_span);
-      chunk.loads.push_back(gather_load(it, j, j1, j * s.bytes - lo, permutes));
+      chunk.loads.push_back(gather_load(it, j * s.bytes, j1 * s.bytes, j * s.bytes - lo, permutes));
     }
     chunks.push_back(std::move(chunk));
   }
@@ -111,11 +112,9 @@ std::vector<Chunk> chunks_of(const PixelProgram& p, PermuteTable* permutes) {
         chunk.filled = true;
         continue;
       }
-      if (it.permutable) {
-        // Elements divide 64 and start on element boundaries: none straddles two chunks.
-        const int64_t j0 = std::max<int64_t>(0, (lo - it.dst) / it.bytes);
-        const int64_t j1 = std::min<int64_t>(it.count, (hi - it.dst + it.bytes - 1) / it.bytes);
-        if (j0 < j1) chunk.loads.push_back(gather_load(it, j0, j1, it.dst + j0 * it.bytes - lo, permutes));
+      if (it.permutable) {  // the gather's bytes inside the chunk; a piece may straddle two
+        const int64_t a = std::max(it.dst, lo), b = std::min(it.dst + it.count * it.bytes, hi);
+        if (a < b) chunk.loads.push_back(gather_load(it, a - it.dst, b - it.dst, a - lo, permutes));
         continue;
       }
       for (int64_t j = 0; j < it.count; ++j) {

@@ -42,9 +42,10 @@ class PermuteTable {
 };
 
 // Whether chunks serve this program: its output bytes back to back, no run-time loops, and every
-// copy piece either 32 bytes or more, or part of a gather of 1/2/4/8-byte elements whose span
-// fits a vector. Shorter pieces chain several masked loads per chunk, which (measured) loses to
-// one move per piece.
+// copy piece either 32 bytes or more, or part of a gather whose span fits a vector (pieces of
+// any length, permuted into place: int8 depth 7 at rate 2, 6.2x -> 3.6x the floor on the AMD
+// EPYC VM). Shorter plain pieces chain several masked loads per chunk, which (measured) loses
+// to one move per piece.
 bool chunkable(const PixelProgram& program, const PlanOptions& options);
 
 std::vector<Chunk> chunks_of(const PixelProgram& program, PermuteTable* permutes);

@@ -422,6 +422,33 @@ TEST(Walk, StridedTorchRowsGatherByChunks) {
   }
 }
 
+// Dilated taps of any length whose kernel row spans at most a vector are permuted into chunks
+// on AVX-512 (int8 depth 7 and 3 at rate 2: 7- and 3-byte pieces, some straddling two chunks;
+// int16 depth 5: 10-byte pieces), and the executed walk matches the golden loops.
+TEST(Walk, DilatedTapsOfAnyLengthArePermutedIntoChunks) {
+  std::mt19937_64 rng(testing::test_seed());
+  const TargetCase avx512 = targets()[0];
+  for (const auto& [t, depth] : {std::pair{DType::kInt8, 7}, std::pair{DType::kInt8, 3}, std::pair{DType::kInt16, 5}}) {
+    const Spec spec = square_spec(t, {2, 13, 11, depth}, 5, 2, 2, Padding::kSame);
+    const Geometry g = *make_geometry(spec);
+    Expected<Plan> plan = make_plan(g, avx512.options);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    const Lowering lowering = lower(*plan, avx512.target);
+    bool straddles = false, chunked = false;
+    for (const LoweredProgram& p : lowering.programs) {
+      chunked = chunked || p.by_chunks;
+      for (const Chunk& c : p.chunks) {
+        for (const ChunkLoad& load : c.loads) straddles = straddles || (load.permute >= 0 && (load.lanes >> 63) & 1);
+      }
+    }
+    EXPECT_TRUE(chunked) << to_string(*plan);
+    if (depth == 7) EXPECT_TRUE(straddles) << "no gather reaches a chunk's last lane";
+    RecordingSink recorded;
+    walk(lowering, recorded);
+    expect_golden(lowering, recorded, spec, rng);
+  }
+}
+
 // The torch format's taps of one channel share a rows loop where a loop's sweep of input rows
 // outgrows L1 (PlanOptions::planes_from_input_bytes), up to planes_per_rows_loop planes, shared
 // out evenly (49 taps of a 7x7 kernel: 13, 12, 12, 12), the whole-row copy of a stride-1
