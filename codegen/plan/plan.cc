@@ -607,6 +607,10 @@ Expected<Plan> make_plan(const Geometry& geometry, const PlanOptions& options) {
   // int64 offsets kernels use: the generic loops, which address valid taps only, serve them.
   const Wide kMax = (Wide{1} << 62);
   if (pixel_step > kMax || row_step > kMax || -origin > kMax) return generic_plan(std::move(plan));
+  // Nor do the points of far output columns and rows (a size-1 dimension takes any stride: a
+  // 1-pixel image at a pixel stride of 2^62 bytes and two padding columns; the walk's offsets
+  // of a region's first pixel would pass int64).
+  if (Wide{g.cols.out} * pixel_step > kMax || Wide{g.rows.out} * row_step > kMax) return generic_plan(std::move(plan));
   plan.src_pixel_step = static_cast<int64_t>(pixel_step);
   plan.src_row_step = static_cast<int64_t>(row_step);
   plan.src_origin = static_cast<int64_t>(origin);
